@@ -1,0 +1,109 @@
+# walcap — PostgreSQL change data capture to Debezium-format JSON.
+#
+#   make            build ./walcap
+#   make test       install what is missing, then every test (unit, unit
+#                   under ASan+UBSan, integration against a throwaway
+#                   PostgreSQL 15, integration under ASan+UBSan, fuzz)
+#   make demo       a throwaway PostgreSQL set up as the seed describes,
+#                   walcap streaming its changes to the terminal
+#   make asan       ./build/asan/walcap with AddressSanitizer + UBSan
+#   make fuzz       build the libFuzzer target (clang)
+#   make valgrind   unit tests under valgrind (no leaks allowed)
+#   make bench      the benchmark against pg_recvlogical (bench/run)
+
+CC      ?= cc
+PG_INC  := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I$$(pg_config --includedir))
+PG_LIB  := $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
+
+WARN    := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wformat-security -Wvla -Wno-format-nonliteral
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(PG_INC) -Isrc $(CFLAGS)
+LDLIBS  := $(PG_LIB) -lm
+
+SRCS    := $(filter-out src/main.c,$(wildcard src/*.c))
+TESTS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+
+B       ?= build
+OBJS    = $(patsubst src/%.c,$(B)/%.o,$(SRCS))
+
+.PHONY: all test unit integration asan asan-test fuzz fuzz-run valgrind demo \
+        deps bench clean
+
+all: walcap
+
+walcap: $(B)/walcap
+	cp $< $@
+
+$(B)/walcap: $(B)/main.o $(B)/libwalcap.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/libwalcap.a: $(OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/%.o: src/%.c $(wildcard src/*.h) | $(B)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/tests/%: tests/unit/%.c tests/unit/testhelp.h $(B)/libwalcap.a | $(B)/tests
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(B)/libwalcap.a $(LDLIBS)
+
+$(B) $(B)/tests:
+	mkdir -p $@
+
+unit-bin: $(addprefix $(B)/tests/,$(TESTS))
+
+# Unit tests; each prints "name: N passed, N failed".
+unit: unit-bin
+	@tests/run-unit $(B)/tests $(TESTS)
+
+# The same build with AddressSanitizer and UndefinedBehaviorSanitizer.
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=all
+asan:
+	$(MAKE) B=build/asan CC=clang CFLAGS="$(ASAN_FLAGS)" build/asan/walcap unit-bin
+
+asan-unit: asan
+	@ASAN_OPTIONS=detect_leaks=1 tests/run-unit build/asan/tests $(TESTS)
+
+integration: walcap
+	tests/integration/run
+
+asan-integration: asan
+	WALCAP=build/asan/walcap ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+		tests/integration/run
+
+FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined
+fuzz: | build/fuzz
+	$(MAKE) B=build/fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build/fuzz/libwalcap.a
+	clang -std=c11 -D_GNU_SOURCE $(WARN) $(PG_INC) -Isrc $(FUZZ_FLAGS) \
+		-o build/fuzz/fuzz_decoder tests/fuzz/fuzz_decoder.c build/fuzz/libwalcap.a $(LDLIBS)
+
+build/fuzz:
+	mkdir -p $@
+
+# A short bounded run for the test suite; see tests/fuzz/README.md for a long one.
+fuzz-run: fuzz
+	build/fuzz/fuzz_decoder -max_total_time=30 -max_len=4096 \
+		-artifact_prefix=build/fuzz/ build/fuzz/corpus tests/fuzz/seeds \
+		2>build/fuzz/fuzz.log || (tail -50 build/fuzz/fuzz.log; exit 1)
+	@tail -2 build/fuzz/fuzz.log
+
+valgrind: unit-bin
+	@VALGRIND="valgrind --leak-check=full --error-exitcode=3 -q" \
+		tests/run-unit $(B)/tests $(TESTS)
+
+deps:
+	@scripts/deps
+
+test: deps
+	@tests/run-all
+
+demo: deps walcap
+	@scripts/demo
+
+bench: deps walcap
+	bench/run
+
+clean:
+	rm -rf build walcap

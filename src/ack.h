@@ -1,0 +1,92 @@
+/*
+ * ack.h — which WAL position may be confirmed to PostgreSQL.
+ *
+ * The flush position reported to the server is the commit end LSN of
+ * the newest transaction whose every event the sink has made durable,
+ * and never lower than what was reported before: the server may then
+ * recycle WAL up to it, and after a crash it resends every transaction
+ * that committed past it (at-least-once).
+ *
+ * Events move through three stages, each a prefix of the one before:
+ * appended to the output batch, written to the sink, made durable.  When
+ * nothing is in any of them — no transaction open, no unwritten event —
+ * the server's own WAL end from its keepalives may be confirmed, so an
+ * idle or fully filtered database does not hold WAL back forever
+ * (pgoutput sends nothing for transactions that change no published
+ * table).
+ *
+ * Plain state, no allocation; owned by the run loop.
+ */
+#ifndef WALCAP_ACK_H
+#define WALCAP_ACK_H
+
+#include <stdint.h>
+
+struct ack
+{
+	uint64_t	appended;		/* end LSN of the newest commit in the batch */
+	uint64_t	written;		/* ... handed to the sink completely */
+	uint64_t	durable;		/* ... made durable by the sink */
+	uint64_t	confirmed;		/* flush LSN last reported to the server */
+	uint64_t	server_end;		/* WAL end from the newest keepalive */
+	int			in_txn;			/* between Begin and Commit */
+	int			unwritten;		/* events appended since the last write */
+};
+
+void		ack_init(struct ack *a, uint64_t start);
+
+static inline void
+ack_begin(struct ack *a)
+{
+	a->in_txn = 1;
+}
+
+/* A commit's events are all in the batch. */
+static inline void
+ack_commit(struct ack *a, uint64_t end_lsn)
+{
+	a->in_txn = 0;
+	if (end_lsn > a->appended)
+		a->appended = end_lsn;
+}
+
+/* An event was appended to the batch (inside or outside a transaction). */
+static inline void
+ack_event(struct ack *a)
+{
+	a->unwritten = 1;
+}
+
+/* The whole batch reached the sink. */
+static inline void
+ack_written(struct ack *a)
+{
+	a->written = a->appended;
+	a->unwritten = 0;
+}
+
+/* Everything written so far is durable. */
+static inline void
+ack_durable(struct ack *a)
+{
+	a->durable = a->written;
+}
+
+static inline void
+ack_server_end(struct ack *a, uint64_t lsn)
+{
+	if (lsn > a->server_end)
+		a->server_end = lsn;
+}
+
+/* Nothing is waiting to be written or made durable. */
+static inline int
+ack_idle(const struct ack *a)
+{
+	return !a->in_txn && !a->unwritten && a->appended == a->durable;
+}
+
+/* The flush LSN to report now; also records it as confirmed. */
+uint64_t	ack_flush_lsn(struct ack *a);
+
+#endif

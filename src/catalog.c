@@ -1,0 +1,132 @@
+/*
+ * catalog.c — type lookups; see catalog.h.
+ */
+#include "catalog.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgconn.h"
+
+void
+catalog_init(struct catalog *cat, const struct config *cfg)
+{
+	cat->cfg = cfg;
+	cat->conn = NULL;
+}
+
+void
+catalog_close(struct catalog *cat)
+{
+	PQfinish(cat->conn);
+	cat->conn = NULL;
+}
+
+struct pgtype
+{
+	char		typtype;
+	char		category;
+	char		delim;
+	char		name[64];
+	uint32_t	basetype;
+	int32_t		typtypmod;
+	uint32_t	elem;
+};
+
+static int
+fetch(struct catalog *cat, uint32_t oid, struct pgtype *t, char *err, size_t errlen)
+{
+	char		oidtext[16];
+	const char *params[1] = {oidtext};
+	PGresult   *res;
+
+	if (cat->conn == NULL)
+	{
+		cat->conn = pgconn_connect(cat->cfg, 0, err, errlen);
+		if (cat->conn == NULL)
+			return -1;
+	}
+	snprintf(oidtext, sizeof(oidtext), "%u", oid);
+	res = PQexecParams(cat->conn,
+					   "SELECT typtype, typcategory, typdelim, typname, typbasetype, "
+					   "typtypmod, typelem FROM pg_catalog.pg_type WHERE oid = $1::oid",
+					   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		pgconn_error(cat->conn, err, errlen);
+		PQclear(res);
+		/* a broken connection is reopened next time */
+		if (PQstatus(cat->conn) != CONNECTION_OK)
+			catalog_close(cat);
+		return -1;
+	}
+	if (PQntuples(res) != 1)
+	{
+		snprintf(err, errlen, "type OID %u is not in pg_type", oid);
+		PQclear(res);
+		return -1;
+	}
+	t->typtype = PQgetvalue(res, 0, 0)[0];
+	t->category = PQgetvalue(res, 0, 1)[0];
+	t->delim = PQgetvalue(res, 0, 2)[0];
+	snprintf(t->name, sizeof(t->name), "%s", PQgetvalue(res, 0, 3));
+	t->basetype = (uint32_t) strtoul(PQgetvalue(res, 0, 4), NULL, 10);
+	t->typtypmod = (int32_t) strtol(PQgetvalue(res, 0, 5), NULL, 10);
+	t->elem = (uint32_t) strtoul(PQgetvalue(res, 0, 6), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
+/* The conversion rule of a scalar (non-array) type, following domains. */
+static int
+resolve_scalar(struct catalog *cat, uint32_t oid, int32_t typmod,
+			   struct convert_type *out, char *err, size_t errlen)
+{
+	for (int depth = 0; depth < 32; depth++)
+	{
+		struct pgtype t;
+
+		if (convert_builtin(oid, typmod, out) == 0)
+			return 0;
+		if (fetch(cat, oid, &t, err, errlen) != 0)
+			return -1;
+		if (t.typtype == 'd')
+		{
+			/* a domain's own typmod applies when the column has none */
+			if (typmod == -1)
+				typmod = t.typtypmod;
+			oid = t.basetype;
+			continue;
+		}
+		memset(out, 0, sizeof(*out));
+		out->typmod = typmod;
+		out->delim = ',';
+		if (strcmp(t.name, "hstore") == 0)
+			out->kind = CONVERT_HSTORE;
+		else if (t.category == 'A' && t.elem != 0)
+		{
+			struct convert_type e;
+
+			if (resolve_scalar(cat, t.elem, typmod, &e, err, errlen) != 0)
+				return -1;
+			if (e.kind == CONVERT_ARRAY)
+				e.kind = e.elem_kind;
+			out->kind = CONVERT_ARRAY;
+			out->elem_kind = e.kind;
+			out->delim = t.delim ? t.delim : ',';
+		}
+		else
+			out->kind = CONVERT_STRING;	/* enum, composite, range, extension */
+		return 0;
+	}
+	snprintf(err, errlen, "type OID %u: domain nesting too deep", oid);
+	return -1;
+}
+
+int
+catalog_resolve(void *arg, uint32_t typid, int32_t typmod,
+				struct convert_type *out, char *err, size_t errlen)
+{
+	return resolve_scalar(arg, typid, typmod, out, err, errlen);
+}

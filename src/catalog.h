@@ -1,0 +1,32 @@
+/*
+ * catalog.h — answers about types that are not built in, from pg_type,
+ * on an ordinary (non-replication) connection opened on first use: the
+ * replication connection cannot run queries while it streams.
+ *
+ * It is relcache's resolver: called once per column of a relation whose
+ * type OID convert_builtin() does not know.  Domains resolve to their
+ * base type (and its typmod), enums to strings, hstore by name, arrays
+ * to their element's rule; anything else is a string.
+ */
+#ifndef WALCAP_CATALOG_H
+#define WALCAP_CATALOG_H
+
+#include <libpq-fe.h>
+
+#include "config.h"
+#include "convert.h"
+
+struct catalog
+{
+	const struct config *cfg;	/* not owned */
+	PGconn	   *conn;			/* owned; NULL until first needed */
+};
+
+void	catalog_init(struct catalog *cat, const struct config *cfg);
+void	catalog_close(struct catalog *cat);
+
+/* A relcache_resolver; arg is a struct catalog. */
+int		catalog_resolve(void *arg, uint32_t typid, int32_t typmod,
+						struct convert_type *out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * cli.h — the subcommands main() dispatches to.  Each returns the
+ * process exit status: 0 clean stop, 1 runtime failure, 2 usage or
+ * configuration error.  Only main() exits.
+ */
+#ifndef WALCAP_CLI_H
+#define WALCAP_CLI_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+/* Set by SIGINT/SIGTERM; the run loop stops at the next safe point. */
+extern volatile sig_atomic_t cli_stop_requested;
+
+struct run_opts
+{
+	uint64_t	endpos;			/* 0: run until stopped */
+};
+
+int		cli_run(const struct config *c, const struct run_opts *o);
+
+#endif

@@ -1,0 +1,690 @@
+/*
+ * cli_run.c — `walcap run`: wires source → decoder → relcache/convert →
+ * event → sink → ack, and keeps the replication connection healthy.
+ *
+ * The loop drains every message libpq has buffered, appending events to
+ * one output batch; the batch goes to the sink when it is large, and
+ * whenever no more input is waiting, so a change on a quiet database
+ * reaches the sink as soon as its commit arrives.  Status updates go on
+ * a deadline, not per message: at least every status.update.interval.ms
+ * (or half the server's wal_sender_timeout if that is shorter), at once
+ * when the server asks, also while the sink is blocked.
+ *
+ * Resuming without duplicates: transactions whose commit is at or
+ * before the position recorded as delivered (offset file, or what this
+ * process already wrote before a reconnect) are skipped, and a
+ * transaction cut by a lost connection skips the events it already
+ * wrote.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ack.h"
+#include "catalog.h"
+#include "cli.h"
+#include "decoder.h"
+#include "event.h"
+#include "log.h"
+#include "lsn.h"
+#include "offset.h"
+#include "pgconn.h"
+#include "relcache.h"
+#include "sink.h"
+#include "source.h"
+
+volatile sig_atomic_t cli_stop_requested = 0;
+
+#define BATCH_BYTES (64 * 1024)
+
+struct run
+{
+	const struct config *cfg;
+	const struct run_opts *opts;
+	struct source src;
+	struct decoder dec;
+	struct relcache rels;
+	struct catalog cat;
+	struct event_writer ew;
+	struct sink sink;
+	struct ack ack;
+	struct offset off;			/* what the offset file says now */
+	struct buf	out;			/* the batch */
+	size_t		out_written;	/* bytes of out the sink already took */
+	uint64_t	written_size;	/* sink size after the last complete batch */
+
+	struct event_txn txn;
+	uint64_t	txn_final_lsn;
+	long		txn_events;		/* events of the open transaction so far */
+	int			skipping;		/* the open transaction was delivered before */
+	uint64_t	skip_before;	/* skip transactions committed before this */
+	uint64_t	resume_final_lsn;	/* a transaction cut by a reconnect ... */
+	long		resume_skip;	/* ... and how many of its events were written */
+
+	int			done;			/* --endpos reached */
+	int			reply_now;		/* the server asked for a status update */
+	int64_t		interval_us;
+	int64_t		next_status_us;
+	uint64_t	events;			/* counters for the closing log line */
+	uint64_t	txns;
+};
+
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * Give the sink as much of the batch as it takes without blocking.
+ * Returns 1 when the whole batch is written, 0 if the sink is full, -1
+ * on error.
+ */
+static int
+write_batch(struct run *r, char *err, size_t errlen)
+{
+	ssize_t		n;
+
+	if (r->out_written < r->out.len)
+	{
+		n = sink_write(&r->sink, r->out.data + r->out_written,
+					   r->out.len - r->out_written, err, errlen);
+		if (n < 0)
+			return -1;
+		r->out_written += (size_t) n;
+		if (r->out_written < r->out.len)
+			return 0;
+	}
+	buf_reset(&r->out);
+	r->out_written = 0;
+	r->written_size = r->sink.size;
+	ack_written(&r->ack);
+	return 1;
+}
+
+/*
+ * Make written events durable, record the position, tell the server.
+ * Returns 0, -1 if the connection failed, -2 if the sink or the offset
+ * file did (err set).
+ */
+static int
+send_status(struct run *r, char *err, size_t errlen)
+{
+	uint64_t	flush;
+
+	if (r->ack.written > r->ack.durable)
+	{
+		if (sink_sync(&r->sink, err, errlen) != 0)
+			return -2;
+		ack_durable(&r->ack);
+	}
+	if (r->ack.durable > r->off.lsn)
+	{
+		struct offset o = r->off;
+
+		o.lsn = r->ack.durable;
+		o.sink_size = r->written_size;
+		if (offset_save(r->cfg->offset_file, &o, err, errlen) != 0)
+			return -2;
+		r->off = o;
+	}
+	flush = ack_flush_lsn(&r->ack);
+	if (source_status(&r->src, flush, flush, err, errlen) != 0)
+		return -1;
+	log_debug("confirmed " LSN_FMT, LSN_ARGS(flush));
+	r->reply_now = 0;
+	r->next_status_us = mono_us() + r->interval_us;
+	return 0;
+}
+
+/*
+ * Write the whole batch, waiting for the sink if it is full and sending
+ * status updates meanwhile.  A stop request ends the wait after a grace
+ * period: unwritten events are not confirmed, so nothing is lost.
+ * Returns 0, -1 if the connection failed, -2 if the sink did.
+ */
+static int
+drain_batch(struct run *r, char *err, size_t errlen)
+{
+	int64_t		give_up = 0;
+
+	for (;;)
+	{
+		int			rc = write_batch(r, err, errlen);
+		int64_t		now;
+		int			wait_ms;
+
+		if (rc != 0)
+			return rc < 0 ? -2 : 0;
+		now = mono_us();
+		if (cli_stop_requested)
+		{
+			if (give_up == 0)
+				give_up = now + 5000000;
+			else if (now > give_up)
+			{
+				snprintf(err, errlen, "the sink accepted no more output within 5 s of the stop request");
+				return -2;
+			}
+		}
+		if (now >= r->next_status_us && (rc = send_status(r, err, errlen)) != 0)
+			return rc;
+		wait_ms = (int) ((r->next_status_us - now) / 1000) + 1;
+		if (wait_ms > 1000)
+			wait_ms = 1000;
+		if (source_wait(&r->src, wait_ms, sink_fd(&r->sink), err, errlen) < 0)
+			return -1;
+	}
+}
+
+static void
+end_event(struct run *r)
+{
+	buf_putc(&r->out, '\n');
+	ack_event(&r->ack);
+	r->events++;
+}
+
+/* Whether this event of the open transaction was written before a reconnect. */
+static int
+already_written(struct run *r)
+{
+	if (r->skipping)
+		return 1;
+	if (r->txn_final_lsn == r->resume_final_lsn && r->txn_events < r->resume_skip)
+	{
+		r->txn_events++;
+		return 1;
+	}
+	r->txn_events++;
+	return 0;
+}
+
+static int
+handle_change(struct run *r, const struct decoder_msg *m, uint64_t lsn,
+			  char *err, size_t errlen)
+{
+	struct relcache_rel *rel = relcache_get(&r->rels, m->u.change.relid);
+
+	if (rel == NULL)
+	{
+		snprintf(err, errlen, "a change of relation OID %u arrived before its Relation message",
+				 m->u.change.relid);
+		return -1;
+	}
+	if (!rel->included || already_written(r))
+		return 0;
+	if (event_change(&r->ew, &r->out, rel, m, &r->txn, lsn,
+					 source_now_us() / 1000, err, errlen) != 0)
+		return -1;
+	end_event(r);
+	return 0;
+}
+
+static int
+handle_truncate(struct run *r, const struct decoder_msg *m, uint64_t lsn,
+				char *err, size_t errlen)
+{
+	for (int i = 0; i < m->u.truncate.nrels; i++)
+	{
+		uint32_t	relid = decoder_truncate_relid(m, i);
+		struct relcache_rel *rel = relcache_get(&r->rels, relid);
+
+		if (rel == NULL)
+		{
+			snprintf(err, errlen, "a truncate of relation OID %u arrived before its Relation message",
+					 relid);
+			return -1;
+		}
+		if (!rel->included || already_written(r))
+			continue;
+		event_truncate(&r->ew, &r->out, rel, &r->txn, lsn, source_now_us() / 1000);
+		end_event(r);
+	}
+	return 0;
+}
+
+/* The signal table carries commands for walcap, not data. */
+static int
+is_signal_table(const struct run *r, const struct relcache_rel *rel)
+{
+	return strcmp(rel->table, CONFIG_SIGNAL_TABLE) == 0 &&
+		strcmp(rel->schema, r->cfg->signal_schema) == 0;
+}
+
+/* One pgoutput message at WAL position lsn. */
+static int
+handle_xlog(struct run *r, const char *data, size_t len, uint64_t lsn,
+			char *err, size_t errlen)
+{
+	struct decoder_msg m;
+	struct relcache_rel *rel;
+
+	if (decoder_decode(&r->dec, data, len, &m, err, errlen) != 0)
+		return -1;
+	switch (m.type)
+	{
+		case DECODER_BEGIN:
+			if (r->ack.in_txn)
+			{
+				snprintf(err, errlen, "Begin at " LSN_FMT " inside an open transaction", LSN_ARGS(lsn));
+				return -1;
+			}
+			if (r->opts->endpos && m.u.begin.final_lsn > r->opts->endpos)
+			{
+				r->done = 1;
+				return 0;
+			}
+			r->txn.xid = m.u.begin.xid;
+			r->txn.commit_ms = event_pg_to_unix_ms(m.u.begin.commit_ts);
+			r->txn_final_lsn = m.u.begin.final_lsn;
+			r->txn_events = 0;
+			r->skipping = m.u.begin.final_lsn < r->skip_before;
+			ack_begin(&r->ack);
+			return 0;
+		case DECODER_COMMIT:
+			if (!r->ack.in_txn)
+			{
+				snprintf(err, errlen, "Commit at " LSN_FMT " without Begin", LSN_ARGS(lsn));
+				return -1;
+			}
+			if (m.u.commit.commit_lsn != r->txn_final_lsn)
+			{
+				snprintf(err, errlen, "Commit at " LSN_FMT " does not match its Begin (" LSN_FMT ")",
+						 LSN_ARGS(m.u.commit.commit_lsn), LSN_ARGS(r->txn_final_lsn));
+				return -1;
+			}
+			if (r->skipping)
+				r->ack.in_txn = 0;
+			else
+			{
+				ack_commit(&r->ack, m.u.commit.end_lsn);
+				r->txns++;
+			}
+			r->txn.last_commit_lsn = m.u.commit.commit_lsn;
+			if (r->opts->endpos && m.u.commit.end_lsn >= r->opts->endpos)
+				r->done = 1;
+			return 0;
+		case DECODER_RELATION:
+			rel = relcache_update(&r->rels, &m, err, errlen);
+			if (rel == NULL)
+				return -1;
+			/* out of memory in the matcher (-1) errs toward capturing */
+			rel->included = !is_signal_table(r, rel) &&
+				config_table_included(r->cfg, rel->schema, rel->table) != 0;
+			log_debug("relation %u \"%s\".\"%s\": %d columns, %s",
+					  rel->relid, rel->schema, rel->table, rel->ncols,
+					  rel->included ? "captured" : "not captured");
+			return 0;
+		case DECODER_ORIGIN:
+		case DECODER_TYPE:
+			return 0;
+		case DECODER_INSERT:
+		case DECODER_UPDATE:
+		case DECODER_DELETE:
+			return handle_change(r, &m, lsn, err, errlen);
+		case DECODER_TRUNCATE:
+			return handle_truncate(r, &m, lsn, err, errlen);
+		case DECODER_MESSAGE:
+			if (m.u.message.flags & 1)
+			{
+				if (already_written(r))
+					return 0;
+				event_message(&r->ew, &r->out, &m, &r->txn, source_now_us() / 1000);
+			}
+			else
+			{
+				if (m.u.message.lsn < r->skip_before)
+					return 0;
+				event_message(&r->ew, &r->out, &m, NULL, source_now_us() / 1000);
+			}
+			end_event(r);
+			return 0;
+		default:
+			snprintf(err, errlen, "the server sent a streamed-transaction message ('%c'), which walcap did not ask for",
+					 m.type);
+			return -1;
+	}
+}
+
+/* Result of one streaming session. */
+enum session_end
+{
+	SESSION_DONE,				/* endpos or stop request: exit 0 */
+	SESSION_LOST,				/* connection problem: reconnect */
+	SESSION_FAILED,				/* cannot continue: exit 1 */
+};
+
+static enum session_end
+stream(struct run *r, char *err, size_t errlen)
+{
+	struct source_msg msg;
+	int			polled = 0;		/* read the socket since the last message */
+
+	r->next_status_us = mono_us() + r->interval_us;
+	while (!r->done && !cli_stop_requested)
+	{
+		int			rc = source_read(&r->src, &msg, err, errlen);
+
+		if (rc == SOURCE_MSG)
+		{
+			polled = 0;
+			if (msg.kind == 'k')
+			{
+				ack_server_end(&r->ack, msg.wal_end);
+				if (msg.reply)
+					r->reply_now = 1;
+				if (r->opts->endpos && !r->ack.in_txn && msg.wal_end >= r->opts->endpos)
+					r->done = 1;
+			}
+			else if (handle_xlog(r, msg.data, msg.len, msg.wal_start, err, errlen) != 0)
+				return SESSION_FAILED;
+			if (buf_failed(&r->out))
+			{
+				snprintf(err, errlen, "out of memory building an event");
+				return SESSION_FAILED;
+			}
+			if (r->out.len >= BATCH_BYTES && write_batch(r, err, errlen) < 0)
+				return SESSION_FAILED;
+			if ((r->reply_now || mono_us() >= r->next_status_us) &&
+				(rc = send_status(r, err, errlen)) != 0)
+				return rc == -1 ? SESSION_LOST : SESSION_FAILED;
+			continue;
+		}
+		if (rc == SOURCE_ERROR || rc == SOURCE_END)
+			return SESSION_LOST;
+
+		/* Nothing buffered: take what the socket has, without waiting. */
+		if (!polled)
+		{
+			polled = 1;
+			if (PQconsumeInput(r->src.conn) == 0)
+			{
+				pgconn_error(r->src.conn, err, errlen);
+				return SESSION_LOST;
+			}
+			continue;
+		}
+		polled = 0;
+
+		/* Idle: everything appended goes to the sink now. */
+		if ((rc = drain_batch(r, err, errlen)) != 0)
+			return rc == -1 ? SESSION_LOST : SESSION_FAILED;
+		if ((r->reply_now || mono_us() >= r->next_status_us) &&
+			(rc = send_status(r, err, errlen)) != 0)
+			return rc == -1 ? SESSION_LOST : SESSION_FAILED;
+		{
+			int64_t		wait = (r->next_status_us - mono_us()) / 1000 + 1;
+
+			if (source_wait(&r->src, wait > 0 ? (int) wait : 0, -1, err, errlen) < 0)
+				return SESSION_LOST;
+		}
+	}
+	return SESSION_DONE;
+}
+
+/* Log a multi-line "message\nhint" error as ERROR + HINT lines. */
+static void
+log_error_hint(const char *prefix, const char *err)
+{
+	const char *nl = strchr(err, '\n');
+
+	if (nl == NULL)
+	{
+		log_error("%s%s", prefix, err);
+		return;
+	}
+	log_error("%s%.*s", prefix, (int) (nl - err), err);
+	log_hint("%s", nl + 1);
+}
+
+/* Read the offset file and decide where delivery resumes. */
+static int
+load_offset(struct run *r, const char *systemid, uint64_t *keep_size)
+{
+	const struct config *c = r->cfg;
+	char		err[512];
+	struct offset o;
+	int			rc = offset_load(c->offset_file, &o, err, sizeof(err));
+
+	*keep_size = UINT64_MAX;
+	memset(&r->off, 0, sizeof(r->off));
+	snprintf(r->off.systemid, sizeof(r->off.systemid), "%s", systemid);
+	snprintf(r->off.dbname, sizeof(r->off.dbname), "%s", c->dbname);
+	snprintf(r->off.slot, sizeof(r->off.slot), "%s", c->slot_name);
+	if (c->sink == CONFIG_SINK_FILE)
+		snprintf(r->off.sink_path, sizeof(r->off.sink_path), "%s", c->sink_file_path);
+	if (rc < 0)
+	{
+		log_error("%s", err);
+		return -1;
+	}
+	if (rc == 0)
+		return 0;
+	if (strcmp(o.systemid, systemid) != 0 || strcmp(o.dbname, c->dbname) != 0 ||
+		strcmp(o.slot, c->slot_name) != 0)
+	{
+		log_warning("offset file %s belongs to another server, database or slot (system %s, database \"%s\", slot \"%s\"); it is ignored and will be overwritten",
+					c->offset_file, o.systemid, o.dbname, o.slot);
+		return 0;
+	}
+	r->off.lsn = o.lsn;
+	r->skip_before = o.lsn;
+	if (c->sink == CONFIG_SINK_FILE && strcmp(o.sink_path, c->sink_file_path) == 0)
+	{
+		*keep_size = o.sink_size;
+		r->off.sink_size = o.sink_size;
+	}
+	log_info("resuming after " LSN_FMT " (offset file %s)", LSN_ARGS(o.lsn), c->offset_file);
+	return 0;
+}
+
+/*
+ * Before reconnecting: write out what was appended, and remember how
+ * far the open transaction got so its resent events are not repeated.
+ */
+static int
+prepare_reconnect(struct run *r, char *err, size_t errlen)
+{
+	int			rc = 0;
+	int64_t		deadline = mono_us() + 5000000;
+
+	while (r->out_written < r->out.len || r->out.len > 0)
+	{
+		rc = write_batch(r, err, errlen);
+		if (rc != 0)
+			break;
+		if (mono_us() > deadline)
+		{
+			snprintf(err, errlen, "the sink accepted no output for 5 s");
+			return -1;
+		}
+		usleep(10000);
+	}
+	if (rc < 0)
+		return -1;
+	if (r->ack.written > r->ack.durable)
+	{
+		if (sink_sync(&r->sink, err, errlen) != 0)
+			return -1;
+		ack_durable(&r->ack);
+	}
+	if (r->ack.in_txn)
+	{
+		r->resume_final_lsn = r->txn_final_lsn;
+		r->resume_skip = r->skipping ? 0 : r->txn_events;
+		r->ack.in_txn = 0;
+	}
+	if (r->ack.appended > r->skip_before)
+		r->skip_before = r->ack.appended;
+	r->dec.in_stream = 0;
+	return 0;
+}
+
+static void
+sleep_ms(int64_t ms)
+{
+	while (ms > 0 && !cli_stop_requested)
+	{
+		int64_t		step = ms > 100 ? 100 : ms;
+
+		usleep((useconds_t) step * 1000);
+		ms -= step;
+	}
+}
+
+int
+cli_run(const struct config *c, const struct run_opts *o)
+{
+	struct run	r;
+	char		err[2048];
+	int			fatal = 0;
+	int			status = EXIT_RUNTIME;
+	int			sink_open_ok = 0;
+	int64_t		attempts = 0;
+	int64_t		backoff = c->backoff_initial_ms;
+	uint64_t	keep_size;
+
+	memset(&r, 0, sizeof(r));
+	r.cfg = c;
+	r.opts = o;
+	decoder_init(&r.dec);
+	catalog_init(&r.cat, c);
+	relcache_init(&r.rels, catalog_resolve, &r.cat);
+	buf_init(&r.out, 0);
+	if (event_writer_init(&r.ew, c, err, sizeof(err)) != 0)
+	{
+		log_error("%s", err);
+		goto out;
+	}
+
+	if (source_open(&r.src, c, &fatal, err, sizeof(err)) != 0)
+	{
+		log_error_hint("", err);
+		goto out;
+	}
+	if (load_offset(&r, r.src.systemid, &keep_size) != 0)
+		goto out;
+	if (sink_open(&r.sink, c, keep_size, err, sizeof(err)) != 0)
+	{
+		log_error("%s", err);
+		goto out;
+	}
+	sink_open_ok = 1;
+	r.written_size = r.sink.size;
+	ack_init(&r.ack, r.off.lsn);
+
+	for (;;)
+	{
+		enum session_end end;
+
+		r.interval_us = c->status_interval_ms * 1000;
+		if (r.src.sender_timeout_ms > 0 && r.src.sender_timeout_ms * 500 < r.interval_us)
+			r.interval_us = r.src.sender_timeout_ms * 500;
+		if (source_start(&r.src, c, 0, err, sizeof(err)) != 0)
+			end = SESSION_LOST;
+		else
+		{
+			log_info("streaming from slot \"%s\" of database \"%s\", publication \"%s\"",
+					 c->slot_name, c->dbname, c->publication_name);
+			attempts = 0;
+			backoff = c->backoff_initial_ms;
+			end = stream(&r, err, sizeof(err));
+		}
+		if (end == SESSION_DONE)
+		{
+			int			rc = drain_batch(&r, err, sizeof(err));
+
+			if (rc == 0)
+				rc = send_status(&r, err, sizeof(err));
+			if (rc != 0)
+			{
+				log_error("while stopping: %s", err);
+				source_close(&r.src, 0);
+				goto out;
+			}
+			source_close(&r.src, 1);
+			log_info("stopped after %llu events in %llu transactions; confirmed " LSN_FMT,
+					 (unsigned long long) r.events, (unsigned long long) r.txns,
+					 LSN_ARGS(r.ack.confirmed));
+			status = 0;
+			goto out;
+		}
+		if (end == SESSION_FAILED)
+		{
+			log_error("%s", err);
+			source_close(&r.src, 0);
+			goto out;
+		}
+
+		/* SESSION_LOST: keep what we have, then connect again */
+		log_warning("replication connection lost: %s", err);
+		source_close(&r.src, 0);
+		if (prepare_reconnect(&r, err, sizeof(err)) != 0)
+		{
+			log_error("%s", err);
+			goto out;
+		}
+		for (;;)
+		{
+			int64_t		jitter;
+
+			if (cli_stop_requested)
+			{
+				status = 0;
+				goto out;
+			}
+			attempts++;
+			if (c->max_attempts > 0 && attempts > c->max_attempts)
+			{
+				log_error("giving up after %lld reconnection attempts",
+						  (long long) c->max_attempts);
+				goto out;
+			}
+			/* up to 20% jitter so many walcaps do not reconnect in step */
+			jitter = backoff / 5 > 0 ? rand() % (backoff / 5 + 1) : 0;
+			log_info("reconnecting in %lld ms (attempt %lld)",
+					 (long long) (backoff + jitter), (long long) attempts);
+			sleep_ms(backoff + jitter);
+			backoff = backoff * 2 > c->backoff_max_ms ? c->backoff_max_ms : backoff * 2;
+			if (cli_stop_requested)
+			{
+				status = 0;
+				goto out;
+			}
+			if (source_open(&r.src, c, &fatal, err, sizeof(err)) == 0)
+			{
+				if (strcmp(r.src.systemid, r.off.systemid) != 0)
+				{
+					log_error("after reconnecting, the server is a different system (%s, was %s); stopping so that no position is confused",
+							  r.src.systemid, r.off.systemid);
+					source_close(&r.src, 0);
+					goto out;
+				}
+				break;
+			}
+			log_error_hint("reconnect failed: ", err);
+			source_close(&r.src, 0);
+			if (fatal)
+				goto out;
+		}
+	}
+
+out:
+	if (r.src.conn)
+		source_close(&r.src, 0);
+	if (sink_open_ok)
+		sink_close(&r.sink);
+	event_writer_free(&r.ew);
+	relcache_free(&r.rels);
+	catalog_close(&r.cat);
+	decoder_free(&r.dec);
+	buf_free(&r.out);
+	return status;
+}

@@ -1,0 +1,134 @@
+/*
+ * config.h — walcap's configuration: a Java-style properties file
+ * (key=value, '#' or '!' comments) plus --set overrides, validated into
+ * one struct that the rest of the program only reads.
+ *
+ * Key names are Debezium's where one exists.  Lifecycle:
+ *   config_init()    defaults
+ *   config_load_file() / config_set()   in command-line order; a later
+ *                    setting of a key replaces an earlier one; values are
+ *                    validated and pattern lists compiled as they are set
+ *   config_finish()  password (file, environment), derived defaults
+ *                    (topic.prefix), required keys, combinations,
+ *                    table.include.list.file; no connection is made
+ *   config_free()    also valid after config_init() alone
+ * Every function that can fail writes a one-line message naming the key
+ * and what is allowed into the caller's err[errlen] and returns -1; no
+ * message ever contains the password.  Strings in the struct are owned
+ * by it.  docs/config.md is the user's reference for every key.
+ */
+#ifndef WALCAP_CONFIG_H
+#define WALCAP_CONFIG_H
+
+#include <regex.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "convert.h"
+
+/* The signal table's name; only its schema (signal.schema) is configurable. */
+#define CONFIG_SIGNAL_TABLE "streamkap_signal"
+
+/* Environment variable consulted for the password after the keys. */
+#define CONFIG_PASSWORD_ENV "WALCAP_DATABASE_PASSWORD"
+
+enum config_sink
+{
+	CONFIG_SINK_STDOUT = 0,
+	CONFIG_SINK_FILE,
+};
+
+/*
+ * A comma-separated list of POSIX extended regular expressions, compiled
+ * case-insensitively (as Debezium does); a name matches a pattern only if
+ * the whole name matches it.  n == 0 means the list is not set.
+ */
+struct config_patterns
+{
+	int			n;
+	regex_t    *re;				/* n compiled patterns */
+};
+
+struct config
+{
+	/* connection */
+	char	   *hostname;		/* database.hostname [localhost] */
+	int			port;			/* database.port [5432] */
+	char	   *user;			/* database.user (required) */
+	char	   *password;		/* database.password, file or env; may be NULL */
+	char	   *password_file;	/* database.password.file */
+	char	   *dbname;			/* database.dbname (required) */
+	char	   *sslmode;		/* database.sslmode [prefer] */
+	char	   *sslrootcert;
+	char	   *sslcert;
+	char	   *sslkey;
+
+	/* replication objects, named as in the seed */
+	char	   *slot_name;		/* slot.name [streamkap_pgoutput_slot] */
+	char	   *publication_name;	/* publication.name [streamkap_pub] */
+	char	   *signal_schema;	/* signal.schema [streamkap] */
+	char	   *topic_prefix;	/* topic.prefix [database.dbname] */
+
+	/* which tables produce events */
+	struct config_patterns table_include;
+	struct config_patterns table_exclude;
+	struct config_patterns schema_include;
+	struct config_patterns schema_exclude;
+	char	   *table_include_file;	/* table.include.list.file */
+	struct config_patterns file_tables;	/* its schema.table rows (literal) */
+	struct config_patterns file_schemas;	/* its bare schema rows (literal) */
+
+	/* values */
+	struct convert_opts conv;
+	char	   *unavailable_placeholder;	/* [__debezium_unavailable_value] */
+
+	/* delivery */
+	int64_t		status_interval_ms;	/* status.update.interval.ms [10000] */
+	enum config_sink sink;		/* sink.type [stdout] */
+	char	   *sink_file_path;	/* sink.file.path (required for file) */
+	char	   *offset_file;	/* offset.storage.file.filename [walcap.offsets] */
+
+	/* reconnection */
+	int64_t		backoff_initial_ms;	/* connect.backoff.initial.ms [500] */
+	int64_t		backoff_max_ms;	/* connect.backoff.max.ms [30000] */
+	int64_t		max_attempts;	/* connect.max.attempts [0 = unlimited] */
+
+	int			log_level;		/* log.level [info] (enum log_level) */
+
+	/* internal: which keys were set explicitly (for derived defaults) */
+	int			topic_prefix_set;
+};
+
+/* Fill *c with the defaults; config_free() releases what it allocated. */
+void	config_init(struct config *c);
+/* Release everything *c owns (regexes too); *c is left empty. */
+void	config_free(struct config *c);
+
+/* Apply every key=value line of a properties file, in order. */
+int		config_load_file(struct config *c, const char *path,
+						 char *err, size_t errlen);
+/*
+ * Parse "key=value" as given to --set: the first '=' separates, so the
+ * value may contain '='; key and value are trimmed as in the file.
+ */
+int		config_set_arg(struct config *c, const char *arg,
+					   char *err, size_t errlen);
+/* Set one key; the value is taken as given (the file parser trims it). */
+int		config_set(struct config *c, const char *key, const char *value,
+				   char *err, size_t errlen);
+/* Complete and check the configuration once every source has been applied. */
+int		config_finish(struct config *c, char *err, size_t errlen);
+
+/*
+ * Whether changes of schema.table produce events, by Debezium's rules:
+ * table lists are matched against "schema.table", schema lists against
+ * "schema", each pattern anchored at both ends; an include list, when
+ * given, must match; an exclude list must not.  The include list file
+ * adds to table.include.list (a bare schema row includes the schema).
+ * Returns 1 (included) or 0; -1 only if out of memory.  Meant to be
+ * called once per relation, not per row.
+ */
+int		config_table_included(const struct config *c, const char *schema,
+							  const char *table);
+
+#endif

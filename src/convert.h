@@ -1,0 +1,123 @@
+/*
+ * convert.h — one column value, as PostgreSQL's text output gives it, to
+ * the JSON value Debezium's PostgreSQL connector emits for it (value
+ * converter with schemas disabled).
+ *
+ * The stage is split in two so the per-row path does no lookups:
+ *   - when a relation arrives, each column's type OID and typmod are
+ *     resolved once into a struct convert_type (convert_builtin() for the
+ *     built-in OIDs; relcache resolves user types — enums, domains,
+ *     hstore, arrays of them — through the catalog and fills the same
+ *     struct);
+ *   - per row, convert_value() appends the JSON for one non-null value.
+ *
+ * The text the server sends depends on session settings; the source
+ * stage fixes them on every connection it opens (CONVERT_SESSION_OPTIONS)
+ * so that this module can rely on: DateStyle=ISO, IntervalStyle=
+ * iso_8601, TimeZone=UTC, bytea_output=hex, lc_monetary=C,
+ * extra_float_digits=1.
+ *
+ * The full mapping, mode by mode, is documented in docs/events.md.
+ */
+#ifndef WALCAP_CONVERT_H
+#define WALCAP_CONVERT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define CONVERT_SESSION_OPTIONS \
+	"-c DateStyle=ISO -c IntervalStyle=iso_8601 -c TimeZone=UTC " \
+	"-c bytea_output=hex -c lc_monetary=C -c extra_float_digits=1"
+
+enum convert_binary_mode
+{
+	CONVERT_BINARY_BYTES = 0,	/* base64, as Kafka's JsonConverter writes bytes */
+	CONVERT_BINARY_BASE64,
+	CONVERT_BINARY_BASE64_URL_SAFE,
+	CONVERT_BINARY_HEX,
+};
+
+enum convert_decimal_mode
+{
+	CONVERT_DECIMAL_PRECISE = 0,
+	CONVERT_DECIMAL_DOUBLE,
+	CONVERT_DECIMAL_STRING,
+};
+
+enum convert_time_mode
+{
+	CONVERT_TIME_ADAPTIVE = 0,
+	CONVERT_TIME_ADAPTIVE_MICRO,	/* adaptive_time_microseconds */
+	CONVERT_TIME_CONNECT,
+};
+
+enum convert_interval_mode
+{
+	CONVERT_INTERVAL_NUMERIC = 0,
+	CONVERT_INTERVAL_STRING,
+};
+
+enum convert_hstore_mode
+{
+	CONVERT_HSTORE_JSON = 0,	/* a JSON document in a string */
+	CONVERT_HSTORE_MAP,			/* a JSON object */
+};
+
+struct convert_opts
+{
+	enum convert_binary_mode binary;
+	enum convert_decimal_mode decimal;
+	enum convert_time_mode time;
+	enum convert_interval_mode interval;
+	enum convert_hstore_mode hstore;
+};
+
+/* How a column's text is turned into JSON. */
+enum convert_kind
+{
+	CONVERT_STRING = 0,			/* any text: a JSON string (the fallback) */
+	CONVERT_BOOL,				/* t/f */
+	CONVERT_INT,				/* int2, int4, int8, oid, xid...: a JSON number */
+	CONVERT_FLOAT,				/* float4, float8: number, or "NaN"/"Infinity" */
+	CONVERT_NUMERIC,
+	CONVERT_MONEY,
+	CONVERT_BYTEA,
+	CONVERT_DATE,
+	CONVERT_TIME,
+	CONVERT_TIMETZ,
+	CONVERT_TIMESTAMP,
+	CONVERT_TIMESTAMPTZ,
+	CONVERT_INTERVAL,
+	CONVERT_BIT,				/* bit(n), varbit: bool for bit(1), else bytes */
+	CONVERT_POINT,
+	CONVERT_HSTORE,
+	CONVERT_ARRAY,				/* elements converted as elem_kind */
+};
+
+struct convert_type
+{
+	enum convert_kind kind;
+	enum convert_kind elem_kind;	/* for CONVERT_ARRAY */
+	int32_t		typmod;			/* the column's atttypmod, -1 if none */
+	char		delim;			/* array element delimiter: ',' (';' for box) */
+};
+
+/*
+ * Fill *t for a built-in type OID (typmod given by the relation).
+ * Returns 0 if the OID is built in, -1 if the caller must resolve it
+ * through the catalog (t is then set to CONVERT_STRING as a fallback).
+ */
+int		convert_builtin(uint32_t oid, int32_t typmod, struct convert_type *t);
+
+/*
+ * Append the JSON for one non-null value whose text is s[0..len) (not
+ * necessarily NUL-terminated).  Returns 0 on success; -1 if the text is
+ * not what the type's output function produces, in which case nothing
+ * was appended and the caller writes the value as a JSON string instead.
+ */
+int		convert_value(struct buf *out, const struct convert_type *t,
+					  const char *s, size_t len, const struct convert_opts *o);
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * event.h — change events in Debezium's PostgreSQL value format (JSON
+ * converter, schemas disabled), one JSON object per event without a
+ * trailing newline.
+ *
+ *   {"before":…,"after":…,"source":{"version":…,"connector":"postgresql",
+ *    "name":<topic.prefix>,"ts_ms":<commit ms>,"snapshot":"false",
+ *    "db":…,"sequence":"[\"<last commit LSN>\",\"<LSN>\"]","schema":…,
+ *    "table":…,"txId":…,"lsn":…,"xmin":null},"transaction":null,
+ *    "op":"c|u|d|t","ts_ms":<ms when walcap wrote it>}
+ *
+ * Logical-decoding messages (op "m") carry "message":{"prefix","content"}
+ * instead of before/after.  docs/events.md is the full contract.
+ *
+ * The writer keeps the parts of every event that depend only on the
+ * configuration, built once at init.  It owns them; event_writer_free()
+ * releases them.  Events are appended to a caller-owned buf; on a
+ * conversion error the value is written as a string and a warning is
+ * logged once per column, so an event is always produced.
+ */
+#ifndef WALCAP_EVENT_H
+#define WALCAP_EVENT_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "config.h"
+#include "decoder.h"
+#include "relcache.h"
+
+#define WALCAP_VERSION "0.1.0"
+
+/* What the events of one transaction share. */
+struct event_txn
+{
+	uint32_t	xid;
+	int64_t		commit_ms;		/* commit time, Unix ms */
+	uint64_t	last_commit_lsn;	/* commit LSN of the previous transaction, 0 if none */
+};
+
+struct event_writer
+{
+	struct buf	source_head;	/* "source":{"version":…,"name":…,"ts_ms": */
+	struct buf	source_db;		/* ,"snapshot":"false","db":…,"sequence":" */
+	struct buf	placeholder;	/* unavailable.value.placeholder as JSON */
+	struct convert_opts conv;
+};
+
+int		event_writer_init(struct event_writer *w, const struct config *c,
+						  char *err, size_t errlen);
+void	event_writer_free(struct event_writer *w);
+
+/*
+ * Append the event of an Insert, Update or Delete message m of relation
+ * rel, at WAL position lsn.  Returns 0, or -1 with err set if the tuple
+ * does not match the relation (a protocol error).
+ */
+int		event_change(struct event_writer *w, struct buf *out,
+					 struct relcache_rel *rel, const struct decoder_msg *m,
+					 const struct event_txn *txn, uint64_t lsn, int64_t now_ms,
+					 char *err, size_t errlen);
+
+/* Append the truncate event (op "t") of one relation. */
+void	event_truncate(struct event_writer *w, struct buf *out,
+					   const struct relcache_rel *rel, const struct event_txn *txn,
+					   uint64_t lsn, int64_t now_ms);
+
+/*
+ * Append the event of a logical-decoding message; txn is NULL for a
+ * non-transactional one.
+ */
+void	event_message(struct event_writer *w, struct buf *out,
+					  const struct decoder_msg *m, const struct event_txn *txn,
+					  int64_t now_ms);
+
+/* PostgreSQL timestamps count µs from 2000-01-01; Unix ms from 1970. */
+static inline int64_t
+event_pg_to_unix_ms(int64_t pg_us)
+{
+	return pg_us / 1000 + INT64_C(946684800000);
+}
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * json.h — JSON text written onto a buf.
+ *
+ * Strings are escaped strictly: '"' and '\\', the named escapes \b \t \n
+ * \f \r, every other control character and DEL as \u00XX.  Input that is
+ * not valid UTF-8 has each offending byte replaced by U+FFFD, so the
+ * output is always valid JSON in valid UTF-8 whatever the database sent.
+ * Nothing here allocates except through the buf.
+ */
+#ifndef WALCAP_JSON_H
+#define WALCAP_JSON_H
+
+#include <stdint.h>
+
+#include "buf.h"
+
+/* Append s[0..len) as a quoted JSON string. */
+void	json_string(struct buf *b, const char *s, size_t len);
+
+/* Append s[0..len) escaped, without the surrounding quotes. */
+void	json_escape(struct buf *b, const char *s, size_t len);
+
+static inline void
+json_cstring(struct buf *b, const char *s)
+{
+	json_string(b, s, strlen(s));
+}
+
+void	json_int64(struct buf *b, int64_t v);
+void	json_uint64(struct buf *b, uint64_t v);
+
+/* Standard base64 (RFC 4648 §4) or, with url_safe, §5 alphabet; padded. */
+void	json_base64(struct buf *b, const unsigned char *p, size_t n, int url_safe);
+
+#endif

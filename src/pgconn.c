@@ -1,0 +1,115 @@
+/*
+ * pgconn.c — libpq connections; see pgconn.h.
+ */
+#include "pgconn.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "convert.h"
+
+void
+pgconn_error(PGconn *conn, char *err, size_t errlen)
+{
+	size_t		n;
+
+	snprintf(err, errlen, "%s", conn ? PQerrorMessage(conn) : "out of memory");
+	n = strlen(err);
+	while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' '))
+		err[--n] = '\0';
+}
+
+/* A hint for the most common reasons a connection is refused. */
+static const char *
+hint_for(const char *msg)
+{
+	if (strstr(msg, "password authentication failed") ||
+		strstr(msg, "no password supplied"))
+		return "check database.password (or WALCAP_DATABASE_PASSWORD, database.password.file, PGPASSWORD, ~/.pgpass) for database.user";
+	if (strstr(msg, "could not translate host name"))
+		return "check database.hostname: the name does not resolve";
+	if (strstr(msg, "Connection refused") || strstr(msg, "No such file or directory"))
+		return "is PostgreSQL running at database.hostname:database.port, and does listen_addresses include that address?";
+	if (strstr(msg, "timeout expired") || strstr(msg, "timed out"))
+		return "the server did not answer in time: check database.hostname, database.port and any firewall or security group in between";
+	if (strstr(msg, "no pg_hba.conf entry"))
+		return "add a pg_hba.conf line allowing database.user to connect to database.dbname from this host, then reload the server";
+	if (strstr(msg, "must be superuser or replication role") ||
+		strstr(msg, "permission denied to start WAL sender"))
+		return "self-managed: ALTER ROLE <user> REPLICATION;  RDS/Aurora: GRANT rds_replication TO <user>;";
+	if (strstr(msg, "does not exist") && strstr(msg, "database"))
+		return "check database.dbname";
+	return NULL;
+}
+
+PGconn *
+pgconn_connect(const struct config *c, int replication, char *err, size_t errlen)
+{
+	const char *keys[20];
+	const char *vals[20];
+	char		port[16];
+	int			n = 0;
+	PGconn	   *conn;
+
+	snprintf(port, sizeof(port), "%d", c->port);
+#define KV(k, v) do { if (v) { keys[n] = (k); vals[n] = (v); n++; } } while (0)
+	KV("host", c->hostname);
+	keys[n] = "port";
+	vals[n++] = port;
+	KV("user", c->user);
+	KV("password", c->password);
+	KV("dbname", c->dbname);
+	KV("sslmode", c->sslmode);
+	KV("sslrootcert", c->sslrootcert);
+	KV("sslcert", c->sslcert);
+	KV("sslkey", c->sslkey);
+#undef KV
+#define KS(k, v) do { keys[n] = (k); vals[n] = (v); n++; } while (0)
+	KS("application_name", "walcap");
+	KS("options", CONVERT_SESSION_OPTIONS);
+	KS("connect_timeout", "10");
+	KS("keepalives", "1");
+	KS("keepalives_idle", "30");
+	KS("keepalives_interval", "10");
+	KS("keepalives_count", "3");
+	if (replication)
+		KS("replication", "database");
+#undef KS
+	keys[n] = vals[n] = NULL;
+
+	conn = PQconnectdbParams(keys, vals, 0);
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
+	{
+		char		msg[1024];
+		const char *hint;
+
+		pgconn_error(conn, msg, sizeof(msg));
+		hint = hint_for(msg);
+		snprintf(err, errlen, "could not connect to %s port %d as user \"%s\" to database \"%s\": %s%s%s",
+				 c->hostname, c->port, c->user, c->dbname, msg,
+				 hint ? "\n" : "", hint ? hint : "");
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+int
+pgconn_value(PGconn *conn, const char *sql, char *out, size_t outlen,
+			 char *err, size_t errlen)
+{
+	PGresult   *res = PQexec(conn, sql);
+	int			rc;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		pgconn_error(conn, err, errlen);
+		PQclear(res);
+		return -1;
+	}
+	rc = PQntuples(res) > 0;
+	if (rc)
+		snprintf(out, outlen, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return rc;
+}

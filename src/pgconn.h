@@ -1,0 +1,40 @@
+/*
+ * pgconn.h — opening libpq connections the way every part of walcap
+ * needs them, and explaining failures.
+ *
+ * Connections carry the session settings convert.h relies on, an
+ * application_name, a connect timeout and TCP keepalives, so that an
+ * unreachable server fails within seconds instead of hanging.  The
+ * password comes from the configuration when given there, else libpq
+ * finds it (PGPASSWORD, ~/.pgpass); it never appears in a message.
+ */
+#ifndef WALCAP_PGCONN_H
+#define WALCAP_PGCONN_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#include "config.h"
+
+/*
+ * Connect; with replication set, as a logical replication connection
+ * (replication=database).  Returns the connection, or NULL with a
+ * message and, after a newline, a hint in err.  The caller owns the
+ * connection (PQfinish).
+ */
+PGconn	   *pgconn_connect(const struct config *c, int replication,
+						   char *err, size_t errlen);
+
+/*
+ * Run a query that returns at most one row of one column on conn
+ * (simple protocol: it also works on replication connections).  Returns
+ * 1 and copies the value into out[outlen], 0 if there was no row, -1 on
+ * error with the server's message in err.
+ */
+int			pgconn_value(PGconn *conn, const char *sql, char *out, size_t outlen,
+						 char *err, size_t errlen);
+
+/* The server's last error message without its trailing newline. */
+void		pgconn_error(PGconn *conn, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * relcache.h — what walcap knows of each published relation, keyed by
+ * relation OID, built from pgoutput's Relation messages.
+ *
+ * pgoutput sends a Relation message before the first change of a table
+ * in a session and again after its definition changes (ALTER TABLE), so
+ * an entry is replaced whole each time.  Everything the per-row path
+ * needs is worked out here once: each column's JSON key, already
+ * escaped, and its conversion rule (struct convert_type), and the
+ * relation's part of the event's source block.
+ *
+ * Types that are not built in (enums, domains, extension types such as
+ * hstore, arrays of those) are resolved through a callback that asks the
+ * catalog; without one, or if it fails, such a column is written as a
+ * string.
+ *
+ * Ownership: the cache owns every entry and string in it.  A pointer
+ * from relcache_get() stays valid until the next relcache_update() of
+ * the same relation OID or relcache_free().
+ */
+#ifndef WALCAP_RELCACHE_H
+#define WALCAP_RELCACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "convert.h"
+#include "decoder.h"
+
+struct relcache_col
+{
+	char	   *name;
+	char	   *key;			/* "name": JSON-escaped, with quotes and colon */
+	size_t		keylen;
+	uint32_t	typid;
+	int32_t		typmod;
+	uint8_t		flags;			/* 1 = part of the replica identity key */
+	int			warned;			/* a bad value was already logged */
+	struct convert_type conv;
+};
+
+struct relcache_rel
+{
+	uint32_t	relid;
+	char	   *schema;			/* "public", never "" */
+	char	   *table;
+	char		replident;		/* d, n, f or i */
+	int			ncols;
+	struct relcache_col *cols;
+	int			included;		/* set by the caller: changes produce events */
+	char	   *source_tail;	/* "schema":"…","table":"…" JSON-escaped */
+	size_t		source_tail_len;
+};
+
+/*
+ * Resolve a non-built-in type; returns 0 and fills *out, or -1 with a
+ * message in err.
+ */
+typedef int (*relcache_resolver) (void *arg, uint32_t typid, int32_t typmod,
+								  struct convert_type *out,
+								  char *err, size_t errlen);
+
+struct relcache
+{
+	struct relcache_rel **slots;	/* open addressing on relid */
+	size_t		nslots;			/* power of two */
+	size_t		count;
+	relcache_resolver resolve;
+	void	   *resolve_arg;
+};
+
+void	relcache_init(struct relcache *c, relcache_resolver resolve, void *arg);
+void	relcache_free(struct relcache *c);
+
+/*
+ * Add or replace the entry for a decoded Relation message.  Returns the
+ * entry, or NULL with a message in err (out of memory).
+ */
+struct relcache_rel *relcache_update(struct relcache *c,
+									 const struct decoder_msg *m,
+									 char *err, size_t errlen);
+
+/* The entry for relid, or NULL if no Relation message described it. */
+struct relcache_rel *relcache_get(const struct relcache *c, uint32_t relid);
+
+#endif

@@ -1,0 +1,439 @@
+/*
+ * source.c — the replication session; see source.h.
+ */
+#include "source.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "lsn.h"
+#include "pgconn.h"
+#include "wire.h"
+
+#define PG_EPOCH_OFFSET_US INT64_C(946684800000000)
+
+int64_t
+source_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Quote s as a SQL literal for conn; NULL on failure (err set). */
+static char *
+literal(PGconn *conn, const char *s, char *err, size_t errlen)
+{
+	char	   *q = PQescapeLiteral(conn, s, strlen(s));
+
+	if (q == NULL)
+		pgconn_error(conn, err, errlen);
+	return q;
+}
+
+static int
+check_wal_level(struct source *s, int *fatal, char *err, size_t errlen)
+{
+	char		v[64];
+
+	if (pgconn_value(s->conn, "SHOW wal_level", v, sizeof(v), err, errlen) != 1)
+		return -1;
+	if (strcmp(v, "logical") != 0)
+	{
+		*fatal = 1;
+		snprintf(err, errlen,
+				 "the server's wal_level is \"%s\"; logical decoding needs \"logical\"\n"
+				 "self-managed: ALTER SYSTEM SET wal_level = logical; then restart PostgreSQL.  "
+				 "RDS/Aurora: set rds.logical_replication = 1 in the DB parameter group and reboot",
+				 v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_slot(struct source *s, const struct config *c, int *fatal,
+		   char *err, size_t errlen)
+{
+	char	   *lit = literal(s->conn, c->slot_name, err, errlen);
+	char		sql[512];
+	PGresult   *res;
+	int			rc = -1;
+
+	if (lit == NULL)
+		return -1;
+	snprintf(sql, sizeof(sql),
+			 "SELECT slot_type, coalesce(plugin, ''), coalesce(database, ''), %s "
+			 "FROM pg_replication_slots WHERE slot_name = %s",
+			 s->server_version >= 130000 ? "coalesce(wal_status, '')" : "''",
+			 lit);
+	res = PQexec(s->conn, sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		pgconn_error(s->conn, err, errlen);
+		goto done;
+	}
+	*fatal = 1;
+	if (PQntuples(res) == 0)
+		snprintf(err, errlen,
+				 "replication slot \"%s\" does not exist\n"
+				 "create it as the setup guide does: SELECT pg_create_logical_replication_slot(%s, 'pgoutput');",
+				 c->slot_name, lit);
+	else if (strcmp(PQgetvalue(res, 0, 0), "logical") != 0)
+		snprintf(err, errlen,
+				 "replication slot \"%s\" is a %s slot, not a logical one\n"
+				 "use another slot.name, or drop it and create it with: SELECT pg_create_logical_replication_slot(%s, 'pgoutput');",
+				 c->slot_name, PQgetvalue(res, 0, 0), lit);
+	else if (strcmp(PQgetvalue(res, 0, 1), "pgoutput") != 0)
+		snprintf(err, errlen,
+				 "replication slot \"%s\" uses the output plugin \"%s\"; walcap reads pgoutput\n"
+				 "drop it and create it again: SELECT pg_drop_replication_slot(%s); SELECT pg_create_logical_replication_slot(%s, 'pgoutput');",
+				 c->slot_name, PQgetvalue(res, 0, 1), lit, lit);
+	else if (strcmp(PQgetvalue(res, 0, 2), c->dbname) != 0)
+		snprintf(err, errlen,
+				 "replication slot \"%s\" belongs to database \"%s\", not \"%s\"\n"
+				 "set database.dbname to the slot's database, or create a slot in this one",
+				 c->slot_name, PQgetvalue(res, 0, 2), c->dbname);
+	else if (strcmp(PQgetvalue(res, 0, 3), "lost") == 0)
+		snprintf(err, errlen,
+				 "replication slot \"%s\" has been invalidated (wal_status = lost): the WAL it needed was removed, so changes were missed\n"
+				 "drop and recreate the slot, then take a new snapshot of the captured tables",
+				 c->slot_name);
+	else
+	{
+		*fatal = 0;
+		rc = 0;
+	}
+done:
+	PQclear(res);
+	PQfreemem(lit);
+	return rc;
+}
+
+static int
+check_publication(struct source *s, const struct config *c, int *fatal,
+				  char *err, size_t errlen)
+{
+	char	   *lit = literal(s->conn, c->publication_name, err, errlen);
+	char	   *ident;
+	char		sql[512];
+	char		v[8];
+	int			rc;
+
+	if (lit == NULL)
+		return -1;
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM pg_publication WHERE pubname = %s", lit);
+	PQfreemem(lit);
+	rc = pgconn_value(s->conn, sql, v, sizeof(v), err, errlen);
+	if (rc != 0)
+		return rc == 1 ? 0 : -1;
+	*fatal = 1;
+	ident = PQescapeIdentifier(s->conn, c->publication_name, strlen(c->publication_name));
+	snprintf(err, errlen,
+			 "publication \"%s\" does not exist in database \"%s\"\n"
+			 "create it as the setup guide does: CREATE PUBLICATION %s FOR ALL TABLES;  "
+			 "(or FOR TABLE <tables>, then ALTER PUBLICATION %s ADD TABLE %s.streamkap_signal;)",
+			 c->publication_name, c->dbname, ident ? ident : c->publication_name,
+			 ident ? ident : c->publication_name, c->signal_schema);
+	PQfreemem(ident);
+	return -1;
+}
+
+int
+source_open(struct source *s, const struct config *c, int *fatal,
+			char *err, size_t errlen)
+{
+	PGresult   *res;
+	char		v[64];
+
+	memset(s, 0, sizeof(*s));
+	*fatal = 0;
+	s->conn = pgconn_connect(c, 1, err, errlen);
+	if (s->conn == NULL)
+	{
+		/* a refused login will not succeed by retrying */
+		*fatal = strstr(err, "authentication failed") != NULL ||
+			strstr(err, "does not exist") != NULL ||
+			strstr(err, "no pg_hba.conf entry") != NULL ||
+			strstr(err, "replication role") != NULL;
+		return -1;
+	}
+	s->server_version = PQserverVersion(s->conn);
+	if (s->server_version < 100000)
+	{
+		*fatal = 1;
+		snprintf(err, errlen, "PostgreSQL %d is too old: walcap needs 10 or later (pgoutput)",
+				 s->server_version / 10000);
+		return -1;
+	}
+
+	res = PQexec(s->conn, "IDENTIFY_SYSTEM");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
+		PQnfields(res) < 4)
+	{
+		pgconn_error(s->conn, err, errlen);
+		PQclear(res);
+		return -1;
+	}
+	snprintf(s->systemid, sizeof(s->systemid), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+
+	if (check_wal_level(s, fatal, err, errlen) != 0 ||
+		check_slot(s, c, fatal, err, errlen) != 0 ||
+		check_publication(s, c, fatal, err, errlen) != 0)
+		return -1;
+
+	if (pgconn_value(s->conn,
+					 "SELECT setting FROM pg_settings WHERE name = 'wal_sender_timeout'",
+					 v, sizeof(v), err, errlen) == 1)
+		s->sender_timeout_ms = strtoll(v, NULL, 10);
+	return 0;
+}
+
+int
+source_start(struct source *s, const struct config *c, uint64_t start,
+			 char *err, size_t errlen)
+{
+	char	   *slot = PQescapeIdentifier(s->conn, c->slot_name, strlen(c->slot_name));
+	char	   *pub = PQescapeIdentifier(s->conn, c->publication_name,
+										 strlen(c->publication_name));
+	char	   *publit = pub ? PQescapeLiteral(s->conn, pub, strlen(pub)) : NULL;
+	struct buf	sql;
+	PGresult   *res;
+	int			rc = -1;
+
+	buf_init(&sql, 0);
+	if (slot == NULL || publit == NULL)
+	{
+		pgconn_error(s->conn, err, errlen);
+		goto done;
+	}
+	/* protocol 1 everywhere; messages from 14 on, where pgoutput has them */
+	buf_printf(&sql, "START_REPLICATION SLOT %s LOGICAL " LSN_FMT
+			   " (proto_version '1', publication_names %s%s)",
+			   slot, LSN_ARGS(start), publit,
+			   s->server_version >= 140000 ? ", messages 'true'" : "");
+	if (buf_failed(&sql))
+	{
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	res = PQexec(s->conn, sql.data);
+	if (PQresultStatus(res) != PGRES_COPY_BOTH)
+	{
+		char		msg[512];
+
+		pgconn_error(s->conn, msg, sizeof(msg));
+		snprintf(err, errlen, "could not start replication from slot \"%s\": %s%s",
+				 c->slot_name, msg,
+				 strstr(msg, "is active") ?
+				 "\nanother client is reading this slot; stop it, or give walcap its own slot.name" : "");
+	}
+	else
+		rc = 0;
+	PQclear(res);
+done:
+	PQfreemem(slot);
+	PQfreemem(pub);
+	PQfreemem(publit);
+	buf_free(&sql);
+	return rc;
+}
+
+/*
+ * XLogData:  Byte1 'w', Int64 data start, Int64 WAL end, Int64 send time,
+ *            Byte[n] data
+ * Keepalive: Byte1 'k', Int64 WAL end, Int64 send time, Byte1 reply now
+ */
+int
+source_read(struct source *s, struct source_msg *msg, char *err, size_t errlen)
+{
+	struct wire_reader r;
+	int			n;
+
+	if (s->copybuf)
+	{
+		PQfreemem(s->copybuf);
+		s->copybuf = NULL;
+	}
+	n = PQgetCopyData(s->conn, &s->copybuf, 1);
+	if (n == 0)
+		return SOURCE_NONE;
+	if (n == -1)
+	{
+		PGresult   *res = PQgetResult(s->conn);
+
+		if (PQresultStatus(res) == PGRES_COMMAND_OK)
+			snprintf(err, errlen, "the server ended the replication stream");
+		else
+			pgconn_error(s->conn, err, errlen);
+		PQclear(res);
+		return SOURCE_END;
+	}
+	if (n < 0)
+	{
+		pgconn_error(s->conn, err, errlen);
+		return SOURCE_ERROR;
+	}
+
+	wire_init(&r, s->copybuf, (size_t) n);
+	msg->kind = (char) wire_u8(&r);
+	switch (msg->kind)
+	{
+		case 'w':
+			msg->wal_start = wire_u64(&r);
+			msg->wal_end = wire_u64(&r);
+			(void) wire_u64(&r);	/* send time */
+			msg->reply = 0;
+			msg->len = wire_remaining(&r);
+			msg->data = wire_bytes(&r, msg->len);
+			break;
+		case 'k':
+			msg->wal_end = wire_u64(&r);
+			(void) wire_u64(&r);
+			msg->reply = wire_u8(&r);
+			msg->wal_start = 0;
+			msg->data = NULL;
+			msg->len = 0;
+			if (!wire_end(&r))
+				r.err = 1;
+			break;
+		default:
+			snprintf(err, errlen, "unexpected replication message type 0x%02x",
+					 (unsigned char) msg->kind);
+			return SOURCE_ERROR;
+	}
+	if (!wire_ok(&r) || (msg->kind == 'w' && msg->len == 0))
+	{
+		snprintf(err, errlen, "malformed replication message '%c' of %d bytes",
+				 msg->kind, n);
+		return SOURCE_ERROR;
+	}
+	return SOURCE_MSG;
+}
+
+int
+source_wait(struct source *s, int timeout_ms, int out_fd, char *err, size_t errlen)
+{
+	struct pollfd p[2];
+	int			n = 1;
+	int			rc;
+	int			mask = 0;
+
+	p[0].fd = PQsocket(s->conn);
+	p[0].events = POLLIN;
+	p[0].revents = 0;
+	if (p[0].fd < 0)
+	{
+		snprintf(err, errlen, "the replication connection has no socket");
+		return -1;
+	}
+	if (out_fd >= 0)
+	{
+		p[1].fd = out_fd;
+		p[1].events = POLLOUT;
+		p[1].revents = 0;
+		n = 2;
+	}
+	rc = poll(p, (nfds_t) n, timeout_ms);
+	if (rc < 0)
+	{
+		if (errno == EINTR)
+			return 0;
+		snprintf(err, errlen, "poll: %s", strerror(errno));
+		return -1;
+	}
+	if (p[0].revents)
+	{
+		if (PQconsumeInput(s->conn) == 0)
+		{
+			pgconn_error(s->conn, err, errlen);
+			return -1;
+		}
+		mask |= 1;
+	}
+	if (n == 2 && p[1].revents)
+		mask |= 2;
+	return mask;
+}
+
+int
+source_status(struct source *s, uint64_t write_lsn, uint64_t flush_lsn,
+			   char *err, size_t errlen)
+{
+	unsigned char m[34];
+	int64_t		now = source_now_us() - PG_EPOCH_OFFSET_US;
+	uint64_t	v[4] = {write_lsn, flush_lsn, flush_lsn, (uint64_t) now};
+
+	m[0] = 'r';
+	for (int i = 0; i < 4; i++)
+		for (int b = 0; b < 8; b++)
+			m[1 + i * 8 + b] = (unsigned char) (v[i] >> (56 - 8 * b));
+	m[33] = 0;					/* no reply requested */
+	if (PQputCopyData(s->conn, (const char *) m, sizeof(m)) <= 0 ||
+		PQflush(s->conn) != 0)
+	{
+		pgconn_error(s->conn, err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+void
+source_close(struct source *s, int graceful)
+{
+	if (s->copybuf)
+	{
+		PQfreemem(s->copybuf);
+		s->copybuf = NULL;
+	}
+	if (s->conn == NULL)
+		return;
+	if (graceful && PQputCopyEnd(s->conn, NULL) == 1 && PQflush(s->conn) == 0)
+	{
+		/* drain until the server ends COPY; give up after a few seconds */
+		int64_t		deadline = source_now_us() + 5000000;
+		char	   *buf;
+		PGresult   *res;
+
+		for (;;)
+		{
+			int			n = PQgetCopyData(s->conn, &buf, 1);
+
+			if (n > 0)
+			{
+				PQfreemem(buf);
+				continue;
+			}
+			if (n < 0)
+				break;
+			if (source_now_us() > deadline)
+				break;
+			{
+				struct pollfd p = {PQsocket(s->conn), POLLIN, 0};
+
+				if (poll(&p, 1, 100) < 0 && errno != EINTR)
+					break;
+			}
+			if (PQconsumeInput(s->conn) == 0)
+				break;
+		}
+		while ((res = PQgetResult(s->conn)) != NULL)
+		{
+			if (PQresultStatus(res) == PGRES_FATAL_ERROR)
+				log_warning("while ending replication: %s",
+							PQresultErrorMessage(res));
+			PQclear(res);
+			if (source_now_us() > deadline)
+				break;
+		}
+	}
+	PQfinish(s->conn);
+	s->conn = NULL;
+}

@@ -1,0 +1,88 @@
+/*
+ * source.h — the replication session: checks before streaming,
+ * START_REPLICATION, the CopyBoth framing of XLogData ('w') and primary
+ * keepalive ('k') messages, and standby status updates ('r').
+ *
+ * Reading never blocks: source_read() returns what libpq has already
+ * buffered, source_wait() sleeps on the socket with a deadline, so the
+ * caller can flush its sink and send status updates on time.
+ *
+ * Lifetime: a struct source_msg points into the buffer PQgetCopyData
+ * returned; it is valid until the next source_read() or source_close().
+ */
+#ifndef WALCAP_SOURCE_H
+#define WALCAP_SOURCE_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+struct source
+{
+	PGconn	   *conn;
+	char	   *copybuf;		/* last PQgetCopyData buffer, ours to free */
+	char		systemid[32];	/* IDENTIFY_SYSTEM */
+	int			server_version;
+	int64_t		sender_timeout_ms;	/* the server's wal_sender_timeout, 0 = off */
+};
+
+struct source_msg
+{
+	char		kind;			/* 'w' XLogData or 'k' keepalive */
+	uint64_t	wal_start;		/* 'w': LSN of the data */
+	uint64_t	wal_end;		/* server's WAL end ('k': sent up to) */
+	int			reply;			/* 'k': the server asks for a status update now */
+	const char *data;			/* 'w': the pgoutput message */
+	size_t		len;
+};
+
+/* Result codes of source_read(). */
+#define SOURCE_MSG		1		/* *msg filled */
+#define SOURCE_NONE		0		/* nothing complete buffered */
+#define SOURCE_ERROR	(-1)	/* err set; the connection is lost or broken */
+#define SOURCE_END		(-2)	/* the server ended the stream */
+
+/*
+ * Connect as a replication connection, identify the system and check
+ * everything START_REPLICATION needs: server version, wal_level, the
+ * slot (exists, logical, pgoutput, this database, not invalidated) and
+ * the publication.  On failure returns -1 with the cause, and after a
+ * newline the fix, in err; *fatal is set when retrying cannot help
+ * (misconfiguration rather than an unreachable server).
+ */
+int			source_open(struct source *s, const struct config *c, int *fatal,
+						char *err, size_t errlen);
+
+/* START_REPLICATION from start (0 = the slot's confirmed position). */
+int			source_start(struct source *s, const struct config *c,
+						 uint64_t start, char *err, size_t errlen);
+
+int			source_read(struct source *s, struct source_msg *msg,
+						char *err, size_t errlen);
+
+/*
+ * Wait up to timeout_ms for the socket to become readable (and, if
+ * out_fd >= 0, for out_fd to become writable), then read what arrived
+ * into libpq's buffer.  Returns a bit mask: 1 the source has input,
+ * 2 out_fd is writable; -1 on error (err set).
+ */
+int			source_wait(struct source *s, int timeout_ms, int out_fd,
+						char *err, size_t errlen);
+
+/* Send a standby status update: written/flushed positions. */
+int			source_status(struct source *s, uint64_t write_lsn, uint64_t flush_lsn,
+						  char *err, size_t errlen);
+
+/*
+ * End the session.  With graceful set, send CopyDone and read what the
+ * server still sends until it ends the stream (bounded), so the final
+ * status update is processed; then close.
+ */
+void		source_close(struct source *s, int graceful);
+
+/* Microseconds since the Unix epoch, and since PostgreSQL's (2000-01-01). */
+int64_t		source_now_us(void);
+
+#endif

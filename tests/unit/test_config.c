@@ -1,0 +1,911 @@
+/*
+ * test_config.c — unit tests of src/config.c: defaults, every key, every
+ * error message, the properties file syntax, --set, the password sources,
+ * and the table filters including table.include.list.file.
+ */
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "testhelp.h"
+
+#define SECRET "hunter2-s3cr=t"
+
+static char errbuf[1024];
+
+/* Write content to a new file under /tmp; its path goes to path[64]. */
+static void
+write_tmp(char *path, const char *content)
+{
+	int			fd;
+	size_t		len = strlen(content);
+
+	strcpy(path, "/tmp/walcap_test_config_XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, content, len) != (ssize_t) len)
+	{
+		perror("mkstemp/write");
+		exit(2);
+	}
+	close(fd);
+}
+
+/* config_init() plus the two required keys. */
+static void
+init_base(struct config *c)
+{
+	config_init(c);
+	CHECK_INT(config_set(c, "database.user", "u", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_set(c, "database.dbname", "shop", errbuf, sizeof(errbuf)), 0);
+}
+
+/* Setting key=value on a fresh config fails with exactly want. */
+static void
+expect_set_error(const char *key, const char *value, const char *want)
+{
+	struct config c;
+
+	config_init(&c);
+	errbuf[0] = '\0';
+	CHECK_INT(config_set(&c, key, value, errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, want);
+	config_free(&c);
+}
+
+/* Loading a file with content fails with "config: PATH:<rest>". */
+static void
+expect_file_error(const char *content, const char *rest)
+{
+	struct config c;
+	char		path[64];
+	char		want[1024];
+
+	write_tmp(path, content);
+	snprintf(want, sizeof(want), "config: %s:%s", path, rest);
+	config_init(&c);
+	errbuf[0] = '\0';
+	CHECK_INT(config_load_file(&c, path, errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, want);
+	CHECK(strstr(errbuf, SECRET) == NULL);
+	config_free(&c);
+	unlink(path);
+}
+
+/* Finishing with the include file holding content fails with rest. */
+static void
+expect_csv_error(const char *content, const char *rest)
+{
+	struct config c;
+	char		path[64];
+	char		want[1024];
+
+	write_tmp(path, content);
+	snprintf(want, sizeof(want), "table.include.list.file: %s:%s", path, rest);
+	init_base(&c);
+	CHECK_INT(config_set(&c, "table.include.list.file", path, errbuf, sizeof(errbuf)), 0);
+	errbuf[0] = '\0';
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, want);
+	config_free(&c);
+	unlink(path);
+}
+
+static void
+test_defaults(void)
+{
+	struct config c;
+
+	config_init(&c);
+	CHECK_STR(c.hostname, "localhost");
+	CHECK_INT(c.port, 5432);
+	CHECK(c.user == NULL);
+	CHECK(c.password == NULL);
+	CHECK(c.password_file == NULL);
+	CHECK(c.dbname == NULL);
+	CHECK_STR(c.sslmode, "prefer");
+	CHECK(c.sslrootcert == NULL);
+	CHECK(c.sslcert == NULL);
+	CHECK(c.sslkey == NULL);
+	CHECK_STR(c.slot_name, "streamkap_pgoutput_slot");
+	CHECK_STR(c.publication_name, "streamkap_pub");
+	CHECK_STR(c.signal_schema, "streamkap");
+	CHECK(c.topic_prefix == NULL);
+	CHECK_INT(c.table_include.n, 0);
+	CHECK_INT(c.table_exclude.n, 0);
+	CHECK_INT(c.schema_include.n, 0);
+	CHECK_INT(c.schema_exclude.n, 0);
+	CHECK(c.table_include_file == NULL);
+	CHECK_INT(c.conv.binary, CONVERT_BINARY_BYTES);
+	CHECK_INT(c.conv.decimal, CONVERT_DECIMAL_PRECISE);
+	CHECK_INT(c.conv.time, CONVERT_TIME_ADAPTIVE);
+	CHECK_INT(c.conv.interval, CONVERT_INTERVAL_NUMERIC);
+	CHECK_INT(c.conv.hstore, CONVERT_HSTORE_JSON);
+	CHECK_STR(c.unavailable_placeholder, "__debezium_unavailable_value");
+	CHECK_INT(c.status_interval_ms, 10000);
+	CHECK_INT(c.sink, CONFIG_SINK_STDOUT);
+	CHECK(c.sink_file_path == NULL);
+	CHECK_STR(c.offset_file, "walcap.offsets");
+	CHECK_INT(c.backoff_initial_ms, 500);
+	CHECK_INT(c.backoff_max_ms, 30000);
+	CHECK_INT(c.max_attempts, 0);
+	CHECK_INT(c.log_level, LOGL_INFO);
+	CHECK_INT(c.topic_prefix_set, 0);
+	config_free(&c);
+
+	/* init + free without finish, and free twice, must be clean */
+	config_init(&c);
+	config_free(&c);
+	config_free(&c);
+
+	/* finish: topic.prefix defaults to the database name */
+	init_base(&c);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_STR(c.topic_prefix, "shop");
+	CHECK(c.password == NULL);
+	CHECK_INT(config_table_included(&c, "public", "anything"), 1);
+	config_free(&c);
+}
+
+static void
+test_every_key(void)
+{
+	struct config c;
+
+	init_base(&c);
+#define SET(k, v) CHECK_INT(config_set(&c, (k), (v), errbuf, sizeof(errbuf)), 0)
+	SET("database.hostname", "/var/run/postgresql");
+	SET("database.port", "6432");
+	SET("database.user", "streamkap_user");
+	SET("database.password", SECRET);
+	SET("database.password.file", "/run/secrets/pg");
+	SET("database.dbname", "orders");
+	SET("database.sslmode", "verify-full");
+	SET("database.sslrootcert", "/etc/ssl/root.crt");
+	SET("database.sslcert", "/etc/ssl/client.crt");
+	SET("database.sslkey", "/etc/ssl/client.key");
+	SET("slot.name", "my_slot_2");
+	SET("publication.name", "MyPub");
+	SET("signal.schema", "ops");
+	SET("topic.prefix", "prod-orders");
+	SET("table.include.list", "public\\.a, public\\.b");
+	SET("table.exclude.list", "");
+	SET("schema.include.list", "public");
+	SET("schema.exclude.list", "");
+	SET("table.include.list.file", "/tmp/tables.csv");
+	SET("binary.handling.mode", "base64-url-safe");
+	SET("decimal.handling.mode", "string");
+	SET("time.precision.mode", "adaptive_time_microseconds");
+	SET("interval.handling.mode", "string");
+	SET("hstore.handling.mode", "map");
+	SET("unavailable.value.placeholder", "");
+	SET("status.update.interval.ms", "2500");
+	SET("sink.type", "file");
+	SET("sink.file.path", "/data/events.jsonl");
+	SET("offset.storage.file.filename", "/data/walcap.offsets");
+	SET("connect.backoff.initial.ms", "100");
+	SET("connect.backoff.max.ms", "3600000");
+	SET("connect.max.attempts", "7");
+	SET("log.level", "debug");
+
+	CHECK_STR(c.hostname, "/var/run/postgresql");
+	CHECK_INT(c.port, 6432);
+	CHECK_STR(c.user, "streamkap_user");
+	CHECK_STR(c.password, SECRET);
+	CHECK_STR(c.password_file, "/run/secrets/pg");
+	CHECK_STR(c.dbname, "orders");
+	CHECK_STR(c.sslmode, "verify-full");
+	CHECK_STR(c.sslrootcert, "/etc/ssl/root.crt");
+	CHECK_STR(c.sslcert, "/etc/ssl/client.crt");
+	CHECK_STR(c.sslkey, "/etc/ssl/client.key");
+	CHECK_STR(c.slot_name, "my_slot_2");
+	CHECK_STR(c.publication_name, "MyPub");
+	CHECK_STR(c.signal_schema, "ops");
+	CHECK_STR(c.topic_prefix, "prod-orders");
+	CHECK_INT(c.topic_prefix_set, 1);
+	CHECK_INT(c.table_include.n, 2);
+	CHECK_INT(c.table_exclude.n, 0);
+	CHECK_INT(c.schema_include.n, 1);
+	CHECK_INT(c.schema_exclude.n, 0);
+	CHECK_STR(c.table_include_file, "/tmp/tables.csv");
+	CHECK_INT(c.conv.binary, CONVERT_BINARY_BASE64_URL_SAFE);
+	CHECK_INT(c.conv.decimal, CONVERT_DECIMAL_STRING);
+	CHECK_INT(c.conv.time, CONVERT_TIME_ADAPTIVE_MICRO);
+	CHECK_INT(c.conv.interval, CONVERT_INTERVAL_STRING);
+	CHECK_INT(c.conv.hstore, CONVERT_HSTORE_MAP);
+	CHECK_STR(c.unavailable_placeholder, "");
+	CHECK_INT(c.status_interval_ms, 2500);
+	CHECK_INT(c.sink, CONFIG_SINK_FILE);
+	CHECK_STR(c.sink_file_path, "/data/events.jsonl");
+	CHECK_STR(c.offset_file, "/data/walcap.offsets");
+	CHECK_INT(c.backoff_initial_ms, 100);
+	CHECK_INT(c.backoff_max_ms, 3600000);
+	CHECK_INT(c.max_attempts, 7);
+	CHECK_INT(c.log_level, LOGL_DEBUG);
+
+	/* the remaining values of each enumerated key */
+	SET("binary.handling.mode", "bytes");
+	CHECK_INT(c.conv.binary, CONVERT_BINARY_BYTES);
+	SET("binary.handling.mode", "base64");
+	CHECK_INT(c.conv.binary, CONVERT_BINARY_BASE64);
+	SET("binary.handling.mode", "hex");
+	CHECK_INT(c.conv.binary, CONVERT_BINARY_HEX);
+	SET("decimal.handling.mode", "double");
+	CHECK_INT(c.conv.decimal, CONVERT_DECIMAL_DOUBLE);
+	SET("decimal.handling.mode", "precise");
+	CHECK_INT(c.conv.decimal, CONVERT_DECIMAL_PRECISE);
+	SET("time.precision.mode", "connect");
+	CHECK_INT(c.conv.time, CONVERT_TIME_CONNECT);
+	SET("time.precision.mode", "adaptive");
+	CHECK_INT(c.conv.time, CONVERT_TIME_ADAPTIVE);
+	SET("interval.handling.mode", "numeric");
+	CHECK_INT(c.conv.interval, CONVERT_INTERVAL_NUMERIC);
+	SET("hstore.handling.mode", "json");
+	CHECK_INT(c.conv.hstore, CONVERT_HSTORE_JSON);
+	SET("sink.type", "stdout");
+	CHECK_INT(c.sink, CONFIG_SINK_STDOUT);
+	SET("log.level", "error");
+	CHECK_INT(c.log_level, LOGL_ERROR);
+	SET("log.level", "warning");
+	CHECK_INT(c.log_level, LOGL_WARNING);
+	SET("log.level", "info");
+	CHECK_INT(c.log_level, LOGL_INFO);
+	SET("database.sslmode", "disable");
+	CHECK_STR(c.sslmode, "disable");
+	SET("database.sslmode", "allow");
+	CHECK_STR(c.sslmode, "allow");
+	SET("database.sslmode", "require");
+	CHECK_STR(c.sslmode, "require");
+	SET("database.sslmode", "verify-ca");
+	CHECK_STR(c.sslmode, "verify-ca");
+	SET("database.port", "1");
+	CHECK_INT(c.port, 1);
+	SET("database.port", "65535");
+	CHECK_INT(c.port, 65535);
+	SET("status.update.interval.ms", "1");
+	CHECK_INT(c.status_interval_ms, 1);
+	SET("status.update.interval.ms", "3600000");
+	CHECK_INT(c.status_interval_ms, 3600000);
+	SET("connect.max.attempts", "0");
+	CHECK_INT(c.max_attempts, 0);
+	SET("connect.max.attempts", "2147483647");
+	CHECK_INT(c.max_attempts, 2147483647);
+	SET("slot.name", "abcdefghijklmnopqrstuvwxyz_0123456789_abcdefghijklmnopqrstuvwxy");
+	CHECK_INT((int) strlen(c.slot_name), 63);
+
+	/* an empty value unsets an optional key */
+	SET("database.sslrootcert", "");
+	CHECK(c.sslrootcert == NULL);
+	SET("database.password", "");
+	CHECK(c.password == NULL);
+	SET("table.include.list", " , ");
+	CHECK_INT(c.table_include.n, 0);
+	SET("topic.prefix", "");
+	CHECK(c.topic_prefix == NULL);
+	CHECK_INT(c.topic_prefix_set, 0);
+#undef SET
+	config_free(&c);
+}
+
+static void
+test_bad_values(void)
+{
+	char		want[1024];
+	char		why[256];
+	regex_t		re;
+	int			rc;
+
+	expect_set_error("database.port", "abc",
+					 "database.port: \"abc\" is not a port number (1-65535)");
+	expect_set_error("database.port", "0",
+					 "database.port: \"0\" is not a port number (1-65535)");
+	expect_set_error("database.port", "65536",
+					 "database.port: \"65536\" is not a port number (1-65535)");
+	expect_set_error("database.port", "",
+					 "database.port: \"\" is not a port number (1-65535)");
+	expect_set_error("database.port", "54 32",
+					 "database.port: \"54 32\" is not a port number (1-65535)");
+	expect_set_error("database.port", "+5432",
+					 "database.port: \"+5432\" is not a port number (1-65535)");
+	expect_set_error("binary.handling.mode", "b64",
+					 "binary.handling.mode: \"b64\" is not one of bytes, base64, base64-url-safe, hex");
+	expect_set_error("binary.handling.mode", "BYTES",
+					 "binary.handling.mode: \"BYTES\" is not one of bytes, base64, base64-url-safe, hex");
+	expect_set_error("decimal.handling.mode", "float",
+					 "decimal.handling.mode: \"float\" is not one of precise, double, string");
+	expect_set_error("time.precision.mode", "isostring",
+					 "time.precision.mode: \"isostring\" is not one of adaptive, adaptive_time_microseconds, connect");
+	expect_set_error("interval.handling.mode", "iso",
+					 "interval.handling.mode: \"iso\" is not one of numeric, string");
+	expect_set_error("hstore.handling.mode", "text",
+					 "hstore.handling.mode: \"text\" is not one of json, map");
+	expect_set_error("database.sslmode", "on",
+					 "database.sslmode: \"on\" is not one of disable, allow, prefer, require, verify-ca, verify-full");
+	expect_set_error("sink.type", "kafka",
+					 "sink.type: \"kafka\" is not one of stdout, file");
+	expect_set_error("log.level", "trace",
+					 "log.level: \"trace\" is not one of error, warning, info, debug");
+	expect_set_error("slot.name", "Streamkap-Slot",
+					 "slot.name: \"Streamkap-Slot\" is not a valid replication slot name (1-63 characters of a-z, 0-9 and _)");
+	expect_set_error("slot.name", "",
+					 "slot.name: \"\" is not a valid replication slot name (1-63 characters of a-z, 0-9 and _)");
+	expect_set_error("slot.name", "abcdefghijklmnopqrstuvwxyz_0123456789_abcdefghijklmnopqrstuvwxyz",
+					 "slot.name: \"abcdefghijklmnopqrstuvwxyz_0123456789_abcdefghijklmnopqrstuvwxyz\" is not a valid replication slot name (1-63 characters of a-z, 0-9 and _)");
+	expect_set_error("publication.name", "",
+					 "publication.name: \"\" is not a name of 1 to 63 bytes");
+	expect_set_error("signal.schema", "s234567890123456789012345678901234567890123456789012345678901234",
+					 "signal.schema: \"s234567890123456789012345678901234567890123456789012345678901234\" is not a name of 1 to 63 bytes");
+	expect_set_error("database.hostname", "",
+					 "database.hostname: must not be empty");
+	expect_set_error("offset.storage.file.filename", "",
+					 "offset.storage.file.filename: must not be empty");
+	expect_set_error("status.update.interval.ms", "0",
+					 "status.update.interval.ms: \"0\" is not an integer from 1 to 3600000");
+	expect_set_error("status.update.interval.ms", "3600001",
+					 "status.update.interval.ms: \"3600001\" is not an integer from 1 to 3600000");
+	expect_set_error("status.update.interval.ms", "10s",
+					 "status.update.interval.ms: \"10s\" is not an integer from 1 to 3600000");
+	expect_set_error("status.update.interval.ms", "99999999999999999999",
+					 "status.update.interval.ms: \"99999999999999999999\" is not an integer from 1 to 3600000");
+	expect_set_error("status.update.interval.ms", "-5",
+					 "status.update.interval.ms: \"-5\" is not an integer from 1 to 3600000");
+	expect_set_error("connect.backoff.initial.ms", "0",
+					 "connect.backoff.initial.ms: \"0\" is not an integer from 1 to 3600000");
+	expect_set_error("connect.backoff.max.ms", "1h",
+					 "connect.backoff.max.ms: \"1h\" is not an integer from 1 to 3600000");
+	expect_set_error("connect.max.attempts", "-1",
+					 "connect.max.attempts: \"-1\" is not an integer from 0 to 2147483647");
+	expect_set_error("connect.max.attempts", "2147483648",
+					 "connect.max.attempts: \"2147483648\" is not an integer from 0 to 2147483647");
+	expect_set_error("databse.port", "5432", "unknown key \"databse.port\"");
+	expect_set_error("Database.Port", "5432", "unknown key \"Database.Port\"");
+	expect_set_error("signal.data.collection", "streamkap.my_signal",
+					 "signal.data.collection: cannot be set: the signal table must be named streamkap_signal and is always <signal.schema>.streamkap_signal; set signal.schema to choose its schema");
+	expect_set_error("signal.table", "my_signal",
+					 "signal.table: cannot be set: the signal table must be named streamkap_signal and is always <signal.schema>.streamkap_signal; set signal.schema to choose its schema");
+
+	/* a pattern regcomp rejects: the message names key, pattern and why */
+	rc = regcomp(&re, "public.(", REG_EXTENDED | REG_ICASE);
+	CHECK(rc != 0);
+	regerror(rc, &re, why, sizeof(why));
+	snprintf(want, sizeof(want),
+			 "table.include.list: \"public.(\" is not a valid POSIX extended regular expression: %s",
+			 why);
+	expect_set_error("table.include.list", "public\\.ok, public.(", want);
+	snprintf(want, sizeof(want),
+			 "schema.exclude.list: \"public.(\" is not a valid POSIX extended regular expression: %s",
+			 why);
+	expect_set_error("schema.exclude.list", "public.(", want);
+
+	/* a failed set leaves the previous value in place */
+	{
+		struct config c;
+
+		config_init(&c);
+		CHECK_INT(config_set(&c, "table.include.list", "a\\.b", errbuf, sizeof(errbuf)), 0);
+		CHECK_INT(config_set(&c, "table.include.list", "a.(", errbuf, sizeof(errbuf)), -1);
+		CHECK_INT(c.table_include.n, 1);
+		CHECK_INT(config_set(&c, "database.port", "x", errbuf, sizeof(errbuf)), -1);
+		CHECK_INT(c.port, 5432);
+		config_free(&c);
+	}
+}
+
+static void
+test_file_syntax(void)
+{
+	struct config c;
+	char		path[64];
+
+	write_tmp(path,
+			  "\xEF\xBB\xBF# walcap.conf\n"
+			  "! also a comment\n"
+			  "\n"
+			  "   \t\n"
+			  "  database.hostname   =   db.example.com  \n"
+			  "database.port=6543\r\n"
+			  "database.user = streamkap_user\n"
+			  "   # indented comment = not a key\n"
+			  "database.dbname=shop\n"
+			  "unavailable.value.placeholder = a#b=c ! d\n"
+			  "topic.prefix=\n"
+			  "slot.name=first\n"
+			  "slot.name=second\n"
+			  "database.password=" SECRET "\n");
+	config_init(&c);
+	CHECK_INT(config_load_file(&c, path, errbuf, sizeof(errbuf)), 0);
+	CHECK_STR(c.hostname, "db.example.com");
+	CHECK_INT(c.port, 6543);
+	CHECK_STR(c.user, "streamkap_user");
+	CHECK_STR(c.dbname, "shop");
+	CHECK_STR(c.unavailable_placeholder, "a#b=c ! d");
+	CHECK(c.topic_prefix == NULL);
+	CHECK_STR(c.slot_name, "second");
+	CHECK_STR(c.password, SECRET);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_STR(c.topic_prefix, "shop");
+	config_free(&c);
+	unlink(path);
+
+	/* an empty file is fine; a missing one names path and errno */
+	write_tmp(path, "");
+	config_init(&c);
+	CHECK_INT(config_load_file(&c, path, errbuf, sizeof(errbuf)), 0);
+	config_free(&c);
+	unlink(path);
+
+	config_init(&c);
+	CHECK_INT(config_load_file(&c, "/nonexistent/walcap.conf", errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "config: cannot open \"/nonexistent/walcap.conf\": No such file or directory");
+	config_free(&c);
+
+	expect_file_error("# walcap.conf\n\ndatabse.port=5432\n",
+					  "3: unknown key \"databse.port\"");
+	expect_file_error("database.port=5432\ndatabase.port = abc\n",
+					  "2: database.port: \"abc\" is not a port number (1-65535)");
+	expect_file_error("\n\n\n\nbinary.handling.mode=b64\n",
+					  "5: binary.handling.mode: \"b64\" is not one of bytes, base64, base64-url-safe, hex");
+	expect_file_error("database.password hunter2\n",
+					  "1: expected key=value");
+	expect_file_error("database.password " SECRET "\n",
+					  "1: expected key=value with a key of letters, digits, '.', '_' and '-'");
+	expect_file_error("database.password: " SECRET "=x\n",
+					  "1: expected key=value with a key of letters, digits, '.', '_' and '-'");
+	expect_file_error("database.password=" SECRET "\n = value\n",
+					  "2: expected key=value, found no key before '='");
+	expect_file_error("database.password=" SECRET "\nsignal.data.collection=streamkap.sig\n",
+					  "2: signal.data.collection: cannot be set: the signal table must be named streamkap_signal and is always <signal.schema>.streamkap_signal; set signal.schema to choose its schema");
+}
+
+static void
+test_set_arg(void)
+{
+	struct config c;
+	char		path[64];
+
+	write_tmp(path, "database.port=5433\ndatabase.user=file_user\n");
+	config_init(&c);
+	CHECK_INT(config_set_arg(&c, "database.port=5434", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.port, 5434);
+	/* command-line order: the file after the --set wins, then a later --set */
+	CHECK_INT(config_load_file(&c, path, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.port, 5433);
+	CHECK_INT(config_set_arg(&c, "database.port=6000", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.port, 6000);
+	CHECK_STR(c.user, "file_user");
+	CHECK_INT(config_set_arg(&c, " database.user = cli_user ", errbuf, sizeof(errbuf)), 0);
+	CHECK_STR(c.user, "cli_user");
+	/* the value may contain '=' */
+	CHECK_INT(config_set_arg(&c, "unavailable.value.placeholder=a=b==c", errbuf, sizeof(errbuf)), 0);
+	CHECK_STR(c.unavailable_placeholder, "a=b==c");
+	CHECK_INT(config_set_arg(&c, "table.include.list=public\\.t=1", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.table_include.n, 1);
+
+	CHECK_INT(config_set_arg(&c, "database.port", errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "config: --set: expected key=value");
+	CHECK_INT(config_set_arg(&c, "=5", errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "config: --set: expected key=value, found no key before '='");
+	CHECK_INT(config_set_arg(&c, "databse.port=5", errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "config: --set: unknown key \"databse.port\"");
+	CHECK_INT(config_set_arg(&c, "database.port=x", errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "config: --set: database.port: \"x\" is not a port number (1-65535)");
+	CHECK_INT(config_set_arg(&c, "database.password:hunter2", errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "config: --set: expected key=value");
+	CHECK_INT(config_set_arg(&c, "database.password:" SECRET, errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "config: --set: expected key=value with a key of letters, digits, '.', '_' and '-'");
+	CHECK_INT(config_set_arg(&c, "database.password " SECRET "=1", errbuf, sizeof(errbuf)), -1);
+	CHECK(strstr(errbuf, SECRET) == NULL);
+	CHECK(strstr(errbuf, "hunter2") == NULL);
+	config_free(&c);
+	unlink(path);
+}
+
+static void
+test_required(void)
+{
+	struct config c;
+
+	config_init(&c);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "database.user is required (the PostgreSQL user to connect as)");
+	config_free(&c);
+
+	config_init(&c);
+	CHECK_INT(config_set(&c, "database.user", "u", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "database.dbname is required (the database to capture changes from)");
+	config_free(&c);
+
+	/* an empty value unsets it again */
+	init_base(&c);
+	CHECK_INT(config_set(&c, "database.user", "", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "database.user is required (the PostgreSQL user to connect as)");
+	config_free(&c);
+
+	init_base(&c);
+	CHECK_INT(config_set(&c, "sink.type", "file", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "sink.file.path is required when sink.type is file");
+	CHECK_INT(config_set(&c, "sink.file.path", "/tmp/events", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	config_free(&c);
+
+	init_base(&c);
+	CHECK_INT(config_set(&c, "connect.backoff.max.ms", "100", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "connect.backoff.max.ms: 100 is less than connect.backoff.initial.ms (500)");
+	CHECK_INT(config_set(&c, "connect.backoff.initial.ms", "100", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	config_free(&c);
+
+	/* an explicit topic.prefix is kept */
+	init_base(&c);
+	CHECK_INT(config_set(&c, "topic.prefix", "prod", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_STR(c.topic_prefix, "prod");
+	config_free(&c);
+}
+
+static void
+test_password(void)
+{
+	struct config c;
+	char		pwfile[64];
+	char		want[256];
+
+	write_tmp(pwfile, "from-file" SECRET "\r\n");
+
+	/* the key wins over the file and the environment */
+	setenv(CONFIG_PASSWORD_ENV, "from-env", 1);
+	init_base(&c);
+	CHECK_INT(config_set(&c, "database.password", "from-key", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_set(&c, "database.password.file", pwfile, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_STR(c.password, "from-key");
+	config_free(&c);
+
+	/* the file wins over the environment; its line end is stripped */
+	init_base(&c);
+	CHECK_INT(config_set(&c, "database.password.file", pwfile, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_STR(c.password, "from-file" SECRET);
+	/* finishing twice keeps the result */
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_STR(c.password, "from-file" SECRET);
+	config_free(&c);
+
+	/* then the environment */
+	init_base(&c);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_STR(c.password, "from-env");
+	config_free(&c);
+
+	/* none: NULL, libpq then uses PGPASSWORD or ~/.pgpass */
+	setenv(CONFIG_PASSWORD_ENV, "", 1);
+	init_base(&c);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK(c.password == NULL);
+	config_free(&c);
+	unsetenv(CONFIG_PASSWORD_ENV);
+	init_base(&c);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK(c.password == NULL);
+	config_free(&c);
+	unlink(pwfile);
+
+	/* password file errors name the file, never its contents */
+	init_base(&c);
+	CHECK_INT(config_set(&c, "database.password.file", "/nonexistent/pw", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "database.password.file: cannot open \"/nonexistent/pw\": No such file or directory");
+	config_free(&c);
+
+	write_tmp(pwfile, "\n");
+	init_base(&c);
+	CHECK_INT(config_set(&c, "database.password.file", pwfile, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	snprintf(want, sizeof(want), "database.password.file: \"%s\" is empty", pwfile);
+	CHECK_STR(errbuf, want);
+	config_free(&c);
+	unlink(pwfile);
+
+	write_tmp(pwfile, SECRET "\nsecond line\n");
+	init_base(&c);
+	CHECK_INT(config_set(&c, "database.password.file", pwfile, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	snprintf(want, sizeof(want),
+			 "database.password.file: \"%s\" must hold the password alone on one line",
+			 pwfile);
+	CHECK_STR(errbuf, want);
+	CHECK(strstr(errbuf, SECRET) == NULL);
+	CHECK(c.password == NULL);
+	config_free(&c);
+	unlink(pwfile);
+
+	{
+		char		big[5000];
+
+		memset(big, 'x', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		write_tmp(pwfile, big);
+		init_base(&c);
+		CHECK_INT(config_set(&c, "database.password.file", pwfile, errbuf, sizeof(errbuf)), 0);
+		CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+		snprintf(want, sizeof(want),
+				 "database.password.file: \"%s\" is longer than 4096 bytes", pwfile);
+		CHECK_STR(errbuf, want);
+		config_free(&c);
+		unlink(pwfile);
+
+		/* exactly 4096 bytes plus CRLF is accepted */
+		memset(big, 'y', 4096);
+		strcpy(big + 4096, "\r\n");
+		write_tmp(pwfile, big);
+		init_base(&c);
+		CHECK_INT(config_set(&c, "database.password.file", pwfile, errbuf, sizeof(errbuf)), 0);
+		CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+		CHECK_INT((int) strlen(c.password), 4096);
+		config_free(&c);
+		unlink(pwfile);
+	}
+
+	/* no error message of a configuration with a password contains it */
+	setenv(CONFIG_PASSWORD_ENV, SECRET, 1);
+	init_base(&c);
+	CHECK_INT(config_set(&c, "database.password", SECRET, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_set(&c, "database.port", "bad", errbuf, sizeof(errbuf)), -1);
+	CHECK(strstr(errbuf, SECRET) == NULL);
+	CHECK_INT(config_set(&c, "sink.type", "file", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	CHECK(strstr(errbuf, SECRET) == NULL);
+	CHECK(strstr(errbuf, "hunter2") == NULL);
+	config_free(&c);
+	init_base(&c);
+	CHECK_INT(config_set(&c, "database.user", "", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	CHECK(strstr(errbuf, SECRET) == NULL);
+	config_free(&c);
+	unsetenv(CONFIG_PASSWORD_ENV);
+}
+
+static void
+test_lists(void)
+{
+	struct config c;
+	char		longname[400];
+
+#define SET(k, v) CHECK_INT(config_set(&c, (k), (v), errbuf, sizeof(errbuf)), 0)
+#define IN(s, t) config_table_included(&c, (s), (t))
+
+	/* anchored at both ends */
+	init_base(&c);
+	SET("table.include.list", "public.t");
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(IN("public", "t"), 1);
+	CHECK_INT(IN("public", "t2"), 0);
+	CHECK_INT(IN("xpublic", "t"), 0);
+	CHECK_INT(IN("public", "xt"), 0);
+	CHECK_INT(IN("PUBLIC", "T"), 1);	/* case-insensitive, as Debezium */
+	CHECK_INT(IN("publicXt", ""), 0);
+	config_free(&c);
+
+	/* several patterns, blanks around items, alternation inside one */
+	init_base(&c);
+	SET("table.include.list", "  public\\.orders_.* ,inventory\\..*,, sales\\.(a|ab)  ");
+	CHECK_INT(c.table_include.n, 3);
+	CHECK_INT(IN("public", "orders_2024"), 1);
+	CHECK_INT(IN("public", "orders"), 0);
+	CHECK_INT(IN("inventory", "items"), 1);
+	CHECK_INT(IN("sales", "a"), 1);
+	CHECK_INT(IN("sales", "ab"), 1);	/* the longest alternative counts */
+	CHECK_INT(IN("sales", "abc"), 0);
+	CHECK_INT(IN("other", "orders_1"), 0);
+	config_free(&c);
+
+	/* "\," is a comma inside a pattern */
+	init_base(&c);
+	SET("table.include.list", "public\\.t{1\\,2}");
+	CHECK_INT(c.table_include.n, 1);
+	CHECK_INT(IN("public", "t"), 1);
+	CHECK_INT(IN("public", "tt"), 1);
+	CHECK_INT(IN("public", "ttt"), 0);
+	config_free(&c);
+
+	/* patterns with their own anchors and a literal dot */
+	init_base(&c);
+	SET("table.include.list", "^public\\.a$,public\\.b.*$");
+	CHECK_INT(IN("public", "a"), 1);
+	CHECK_INT(IN("public", "bee"), 1);
+	CHECK_INT(IN("public", "ab"), 0);
+	config_free(&c);
+
+	/* exclude list */
+	init_base(&c);
+	SET("table.exclude.list", "public\\.audit_.*, .*\\.tmp");
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(IN("public", "audit_log"), 0);
+	CHECK_INT(IN("sales", "tmp"), 0);
+	CHECK_INT(IN("sales", "tmp2"), 1);
+	CHECK_INT(IN("public", "orders"), 1);
+	CHECK_INT(IN("public", "audit"), 1);
+	config_free(&c);
+
+	/* schema lists match the schema name only */
+	init_base(&c);
+	SET("schema.include.list", "public, sales");
+	CHECK_INT(IN("public", "x"), 1);
+	CHECK_INT(IN("Sales", "y"), 1);
+	CHECK_INT(IN("publicx", "x"), 0);
+	CHECK_INT(IN("inventory", "x"), 0);
+	/* combined with a table list: both must hold */
+	SET("table.include.list", ".*\\.orders");
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(IN("public", "orders"), 1);
+	CHECK_INT(IN("public", "items"), 0);
+	CHECK_INT(IN("inventory", "orders"), 0);
+	config_free(&c);
+
+	init_base(&c);
+	SET("schema.exclude.list", "tmp.*");
+	SET("table.exclude.list", "public\\.t");
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(IN("tmp", "x"), 0);
+	CHECK_INT(IN("tmp_2", "x"), 0);
+	CHECK_INT(IN("xtmp", "x"), 1);
+	CHECK_INT(IN("public", "t"), 0);
+	CHECK_INT(IN("public", "t2"), 1);
+	config_free(&c);
+
+	/* names longer than the stack buffer */
+	init_base(&c);
+	SET("table.include.list", "s+\\.t+");
+	memset(longname, 's', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	CHECK_INT(IN(longname, "ttt"), 1);
+	longname[sizeof(longname) - 2] = 'x';
+	CHECK_INT(IN(longname, "ttt"), 0);
+	config_free(&c);
+
+	/* both lists of a pair: rejected, unless one is cleared again */
+	init_base(&c);
+	SET("table.include.list", "public\\.a");
+	SET("table.exclude.list", "public\\.b");
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "table.include.list and table.exclude.list cannot both be set");
+	SET("table.exclude.list", "");
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	SET("schema.include.list", "public");
+	SET("schema.exclude.list", "tmp");
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "schema.include.list and schema.exclude.list cannot both be set");
+	config_free(&c);
+
+	init_base(&c);
+	SET("table.include.list.file", "/nonexistent/tables.csv");
+	SET("table.exclude.list", "public\\.b");
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "table.include.list.file and table.exclude.list cannot both be set");
+	config_free(&c);
+#undef SET
+#undef IN
+}
+
+static void
+test_include_file(void)
+{
+	struct config c;
+	char		path[64];
+	char		want[256];
+
+#define SET(k, v) CHECK_INT(config_set(&c, (k), (v), errbuf, sizeof(errbuf)), 0)
+#define IN(s, t) config_table_included(&c, (s), (t))
+
+	write_tmp(path,
+			  "\xEF\xBB\xBFpublic.orders\r\n"
+			  "\"sales\"\n"
+			  "\n"
+			  "   \n"
+			  "  \"inventory.items\"  \n"
+			  "\"we\"\"ird.t\"\n"
+			  "a.b+c\n");
+	init_base(&c);
+	SET("table.include.list.file", path);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.file_tables.n, 4);
+	CHECK_INT(c.file_schemas.n, 1);
+	CHECK_INT(IN("public", "orders"), 1);
+	CHECK_INT(IN("PUBLIC", "Orders"), 1);
+	CHECK_INT(IN("public", "orders2"), 0);
+	CHECK_INT(IN("public", "other"), 0);
+	CHECK_INT(IN("sales", "anything"), 1);
+	CHECK_INT(IN("sales2", "anything"), 0);
+	CHECK_INT(IN("inventory", "items"), 1);
+	CHECK_INT(IN("inventory", "other"), 0);
+	CHECK_INT(IN("we\"ird", "t"), 1);
+	CHECK_INT(IN("a", "b+c"), 1);		/* rows are literal, not patterns */
+	CHECK_INT(IN("a", "bbc"), 0);
+	CHECK_INT(IN("a", "b"), 0);
+	/* finishing again reads the file again, without doubling it */
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.file_tables.n, 4);
+	CHECK_INT(c.file_schemas.n, 1);
+
+	/* OR with table.include.list */
+	SET("table.include.list", "other\\..*");
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(IN("other", "x"), 1);
+	CHECK_INT(IN("public", "orders"), 1);
+	CHECK_INT(IN("sales", "x"), 1);
+	CHECK_INT(IN("public", "x"), 0);
+
+	/* AND with schema.include.list */
+	SET("schema.include.list", "public|other");
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(IN("public", "orders"), 1);
+	CHECK_INT(IN("other", "x"), 1);
+	CHECK_INT(IN("sales", "x"), 0);
+	CHECK_INT(IN("inventory", "items"), 0);
+	config_free(&c);
+
+	/* AND with schema.exclude.list */
+	init_base(&c);
+	SET("table.include.list.file", path);
+	SET("schema.exclude.list", "sales");
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(IN("sales", "x"), 0);
+	CHECK_INT(IN("public", "orders"), 1);
+	config_free(&c);
+	unlink(path);
+
+	/* errors name the file and the row */
+	init_base(&c);
+	SET("table.include.list.file", "/nonexistent/tables.csv");
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "table.include.list.file: cannot open \"/nonexistent/tables.csv\": No such file or directory");
+	config_free(&c);
+
+	write_tmp(path, "\n  \n\r\n");
+	init_base(&c);
+	SET("table.include.list.file", path);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	snprintf(want, sizeof(want),
+			 "table.include.list.file: \"%s\" has no rows (one schema or schema.table per row)",
+			 path);
+	CHECK_STR(errbuf, want);
+	config_free(&c);
+	unlink(path);
+
+	expect_csv_error("public.a\npublic,orders\n",
+					 "2: expected one field (schema or schema.table) per row, found 2");
+	expect_csv_error("public.a,\n",
+					 "1: expected one field (schema or schema.table) per row, found 2");
+	expect_csv_error("\"public.a\n", "1: unterminated quoted field");
+	expect_csv_error("\"public\".\"a\"\n", "1: unexpected character after a closing quote");
+	expect_csv_error("pub\"lic\n", "1: a quote inside an unquoted field");
+	expect_csv_error("ok\n.t\n", "2: \".t\" is not a schema or schema.table name");
+	expect_csv_error("s.\n", "1: \"s.\" is not a schema or schema.table name");
+	expect_csv_error("a..b\n", "1: \"a..b\" is not a schema or schema.table name");
+	expect_csv_error("ok\n\n\"\"\n", "3: \"\" is not a schema or schema.table name");
+#undef SET
+#undef IN
+}
+
+int
+main(void)
+{
+	unsetenv(CONFIG_PASSWORD_ENV);
+	test_defaults();
+	test_every_key();
+	test_bad_values();
+	test_file_syntax();
+	test_set_arg();
+	test_required();
+	test_password();
+	test_lists();
+	test_include_file();
+	return TEST_REPORT("test_config");
+}
