@@ -11,12 +11,29 @@
 void
 pgconn_error(PGconn *conn, char *err, size_t errlen)
 {
-	size_t		n;
+	const char *m = conn ? PQerrorMessage(conn) : "out of memory";
+	size_t		n = 0;
 
-	snprintf(err, errlen, "%s", conn ? PQerrorMessage(conn) : "out of memory");
-	n = strlen(err);
-	while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' '))
-		err[--n] = '\0';
+	/*
+	 * libpq messages span lines ("...failed: Connection refused\n\tIs the
+	 * server running..."); fold them into one so that a log line is one
+	 * message and the caller's own "\n" separates the hint.
+	 */
+	if (errlen == 0)
+		return;
+	for (; *m && n + 1 < errlen; m++)
+	{
+		if (*m == '\n' || *m == '\t' || *m == '\r')
+		{
+			if (n > 0 && err[n - 1] != ' ')
+				err[n++] = ' ';
+		}
+		else
+			err[n++] = *m;
+	}
+	while (n > 0 && err[n - 1] == ' ')
+		n--;
+	err[n] = '\0';
 }
 
 /* A hint for the most common reasons a connection is refused. */

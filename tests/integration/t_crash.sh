@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Crash safety: while a workload commits transactions, walcap is killed
+# with SIGKILL at random moments at least ten times and restarted each
+# time.  Afterwards every committed row must be among the events — with
+# the file sink exactly once, with stdout at least once.  A row missing
+# would mean the slot was confirmed past an event the sink did not hold.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+pg_start
+seed_setup crashdb
+psql_admin -d crashdb -c "CREATE TABLE public.crash (id int PRIMARY KEY, txn int NOT NULL, pad text)"
+psql_admin -d crashdb -c "GRANT SELECT ON public.crash TO streamkap_role"
+# a second slot for the stdout run, so both runs see the same changes
+psql_admin -d crashdb -c "SELECT pg_create_logical_replication_slot('crash_stdout', 'pgoutput')" >/dev/null
+
+work=$T_TMP
+conf_file=$work/file.conf
+conf_out=$work/stdout.conf
+walcap_conf "$conf_file" database.dbname=crashdb sink.type=file \
+	"sink.file.path=$work/events.jsonl" "offset.storage.file.filename=$work/file.offsets" \
+	status.update.interval.ms=100 'table.include.list=public\.crash'
+walcap_conf "$conf_out" database.dbname=crashdb slot.name=crash_stdout \
+	"offset.storage.file.filename=$work/stdout.offsets" \
+	status.update.interval.ms=100 'table.include.list=public\.crash'
+
+# The workload: 600 transactions of 1..40 rows with short pauses, about
+# 12 s in all, in one session so it stays cheap.
+{
+	for t in $(seq 1 600); do
+		n=$(( (t * 7) % 40 + 1 ))
+		echo "INSERT INTO public.crash SELECT $t * 100 + g, $t, repeat('x', 100) FROM generate_series(1, $n) g;"
+		echo "SELECT pg_sleep(0.02);"
+	done
+} > "$work/workload.sql"
+psql_admin -d crashdb -f "$work/workload.sql" >/dev/null &
+workload=$!
+
+kills=0
+# Kill both walcaps (file sink and stdout sink) at random moments.
+while kill -0 "$workload" 2>/dev/null || [ "$kills" -lt 10 ]; do
+	WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD "$WALCAP" run -c "$conf_file" \
+		2>>"$work/file.err" &
+	a=$!
+	WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD "$WALCAP" run -c "$conf_out" \
+		>>"$work/stdout.jsonl" 2>>"$work/stdout.err" &
+	b=$!
+	sleep "0.$(( RANDOM % 8 + 2 ))"
+	kill -9 "$a" "$b" 2>/dev/null
+	wait "$a" "$b" 2>/dev/null
+	kills=$((kills + 1))
+	[ "$kills" -ge 40 ] && break
+done
+wait "$workload"
+
+# Deliver the rest and stop at the current end of WAL.
+end=$(current_lsn)
+WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD timeout 60 "$WALCAP" run -c "$conf_file" \
+	--endpos "$end" 2>>"$work/file.err"
+rc_file=$?
+WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD timeout 60 "$WALCAP" run -c "$conf_out" \
+	--endpos "$end" >>"$work/stdout.jsonl" 2>>"$work/stdout.err"
+rc_out=$?
+
+echo "# killed walcap $kills times; the file sink cut an unconfirmed tail $(grep -c 'cutting' "$work/file.err") times"
+assert_eq "killed at least 10 times" "$([ "$kills" -ge 10 ] && echo yes)" yes
+assert_eq "final file-sink run exit status" "$rc_file" 0
+assert_eq "final stdout-sink run exit status" "$rc_out" 0
+
+psql_admin -d crashdb -At -c "SELECT id FROM public.crash ORDER BY id" > "$work/committed"
+committed=$(wc -l < "$work/committed")
+assert_eq "workload committed all its rows" "$([ "$committed" -gt 10000 ] && echo yes)" yes
+
+# Every line of the file is a whole event (a torn write was cut off).
+bad=$(jq -c 'select(.op != "c")' "$work/events.jsonl" 2>&1 | head -3)
+assert_eq "file sink holds only whole insert events" "$bad" ""
+jq -r '.after.id' "$work/events.jsonl" | sort -n > "$work/file_ids"
+assert_eq "file sink: every committed row exactly once" \
+	"$(diff "$work/committed" "$work/file_ids" | head -5)" ""
+
+jq -r '.after.id' "$work/stdout.jsonl" 2>/dev/null | sort -n | uniq > "$work/out_ids"
+assert_eq "stdout sink: every committed row at least once" \
+	"$(diff "$work/committed" "$work/out_ids" | head -5)" ""
+
+# After the final run the slot has been confirmed up to the end, so the
+# server can recycle the WAL.
+slot_lsn=$(psql_admin -d crashdb -At -c "SELECT confirmed_flush_lsn - '$end'::pg_lsn >= 0 FROM pg_replication_slots WHERE slot_name = 'streamkap_pgoutput_slot'")
+assert_eq "slot confirmed up to the end" "$slot_lsn" t
+
+assert_eq "no ERROR in the file-sink logs" "$(grep -c 'ERROR' "$work/file.err")" 0
+
+t_done
