@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Operation: latency on a quiet database, a clean stop on SIGTERM,
+# reconnection after the walsender is terminated, status updates while
+# the sink is blocked, and the slot advancing when nothing captured
+# changes.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+pg_start -c wal_sender_timeout=2s
+seed_setup opdb
+psql_admin -c "CREATE TABLE public.t (id int PRIMARY KEY, v text)"
+psql_admin -c "CREATE TABLE public.other (id int PRIMARY KEY)"
+work=$T_TMP
+# a status interval far longer than the checks below: an event that
+# waited for it would be late, and status updates must come from
+# wal_sender_timeout (2 s) instead
+walcap_conf "$work/w.conf" 'table.include.list=public\.t' status.update.interval.ms=60000
+
+ids() { jq -r '.after.id // .before.id' "$1" | tr '\n' ' ' | sed 's/ $//'; }
+slot_past() { [ "$(psql_admin -c "SELECT confirmed_flush_lsn >= '$1'::pg_lsn FROM pg_replication_slots WHERE slot_name = '$SEED_SLOT'")" = t ]; }
+# has_lines FILE N: FILE has at least N lines (re-evaluated on each poll)
+has_lines() { [ "$(lines "$1")" -ge "$2" ]; }
+lines() { if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi; }
+
+# --- latency: a commit on a quiet database reaches the sink at once
+walcap_start "$work/out1" "$work/err1" "$work/w.conf"
+wait_until 10 grep -qs streaming "$work/err1"
+psql_admin -c "INSERT INTO t VALUES (1, 'a')"
+if wait_until 2 has_lines "$work/out1" 1; then
+	t_ok "an event reaches the sink within 2 s of its commit (status interval 60 s)"
+else
+	t_fail "an event reaches the sink within 2 s of its commit"
+fi
+
+# --- the slot advances although only an uncaptured table changes
+before=$(slot_lsn)
+psql_admin -c "INSERT INTO other SELECT generate_series(1, 1000)"
+target=$(current_lsn)
+if wait_until 10 slot_past "$target"; then
+	t_ok "idle: slot confirmed past uncaptured writes ($before -> $(slot_lsn))"
+else
+	t_fail "idle: slot confirmed past uncaptured writes" "slot at $(slot_lsn), wanted $target"
+fi
+assert_eq "uncaptured table produced no events" "$(ids "$work/out1")" "1"
+
+# --- reconnection: terminate the walsender twice; nothing lost or repeated
+psql_admin -c "INSERT INTO t VALUES (2, 'b')"
+wait_until 5 has_lines "$work/out1" 2
+terminate_walsenders
+psql_admin -c "INSERT INTO t VALUES (3, 'c')"
+psql_admin -c "BEGIN; INSERT INTO t VALUES (4, 'd'); UPDATE t SET v = 'dd' WHERE id = 4; COMMIT"
+wait_until 10 has_lines "$work/out1" 5
+terminate_walsenders
+psql_admin -c "DELETE FROM t WHERE id = 1"
+wait_until 15 has_lines "$work/out1" 6
+assert_eq "events across two reconnects, once each, in order" "$(ids "$work/out1")" "1 2 3 4 4 1"
+assert_eq "reconnects were logged" "$(grep -c 'replication connection lost' "$work/err1")" 2
+
+# --- SIGTERM: clean exit, position confirmed
+end=$(current_lsn)
+walcap_stop TERM
+assert_rc "SIGTERM: exit status 0" "$WALCAP_RC" 0
+assert_match "SIGTERM: stop logged" "$(cat "$work/err1")" 'stopped after 6 events'
+if slot_past "$end"; then t_ok "SIGTERM: slot confirmed up to the end"; else t_fail "SIGTERM: slot confirmed up to the end"; fi
+
+# --- a blocked sink: the reader stops for 6 s (three wal_sender_timeouts);
+# walcap keeps the connection with status updates and delivers everything
+mkfifo "$work/fifo"
+cat "$work/fifo" > "$work/out2" &
+reader=$!
+WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD "$WALCAP" run -c "$work/w.conf" \
+	>"$work/fifo" 2>"$work/err2" </dev/null &
+wpid=$!
+wait_until 10 grep -qs streaming "$work/err2"
+kill -STOP "$reader"
+# far more than a pipe holds
+psql_admin -c "INSERT INTO t SELECT g, repeat('x', 500) FROM generate_series(100, 2099) g"
+sleep 6
+kill -CONT "$reader"
+wait_until 15 has_lines "$work/out2" 2000
+kill -TERM "$wpid"
+wait "$wpid"
+rc=$?
+wait "$reader"
+assert_rc "blocked sink: exit status 0" "$rc" 0
+assert_eq "blocked sink: all 2000 rows delivered" "$(jq -r .after.id "$work/out2" | sort -n | uniq | wc -l)" 2000
+assert_eq "blocked sink: the connection was never lost" "$(grep -c 'connection lost' "$work/err2")" 0
+
+t_done
