@@ -53,6 +53,9 @@
 /* Deepest array nesting accepted (PostgreSQL's MAXDIM). */
 #define ARRAY_MAX_DEPTH 6
 
+/* Interval hours/minutes beyond this are refused (PostgreSQL: ~2.6e9 h). */
+#define INTERVAL_MAX_HOURS INT64_C(10000000000000)
+
 static const struct convert_opts default_opts;
 
 static int	convert_scalar(struct buf *out, const struct convert_type *t,
@@ -215,6 +218,28 @@ emit_float_special(struct buf *out, const char *s, size_t len)
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * Write the non-negative v in decimal at p, zero-padded to at least
+ * width digits; returns the end.  p needs room for 20 characters.
+ */
+static char *
+put_digits(char *p, uint64_t v, int width)
+{
+	char		tmp[24];
+	int			n = 0;
+
+	do
+	{
+		tmp[n++] = (char) ('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n < width)
+		tmp[n++] = '0';
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
 }
 
 /* ---------------------------------------------------------------------
@@ -669,7 +694,9 @@ emit_decimal_scaled(struct buf *out, const struct decimal *d, int scale,
 	dg.p[1] = d->fp;
 	if (keep > 0)
 	{
-		dg.n[0] = (size_t) (keep < (int64_t) d->ilen ? keep : (int64_t) d->ilen);
+		int64_t		ilen = (int64_t) d->ilen;
+
+		dg.n[0] = (size_t) (keep < ilen ? keep : ilen);
 		if (keep > (int64_t) d->ilen)
 		{
 			int64_t		f = keep - (int64_t) d->ilen;
@@ -742,7 +769,7 @@ conv_numeric(struct buf *out, int32_t typmod, const char *s, size_t len,
 
 				if (text_to_double(out, s, len, &v) != 0)
 					return -1;
-				emit_double(out, v);
+				emit_double(out, v == 0 ? 0.0 : v);	/* BigDecimal has no -0 */
 				return 0;
 			}
 		case CONVERT_DECIMAL_STRING:
@@ -759,13 +786,15 @@ conv_numeric(struct buf *out, int32_t typmod, const char *s, size_t len,
 	else
 	{
 		size_t		scale = d.flen;
-		char		pre[48];
+		char		pre[48] = "{\"scale\":";
+		char	   *p = pre + strlen(pre);
 
 		while (scale > 0 && d.fp[scale - 1] == '0')
 			scale--;
 		if (scale > 100000)
 			return -1;
-		snprintf(pre, sizeof(pre), "{\"scale\":%d,\"value\":\"", (int) scale);
+		p = put_digits(p, scale, 1);
+		memcpy(p, ",\"value\":\"", sizeof(",\"value\":\""));
 		return emit_decimal_scaled(out, &d, (int) scale, pre, "\"}");
 	}
 }
@@ -802,7 +831,8 @@ conv_money(struct buf *out, const char *s, size_t len,
 		i++;
 	}
 	/* currency symbol: anything up to the first digit, at most 8 bytes */
-	while (i < len && !is_digit(s[i]) && s[i] != '-' && s[i] != '.')
+	while (i < len && !is_digit(s[i]) && s[i] != '-' && s[i] != '.' &&
+		   s[i] != ',')
 	{
 		if (++sym > 8)
 			return -1;
@@ -857,7 +887,7 @@ conv_money(struct buf *out, const char *s, size_t len,
 
 				if (text_to_double(out, num, n, &v) != 0)
 					return -1;
-				emit_double(out, v);
+				emit_double(out, v == 0 ? 0.0 : v);	/* BigDecimal has no -0 */
 				return 0;
 			}
 		case CONVERT_DECIMAL_STRING:
@@ -934,7 +964,9 @@ conv_bytea(struct buf *out, const char *s, size_t len,
 
 		for (size_t i = 0; i < len; i += 2)
 		{
-			chunk[n++] = (unsigned char) (hex_value(s[i]) << 4 | hex_value(s[i + 1]));
+			int			v = hex_value(s[i]) << 4 | hex_value(s[i + 1]);
+
+			chunk[n++] = (unsigned char) v;
 			if (n == sizeof(chunk))
 			{
 				json_base64(out, chunk, n, url);
@@ -1023,7 +1055,9 @@ is_leap(int64_t y)
 static int
 days_in_month(int64_t y, int m)
 {
-	static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	static const int mdays[12] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
 
 	return m == 2 && is_leap(y) ? 29 : mdays[m - 1];
 }
@@ -1304,23 +1338,28 @@ static void
 emit_clock(struct buf *out, int64_t usec, int width)
 {
 	char		tmp[32];
+	char	   *p = tmp;
 	int64_t		secs = usec / USECS_PER_SEC;
 	int			frac = (int) (usec % USECS_PER_SEC);
-	int			n;
 
-	n = snprintf(tmp, sizeof(tmp), "%02d:%02d:%02d",
-				 (int) (secs / 3600), (int) (secs / 60 % 60), (int) (secs % 60));
-	buf_append(out, tmp, (size_t) n);
-	if (width == 0 && frac == 0)
-		return;
-	snprintf(tmp, sizeof(tmp), ".%06d", frac);
-	if (width == 0)
+	p = put_digits(p, (uint64_t) (secs / 3600), 2);
+	*p++ = ':';
+	p = put_digits(p, (uint64_t) (secs / 60 % 60), 2);
+	*p++ = ':';
+	p = put_digits(p, (uint64_t) (secs % 60), 2);
+	if (width > 0 || frac != 0)
 	{
-		width = 6;
-		while (tmp[width] == '0')
-			width--;
+		char	   *f = p + 1;
+
+		*p++ = '.';
+		p = put_digits(p, (uint64_t) frac, 6);
+		if (width == 0)
+			while (p[-1] == '0')
+				p--;
+		else
+			p = f + width;
 	}
-	buf_append(out, tmp, (size_t) width + 1);
+	buf_append(out, tmp, (size_t) (p - tmp));
 }
 
 /*
@@ -1380,7 +1419,8 @@ parse_timestamp(const char *s, size_t len, int with_tz,
 	bc = parse_bc(s, len, &i);
 	if (i != len || check_date(&y, m, d, bc) != 0)
 		return -1;
-	*secs = days_from_civil(y, m, d) * SECS_PER_DAY + tod / USECS_PER_SEC - off;
+	*secs = days_from_civil(y, m, d) * SECS_PER_DAY + tod / USECS_PER_SEC;
+	*secs -= off;
 	*frac = tod % USECS_PER_SEC;
 	return 0;
 }
@@ -1416,7 +1456,7 @@ conv_timestamp(struct buf *out, int32_t typmod, const char *s, size_t len,
 	if (parse_timestamp(s, len, 0, &secs, &frac) != 0)
 		return -1;
 	/* frac >= 0, so frac / 1000 makes the milliseconds the floor */
-	if (__builtin_mul_overflow(secs, millis ? INT64_C(1000) : USECS_PER_SEC, &v) ||
+	if (__builtin_mul_overflow(secs, millis ? 1000 : USECS_PER_SEC, &v) ||
 		__builtin_add_overflow(v, millis ? frac / 1000 : frac, &v))
 		return -1;
 	json_int64(out, v);
@@ -1442,7 +1482,7 @@ conv_timestamptz(struct buf *out, int32_t typmod, const char *s, size_t len)
 	int			m;
 	int			d;
 	char		tmp[48];
-	int			n;
+	char	   *p;
 
 	if (text_is(s, len, "infinity") || text_is(s, len, "-infinity"))
 	{
@@ -1454,16 +1494,21 @@ conv_timestamptz(struct buf *out, int32_t typmod, const char *s, size_t len)
 	days = floor_div(secs, SECS_PER_DAY);
 	secs -= days * SECS_PER_DAY;
 	civil_from_days(days, &y, &m, &d);
+	p = tmp;
+	*p++ = '"';
 	if (y > 9999)
-		n = snprintf(tmp, sizeof(tmp), "\"+%lld", (long long) y);
+		*p++ = '+';
 	else if (y < 0)
-		n = snprintf(tmp, sizeof(tmp), "\"-%04lld", (long long) -y);
-	else
-		n = snprintf(tmp, sizeof(tmp), "\"%04lld", (long long) y);
-	buf_append(out, tmp, (size_t) n);
-	n = snprintf(tmp, sizeof(tmp), "-%02d-%02dT", m, d);
-	buf_append(out, tmp, (size_t) n);
-	emit_clock(out, secs * USECS_PER_SEC + frac, typmod == 0 ? 0 : time_precision(typmod));
+		*p++ = '-';
+	p = put_digits(p, (uint64_t) (y < 0 ? -y : y), 4);
+	*p++ = '-';
+	p = put_digits(p, (uint64_t) m, 2);
+	*p++ = '-';
+	p = put_digits(p, (uint64_t) d, 2);
+	*p++ = 'T';
+	buf_append(out, tmp, (size_t) (p - tmp));
+	emit_clock(out, secs * USECS_PER_SEC + frac,
+			   typmod == 0 ? 0 : time_precision(typmod));
 	buf_lit(out, "Z\"");
 	return 0;
 }
@@ -1492,7 +1537,7 @@ static int
 interval_parse(const char *s, size_t len, struct interval *iv)
 {
 	static const char date_units[] = "YMD";
-	static const char time_units[] = "HMS";
+	static const char time_units[] = "HM";	/* S is handled apart */
 	int64_t    *date_fields[3];
 	int64_t    *time_fields[2];
 	size_t		i = 1;
@@ -1514,8 +1559,9 @@ interval_parse(const char *s, size_t len, struct interval *iv)
 
 		if (read_signed(s, len, &i, &v) != 0 || i == len)
 			return -1;
-		u = memchr(date_units + next, s[i], (size_t) (3 - next));
-		if (u == NULL || s[i] == '\0')
+		u = next < 3 ? memchr(date_units + next, s[i], (size_t) (3 - next))
+			: NULL;
+		if (u == NULL)
 			return -1;
 		next = (int) (u - date_units);
 		*date_fields[next++] = v;
@@ -1543,7 +1589,7 @@ interval_parse(const char *s, size_t len, struct interval *iv)
 				int			nd = 0;
 				int			neg = s[start] == '-';
 
-				if (next > 2 || v > INT64_MAX / USECS_PER_SEC ||
+				if (v > INT64_MAX / USECS_PER_SEC ||
 					v < -(INT64_MAX / USECS_PER_SEC))
 					return -1;
 				if (s[i] == '.')
@@ -1568,8 +1614,9 @@ interval_parse(const char *s, size_t len, struct interval *iv)
 				tany = 1;
 				break;
 			}
-			u = memchr(time_units + next, s[i], (size_t) (2 - next > 0 ? 2 - next : 0));
-			if (u == NULL || s[i] == '\0')
+			u = next < 2 ? memchr(time_units + next, s[i], (size_t) (2 - next))
+				: NULL;
+			if (u == NULL)
 				return -1;
 			next = (int) (u - time_units);
 			*time_fields[next++] = v;
@@ -1586,15 +1633,15 @@ interval_parse(const char *s, size_t len, struct interval *iv)
 	if (iv->years > INT32_MAX || iv->years < INT32_MIN ||
 		iv->months > INT32_MAX || iv->months < INT32_MIN ||
 		iv->days > INT32_MAX || iv->days < INT32_MIN ||
-		iv->hours > INT64_C(10000000000000) || iv->hours < -INT64_C(10000000000000) ||
-		iv->minutes > INT64_C(10000000000000) || iv->minutes < -INT64_C(10000000000000))
+		iv->hours > INTERVAL_MAX_HOURS || iv->hours < -INTERVAL_MAX_HOURS ||
+		iv->minutes > INTERVAL_MAX_HOURS || iv->minutes < -INTERVAL_MAX_HOURS)
 		return -1;
 	return 0;
 }
 
 /*
- * The double Java computes for a value in [INT64_MIN, INT64_MAX] cast
- * with (long): truncation, saturating at the ends, NaN as 0.
+ * Java's (long) cast of a double: truncation towards zero, saturating
+ * at the ends of the int64 range, NaN as 0.
  */
 static int64_t
 java_double_to_long(double d)
@@ -1667,9 +1714,14 @@ emit_java_seconds(struct buf *out, int64_t usecs)
 	int			neg;
 	int			n = 0;
 	char	   *p;
-	uint64_t	a = usecs < 0 ? (uint64_t) 0 - (uint64_t) usecs : (uint64_t) usecs;
+	uint64_t	a = usecs < 0 ? 0 - (uint64_t) usecs : (uint64_t) usecs;
 
-	/* the exact decimal, which is what Java prints whenever it reads back */
+	/*
+	 * The exact decimal, if it reads back as d and has at most 15
+	 * significant digits (so no shorter decimal can also read back as d):
+	 * always so for the seconds field PostgreSQL prints (below 60) except
+	 * for a few values such as the one above.
+	 */
 	n = snprintf(exact, sizeof(exact), "%s%llu.%06llu", usecs < 0 ? "-" : "",
 				 (unsigned long long) (a / 1000000),
 				 (unsigned long long) (a % 1000000));
@@ -1678,7 +1730,7 @@ emit_java_seconds(struct buf *out, int64_t usecs)
 	if (exact[n - 1] == '.')
 		n--;
 	exact[n] = '\0';
-	if (strtod(exact, NULL) == d)
+	if (a / 1000000 < 1000000000 && strtod(exact, NULL) == d)
 	{
 		buf_append(out, exact, (size_t) n);
 		return;
@@ -2252,6 +2304,10 @@ convert_scalar(struct buf *out, const struct convert_type *t,
 	}
 }
 
+/*
+ * Append the JSON of one value, or nothing and -1; see convert.h.  The
+ * rewind to the starting length is done here, once, for every converter.
+ */
 int
 convert_value(struct buf *out, const struct convert_type *t,
 			  const char *s, size_t len, const struct convert_opts *o)
@@ -2488,6 +2544,10 @@ static const struct
 	{6157, CONVERT_ARRAY, CONVERT_STRING, ','},	/* _int8multirange */
 };
 
+/*
+ * Look oid up in builtin_types (binary search); see convert.h.  Unknown
+ * OIDs get the string fallback and -1.
+ */
 int
 convert_builtin(uint32_t oid, int32_t typmod, struct convert_type *t)
 {

@@ -17,7 +17,8 @@
  * iso_8601, TimeZone=UTC, bytea_output=hex, lc_monetary=C,
  * extra_float_digits=1.
  *
- * The full mapping, mode by mode, is documented in docs/events.md.
+ * The full mapping, mode by mode, with an example for every type and
+ * the places where walcap departs from Debezium, is in docs/types.md.
  */
 #ifndef WALCAP_CONVERT_H
 #define WALCAP_CONVERT_H
@@ -114,8 +115,12 @@ int		convert_builtin(uint32_t oid, int32_t typmod, struct convert_type *t);
 /*
  * Append the JSON for one non-null value whose text is s[0..len) (not
  * necessarily NUL-terminated).  Returns 0 on success; -1 if the text is
- * not what the type's output function produces, in which case nothing
- * was appended and the caller writes the value as a JSON string instead.
+ * not what the type's output function produces (or the value cannot be
+ * represented, such as microseconds past the int64 range), in which
+ * case nothing was appended and the caller writes the value as a JSON
+ * string instead.  -1 is also returned when out fails (buf_failed()).
+ * o may be NULL for Debezium's defaults (all modes 0).  Allocates
+ * nothing except by growing out.
  */
 int		convert_value(struct buf *out, const struct convert_type *t,
 					  const char *s, size_t len, const struct convert_opts *o);
