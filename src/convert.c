@@ -2,7 +2,7 @@
  * convert.c — one column value, as PostgreSQL's text output function
  * writes it, to the JSON value Debezium's PostgreSQL connector emits for
  * it (Kafka's JsonConverter, schemas disabled).  See convert.h for the
- * contract and docs/types.md for the mapping, mode by mode, and for the
+ * contract and docs/events.md ("Column types") for the mapping, mode by mode, and for the
  * places where walcap deliberately differs from Debezium.
  *
  * Every converter reads s[0..len) only (the text need not be

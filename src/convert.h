@@ -18,7 +18,7 @@
  * extra_float_digits=1.
  *
  * The full mapping, mode by mode, with an example for every type and
- * the places where walcap departs from Debezium, is in docs/types.md.
+ * the places where walcap departs from Debezium, is in docs/events.md ("Column types").
  */
 #ifndef WALCAP_CONVERT_H
 #define WALCAP_CONVERT_H

@@ -7,7 +7,7 @@
  * 'base64')), decimals, bit strings, points, intervals and temporal
  * strings with Debezium's own Java code paths (BigInteger.toByteArray,
  * BitSet.toByteArray, MicroDuration.durationMicros, Interval.toIsoString,
- * the ZonedTimestamp formatter) run on a JVM.  See docs/types.md.
+ * the ZonedTimestamp formatter) run on a JVM.  See docs/events.md ("Column types").
  *
  * Every conversion copies its input into a malloc'd block of exactly the
  * text's length, so a read past the end shows up under AddressSanitizer.
