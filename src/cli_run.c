@@ -39,6 +39,8 @@
 volatile sig_atomic_t cli_stop_requested = 0;
 
 #define BATCH_BYTES (64 * 1024)
+#define BURST_MESSAGES 8
+#define BURST_PAUSE_US 200
 
 struct run
 {
@@ -64,6 +66,7 @@ struct run
 	uint64_t	resume_final_lsn;	/* a transaction cut by a reconnect ... */
 	long		resume_skip;	/* ... and how many of its events were written */
 
+	int64_t		now_ms;			/* wall clock, read once per input refill */
 	int			done;			/* --endpos reached */
 	int			reply_now;		/* the server asked for a status update */
 	int64_t		interval_us;
@@ -221,7 +224,7 @@ handle_change(struct run *r, const struct decoder_msg *m, uint64_t lsn,
 	if (!rel->included || already_written(r))
 		return 0;
 	if (event_change(&r->ew, &r->out, rel, m, &r->txn, lsn,
-					 source_now_us() / 1000, err, errlen) != 0)
+					 r->now_ms, err, errlen) != 0)
 		return -1;
 	end_event(r);
 	return 0;
@@ -244,7 +247,7 @@ handle_truncate(struct run *r, const struct decoder_msg *m, uint64_t lsn,
 		}
 		if (!rel->included || already_written(r))
 			continue;
-		event_truncate(&r->ew, &r->out, rel, &r->txn, lsn, source_now_us() / 1000);
+		event_truncate(&r->ew, &r->out, rel, &r->txn, lsn, r->now_ms);
 		end_event(r);
 	}
 	return 0;
@@ -336,13 +339,13 @@ handle_xlog(struct run *r, const char *data, size_t len, uint64_t lsn,
 			{
 				if (already_written(r))
 					return 0;
-				event_message(&r->ew, &r->out, &m, &r->txn, source_now_us() / 1000);
+				event_message(&r->ew, &r->out, &m, &r->txn, r->now_ms);
 			}
 			else
 			{
 				if (m.u.message.lsn < r->skip_before)
 					return 0;
-				event_message(&r->ew, &r->out, &m, NULL, source_now_us() / 1000);
+				event_message(&r->ew, &r->out, &m, NULL, r->now_ms);
 			}
 			end_event(r);
 			return 0;
@@ -366,8 +369,12 @@ stream(struct run *r, char *err, size_t errlen)
 {
 	struct source_msg msg;
 	int			polled = 0;		/* read the socket since the last message */
+	unsigned	since_clock = 0;	/* messages since the clocks were read */
+	unsigned	since_refill = 0;	/* messages since the socket was read */
+	int64_t		mono = mono_us();
 
-	r->next_status_us = mono_us() + r->interval_us;
+	r->next_status_us = mono + r->interval_us;
+	r->now_ms = source_now_us() / 1000;
 	while (!r->done && !cli_stop_requested)
 	{
 		int			rc = source_read(&r->src, &msg, err, errlen);
@@ -375,6 +382,17 @@ stream(struct run *r, char *err, size_t errlen)
 		if (rc == SOURCE_MSG)
 		{
 			polled = 0;
+			since_refill++;
+			/*
+			 * Clocks cost as much as a small event: read them every few
+			 * hundred messages, and whenever new input is read below.
+			 */
+			if (++since_clock >= 256)
+			{
+				since_clock = 0;
+				mono = mono_us();
+				r->now_ms = source_now_us() / 1000;
+			}
 			if (msg.kind == 'k')
 			{
 				ack_server_end(&r->ack, msg.wal_end);
@@ -392,7 +410,7 @@ stream(struct run *r, char *err, size_t errlen)
 			}
 			if (r->out.len >= BATCH_BYTES && write_batch(r, err, errlen) < 0)
 				return SESSION_FAILED;
-			if ((r->reply_now || mono_us() >= r->next_status_us) &&
+			if ((r->reply_now || mono >= r->next_status_us) &&
 				(rc = send_status(r, err, errlen)) != 0)
 				return rc == -1 ? SESSION_LOST : SESSION_FAILED;
 			continue;
@@ -400,15 +418,33 @@ stream(struct run *r, char *err, size_t errlen)
 		if (rc == SOURCE_ERROR || rc == SOURCE_END)
 			return SESSION_LOST;
 
-		/* Nothing buffered: take what the socket has, without waiting. */
+		/*
+		 * Nothing buffered: take what the socket has, without waiting.
+		 * While a backlog streams in, the server sends one message per
+		 * send(); reading as soon as anything arrives would take a few
+		 * messages per read and pay a wakeup and two syscalls for them.
+		 * So when the last read brought many messages, pause a moment
+		 * first and let the socket fill: at most BURST_PAUSE_US of delay,
+		 * and only while data is flowing; a quiet stream is read at once.
+		 */
 		if (!polled)
 		{
 			polled = 1;
+			if (since_refill >= BURST_MESSAGES)
+			{
+				struct timespec pause = {0, BURST_PAUSE_US * 1000};
+
+				nanosleep(&pause, NULL);
+			}
+			since_refill = 0;
 			if (PQconsumeInput(r->src.conn) == 0)
 			{
 				pgconn_error(r->src.conn, err, errlen);
 				return SESSION_LOST;
 			}
+			since_clock = 0;
+			mono = mono_us();
+			r->now_ms = source_now_us() / 1000;
 			continue;
 		}
 		polled = 0;

@@ -4,6 +4,7 @@
 #include "event.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "json.h"
 #include "log.h"
@@ -15,6 +16,9 @@ event_writer_init(struct event_writer *w, const struct config *c,
 	buf_init(&w->source_head, 0);
 	buf_init(&w->source_db, 0);
 	buf_init(&w->placeholder, 0);
+	buf_init(&w->txn_head, 0);
+	buf_init(&w->txn_id, 0);
+	w->cache_valid = 0;
 	w->conv = c->conv;
 
 	buf_lit(&w->source_head, "\"source\":{\"version\":\"" WALCAP_VERSION
@@ -44,20 +48,72 @@ event_writer_free(struct event_writer *w)
 	buf_free(&w->source_head);
 	buf_free(&w->source_db);
 	buf_free(&w->placeholder);
+	buf_free(&w->txn_head);
+	buf_free(&w->txn_id);
 }
 
-/* An LSN inside the sequence string: \"<decimal>\" */
-static void
-put_seq_lsn(struct buf *out, uint64_t lsn)
+/* An LSN in decimal into tmp; returns its length. */
+static size_t
+format_lsn(char *tmp, size_t size, uint64_t lsn)
 {
-	if (lsn == 0)
+	char	   *p = tmp + size;
+
+	do
+	{
+		*--p = (char) ('0' + lsn % 10);
+		lsn /= 10;
+	} while (lsn);
+	memmove(tmp, p, (size_t) (tmp + size - p));
+	return (size_t) (tmp + size - p);
+}
+
+/* An LSN inside the sequence string: \"<decimal>\", or null if none. */
+static void
+put_seq_lsn(struct buf *out, const char *lsn, size_t len)
+{
+	if (len == 0)
 	{
 		buf_lit(out, "null");
 		return;
 	}
 	buf_lit(out, "\\\"");
-	json_uint64(out, lsn);
+	buf_append(out, lsn, len);
 	buf_lit(out, "\\\"");
+}
+
+/*
+ * Build the transaction's parts of the source block, unless they are
+ * built already.  ts_ms is the commit time, or for a non-transactional
+ * message (txn NULL) the time it was read.
+ */
+static void
+cache_txn(struct event_writer *w, const struct event_txn *txn, int64_t now_ms)
+{
+	char		tmp[24];
+	size_t		n = 0;
+
+	if (txn && w->cache_valid && w->cached.xid == txn->xid &&
+		w->cached.commit_ms == txn->commit_ms &&
+		w->cached.last_commit_lsn == txn->last_commit_lsn)
+		return;
+	buf_reset(&w->txn_head);
+	buf_append(&w->txn_head, w->source_head.data, w->source_head.len);
+	json_int64(&w->txn_head, txn ? txn->commit_ms : now_ms);
+	buf_append(&w->txn_head, w->source_db.data, w->source_db.len);
+	if (txn && txn->last_commit_lsn)
+		n = format_lsn(tmp, sizeof(tmp), txn->last_commit_lsn);
+	put_seq_lsn(&w->txn_head, tmp, n);
+	buf_putc(&w->txn_head, ',');
+	buf_reset(&w->txn_id);
+	buf_lit(&w->txn_id, ",\"txId\":");
+	if (txn)
+		json_uint64(&w->txn_id, txn->xid);
+	else
+		buf_lit(&w->txn_id, "null");
+	buf_lit(&w->txn_id, ",\"lsn\":");
+	if (txn)
+		w->cached = *txn;
+	w->cache_valid = txn != NULL;
 }
 
 /* The source block, and everything after it up to "op":. */
@@ -66,22 +122,16 @@ put_source(struct event_writer *w, struct buf *out, const char *tail,
 		   size_t tail_len, const struct event_txn *txn, uint64_t lsn,
 		   int64_t now_ms)
 {
-	buf_append(out, w->source_head.data, w->source_head.len);
-	/* a non-transactional message has no commit: it happened just now */
-	json_int64(out, txn ? txn->commit_ms : now_ms);
-	buf_append(out, w->source_db.data, w->source_db.len);
-	put_seq_lsn(out, txn ? txn->last_commit_lsn : 0);
-	buf_putc(out, ',');
-	put_seq_lsn(out, lsn);
+	char		l[24];
+	size_t		n = format_lsn(l, sizeof(l), lsn);
+
+	cache_txn(w, txn, now_ms);
+	buf_append(out, w->txn_head.data, w->txn_head.len);
+	put_seq_lsn(out, l, n);
 	buf_lit(out, "]\",");
 	buf_append(out, tail, tail_len);
-	buf_lit(out, ",\"txId\":");
-	if (txn)
-		json_uint64(out, txn->xid);
-	else
-		buf_lit(out, "null");
-	buf_lit(out, ",\"lsn\":");
-	json_uint64(out, lsn);
+	buf_append(out, w->txn_id.data, w->txn_id.len);
+	buf_append(out, l, n);
 	buf_lit(out, ",\"xmin\":null},\"transaction\":null,\"op\":");
 }
 

@@ -44,6 +44,16 @@ struct event_writer
 	struct buf	source_db;		/* ,"snapshot":"false","db":…,"sequence":" */
 	struct buf	placeholder;	/* unavailable.value.placeholder as JSON */
 	struct convert_opts conv;
+
+	/*
+	 * The source block's per-transaction parts, built once per
+	 * transaction rather than per event: up to the sequence's first LSN,
+	 * and the txId.  cached is the transaction they were built for.
+	 */
+	struct buf	txn_head;
+	struct buf	txn_id;
+	struct event_txn cached;
+	int			cache_valid;
 };
 
 int		event_writer_init(struct event_writer *w, const struct config *c,
