@@ -84,6 +84,7 @@ build/fuzz:
 
 # A short bounded run for the test suite; see tests/fuzz/README.md for a long one.
 fuzz-run: fuzz
+	mkdir -p build/fuzz/corpus
 	build/fuzz/fuzz_decoder -max_total_time=30 -max_len=4096 \
 		-artifact_prefix=build/fuzz/ build/fuzz/corpus tests/fuzz/seeds \
 		2>build/fuzz/fuzz.log || (tail -50 build/fuzz/fuzz.log; exit 1)

@@ -89,7 +89,12 @@ buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	if (b->data == NULL || (size_t) n >= b->cap - b->len)
 	{
 		if (buf_grow(b, (size_t) n) != 0)
+		{
+			/* the first attempt may have left a truncated copy at len */
+			if (b->data)
+				b->data[b->len] = '\0';
 			return;
+		}
 		vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
 	}
 	b->len += (size_t) n;

@@ -56,7 +56,7 @@ buf_failed(const struct buf *b)
 static inline void
 buf_append(struct buf *b, const void *p, size_t n)
 {
-	if (b->cap - b->len <= n && buf_grow(b, n) != 0)
+	if ((b->cap - b->len <= n || b->failed) && buf_grow(b, n) != 0)
 		return;
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
@@ -66,7 +66,7 @@ buf_append(struct buf *b, const void *p, size_t n)
 static inline void
 buf_putc(struct buf *b, char c)
 {
-	if (b->cap - b->len <= 1 && buf_grow(b, 1) != 0)
+	if ((b->cap - b->len <= 1 || b->failed) && buf_grow(b, 1) != 0)
 		return;
 	b->data[b->len++] = c;
 	b->data[b->len] = '\0';

@@ -53,8 +53,12 @@ wire_u32(struct wire_reader *r)
 uint64_t
 wire_u64(struct wire_reader *r)
 {
-	uint64_t	hi = wire_u32(r);
+	uint64_t	hi;
 
+	/* check all eight bytes first: never return half a value */
+	if (!need(r, 8))
+		return 0;
+	hi = wire_u32(r);
 	return hi << 32 | wire_u32(r);
 }
 
