@@ -1,0 +1,255 @@
+/*
+ * test_ack.c — unit tests for ack.c: which flush LSN may be reported,
+ * by the rules in ack.h.
+ */
+#include <stdint.h>
+
+#include "ack.h"
+#include "testhelp.h"
+
+/* The starting position is reported until something moves it. */
+static void
+test_initial(void)
+{
+	struct ack	a;
+
+	ack_init(&a, 1000);
+	CHECK(a.appended == 1000);
+	CHECK(a.written == 1000);
+	CHECK(a.durable == 1000);
+	CHECK(a.confirmed == 1000);
+	CHECK(a.server_end == 0);
+	CHECK_INT(a.in_txn, 0);
+	CHECK_INT(a.unwritten, 0);
+	CHECK_INT(ack_idle(&a), 1);
+	CHECK(ack_flush_lsn(&a) == 1000);
+	CHECK(ack_flush_lsn(&a) == 1000);
+
+	ack_init(&a, 0);
+	CHECK(ack_flush_lsn(&a) == 0);
+	/* a keepalive below the start does not lower it */
+	ack_init(&a, 1000);
+	ack_server_end(&a, 500);
+	CHECK(ack_flush_lsn(&a) == 1000);
+}
+
+/* Idle: nothing open, nothing unwritten: the server's WAL end is confirmed. */
+static void
+test_idle_server_end(void)
+{
+	struct ack	a;
+
+	ack_init(&a, 1000);
+	ack_server_end(&a, 5000);
+	CHECK_INT(ack_idle(&a), 1);
+	CHECK(ack_flush_lsn(&a) == 5000);
+	CHECK(a.confirmed == 5000);
+	ack_server_end(&a, 6000);
+	CHECK(ack_flush_lsn(&a) == 6000);
+}
+
+/*
+ * One transaction through every stage: flush stays at the durable
+ * position while it is open, while its events are unwritten and while
+ * they are written but not durable; then its end LSN is confirmed.
+ */
+static void
+test_one_transaction(void)
+{
+	struct ack	a;
+
+	ack_init(&a, 1000);
+	ack_begin(&a);
+	CHECK_INT(ack_idle(&a), 0);
+	ack_server_end(&a, 9000);	/* keepalive during the transaction */
+	CHECK(ack_flush_lsn(&a) == 1000);
+	ack_event(&a);
+	CHECK(ack_flush_lsn(&a) == 1000);
+	ack_event(&a);
+	ack_commit(&a, 2000);
+	CHECK(a.appended == 2000);
+	CHECK_INT(a.in_txn, 0);
+	CHECK_INT(ack_idle(&a), 0);		/* events not written */
+	CHECK(ack_flush_lsn(&a) == 1000);
+
+	ack_written(&a);
+	CHECK(a.written == 2000);
+	CHECK_INT(a.unwritten, 0);
+	CHECK_INT(ack_idle(&a), 0);		/* written, not durable */
+	CHECK(ack_flush_lsn(&a) == 1000);
+	CHECK(a.confirmed == 1000);
+
+	ack_durable(&a);
+	CHECK(a.durable == 2000);
+	CHECK_INT(ack_idle(&a), 1);
+	/* idle again: the keepalive's end (past the commit) is confirmed */
+	CHECK(ack_flush_lsn(&a) == 9000);
+}
+
+/* Without a keepalive past it, the commit end itself is confirmed. */
+static void
+test_commit_end_confirmed(void)
+{
+	struct ack	a;
+
+	ack_init(&a, 1000);
+	ack_begin(&a);
+	ack_event(&a);
+	ack_commit(&a, 2000);
+	ack_written(&a);
+	ack_durable(&a);
+	CHECK(ack_flush_lsn(&a) == 2000);
+
+	/* the next transaction open: its own commit is not confirmed yet */
+	ack_begin(&a);
+	ack_event(&a);
+	CHECK(ack_flush_lsn(&a) == 2000);
+	ack_commit(&a, 3000);
+	CHECK(ack_flush_lsn(&a) == 2000);
+	ack_written(&a);
+	CHECK(ack_flush_lsn(&a) == 2000);
+	ack_durable(&a);
+	CHECK(ack_flush_lsn(&a) == 3000);
+}
+
+/*
+ * A keepalive that arrives while events are pending does not get
+ * confirmed until they are durable, even after the transaction closed.
+ */
+static void
+test_pending_blocks_server_end(void)
+{
+	struct ack	a;
+
+	ack_init(&a, 100);
+	ack_begin(&a);
+	ack_event(&a);
+	ack_commit(&a, 200);
+	ack_server_end(&a, 300);
+	CHECK(ack_flush_lsn(&a) == 100);	/* unwritten */
+	ack_written(&a);
+	CHECK(ack_flush_lsn(&a) == 100);	/* not durable */
+	ack_durable(&a);
+	CHECK(ack_flush_lsn(&a) == 300);
+
+	/* a non-transactional event alone also blocks the keepalive */
+	ack_event(&a);
+	ack_server_end(&a, 400);
+	CHECK_INT(ack_idle(&a), 0);
+	CHECK(ack_flush_lsn(&a) == 300);
+	ack_written(&a);
+	ack_durable(&a);
+	CHECK(ack_flush_lsn(&a) == 400);
+
+	/* an open transaction with no events yet blocks it too */
+	ack_begin(&a);
+	ack_server_end(&a, 500);
+	CHECK(ack_flush_lsn(&a) == 400);
+	ack_commit(&a, 450);
+	/* its commit (450) was appended with no event: nothing to write */
+	ack_written(&a);
+	ack_durable(&a);
+	CHECK(ack_flush_lsn(&a) == 500);
+}
+
+/* The reported position never goes backwards. */
+static void
+test_monotonic(void)
+{
+	struct ack	a;
+
+	ack_init(&a, 1000);
+	ack_server_end(&a, 5000);
+	CHECK(ack_flush_lsn(&a) == 5000);
+
+	/* a lower keepalive is ignored */
+	ack_server_end(&a, 4000);
+	CHECK(a.server_end == 5000);
+	CHECK(ack_flush_lsn(&a) == 5000);
+
+	/*
+	 * A transaction below the confirmed position (the server resends
+	 * from the slot's older position after a reconnect): even once it is
+	 * durable, and with another transaction open so that durable alone
+	 * counts, the answer stays at 5000.
+	 */
+	ack_begin(&a);
+	ack_event(&a);
+	ack_commit(&a, 3000);
+	ack_written(&a);
+	ack_durable(&a);
+	CHECK(a.durable == 3000);
+	ack_begin(&a);
+	CHECK(ack_flush_lsn(&a) == 5000);
+	CHECK(a.confirmed == 5000);
+	ack_commit(&a, 3500);
+	ack_written(&a);
+	ack_durable(&a);
+	CHECK(ack_flush_lsn(&a) == 5000);
+
+	/* a commit with a lower end LSN does not lower appended */
+	ack_init(&a, 0);
+	ack_commit(&a, 700);
+	ack_commit(&a, 600);
+	CHECK(a.appended == 700);
+}
+
+/*
+ * Stage updates out of order: durable before written only makes
+ * durable what was written before; written covers only what was
+ * appended at the time.
+ */
+static void
+test_out_of_order(void)
+{
+	struct ack	a;
+
+	ack_init(&a, 1000);
+	ack_begin(&a);
+	ack_event(&a);
+	ack_commit(&a, 2000);
+	ack_durable(&a);			/* nothing new was written yet */
+	CHECK(a.durable == 1000);
+	CHECK(ack_flush_lsn(&a) == 1000);
+
+	ack_written(&a);
+	ack_begin(&a);				/* a second transaction, appended after */
+	ack_event(&a);
+	ack_commit(&a, 3000);
+	CHECK(a.written == 2000);
+	ack_durable(&a);
+	CHECK(a.durable == 2000);
+	CHECK(ack_flush_lsn(&a) == 2000);	/* 3000 is not written */
+
+	ack_durable(&a);			/* again: still only what was written */
+	CHECK(ack_flush_lsn(&a) == 2000);
+	ack_written(&a);
+	CHECK(ack_flush_lsn(&a) == 2000);	/* 3000 written, not durable */
+	ack_durable(&a);
+	CHECK(ack_flush_lsn(&a) == 3000);
+
+	/* a keepalive that arrived between the stages is held back */
+	ack_init(&a, 1000);
+	ack_begin(&a);
+	ack_event(&a);
+	ack_commit(&a, 2000);
+	ack_written(&a);
+	ack_server_end(&a, 2500);
+	ack_written(&a);			/* repeated: nothing new */
+	CHECK(ack_flush_lsn(&a) == 1000);
+	ack_durable(&a);
+	CHECK(ack_flush_lsn(&a) == 2500);
+}
+
+int
+main(void)
+{
+	test_initial();
+	test_idle_server_end();
+	test_one_transaction();
+	test_commit_end_confirmed();
+	test_pending_blocks_server_end();
+	test_monotonic();
+	test_out_of_order();
+	return TEST_REPORT("test_ack");
+}
