@@ -4,23 +4,28 @@
 #include "lsn.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <stdlib.h>
 
+/*
+ * 1 to 8 hex digits and nothing else: strtoul would also take a sign,
+ * leading blanks and "0x", which PostgreSQL's pg_lsn input refuses.
+ */
 static int
 parse_half(const char *s, const char **end, uint32_t *out)
 {
-	char	   *e;
-	unsigned long v;
+	uint32_t	v = 0;
+	int			n = 0;
 
-	if (!isxdigit((unsigned char) *s))
+	for (; isxdigit((unsigned char) *s); s++, n++)
+	{
+		if (n == 8)
+			return -1;
+		v = v << 4 | (uint32_t) (isdigit((unsigned char) *s) ? *s - '0' :
+								 (tolower((unsigned char) *s) - 'a' + 10));
+	}
+	if (n == 0)
 		return -1;
-	errno = 0;
-	v = strtoul(s, &e, 16);
-	if (errno || e - s > 8 || v > 0xFFFFFFFFul)
-		return -1;
-	*end = e;
-	*out = (uint32_t) v;
+	*end = s;
+	*out = v;
 	return 0;
 }
 
