@@ -460,6 +460,10 @@ stream(struct run *r, char *err, size_t errlen)
 
 			if (source_wait(&r->src, wait > 0 ? (int) wait : 0, -1, err, errlen) < 0)
 				return SESSION_LOST;
+			/* what arrived during the wait is stamped with the time it came */
+			since_clock = 0;
+			mono = mono_us();
+			r->now_ms = source_now_us() / 1000;
 		}
 	}
 	return SESSION_DONE;

@@ -32,6 +32,11 @@ else
 	t_fail "an event reaches the sink within 2 s of its commit"
 fi
 
+# ts_ms says when walcap produced the event: never before the commit
+# (same machine, same clock), and not long after it on a quiet database
+assert_eq "ts_ms is at or after the commit time, within 2 s" \
+	"$(jq -c 'select(.ts_ms < .source.ts_ms or .ts_ms - .source.ts_ms > 2000) | [.source.ts_ms, .ts_ms]' "$work/out1")" ""
+
 # --- the slot advances although only an uncaptured table changes
 before=$(slot_lsn)
 psql_admin -c "INSERT INTO other SELECT generate_series(1, 1000)"
