@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# walcap itself under valgrind: a run to --endpos over inserts, updates,
+# deletes, a truncate, a message, an enum and a domain (the catalog
+# connection), then a run stopped by SIGTERM — no leaks, no errors.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+pg_start
+seed_setup vgdb
+psql_admin <<'SQL' >/dev/null
+CREATE TYPE mood AS ENUM ('sad', 'happy');
+CREATE DOMAIN price AS numeric(8,2);
+CREATE TABLE public.v (id int PRIMARY KEY, m mood, p price, t text, a int[]);
+INSERT INTO public.v SELECT g, 'happy', g / 3.0, repeat('x', g), ARRAY[g, g] FROM generate_series(1, 200) g;
+UPDATE public.v SET m = 'sad' WHERE id % 2 = 0;
+DELETE FROM public.v WHERE id > 150;
+SELECT pg_logical_emit_message(true, 'vg', 'payload');
+TRUNCATE public.v;
+SQL
+end=$(current_lsn)
+work=$T_TMP
+# valgrind cannot run an ASan build: always the plain binary
+VGBIN=$ROOT/walcap
+walcap_conf "$work/v.conf"
+VG=(valgrind --leak-check=full --show-leak-kinds=definite,indirect,possible
+	--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 -q)
+
+WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD timeout 120 "${VG[@]}" "$VGBIN" run \
+	-c "$work/v.conf" --endpos "$end" >"$work/out" 2>"$work/err" </dev/null
+rc=$?
+assert_rc "valgrind, run to --endpos: exit status (99 = valgrind error)" "$rc" 0
+assert_eq "all events" "$(wc -l < "$work/out")" 352
+assert_eq "no valgrind report" "$(grep '^==' "$work/err" | head -20)" ""
+
+psql_admin -c "INSERT INTO public.v VALUES (1, 'sad', 1, 'y', '{}')"
+WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD "${VG[@]}" "$VGBIN" run -c "$work/v.conf" \
+	>"$work/out2" 2>"$work/err2" </dev/null &
+pid=$!
+wait_until 60 grep -qs '"op":"c"' "$work/out2"
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+assert_rc "valgrind, stopped by SIGTERM: exit status" "$rc" 0
+assert_eq "no valgrind report after SIGTERM" "$(grep '^==' "$work/err2" | head -20)" ""
+
+t_done
