@@ -1464,6 +1464,66 @@ conv_timestamp(struct buf *out, int32_t typmod, const char *s, size_t len,
 }
 
 /*
+ * The common case of conv_timestamptz() without arithmetic: with
+ * TimeZone=UTC the server prints "YYYY-MM-DD HH:MM:SS[.f…]+00", which is
+ * already the UTC instant, so for years 1000-9999 AD the ISO form is the
+ * same characters with 'T' and 'Z' and the fraction padded to the column's
+ * precision.  Returns -1 (nothing appended) for anything else, which the
+ * general path handles.
+ */
+static int
+timestamptz_fast(struct buf *out, int32_t typmod, const char *s, size_t len)
+{
+	static const char shape[] = "dddd-dd-dd dd:dd:dd";
+	int			width = typmod == 0 ? 0 : time_precision(typmod);
+	size_t		nfrac = 0;
+	char		tmp[48];
+	char	   *p = tmp;
+
+	if (len < 22 || len > 29 || s[0] == '0' ||
+		s[len - 3] != '+' || s[len - 2] != '0' || s[len - 1] != '0')
+		return -1;
+	for (int i = 0; i < 19; i++)
+		if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
+			return -1;
+	if (len > 22)
+	{
+		if (s[19] != '.')
+			return -1;
+		nfrac = len - 23;
+		for (size_t i = 0; i < nfrac; i++)
+			if (s[20 + i] < '0' || s[20 + i] > '9')
+				return -1;
+	}
+	if ((int) nfrac > width || (nfrac == 0 && len != 22))
+		return -1;
+	{
+		int			y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+		int			m = (s[5] - '0') * 10 + (s[6] - '0');
+		int			d = (s[8] - '0') * 10 + (s[9] - '0');
+
+		if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m) ||
+			s[11] > '2' || (s[11] == '2' && s[12] > '3') || s[14] > '5' || s[17] > '5')
+			return -1;
+	}
+	*p++ = '"';
+	memcpy(p, s, 19);
+	p[10] = 'T';
+	p += 19;
+	if (width > 0)
+	{
+		*p++ = '.';
+		memcpy(p, s + 20, nfrac);
+		memset(p + nfrac, '0', (size_t) width - nfrac);
+		p += width;
+	}
+	*p++ = 'Z';
+	*p++ = '"';
+	buf_append(out, tmp, (size_t) (p - tmp));
+	return 0;
+}
+
+/*
  * timestamptz → io.debezium.time.ZonedTimestamp: ISO-8601 in UTC ending
  * in "Z", formatted as Debezium formats it since 2.2 (DBZ-5996): exactly
  * as many fraction digits as the column's precision (6 when
@@ -1489,6 +1549,8 @@ conv_timestamptz(struct buf *out, int32_t typmod, const char *s, size_t len)
 		json_string(out, s, len);
 		return 0;
 	}
+	if (timestamptz_fast(out, typmod, s, len) == 0)
+		return 0;
 	if (parse_timestamp(s, len, 1, &secs, &frac) != 0)
 		return -1;
 	days = floor_div(secs, SECS_PER_DAY);

@@ -51,10 +51,63 @@ wire_end(const struct wire_reader *r)
 	return !r->err && r->pos == r->len;
 }
 
-uint8_t		wire_u8(struct wire_reader *r);
-uint16_t	wire_u16(struct wire_reader *r);
-uint32_t	wire_u32(struct wire_reader *r);
-uint64_t	wire_u64(struct wire_reader *r);
+/* Check that n bytes remain; on failure mark the reader broken. */
+static inline int
+wire_need(struct wire_reader *r, size_t n)
+{
+	if (r->err || r->len - r->pos < n)
+	{
+		r->err = 1;
+		return 0;
+	}
+	return 1;
+}
+
+/* The integer readers are inline: the decoder calls them per column. */
+static inline uint8_t
+wire_u8(struct wire_reader *r)
+{
+	if (!wire_need(r, 1))
+		return 0;
+	return r->data[r->pos++];
+}
+
+static inline uint16_t
+wire_u16(struct wire_reader *r)
+{
+	const unsigned char *p;
+
+	if (!wire_need(r, 2))
+		return 0;
+	p = r->data + r->pos;
+	r->pos += 2;
+	return (uint16_t) (p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+wire_u32(struct wire_reader *r)
+{
+	const unsigned char *p;
+
+	if (!wire_need(r, 4))
+		return 0;
+	p = r->data + r->pos;
+	r->pos += 4;
+	return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 |
+		(uint32_t) p[2] << 8 | p[3];
+}
+
+/* All eight bytes are checked first: never half a value. */
+static inline uint64_t
+wire_u64(struct wire_reader *r)
+{
+	uint64_t	hi;
+
+	if (!wire_need(r, 8))
+		return 0;
+	hi = wire_u32(r);
+	return hi << 32 | wire_u32(r);
+}
 
 static inline int16_t wire_i16(struct wire_reader *r) { return (int16_t) wire_u16(r); }
 static inline int32_t wire_i32(struct wire_reader *r) { return (int32_t) wire_u32(r); }
@@ -64,7 +117,17 @@ static inline int64_t wire_i64(struct wire_reader *r) { return (int64_t) wire_u6
  * Return a pointer to the next n bytes inside the message and skip them,
  * or NULL (err set) if fewer remain.  n == 0 returns a valid pointer.
  */
-const char *wire_bytes(struct wire_reader *r, size_t n);
+static inline const char *
+wire_bytes(struct wire_reader *r, size_t n)
+{
+	const char *p;
+
+	if (!wire_need(r, n))
+		return NULL;
+	p = (const char *) r->data + r->pos;
+	r->pos += n;
+	return p;
+}
 
 /*
  * Return the NUL-terminated string at the cursor and skip it with its
