@@ -1,0 +1,674 @@
+/*
+ * test_event.c — unit tests for event.c (with relcache.c): the exact
+ * JSON line of every op, built from hand-made pgoutput messages decoded
+ * by the decoder, as the run loop does.
+ *
+ * Columns use int4 (OID 23) and text (OID 25), whose conversion is
+ * trivial (a number, a string), so that these tests check the envelope
+ * and the tuple handling rather than convert.c.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "decoder.h"
+#include "event.h"
+#include "log.h"
+#include "relcache.h"
+#include "testhelp.h"
+
+/* A message under construction. */
+struct mb
+{
+	unsigned char d[4096];
+	size_t		n;
+};
+
+static void
+p8(struct mb *m, unsigned v)
+{
+	if (m->n >= sizeof(m->d))
+		abort();
+	m->d[m->n++] = (unsigned char) v;
+}
+
+static void
+p16(struct mb *m, unsigned v)
+{
+	p8(m, (v >> 8) & 0xFF);
+	p8(m, v & 0xFF);
+}
+
+static void
+p32(struct mb *m, uint32_t v)
+{
+	p16(m, v >> 16);
+	p16(m, v & 0xFFFF);
+}
+
+static void
+p64(struct mb *m, uint64_t v)
+{
+	p32(m, (uint32_t) (v >> 32));
+	p32(m, (uint32_t) v);
+}
+
+static void
+pbytes(struct mb *m, const void *p, size_t n)
+{
+	if (n > sizeof(m->d) - m->n)
+		abort();
+	memcpy(m->d + m->n, p, n);
+	m->n += n;
+}
+
+static void
+pstr(struct mb *m, const char *s)
+{
+	pbytes(m, s, strlen(s) + 1);
+}
+
+/* A tuple column: 't' + s, 'n' or 'u' (s NULL), or 'b' + s. */
+static void
+pcol(struct mb *m, char kind, const char *s)
+{
+	p8(m, (unsigned char) kind);
+	if (kind == 't' || kind == 'b')
+	{
+		p32(m, (uint32_t) strlen(s));
+		pbytes(m, s, strlen(s));
+	}
+}
+
+static struct decoder dec;
+static struct decoder_msg msg;
+static struct relcache cache;
+static struct event_writer ew;
+static struct buf out;
+static char err[512];
+
+/* Decode m (kept alive by the caller) into msg. */
+static int
+decode(const struct mb *m)
+{
+	err[0] = '\0';
+	return decoder_decode(&dec, m->d, m->n, &msg, err, sizeof(err));
+}
+
+/* Decode a Relation message and cache it. */
+static struct relcache_rel *
+add_relation(const struct mb *m)
+{
+	struct relcache_rel *r;
+
+	CHECK_INT(decode(m), 0);
+	CHECK_INT(msg.type, DECODER_RELATION);
+	r = relcache_update(&cache, &msg, err, sizeof(err));
+	CHECK(r != NULL);
+	return r;
+}
+
+/*
+ * Relation 16384 public.items (id int4 key, name text, note text),
+ * REPLICA IDENTITY DEFAULT.
+ */
+static void
+build_items(struct mb *m)
+{
+	m->n = 0;
+	p8(m, 'R');
+	p32(m, 16384);
+	pstr(m, "public");
+	pstr(m, "items");
+	p8(m, 'd');
+	p16(m, 3);
+	p8(m, 1);
+	pstr(m, "id");
+	p32(m, 23);
+	p32(m, 0xFFFFFFFF);
+	p8(m, 0);
+	pstr(m, "name");
+	p32(m, 25);
+	p32(m, 0xFFFFFFFF);
+	p8(m, 0);
+	pstr(m, "note");
+	p32(m, 25);
+	p32(m, 0xFFFFFFFF);
+}
+
+/* The parts of every expected line. */
+#define SRC_HEAD "\"source\":{\"version\":\"" WALCAP_VERSION \
+	"\",\"connector\":\"postgresql\",\"name\":\"srv\",\"ts_ms\":"
+#define SRC_DB ",\"snapshot\":\"false\",\"db\":\"shop\",\"sequence\":\"["
+/* the sequence: previous commit LSN (or null) and this LSN, quoted */
+#define SEQ(prev, lsn) "\\\"" prev "\\\",\\\"" lsn "\\\"]\","
+#define SEQ_FIRST(lsn) "null,\\\"" lsn "\\\"]\","
+#define ITEMS "\"schema\":\"public\",\"table\":\"items\""
+#define SRC_END ",\"xmin\":null},\"transaction\":null,\"op\":"
+
+/* The source block of the standard transaction: xid 777, LSN 200. */
+#define SRC_777(lsn) SRC_HEAD "1700000000123" SRC_DB SEQ("100", lsn) ITEMS \
+	",\"txId\":777,\"lsn\":" lsn SRC_END
+
+static const struct event_txn TXN = {
+	.xid = 777, .commit_ms = INT64_C(1700000000123), .last_commit_lsn = 100,
+};
+#define NOW INT64_C(1700000000999)
+
+/* Decode m as a change and write its event; the result, or "ERR". */
+static const char *
+change(const struct mb *m, const struct event_txn *txn, uint64_t lsn)
+{
+	struct relcache_rel *rel;
+
+	buf_reset(&out);
+	if (decode(m) != 0)
+	{
+		fprintf(stderr, "decode: %s\n", err);
+		return "DECODE-ERR";
+	}
+	rel = relcache_get(&cache, msg.u.change.relid);
+	if (rel == NULL)
+		return "NO-REL";
+	if (event_change(&ew, &out, rel, &msg, txn, lsn, NOW, err, sizeof(err)) != 0)
+		return "ERR";
+	CHECK(!buf_failed(&out));
+	return out.data;
+}
+
+static void
+start_change(struct mb *m, char type, uint32_t relid)
+{
+	m->n = 0;
+	p8(m, (unsigned char) type);
+	p32(m, relid);
+}
+
+static void
+test_insert(void)
+{
+	struct mb	m;
+
+	start_change(&m, 'I', 16384);
+	p8(&m, 'N');
+	p16(&m, 3);
+	pcol(&m, 't', "1");
+	pcol(&m, 't', "a\"b");
+	pcol(&m, 'n', NULL);
+	CHECK_STR(change(&m, &TXN, 200),
+			  "{\"before\":null,\"after\":{\"id\":1,\"name\":\"a\\\"b\",\"note\":null},"
+			  SRC_777("200") "\"c\",\"ts_ms\":1700000000999}");
+
+	/* the first transaction of a session has no previous commit */
+	{
+		struct event_txn first = {.xid = 5, .commit_ms = 0, .last_commit_lsn = 0};
+
+		CHECK_STR(change(&m, &first, 26382864),
+				  "{\"before\":null,\"after\":{\"id\":1,\"name\":\"a\\\"b\",\"note\":null},"
+				  SRC_HEAD "0" SRC_DB SEQ_FIRST("26382864") ITEMS
+				  ",\"txId\":5,\"lsn\":26382864" SRC_END
+				  "\"c\",\"ts_ms\":1700000000999}");
+	}
+
+	/* negative int, empty text, control characters and UTF-8 in text */
+	start_change(&m, 'I', 16384);
+	p8(&m, 'N');
+	p16(&m, 3);
+	pcol(&m, 't', "-2147483648");
+	pcol(&m, 't', "");
+	pcol(&m, 't', "tab\there \\ \xC3\xA9\n");
+	CHECK_STR(change(&m, &TXN, 200),
+			  "{\"before\":null,\"after\":{\"id\":-2147483648,\"name\":\"\","
+			  "\"note\":\"tab\\there \\\\ \xC3\xA9\\n\"},"
+			  SRC_777("200") "\"c\",\"ts_ms\":1700000000999}");
+}
+
+static void
+test_update(void)
+{
+	struct mb	m;
+
+	/* no old tuple: before is null */
+	start_change(&m, 'U', 16384);
+	p8(&m, 'N');
+	p16(&m, 3);
+	pcol(&m, 't', "1");
+	pcol(&m, 't', "new");
+	pcol(&m, 'n', NULL);
+	CHECK_STR(change(&m, &TXN, 300),
+			  "{\"before\":null,\"after\":{\"id\":1,\"name\":\"new\",\"note\":null},"
+			  SRC_777("300") "\"u\",\"ts_ms\":1700000000999}");
+
+	/* 'K': the old key only (the other columns arrive as 'n') */
+	start_change(&m, 'U', 16384);
+	p8(&m, 'K');
+	p16(&m, 3);
+	pcol(&m, 't', "2");
+	pcol(&m, 'n', NULL);
+	pcol(&m, 'n', NULL);
+	p8(&m, 'N');
+	p16(&m, 3);
+	pcol(&m, 't', "3");
+	pcol(&m, 't', "x");
+	pcol(&m, 't', "y");
+	CHECK_STR(change(&m, &TXN, 300),
+			  "{\"before\":{\"id\":2},\"after\":{\"id\":3,\"name\":\"x\",\"note\":\"y\"},"
+			  SRC_777("300") "\"u\",\"ts_ms\":1700000000999}");
+
+	/* 'O': the whole old row, NULLs included */
+	start_change(&m, 'U', 16384);
+	p8(&m, 'O');
+	p16(&m, 3);
+	pcol(&m, 't', "3");
+	pcol(&m, 't', "old");
+	pcol(&m, 'n', NULL);
+	p8(&m, 'N');
+	p16(&m, 3);
+	pcol(&m, 't', "3");
+	pcol(&m, 't', "new");
+	pcol(&m, 'n', NULL);
+	CHECK_STR(change(&m, &TXN, 300),
+			  "{\"before\":{\"id\":3,\"name\":\"old\",\"note\":null},"
+			  "\"after\":{\"id\":3,\"name\":\"new\",\"note\":null},"
+			  SRC_777("300") "\"u\",\"ts_ms\":1700000000999}");
+
+	/* an unchanged TOASTed value: the placeholder, as a string */
+	start_change(&m, 'U', 16384);
+	p8(&m, 'N');
+	p16(&m, 3);
+	pcol(&m, 't', "4");
+	pcol(&m, 't', "n");
+	pcol(&m, 'u', NULL);
+	CHECK_STR(change(&m, &TXN, 300),
+			  "{\"before\":null,\"after\":{\"id\":4,\"name\":\"n\","
+			  "\"note\":\"__debezium_unavailable_value\"},"
+			  SRC_777("300") "\"u\",\"ts_ms\":1700000000999}");
+}
+
+static void
+test_delete(void)
+{
+	struct mb	m;
+
+	start_change(&m, 'D', 16384);
+	p8(&m, 'K');
+	p16(&m, 3);
+	pcol(&m, 't', "7");
+	pcol(&m, 'n', NULL);
+	pcol(&m, 'n', NULL);
+	CHECK_STR(change(&m, &TXN, 400),
+			  "{\"before\":{\"id\":7},\"after\":null,"
+			  SRC_777("400") "\"d\",\"ts_ms\":1700000000999}");
+
+	start_change(&m, 'D', 16384);
+	p8(&m, 'O');
+	p16(&m, 3);
+	pcol(&m, 't', "7");
+	pcol(&m, 't', "gone");
+	pcol(&m, 'u', NULL);
+	CHECK_STR(change(&m, &TXN, 400),
+			  "{\"before\":{\"id\":7,\"name\":\"gone\","
+			  "\"note\":\"__debezium_unavailable_value\"},\"after\":null,"
+			  SRC_777("400") "\"d\",\"ts_ms\":1700000000999}");
+}
+
+/* Rows that do not match their relation are refused with a message. */
+static void
+test_mismatch(void)
+{
+	struct mb	m;
+
+	start_change(&m, 'I', 16384);
+	p8(&m, 'N');
+	p16(&m, 2);
+	pcol(&m, 't', "1");
+	pcol(&m, 't', "a");
+	CHECK_STR(change(&m, &TXN, 200), "ERR");
+	CHECK(strstr(err, "\"public\".\"items\" has 2 columns, its Relation message 3") != NULL);
+
+	start_change(&m, 'I', 16384);
+	p8(&m, 'N');
+	p16(&m, 4);
+	pcol(&m, 't', "1");
+	pcol(&m, 't', "a");
+	pcol(&m, 't', "b");
+	pcol(&m, 't', "c");
+	CHECK_STR(change(&m, &TXN, 200), "ERR");
+	CHECK(strstr(err, "has 4 columns, its Relation message 3") != NULL);
+
+	/* the old tuple is checked too */
+	start_change(&m, 'D', 16384);
+	p8(&m, 'K');
+	p16(&m, 1);
+	pcol(&m, 't', "7");
+	CHECK_STR(change(&m, &TXN, 200), "ERR");
+	CHECK(strstr(err, "has 1 columns, its Relation message 3") != NULL);
+
+	start_change(&m, 'U', 16384);
+	p8(&m, 'O');
+	p16(&m, 3);
+	pcol(&m, 't', "1");
+	pcol(&m, 'n', NULL);
+	pcol(&m, 'n', NULL);
+	p8(&m, 'N');
+	p16(&m, 0);
+	CHECK_STR(change(&m, &TXN, 200), "ERR");
+	CHECK(strstr(err, "has 0 columns, its Relation message 3") != NULL);
+
+	/* binary format was not asked for */
+	start_change(&m, 'I', 16384);
+	p8(&m, 'N');
+	p16(&m, 3);
+	pcol(&m, 't', "1");
+	pcol(&m, 'b', "xx");
+	pcol(&m, 'n', NULL);
+	CHECK_STR(change(&m, &TXN, 200), "ERR");
+	CHECK(strstr(err, "column \"name\" of \"public\".\"items\" arrived in binary format") != NULL);
+}
+
+/* A value its type's converter refuses is written as a string. */
+static void
+test_bad_value(void)
+{
+	struct mb	m;
+	struct relcache_rel *rel;
+
+	start_change(&m, 'I', 16384);
+	p8(&m, 'N');
+	p16(&m, 3);
+	pcol(&m, 't', "12abc");
+	pcol(&m, 'n', NULL);
+	pcol(&m, 'n', NULL);
+	CHECK_STR(change(&m, &TXN, 200),
+			  "{\"before\":null,\"after\":{\"id\":\"12abc\",\"name\":null,\"note\":null},"
+			  SRC_777("200") "\"c\",\"ts_ms\":1700000000999}");
+	rel = relcache_get(&cache, 16384);
+	CHECK(rel != NULL && rel->cols[0].warned == 1);
+	/* again: same output (the warning is logged only once) */
+	CHECK_STR(change(&m, &TXN, 200),
+			  "{\"before\":null,\"after\":{\"id\":\"12abc\",\"name\":null,\"note\":null},"
+			  SRC_777("200") "\"c\",\"ts_ms\":1700000000999}");
+}
+
+static void
+test_truncate(void)
+{
+	struct relcache_rel *rel = relcache_get(&cache, 16384);
+
+	CHECK(rel != NULL);
+	if (rel == NULL)
+		return;
+	buf_reset(&out);
+	event_truncate(&ew, &out, rel, &TXN, 500, NOW);
+	CHECK_STR(out.data,
+			  "{\"before\":null,\"after\":null," SRC_777("500")
+			  "\"t\",\"ts_ms\":1700000000999}");
+}
+
+static void
+build_message(struct mb *m, unsigned flags, uint64_t lsn, const char *prefix,
+			  const void *content, uint32_t len)
+{
+	m->n = 0;
+	p8(m, 'M');
+	p8(m, flags);
+	p64(m, lsn);
+	pstr(m, prefix);
+	p32(m, len);
+	pbytes(m, content, len);
+}
+
+static void
+test_message(void)
+{
+	struct mb	m;
+
+	build_message(&m, 1, 600, "pfx", "hello", 5);
+	CHECK_INT(decode(&m), 0);
+	buf_reset(&out);
+	event_message(&ew, &out, &msg, &TXN, NOW);
+	CHECK_STR(out.data,
+			  "{" SRC_HEAD "1700000000123" SRC_DB SEQ("100", "600")
+			  "\"schema\":\"\",\"table\":\"\",\"txId\":777,\"lsn\":600" SRC_END
+			  "\"m\",\"ts_ms\":1700000000999,"
+			  "\"message\":{\"prefix\":\"pfx\",\"content\":\"aGVsbG8=\"}}");
+
+	/* non-transactional: no txId, no previous commit, read time as ts_ms */
+	build_message(&m, 0, 700, "a\"b", "\0\xff\xfe", 3);
+	CHECK_INT(decode(&m), 0);
+	buf_reset(&out);
+	event_message(&ew, &out, &msg, NULL, NOW);
+	CHECK_STR(out.data,
+			  "{" SRC_HEAD "1700000000999" SRC_DB SEQ_FIRST("700")
+			  "\"schema\":\"\",\"table\":\"\",\"txId\":null,\"lsn\":700" SRC_END
+			  "\"m\",\"ts_ms\":1700000000999,"
+			  "\"message\":{\"prefix\":\"a\\\"b\",\"content\":\"AP/+\"}}");
+
+	/* empty content */
+	build_message(&m, 1, 701, "", "", 0);
+	CHECK_INT(decode(&m), 0);
+	buf_reset(&out);
+	event_message(&ew, &out, &msg, &TXN, NOW);
+	CHECK_STR(out.data,
+			  "{" SRC_HEAD "1700000000123" SRC_DB SEQ("100", "701")
+			  "\"schema\":\"\",\"table\":\"\",\"txId\":777,\"lsn\":701" SRC_END
+			  "\"m\",\"ts_ms\":1700000000999,"
+			  "\"message\":{\"prefix\":\"\",\"content\":\"\"}}");
+}
+
+/*
+ * The writer keeps the per-transaction part of the source block between
+ * events: it must follow every change of transaction, including back to
+ * one seen before, and through a non-transactional message.
+ */
+static void
+test_transaction_switch(void)
+{
+	struct mb	m;
+	struct mb	mm;
+	struct event_txn t2 = {.xid = 778, .commit_ms = INT64_C(1700000000555), .last_commit_lsn = 250};
+	struct event_txn t3 = t2;
+	struct event_txn t4 = t2;
+
+	start_change(&m, 'I', 16384);
+	p8(&m, 'N');
+	p16(&m, 3);
+	pcol(&m, 't', "1");
+	pcol(&m, 'n', NULL);
+	pcol(&m, 'n', NULL);
+#define AFTER1 "{\"before\":null,\"after\":{\"id\":1,\"name\":null,\"note\":null},"
+
+	CHECK_STR(change(&m, &TXN, 200), AFTER1 SRC_777("200") "\"c\",\"ts_ms\":1700000000999}");
+	CHECK_STR(change(&m, &t2, 260),
+			  AFTER1 SRC_HEAD "1700000000555" SRC_DB SEQ("250", "260") ITEMS
+			  ",\"txId\":778,\"lsn\":260" SRC_END "\"c\",\"ts_ms\":1700000000999}");
+
+	/* a non-transactional message in between */
+	build_message(&mm, 0, 265, "p", "x", 1);
+	CHECK_INT(decode(&mm), 0);
+	buf_reset(&out);
+	event_message(&ew, &out, &msg, NULL, NOW);
+	CHECK(strstr(out.data, "\"txId\":null,\"lsn\":265") != NULL);
+	CHECK(strstr(out.data, "\"sequence\":\"[null,\\\"265\\\"]\"") != NULL);
+
+	CHECK_STR(change(&m, &t2, 270),
+			  AFTER1 SRC_HEAD "1700000000555" SRC_DB SEQ("250", "270") ITEMS
+			  ",\"txId\":778,\"lsn\":270" SRC_END "\"c\",\"ts_ms\":1700000000999}");
+
+	/* the same xid with another commit time or previous LSN */
+	t3.commit_ms = 1;
+	CHECK_STR(change(&m, &t3, 280),
+			  AFTER1 SRC_HEAD "1" SRC_DB SEQ("250", "280") ITEMS
+			  ",\"txId\":778,\"lsn\":280" SRC_END "\"c\",\"ts_ms\":1700000000999}");
+	t4.last_commit_lsn = 0;
+	CHECK_STR(change(&m, &t4, 290),
+			  AFTER1 SRC_HEAD "1700000000555" SRC_DB SEQ_FIRST("290") ITEMS
+			  ",\"txId\":778,\"lsn\":290" SRC_END "\"c\",\"ts_ms\":1700000000999}");
+
+	/* and back to the first transaction */
+	CHECK_STR(change(&m, &TXN, 200), AFTER1 SRC_777("200") "\"c\",\"ts_ms\":1700000000999}");
+#undef AFTER1
+}
+
+/*
+ * Relation details that reach the event: names needing escapes, the
+ * pg_catalog namespace sent as "", a relation replaced by a new
+ * Relation message, another writer's placeholder and names.
+ */
+static void
+test_relations(void)
+{
+	struct mb	r;
+	struct mb	m;
+	struct relcache_rel *rel;
+	struct config c;
+	struct event_writer w2;
+
+	CHECK(relcache_get(&cache, 99999) == NULL);
+
+	r.n = 0;
+	p8(&r, 'R');
+	p32(&r, 20000);
+	pstr(&r, "");
+	pstr(&r, "we\"ird");
+	p8(&r, 'f');
+	p16(&r, 2);
+	p8(&r, 1);
+	pstr(&r, "k\\ey");
+	p32(&r, 23);
+	p32(&r, 0xFFFFFFFF);
+	p8(&r, 1);
+	pstr(&r, "\xC3\xA9t\xC3\xA9");
+	p32(&r, 25);
+	p32(&r, 0xFFFFFFFF);
+	rel = add_relation(&r);
+	if (rel == NULL)
+		return;
+	CHECK_STR(rel->schema, "pg_catalog");
+	CHECK_STR(rel->table, "we\"ird");
+	CHECK_INT(rel->ncols, 2);
+	CHECK_STR(rel->cols[0].key, "\"k\\\\ey\":");
+	CHECK_INT(rel->cols[0].keylen, 8);
+
+	start_change(&m, 'I', 20000);
+	p8(&m, 'N');
+	p16(&m, 2);
+	pcol(&m, 't', "5");
+	pcol(&m, 'u', NULL);
+
+	config_init(&c);
+	CHECK_INT(config_set(&c, "database.dbname", "d\"b", err, sizeof(err)), 0);
+	CHECK_INT(config_set(&c, "topic.prefix", "t\\p", err, sizeof(err)), 0);
+	CHECK_INT(config_set(&c, "unavailable.value.placeholder", "<un\"avail>", err, sizeof(err)), 0);
+	CHECK_INT(event_writer_init(&w2, &c, err, sizeof(err)), 0);
+	config_free(&c);
+
+	CHECK_INT(decode(&m), 0);
+	buf_reset(&out);
+	CHECK_INT(event_change(&w2, &out, rel, &msg, &TXN, 200, NOW, err, sizeof(err)), 0);
+	CHECK_STR(out.data,
+			  "{\"before\":null,\"after\":{\"k\\\\ey\":5,\"\xC3\xA9t\xC3\xA9\":\"<un\\\"avail>\"},"
+			  "\"source\":{\"version\":\"" WALCAP_VERSION "\",\"connector\":\"postgresql\","
+			  "\"name\":\"t\\\\p\",\"ts_ms\":1700000000123,\"snapshot\":\"false\","
+			  "\"db\":\"d\\\"b\",\"sequence\":\"[\\\"100\\\",\\\"200\\\"]\","
+			  "\"schema\":\"pg_catalog\",\"table\":\"we\\\"ird\",\"txId\":777,\"lsn\":200"
+			  SRC_END "\"c\",\"ts_ms\":1700000000999}");
+	event_writer_free(&w2);
+
+	/* ALTER TABLE: a new Relation message for 16384 replaces the entry */
+	r.n = 0;
+	p8(&r, 'R');
+	p32(&r, 16384);
+	pstr(&r, "public");
+	pstr(&r, "items");
+	p8(&r, 'd');
+	p16(&r, 2);
+	p8(&r, 1);
+	pstr(&r, "id");
+	p32(&r, 23);
+	p32(&r, 0xFFFFFFFF);
+	p8(&r, 0);
+	pstr(&r, "extra");
+	p32(&r, 23);
+	p32(&r, 0xFFFFFFFF);
+	rel = add_relation(&r);
+	CHECK(rel != NULL && rel == relcache_get(&cache, 16384));
+	CHECK(rel != NULL && rel->ncols == 2);
+	start_change(&m, 'I', 16384);
+	p8(&m, 'N');
+	p16(&m, 2);
+	pcol(&m, 't', "1");
+	pcol(&m, 't', "7");
+	CHECK_STR(change(&m, &TXN, 200),
+			  "{\"before\":null,\"after\":{\"id\":1,\"extra\":7},"
+			  SRC_777("200") "\"c\",\"ts_ms\":1700000000999}");
+	/* the other relation is still there */
+	CHECK(relcache_get(&cache, 20000) != NULL);
+
+	/* many relations: the table grows and keeps every entry */
+	{
+		int			missing = 0;
+
+		for (uint32_t id = 30000; id < 30300; id++)
+		{
+			r.n = 0;
+			p8(&r, 'R');
+			p32(&r, id);
+			pstr(&r, "s");
+			pstr(&r, "t");
+			p8(&r, 'n');
+			p16(&r, 0);
+			if (decode(&r) != 0 || relcache_update(&cache, &msg, err, sizeof(err)) == NULL)
+				missing++;
+		}
+		for (uint32_t id = 30000; id < 30300; id++)
+		{
+			rel = relcache_get(&cache, id);
+			if (rel == NULL || rel->relid != id || rel->ncols != 0)
+				missing++;
+		}
+		CHECK_INT(missing, 0);
+		CHECK(relcache_get(&cache, 16384) != NULL);
+		CHECK(relcache_get(&cache, 20000) != NULL);
+		CHECK(relcache_get(&cache, 30300) == NULL);
+	}
+}
+
+int
+main(void)
+{
+	struct config c;
+	struct mb	r;
+
+	log_set_level(LOGL_ERROR);	/* the bad-value warning is expected */
+	decoder_init(&dec);
+	relcache_init(&cache, NULL, NULL);
+	buf_init(&out, 0);
+
+	config_init(&c);
+	CHECK_INT(config_set(&c, "database.dbname", "shop", err, sizeof(err)), 0);
+	CHECK_INT(config_set(&c, "topic.prefix", "srv", err, sizeof(err)), 0);
+	CHECK_INT(event_writer_init(&ew, &c, err, sizeof(err)), 0);
+	config_free(&c);
+
+	build_items(&r);
+	add_relation(&r);
+
+	test_insert();
+	test_update();
+	test_delete();
+	test_mismatch();
+	test_bad_value();
+	test_truncate();
+	test_message();
+	test_transaction_switch();
+	test_relations();
+
+	event_writer_free(&ew);
+	relcache_free(&cache);
+	decoder_free(&dec);
+	buf_free(&out);
+	return TEST_REPORT("test_event");
+}
