@@ -346,6 +346,16 @@ handle_xlog(struct run *r, const char *data, size_t len, uint64_t lsn,
 				if (m.u.message.lsn < r->skip_before)
 					return 0;
 				event_message(&r->ew, &r->out, &m, NULL, r->now_ms);
+				end_event(r);
+				/*
+				 * A message outside a transaction stands for itself: it is
+				 * delivered like a transaction ending just past it, so it
+				 * is confirmed (and recorded in the offset file) only once
+				 * durable, and skipped after a restart past it.
+				 */
+				if (!r->ack.in_txn)
+					ack_commit(&r->ack, m.u.message.lsn + 1);
+				return 0;
 			}
 			end_event(r);
 			return 0;

@@ -91,4 +91,27 @@ assert_rc "blocked sink: exit status 0" "$rc" 0
 assert_eq "blocked sink: all 2000 rows delivered" "$(jq -r .after.id "$work/out2" | sort -n | uniq | wc -l)" 2000
 assert_eq "blocked sink: the connection was never lost" "$(grep -c 'connection lost' "$work/err2")" 0
 
+# --- a logical message outside any transaction, with the file sink: it is
+# confirmed only once it is in the file and the offset file, so a restart
+# keeps it (and does not repeat it)
+walcap_conf "$work/m.conf" sink.type=file "sink.file.path=$work/events.jsonl" \
+	status.update.interval.ms=100 'table.include.list=public\.t'
+psql_admin -c "SELECT pg_create_logical_replication_slot('msg_slot', 'pgoutput')" >/dev/null
+echo "slot.name=msg_slot" >> "$work/m.conf"
+walcap_start "$work/out3" "$work/err3" "$work/m.conf"
+psql_admin -c "INSERT INTO t VALUES (5000, 'm')"
+wait_until 10 grep -qs '"op":"c"' "$work/events.jsonl"
+psql_admin -c "SELECT pg_logical_emit_message(false, 'pfx', 'hello')" >/dev/null
+wait_until 10 grep -qs '"op":"m"' "$work/events.jsonl"
+sleep 1
+walcap_stop TERM
+walcap_start "$work/out4" "$work/err4" "$work/m.conf"
+wait_until 10 grep -qs streaming "$work/err4"
+psql_admin -c "INSERT INTO t VALUES (5001, 'n')"
+wait_until 10 has_lines "$work/events.jsonl" 3
+walcap_stop TERM
+assert_eq "non-transactional message kept across a restart, once" \
+	"$(jq -r '.op + ":" + ((.after.id // .message.content) | tostring)' "$work/events.jsonl" | tr '\n' ' ')" \
+	"c:5000 m:aGVsbG8= c:5001 "
+
 t_done

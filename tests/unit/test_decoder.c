@@ -1263,6 +1263,47 @@ hexval(int c)
 	return -1;
 }
 
+/*
+ * Whether every proper prefix of the valid message data[0..n) is refused,
+ * and so is the message with one more byte; the decoder's stream state
+ * is the same before and after.  Long messages are cut at every byte of
+ * their first and last 64 and at every 61st in between.
+ */
+static int
+prefixes_refused(struct decoder *d, const unsigned char *data, size_t n)
+{
+	struct decoder_msg m;
+	char		e[256];
+	int			stream = d->in_stream;
+	unsigned char *copy = malloc(n + 1);
+	int			ok = 1;
+
+	memcpy(copy, data, n);
+	for (size_t len = 0; len < n && ok; len++)
+	{
+		unsigned char *p;
+
+		if (n > 256 && len > 64 && len < n - 64 && len % 61 != 0)
+			continue;
+		p = malloc(len ? len : 1);	/* exact size: overreads are caught */
+		memcpy(p, data, len);
+		d->in_stream = stream;
+		if (decoder_decode(d, p, len, &m, e, sizeof(e)) != -1)
+			ok = 0;
+		free(p);
+	}
+	copy[n] = 0;
+	d->in_stream = stream;
+	if (decoder_decode(d, copy, n + 1, &m, e, sizeof(e)) != -1)
+		ok = 0;
+	d->in_stream = stream;
+	/* decode it once more, so that the stream state moves on as it should */
+	if (decoder_decode(d, copy, n, &m, e, sizeof(e)) != 0)
+		ok = 0;
+	free(copy);
+	return ok;
+}
+
 /* What the fixture check remembers of each relation. */
 struct fxrel
 {
@@ -1273,7 +1314,8 @@ struct fxrel
 /*
  * Every line of every tests/fixtures/pgoutput/NAME.hex (real messages from
  * PostgreSQL 15, one per line) decodes; every change names a relation
- * its file described before and has that relation's column count.
+ * its file described before and has that relation's column count; no
+ * proper prefix of a real message decodes, nor does one with a byte more.
  */
 static void
 test_fixtures(void)
@@ -1367,6 +1409,8 @@ test_fixtures(void)
 						ok = 0, why = "column count differs from the Relation message";
 				}
 			}
+			if (ok && !prefixes_refused(&d, bytes, nb))
+				ok = 0, why = "a proper prefix, or the message plus one byte, decoded";
 			if (!ok)
 			{
 				failed++;
