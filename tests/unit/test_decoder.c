@@ -18,70 +18,11 @@
 #include <string.h>
 
 #include "decoder.h"
+#include "msgbuild.h"
 #include "testhelp.h"
 
-/* A message under construction. */
-struct mb
-{
-	unsigned char d[65536];
-	size_t		n;
-};
-
-static void
-p8(struct mb *m, unsigned v)
-{
-	if (m->n >= sizeof(m->d))
-		abort();				/* the test itself is wrong */
-	m->d[m->n++] = (unsigned char) v;
-}
-
-static void
-p16(struct mb *m, unsigned v)
-{
-	p8(m, (v >> 8) & 0xFF);
-	p8(m, v & 0xFF);
-}
-
-static void
-p32(struct mb *m, uint32_t v)
-{
-	p16(m, v >> 16);
-	p16(m, v & 0xFFFF);
-}
-
-static void
-p64(struct mb *m, uint64_t v)
-{
-	p32(m, (uint32_t) (v >> 32));
-	p32(m, (uint32_t) v);
-}
-
-static void pbytes(struct mb *m, const void *p, size_t n);
-
-/* A String: the bytes and their NUL. */
-static void
-pstr(struct mb *m, const char *s)
-{
-	pbytes(m, s, strlen(s) + 1);
-}
-
-static void
-pbytes(struct mb *m, const void *p, size_t n)
-{
-	if (n > sizeof(m->d) - m->n)
-		abort();				/* the test itself is wrong */
-	memcpy(m->d + m->n, p, n);
-	m->n += n;
-}
-
-/* TupleData column of kind 't' or 'b'. */
-static void
-pcol(struct mb *m, char kind, const void *p, uint32_t n)
-{
-	p8(m, (unsigned char) kind);
-	p32(m, n);
-	pbytes(m, p, n);
-}
+/* A TupleData column of kind 't' or 'b'. */
+#define pcol(m, kind, p, n) pcol_bytes((m), (kind), (p), (n))
 
 static struct decoder dec;
 static struct decoder_msg msg;

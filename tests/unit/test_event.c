@@ -17,69 +17,17 @@
 #include "event.h"
 #include "log.h"
 #include "relcache.h"
+#include "msgbuild.h"
 #include "testhelp.h"
-
-/* A message under construction. */
-struct mb
-{
-	unsigned char d[4096];
-	size_t		n;
-};
-
-static void
-p8(struct mb *m, unsigned v)
-{
-	if (m->n >= sizeof(m->d))
-		abort();
-	m->d[m->n++] = (unsigned char) v;
-}
-
-static void
-p16(struct mb *m, unsigned v)
-{
-	p8(m, (v >> 8) & 0xFF);
-	p8(m, v & 0xFF);
-}
-
-static void
-p32(struct mb *m, uint32_t v)
-{
-	p16(m, v >> 16);
-	p16(m, v & 0xFFFF);
-}
-
-static void
-p64(struct mb *m, uint64_t v)
-{
-	p32(m, (uint32_t) (v >> 32));
-	p32(m, (uint32_t) v);
-}
-
-static void
-pbytes(struct mb *m, const void *p, size_t n)
-{
-	if (n > sizeof(m->d) - m->n)
-		abort();
-	memcpy(m->d + m->n, p, n);
-	m->n += n;
-}
-
-static void
-pstr(struct mb *m, const char *s)
-{
-	pbytes(m, s, strlen(s) + 1);
-}
 
 /* A tuple column: 't' + s, 'n' or 'u' (s NULL), or 'b' + s. */
 static void
 pcol(struct mb *m, char kind, const char *s)
 {
-	p8(m, (unsigned char) kind);
 	if (kind == 't' || kind == 'b')
-	{
-		p32(m, (uint32_t) strlen(s));
-		pbytes(m, s, strlen(s));
-	}
+		pcol_bytes(m, kind, s, (uint32_t) strlen(s));
+	else
+		p8(m, (unsigned char) kind);
 }
 
 static struct decoder dec;
