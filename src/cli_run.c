@@ -39,8 +39,8 @@
 volatile sig_atomic_t cli_stop_requested = 0;
 
 #define BATCH_BYTES (64 * 1024)
-#define BURST_MESSAGES 8
-#define BURST_PAUSE_US 200
+#define DRAINED_BYTES 8192
+#define DRAINED_PAUSE_US 100
 
 struct run
 {
@@ -381,6 +381,7 @@ stream(struct run *r, char *err, size_t errlen)
 	int			polled = 0;		/* read the socket since the last message */
 	unsigned	since_clock = 0;	/* messages since the clocks were read */
 	unsigned	since_refill = 0;	/* messages since the socket was read */
+	size_t		bytes_since_refill = 0;
 	int64_t		mono = mono_us();
 
 	r->next_status_us = mono + r->interval_us;
@@ -393,6 +394,7 @@ stream(struct run *r, char *err, size_t errlen)
 		{
 			polled = 0;
 			since_refill++;
+			bytes_since_refill += msg.len;
 			/*
 			 * Clocks cost as much as a small event: read them every few
 			 * hundred messages, and whenever new input is read below.
@@ -431,22 +433,26 @@ stream(struct run *r, char *err, size_t errlen)
 		/*
 		 * Nothing buffered: take what the socket has, without waiting.
 		 * While a backlog streams in, the server sends one message per
-		 * send(); reading as soon as anything arrives would take a few
-		 * messages per read and pay a wakeup and two syscalls for them.
-		 * So when the last read brought many messages, pause a moment
-		 * first and let the socket fill: at most BURST_PAUSE_US of delay,
-		 * and only while data is flowing; a quiet stream is read at once.
+		 * send(); when walcap is faster than the server, every read finds
+		 * only the few messages sent since the last one and pays a wakeup
+		 * and two syscalls for them.  So when the last read drained the
+		 * socket (it brought less than a buffer's worth) after bringing
+		 * something, pause a moment and let messages gather: at most
+		 * DRAINED_PAUSE_US of delay, far less than the socket holds, so
+		 * the server never waits for it.  When walcap is behind, reads
+		 * come back full and it never pauses.
 		 */
 		if (!polled)
 		{
 			polled = 1;
-			if (since_refill >= BURST_MESSAGES)
+			if (since_refill > 0 && bytes_since_refill < DRAINED_BYTES)
 			{
-				struct timespec pause = {0, BURST_PAUSE_US * 1000};
+				struct timespec pause = {0, DRAINED_PAUSE_US * 1000};
 
 				nanosleep(&pause, NULL);
 			}
 			since_refill = 0;
+			bytes_since_refill = 0;
 			if (PQconsumeInput(r->src.conn) == 0)
 			{
 				pgconn_error(r->src.conn, err, errlen);
