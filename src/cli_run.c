@@ -56,7 +56,10 @@ struct run
 	struct offset off;			/* what the offset file says now */
 	struct buf	out;			/* the batch */
 	size_t		out_written;	/* bytes of out the sink already took */
-	uint64_t	written_size;	/* sink size after the last complete batch */
+	uint64_t	appended_size;	/* sink size once the newest commit in the
+								 * batch is written: the file length that
+								 * goes with ack.appended */
+	uint64_t	written_size;	/* the same for ack.written */
 
 	struct event_txn txn;
 	uint64_t	txn_final_lsn;
@@ -106,7 +109,8 @@ write_batch(struct run *r, char *err, size_t errlen)
 	}
 	buf_reset(&r->out);
 	r->out_written = 0;
-	r->written_size = r->sink.size;
+	/* not sink.size: the batch may end inside a transaction */
+	r->written_size = r->appended_size;
 	ack_written(&r->ack);
 	return 1;
 }
@@ -184,6 +188,17 @@ drain_batch(struct run *r, char *err, size_t errlen)
 		if (source_wait(&r->src, wait_ms, sink_fd(&r->sink), err, errlen) < 0)
 			return -1;
 	}
+}
+
+/*
+ * Remember the file length at the commit just appended: what the offset
+ * file records with its LSN, so that a restart cuts exactly the events
+ * after it (a batch may end in the middle of a transaction).
+ */
+static void
+note_commit_size(struct run *r)
+{
+	r->appended_size = r->sink.size + (r->out.len - r->out_written);
 }
 
 static void
@@ -308,6 +323,7 @@ handle_xlog(struct run *r, const char *data, size_t len, uint64_t lsn,
 			else
 			{
 				ack_commit(&r->ack, m.u.commit.end_lsn);
+				note_commit_size(r);
 				r->txns++;
 			}
 			r->txn.last_commit_lsn = m.u.commit.commit_lsn;
@@ -354,7 +370,10 @@ handle_xlog(struct run *r, const char *data, size_t len, uint64_t lsn,
 				 * durable, and skipped after a restart past it.
 				 */
 				if (!r->ack.in_txn)
+				{
 					ack_commit(&r->ack, m.u.message.lsn + 1);
+					note_commit_size(r);
+				}
 				return 0;
 			}
 			end_event(r);
@@ -633,7 +652,7 @@ cli_run(const struct config *c, const struct run_opts *o)
 		goto out;
 	}
 	sink_open_ok = 1;
-	r.written_size = r.sink.size;
+	r.appended_size = r.written_size = r.sink.size;
 	ack_init(&r.ack, r.off.lsn);
 
 	for (;;)
