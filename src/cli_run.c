@@ -17,6 +17,7 @@
  * wrote.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,8 +186,22 @@ drain_batch(struct run *r, char *err, size_t errlen)
 		wait_ms = (int) ((r->next_status_us - now) / 1000) + 1;
 		if (wait_ms > 1000)
 			wait_ms = 1000;
-		if (source_wait(&r->src, wait_ms, sink_fd(&r->sink), err, errlen) < 0)
-			return -1;
+
+		/*
+		 * Wait for the sink only.  The replication socket is left alone:
+		 * reading it now would only pile the server's messages up in
+		 * memory; the server waits instead (backpressure), and the status
+		 * updates above keep it from timing out.
+		 */
+		{
+			struct pollfd p = {sink_fd(&r->sink), POLLOUT, 0};
+
+			if (poll(&p, 1, wait_ms) < 0 && errno != EINTR)
+			{
+				snprintf(err, errlen, "poll: %s", strerror(errno));
+				return -2;
+			}
+		}
 	}
 }
 
@@ -439,8 +454,13 @@ stream(struct run *r, char *err, size_t errlen)
 				snprintf(err, errlen, "out of memory building an event");
 				return SESSION_FAILED;
 			}
-			if (r->out.len >= BATCH_BYTES && write_batch(r, err, errlen) < 0)
-				return SESSION_FAILED;
+			/*
+			 * A full batch goes to the sink now; if the sink cannot take
+			 * it, wait for the sink rather than read on, so memory stays
+			 * at one batch whatever the backlog.
+			 */
+			if (r->out.len >= BATCH_BYTES && (rc = drain_batch(r, err, errlen)) != 0)
+				return rc == -1 ? SESSION_LOST : SESSION_FAILED;
 			if ((r->reply_now || mono >= r->next_status_us) &&
 				(rc = send_status(r, err, errlen)) != 0)
 				return rc == -1 ? SESSION_LOST : SESSION_FAILED;
@@ -493,7 +513,7 @@ stream(struct run *r, char *err, size_t errlen)
 		{
 			int64_t		wait = (r->next_status_us - mono_us()) / 1000 + 1;
 
-			if (source_wait(&r->src, wait > 0 ? (int) wait : 0, -1, err, errlen) < 0)
+			if (source_wait(&r->src, wait > 0 ? (int) wait : 0, err, errlen) < 0)
 				return SESSION_LOST;
 			/* what arrived during the wait is stamped with the time it came */
 			since_clock = 0;

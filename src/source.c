@@ -319,29 +319,20 @@ source_read(struct source *s, struct source_msg *msg, char *err, size_t errlen)
 }
 
 int
-source_wait(struct source *s, int timeout_ms, int out_fd, char *err, size_t errlen)
+source_wait(struct source *s, int timeout_ms, char *err, size_t errlen)
 {
-	struct pollfd p[2];
-	int			n = 1;
+	struct pollfd p;
 	int			rc;
-	int			mask = 0;
 
-	p[0].fd = PQsocket(s->conn);
-	p[0].events = POLLIN;
-	p[0].revents = 0;
-	if (p[0].fd < 0)
+	p.fd = PQsocket(s->conn);
+	p.events = POLLIN;
+	p.revents = 0;
+	if (p.fd < 0)
 	{
 		snprintf(err, errlen, "the replication connection has no socket");
 		return -1;
 	}
-	if (out_fd >= 0)
-	{
-		p[1].fd = out_fd;
-		p[1].events = POLLOUT;
-		p[1].revents = 0;
-		n = 2;
-	}
-	rc = poll(p, (nfds_t) n, timeout_ms);
+	rc = poll(&p, 1, timeout_ms);
 	if (rc < 0)
 	{
 		if (errno == EINTR)
@@ -349,18 +340,14 @@ source_wait(struct source *s, int timeout_ms, int out_fd, char *err, size_t errl
 		snprintf(err, errlen, "poll: %s", strerror(errno));
 		return -1;
 	}
-	if (p[0].revents)
+	if (rc == 0)
+		return 0;
+	if (PQconsumeInput(s->conn) == 0)
 	{
-		if (PQconsumeInput(s->conn) == 0)
-		{
-			pgconn_error(s->conn, err, errlen);
-			return -1;
-		}
-		mask |= 1;
+		pgconn_error(s->conn, err, errlen);
+		return -1;
 	}
-	if (n == 2 && p[1].revents)
-		mask |= 2;
-	return mask;
+	return 1;
 }
 
 int

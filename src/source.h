@@ -63,13 +63,11 @@ int			source_read(struct source *s, struct source_msg *msg,
 						char *err, size_t errlen);
 
 /*
- * Wait up to timeout_ms for the socket to become readable (and, if
- * out_fd >= 0, for out_fd to become writable), then read what arrived
- * into libpq's buffer.  Returns a bit mask: 1 the source has input,
- * 2 out_fd is writable; -1 on error (err set).
+ * Wait up to timeout_ms for the socket to become readable, then read
+ * what arrived into libpq's buffer.  Returns 1 if input arrived, 0 if
+ * not (timeout or a signal), -1 on error (err set).
  */
-int			source_wait(struct source *s, int timeout_ms, int out_fd,
-						char *err, size_t errlen);
+int			source_wait(struct source *s, int timeout_ms, char *err, size_t errlen);
 
 /* Send a standby status update: written/flushed positions. */
 int			source_status(struct source *s, uint64_t write_lsn, uint64_t flush_lsn,
