@@ -24,4 +24,16 @@ struct run_opts
 
 int		cli_run(const struct config *c, const struct run_opts *o);
 
+struct status_opts
+{
+	int			json;			/* --json */
+	int64_t		watch_s;		/* --watch SECONDS, 0 = once */
+	int64_t		max_retained;	/* --max-retained-wal, -1 = no limit */
+};
+
+int		cli_status(const struct config *c, const struct status_opts *o);
+
+/* "64MB", "1GiB", "4096": bytes (binary units); -1 if not a size. */
+int		cli_parse_size(const char *s, int64_t *out);
+
 #endif

@@ -23,15 +23,23 @@ usage(FILE *f)
 			"\n"
 			"Usage:\n"
 			"  walcap run [-c FILE] [--set KEY=VALUE]... [--endpos LSN]\n"
+			"  walcap status [-c FILE] [--set KEY=VALUE]... [--json] [--watch SECONDS]\n"
+			"                [--max-retained-wal SIZE]\n"
 			"  walcap --help | --version\n"
 			"\n"
 			"Commands:\n"
 			"  run     stream the replication slot's changes as JSON events to the sink\n"
+			"  status  the slot's position, the WAL it retains, the publication's\n"
+			"          tables and the offset file (exit 1 if the slot is missing or\n"
+			"          retains more than --max-retained-wal)\n"
 			"\n"
 			"Options:\n"
 			"  -c, --config FILE   properties file (key=value lines, # comments)\n"
 			"  --set KEY=VALUE     set or override one configuration key\n"
-			"  --endpos LSN        stop once everything up to LSN is delivered\n"
+			"  --endpos LSN        run: stop once everything up to LSN is delivered\n"
+			"  --json              status: one JSON document\n"
+			"  --watch SECONDS     status: refresh every SECONDS until interrupted\n"
+			"  --max-retained-wal SIZE  status: exit 1 if the slot retains more WAL\n"
 			"\n"
 			"The password is read from database.password in the file,\n"
 			"database.password.file, WALCAP_DATABASE_PASSWORD, PGPASSWORD or ~/.pgpass;\n"
@@ -77,76 +85,171 @@ is_secret_key(const char *arg)
 	return strncmp(arg, "database.password=", 18) == 0;
 }
 
+/*
+ * If argv[*i] is -c/--config or --set, apply it to cfg and step past its
+ * value: returns 1.  0 if it is another option; -1 (message printed) on
+ * an error.
+ */
+static int
+config_option(int argc, char **argv, int *i, struct config *cfg)
+{
+	const char *a = argv[*i];
+	const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+	char		err[1024];
+	int			rc;
+
+	if (strcmp(a, "-c") != 0 && strcmp(a, "--config") != 0 && strcmp(a, "--set") != 0)
+		return 0;
+	if (v == NULL)
+		return usage_error("option %s needs a value", a), -1;
+	(*i)++;
+	if (strcmp(a, "--set") == 0)
+	{
+		if (is_secret_key(v))
+		{
+			fprintf(stderr, "walcap: database.password cannot be given on the command line, where other users can read it\n"
+					"walcap: HINT: put it in the -c file, in database.password.file, or in WALCAP_DATABASE_PASSWORD\n");
+			return -1;
+		}
+		rc = config_set_arg(cfg, v, err, sizeof(err));
+	}
+	else
+		rc = config_load_file(cfg, v, err, sizeof(err));
+	if (rc != 0)
+	{
+		fprintf(stderr, "walcap: %s\n", err);
+		return -1;
+	}
+	return 1;
+}
+
+/* The value of option argv[*i], stepping past it; NULL (printed) if none. */
+static const char *
+option_value(int argc, char **argv, int *i)
+{
+	if (*i + 1 >= argc)
+	{
+		usage_error("option %s needs a value", argv[*i]);
+		return NULL;
+	}
+	return argv[++(*i)];
+}
+
+/* Validate the configuration and set up logging and signals. */
+static int
+finish_config(struct config *cfg)
+{
+	char		err[1024];
+
+	if (config_finish(cfg, err, sizeof(err)) != 0)
+	{
+		fprintf(stderr, "walcap: %s\n", err);
+		return -1;
+	}
+	log_set_level((enum log_level) cfg->log_level);
+	install_signals();
+	return 0;
+}
+
 static int
 cmd_run(int argc, char **argv)
 {
 	struct config cfg;
 	struct run_opts opts = {0};
-	char		err[1024];
 	int			rc;
 
 	config_init(&cfg);
 	for (int i = 0; i < argc; i++)
 	{
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		const char *v;
 
-		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0 ||
-			strcmp(a, "--set") == 0 || strcmp(a, "--endpos") == 0)
+		rc = config_option(argc, argv, &i, &cfg);
+		if (rc < 0)
+			goto usage;
+		if (rc > 0)
+			continue;
+		if (strcmp(argv[i], "--endpos") == 0)
 		{
-			if (v == NULL)
-			{
-				config_free(&cfg);
-				return usage_error("option %s needs a value", a);
-			}
-			i++;
-		}
-		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0)
-			rc = config_load_file(&cfg, v, err, sizeof(err));
-		else if (strcmp(a, "--set") == 0)
-		{
-			if (is_secret_key(v))
-			{
-				config_free(&cfg);
-				fprintf(stderr, "walcap: database.password cannot be given on the command line, where other users can read it\n"
-						"walcap: HINT: put it in the -c file, in database.password.file, or in WALCAP_DATABASE_PASSWORD\n");
-				return EXIT_USAGE;
-			}
-			rc = config_set_arg(&cfg, v, err, sizeof(err));
-		}
-		else if (strcmp(a, "--endpos") == 0)
-		{
+			if ((v = option_value(argc, argv, &i)) == NULL)
+				goto usage;
 			if (lsn_parse(v, &opts.endpos) != 0)
 			{
-				config_free(&cfg);
-				return usage_error("--endpos: \"%s\" is not an LSN (like 0/16B3748)", v);
+				usage_error("--endpos: \"%s\" is not an LSN (like 0/16B3748)", v);
+				goto usage;
 			}
-			rc = 0;
 		}
 		else
 		{
-			config_free(&cfg);
-			return usage_error("unknown option \"%s\" for run", a);
-		}
-		if (rc != 0)
-		{
-			fprintf(stderr, "walcap: %s\n", err);
-			config_free(&cfg);
-			return EXIT_USAGE;
+			usage_error("unknown option \"%s\" for run", argv[i]);
+			goto usage;
 		}
 	}
-	if (config_finish(&cfg, err, sizeof(err)) != 0)
-	{
-		fprintf(stderr, "walcap: %s\n", err);
-		config_free(&cfg);
-		return EXIT_USAGE;
-	}
-	log_set_level((enum log_level) cfg.log_level);
-	install_signals();
+	if (finish_config(&cfg) != 0)
+		goto usage;
 	srand((unsigned) time(NULL) ^ (unsigned) getpid());
 	rc = cli_run(&cfg, &opts);
 	config_free(&cfg);
 	return rc;
+usage:
+	config_free(&cfg);
+	return EXIT_USAGE;
+}
+
+static int
+cmd_status(int argc, char **argv)
+{
+	struct config cfg;
+	struct status_opts opts = {0, 0, -1};
+	int			rc;
+
+	config_init(&cfg);
+	for (int i = 0; i < argc; i++)
+	{
+		const char *v;
+		char	   *end;
+
+		rc = config_option(argc, argv, &i, &cfg);
+		if (rc < 0)
+			goto usage;
+		if (rc > 0)
+			continue;
+		if (strcmp(argv[i], "--json") == 0)
+			opts.json = 1;
+		else if (strcmp(argv[i], "--watch") == 0)
+		{
+			if ((v = option_value(argc, argv, &i)) == NULL)
+				goto usage;
+			opts.watch_s = strtoll(v, &end, 10);
+			if (*v < '1' || *v > '9' || *end || opts.watch_s > 86400)
+			{
+				usage_error("--watch: \"%s\" is not a number of seconds (1-86400)", v);
+				goto usage;
+			}
+		}
+		else if (strcmp(argv[i], "--max-retained-wal") == 0)
+		{
+			if ((v = option_value(argc, argv, &i)) == NULL)
+				goto usage;
+			if (cli_parse_size(v, &opts.max_retained) != 0)
+			{
+				usage_error("--max-retained-wal: \"%s\" is not a size (like 64MB or 1GB)", v);
+				goto usage;
+			}
+		}
+		else
+		{
+			usage_error("unknown option \"%s\" for status", argv[i]);
+			goto usage;
+		}
+	}
+	if (finish_config(&cfg) != 0)
+		goto usage;
+	rc = cli_status(&cfg, &opts);
+	config_free(&cfg);
+	return rc;
+usage:
+	config_free(&cfg);
+	return EXIT_USAGE;
 }
 
 int
@@ -170,5 +273,7 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 2, argv + 2);
+	if (strcmp(argv[1], "status") == 0)
+		return cmd_status(argc - 2, argv + 2);
 	return usage_error("unknown command \"%s\"", argv[1]);
 }

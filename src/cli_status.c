@@ -1,0 +1,368 @@
+/*
+ * cli_status.c — `walcap status`: how far the slot is behind, how much
+ * WAL it holds on the server, what the publication covers, and what the
+ * offset file says, as text or JSON; optionally refreshed, and usable as
+ * an alerting probe (--max-retained-wal).
+ *
+ * It runs as the connector user on an ordinary connection and only reads
+ * views every user may read (pg_replication_slots, pg_publication_tables).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "json.h"
+#include "log.h"
+#include "lsn.h"
+#include "offset.h"
+#include "pgconn.h"
+
+/* One look at the slot, the publication and the offset file. */
+struct status
+{
+	int			slot_found;
+	char		plugin[64];
+	char		database[128];
+	int			active;
+	char		active_pid[16];
+	char		restart_lsn[32];
+	char		confirmed_lsn[32];
+	char		current_lsn[32];
+	int64_t		retained;		/* bytes from restart_lsn to the current WAL */
+	int64_t		lag;			/* bytes from confirmed_flush_lsn to it */
+	char		wal_status[32];	/* "" before PostgreSQL 13 */
+	char		safe_wal_size[32];	/* "" if unlimited or unknown */
+	int			ntables;
+	struct buf	tables;			/* "schema.table\n" lines */
+	int			offset_found;
+	struct offset off;
+	char		offset_time[32];	/* the offset file's mtime, UTC ISO-8601 */
+};
+
+/* "12.3 MiB" for n bytes. */
+static void
+human(char *out, size_t len, int64_t n)
+{
+	static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+	double		v = (double) n;
+	int			u = 0;
+
+	while (v >= 1024 && u < 4)
+	{
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(out, len, "%" PRId64 " bytes", n);
+	else
+		snprintf(out, len, "%.1f %s", v, units[u]);
+}
+
+/*
+ * Parse a size: an integer with an optional unit B, kB/KB/KiB, MB/MiB,
+ * GB/GiB, TB/TiB (all binary multiples, as PostgreSQL's own settings).
+ */
+static int
+parse_size(const char *s, int64_t *out)
+{
+	static const struct
+	{
+		const char *name;
+		int			shift;
+	}			units[] = {
+		{"", 0}, {"B", 0}, {"kB", 10}, {"KB", 10}, {"KiB", 10}, {"MB", 20},
+		{"MiB", 20}, {"GB", 30}, {"GiB", 30}, {"TB", 40}, {"TiB", 40},
+	};
+	char	   *end;
+	long long	v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno)
+		return -1;
+	while (*end == ' ')
+		end++;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+	{
+		if (strcmp(end, units[i].name) == 0)
+		{
+			if (v > (INT64_MAX >> units[i].shift))
+				return -1;
+			*out = (int64_t) v << units[i].shift;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void
+copy_field(char *dst, size_t len, PGresult *res, int col)
+{
+	snprintf(dst, len, "%s", PQgetisnull(res, 0, col) ? "" : PQgetvalue(res, 0, col));
+}
+
+/* Fill *st; 0, or -1 with the server's message in err. */
+static int
+collect(PGconn *conn, const struct config *c, struct status *st,
+		char *err, size_t errlen)
+{
+	const char *params[1];
+	PGresult   *res;
+	int			v13 = PQserverVersion(conn) >= 130000;
+	struct stat sb;
+	char		oerr[256];
+
+	buf_reset(&st->tables);
+	st->ntables = 0;
+	params[0] = c->slot_name;
+	res = PQexecParams(conn, v13 ?
+					   "SELECT plugin, database, active, active_pid, restart_lsn, confirmed_flush_lsn, "
+					   "pg_current_wal_lsn(), pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, "
+					   "pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, "
+					   "wal_status, safe_wal_size FROM pg_replication_slots WHERE slot_name = $1" :
+					   "SELECT plugin, database, active, active_pid, restart_lsn, confirmed_flush_lsn, "
+					   "pg_current_wal_lsn(), pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, "
+					   "pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, "
+					   "NULL, NULL FROM pg_replication_slots WHERE slot_name = $1",
+					   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		pgconn_error(conn, err, errlen);
+		PQclear(res);
+		return -1;
+	}
+	st->slot_found = PQntuples(res) == 1;
+	if (st->slot_found)
+	{
+		copy_field(st->plugin, sizeof(st->plugin), res, 0);
+		copy_field(st->database, sizeof(st->database), res, 1);
+		st->active = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+		copy_field(st->active_pid, sizeof(st->active_pid), res, 3);
+		copy_field(st->restart_lsn, sizeof(st->restart_lsn), res, 4);
+		copy_field(st->confirmed_lsn, sizeof(st->confirmed_lsn), res, 5);
+		copy_field(st->current_lsn, sizeof(st->current_lsn), res, 6);
+		st->retained = strtoll(PQgetvalue(res, 0, 7), NULL, 10);
+		st->lag = strtoll(PQgetvalue(res, 0, 8), NULL, 10);
+		copy_field(st->wal_status, sizeof(st->wal_status), res, 9);
+		copy_field(st->safe_wal_size, sizeof(st->safe_wal_size), res, 10);
+	}
+	PQclear(res);
+
+	params[0] = c->publication_name;
+	res = PQexecParams(conn,
+					   "SELECT schemaname || '.' || tablename FROM pg_publication_tables "
+					   "WHERE pubname = $1 ORDER BY schemaname, tablename",
+					   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		pgconn_error(conn, err, errlen);
+		PQclear(res);
+		return -1;
+	}
+	st->ntables = PQntuples(res);
+	for (int i = 0; i < st->ntables; i++)
+	{
+		buf_puts(&st->tables, PQgetvalue(res, i, 0));
+		buf_putc(&st->tables, '\n');
+	}
+	PQclear(res);
+
+	st->offset_found = offset_load(c->offset_file, &st->off, oerr, sizeof(oerr)) == 1;
+	st->offset_time[0] = '\0';
+	if (st->offset_found && stat(c->offset_file, &sb) == 0)
+	{
+		struct tm	tm;
+
+		gmtime_r(&sb.st_mtime, &tm);
+		strftime(st->offset_time, sizeof(st->offset_time), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	return 0;
+}
+
+static void
+print_text(const struct config *c, const struct status *st)
+{
+	char		h[32];
+	const char *p;
+
+	if (!st->slot_found)
+		printf("slot %s: does not exist\n", c->slot_name);
+	else
+	{
+		printf("slot %s (plugin %s, database %s): %s", c->slot_name, st->plugin,
+			   st->database, st->active ? "active" : "inactive");
+		if (st->active && st->active_pid[0])
+			printf(" (pid %s)", st->active_pid);
+		printf("\n  confirmed_flush_lsn %s, restart_lsn %s, server WAL at %s\n",
+			   st->confirmed_lsn[0] ? st->confirmed_lsn : "-",
+			   st->restart_lsn[0] ? st->restart_lsn : "-", st->current_lsn);
+		human(h, sizeof(h), st->retained);
+		printf("  retained WAL: %" PRId64 " bytes (%s)\n", st->retained, h);
+		human(h, sizeof(h), st->lag);
+		printf("  lag: %" PRId64 " bytes (%s)\n", st->lag, h);
+		if (st->wal_status[0])
+			printf("  wal_status %s, safe_wal_size %s\n", st->wal_status,
+				   st->safe_wal_size[0] ? st->safe_wal_size : "unlimited");
+	}
+	printf("publication %s: %d table%s\n", c->publication_name, st->ntables,
+		   st->ntables == 1 ? "" : "s");
+	for (p = st->tables.data; p && *p;)
+	{
+		const char *nl = strchr(p, '\n');
+
+		printf("  %.*s\n", (int) (nl - p), p);
+		p = nl + 1;
+	}
+	if (st->offset_found)
+		printf("offset file %s: delivered up to " LSN_FMT ", written %s\n",
+			   c->offset_file, LSN_ARGS(st->off.lsn), st->offset_time);
+	else
+		printf("offset file %s: none\n", c->offset_file);
+}
+
+static void
+print_json(const struct config *c, const struct status *st)
+{
+	struct buf	b;
+	const char *p;
+	int			first = 1;
+
+	buf_init(&b, 0);
+	buf_lit(&b, "{\"slot\":{\"name\":");
+	json_cstring(&b, c->slot_name);
+	buf_lit(&b, ",\"exists\":");
+	buf_puts(&b, st->slot_found ? "true" : "false");
+	if (st->slot_found)
+	{
+		buf_lit(&b, ",\"plugin\":");
+		json_cstring(&b, st->plugin);
+		buf_lit(&b, ",\"database\":");
+		json_cstring(&b, st->database);
+		buf_lit(&b, ",\"active\":");
+		buf_puts(&b, st->active ? "true" : "false");
+		buf_lit(&b, ",\"active_pid\":");
+		if (st->active_pid[0])
+			buf_puts(&b, st->active_pid);
+		else
+			buf_lit(&b, "null");
+		buf_lit(&b, ",\"confirmed_flush_lsn\":");
+		json_cstring(&b, st->confirmed_lsn);
+		buf_lit(&b, ",\"restart_lsn\":");
+		json_cstring(&b, st->restart_lsn);
+		buf_lit(&b, ",\"current_wal_lsn\":");
+		json_cstring(&b, st->current_lsn);
+		buf_lit(&b, ",\"retained_wal_bytes\":");
+		json_int64(&b, st->retained);
+		buf_lit(&b, ",\"lag_bytes\":");
+		json_int64(&b, st->lag);
+		buf_lit(&b, ",\"wal_status\":");
+		if (st->wal_status[0])
+			json_cstring(&b, st->wal_status);
+		else
+			buf_lit(&b, "null");
+		buf_lit(&b, ",\"safe_wal_size\":");
+		buf_puts(&b, st->safe_wal_size[0] ? st->safe_wal_size : "null");
+	}
+	buf_lit(&b, "},\"publication\":{\"name\":");
+	json_cstring(&b, c->publication_name);
+	buf_lit(&b, ",\"tables\":[");
+	for (p = st->tables.data; p && *p;)
+	{
+		const char *nl = strchr(p, '\n');
+
+		if (!first)
+			buf_putc(&b, ',');
+		first = 0;
+		json_string(&b, p, (size_t) (nl - p));
+		p = nl + 1;
+	}
+	buf_lit(&b, "]},\"offset_file\":{\"path\":");
+	json_cstring(&b, c->offset_file);
+	if (st->offset_found)
+	{
+		buf_printf(&b, ",\"lsn\":\"" LSN_FMT "\",\"written\":", LSN_ARGS(st->off.lsn));
+		json_cstring(&b, st->offset_time);
+	}
+	else
+		buf_lit(&b, ",\"lsn\":null,\"written\":null");
+	buf_lit(&b, "}}\n");
+	fwrite(b.data, 1, b.len, stdout);
+	buf_free(&b);
+}
+
+int
+cli_status(const struct config *c, const struct status_opts *o)
+{
+	char		err[1024];
+	PGconn	   *conn = pgconn_connect(c, 0, err, sizeof(err));
+	struct status st;
+	int			rc = 0;
+
+	if (conn == NULL)
+	{
+		const char *nl = strchr(err, '\n');
+
+		log_error("%.*s", nl ? (int) (nl - err) : (int) strlen(err), err);
+		if (nl)
+			log_hint("%s", nl + 1);
+		return EXIT_RUNTIME;
+	}
+	memset(&st, 0, sizeof(st));
+	buf_init(&st.tables, 0);
+	for (;;)
+	{
+		if (collect(conn, c, &st, err, sizeof(err)) != 0)
+		{
+			log_error("%s", err);
+			rc = EXIT_RUNTIME;
+			break;
+		}
+		if (o->json)
+			print_json(c, &st);
+		else
+			print_text(c, &st);
+		fflush(stdout);
+		rc = 0;
+		if (!st.slot_found)
+		{
+			log_error("replication slot \"%s\" does not exist", c->slot_name);
+			rc = EXIT_RUNTIME;
+		}
+		else if (o->max_retained >= 0 && st.retained > o->max_retained)
+		{
+			char		h1[32], h2[32];
+
+			human(h1, sizeof(h1), st.retained);
+			human(h2, sizeof(h2), o->max_retained);
+			log_error("slot \"%s\" retains %s of WAL, more than --max-retained-wal %s",
+					  c->slot_name, h1, h2);
+			rc = EXIT_RUNTIME;
+		}
+		if (o->watch_s <= 0 || cli_stop_requested)
+			break;
+		for (int64_t ms = o->watch_s * 1000; ms > 0 && !cli_stop_requested; ms -= 100)
+			usleep(100000);
+		if (cli_stop_requested)
+			break;
+		if (!o->json)
+			printf("\n");
+	}
+	buf_free(&st.tables);
+	PQfinish(conn);
+	return rc;
+}
+
+int
+cli_parse_size(const char *s, int64_t *out)
+{
+	return parse_size(s, out);
+}
