@@ -33,6 +33,15 @@ struct status_opts
 
 int		cli_status(const struct config *c, const struct status_opts *o);
 
+struct setup_opts
+{
+	int			apply;			/* --apply: run it, else print it */
+	const char *admin_dsn;		/* --admin-dsn, or NULL: WALCAP_ADMIN_DSN */
+};
+
+/* walcap setup: the seed's SQL for the configured names, printed or applied. */
+int		cli_setup(const struct config *c, const struct setup_opts *o);
+
 /* "64MB", "1GiB", "4096": bytes (binary units); -1 if not a size. */
 int		cli_parse_size(const char *s, int64_t *out);
 

@@ -25,10 +25,13 @@ usage(FILE *f)
 			"  walcap run [-c FILE] [--set KEY=VALUE]... [--endpos LSN]\n"
 			"  walcap status [-c FILE] [--set KEY=VALUE]... [--json] [--watch SECONDS]\n"
 			"                [--max-retained-wal SIZE]\n"
+			"  walcap setup [-c FILE] [--set KEY=VALUE]... [--apply [--admin-dsn DSN]]\n"
 			"  walcap --help | --version\n"
 			"\n"
 			"Commands:\n"
 			"  run     stream the replication slot's changes as JSON events to the sink\n"
+			"  setup   print the setup guide's SQL for the configured names;\n"
+			"          --apply runs it as an administrator (idempotent)\n"
 			"  status  the slot's position, the WAL it retains, the publication's\n"
 			"          tables and the offset file (exit 1 if the slot is missing or\n"
 			"          retains more than --max-retained-wal)\n"
@@ -252,6 +255,44 @@ usage:
 	return EXIT_USAGE;
 }
 
+static int
+cmd_setup(int argc, char **argv)
+{
+	struct config cfg;
+	struct setup_opts opts = {0, NULL};
+	int			rc;
+
+	config_init(&cfg);
+	for (int i = 0; i < argc; i++)
+	{
+		rc = config_option(argc, argv, &i, &cfg);
+		if (rc < 0)
+			goto usage;
+		if (rc > 0)
+			continue;
+		if (strcmp(argv[i], "--apply") == 0)
+			opts.apply = 1;
+		else if (strcmp(argv[i], "--admin-dsn") == 0)
+		{
+			if ((opts.admin_dsn = option_value(argc, argv, &i)) == NULL)
+				goto usage;
+		}
+		else
+		{
+			usage_error("unknown option \"%s\" for setup", argv[i]);
+			goto usage;
+		}
+	}
+	if (finish_config(&cfg) != 0)
+		goto usage;
+	rc = cli_setup(&cfg, &opts);
+	config_free(&cfg);
+	return rc;
+usage:
+	config_free(&cfg);
+	return EXIT_USAGE;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -275,5 +316,7 @@ main(int argc, char **argv)
 		return cmd_run(argc - 2, argv + 2);
 	if (strcmp(argv[1], "status") == 0)
 		return cmd_status(argc - 2, argv + 2);
+	if (strcmp(argv[1], "setup") == 0)
+		return cmd_setup(argc - 2, argv + 2);
 	return usage_error("unknown command \"%s\"", argv[1]);
 }

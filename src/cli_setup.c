@@ -1,0 +1,724 @@
+/*
+ * cli_setup.c — `walcap setup`: the seed's setup SQL (user, role, grants,
+ * signal table, publication, slot) for the configured names, printed as a
+ * commented script or, with --apply, run step by step over an
+ * administrator connection.
+ *
+ * Applying is idempotent: objects that exist are left alone and reported
+ * as such ("exists"); GRANTs are always run ("done").  The first failing
+ * step stops the run with the server's message.
+ *
+ * Secrets: the connector user's password comes from the environment
+ * (WALCAP_SETUP_USER_PASSWORD) and is only ever sent to the server; the
+ * printed script uses the psql variable :'password' instead.  The admin
+ * conninfo may contain a password too and is never printed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "log.h"
+#include "pgconn.h"
+
+#define SETUP_PASSWORD_ENV "WALCAP_SETUP_USER_PASSWORD"
+#define SETUP_ADMIN_DSN_ENV "WALCAP_ADMIN_DSN"
+#define SETUP_ROLE "streamkap_role"
+#define SETUP_MAX_STEPS 256
+
+/* One step of the script. */
+struct step
+{
+	char	   *comment;		/* "-- ..." lines printed before it, or NULL */
+	char	   *label;			/* what --apply reports */
+	char	   *sql;			/* the printed statement (no secret) */
+	char	   *apply_sql;		/* what --apply runs, if not sql */
+	char	   *exists_sql;		/* returns a row if already done, or NULL */
+};
+
+struct script
+{
+	int			n;
+	int			failed;			/* out of memory or too many steps */
+	struct step steps[SETUP_MAX_STEPS];
+	struct buf	tail;			/* closing comments (server parameters) */
+};
+
+/* What the catalog says, when there is a connection. */
+struct catalog_info
+{
+	int			connected;
+	int			rds;			/* rds_replication exists */
+	int			version;		/* PQserverVersion */
+	int			partitioned;	/* a captured table is partitioned */
+	int			nschemas;
+	char	  **schemas;		/* captured schemas, unquoted */
+	int			ntables;
+	char	  **tables;			/* "quoted"."quoted" names for FOR TABLE */
+	char		wal_level[64];
+	char		wal_sender_timeout[64];
+};
+
+/* Append s as an identifier, always double-quoted, quotes doubled. */
+static void
+quote_ident(struct buf *b, const char *s)
+{
+	buf_putc(b, '"');
+	for (; *s; s++)
+	{
+		if (*s == '"')
+			buf_putc(b, '"');
+		buf_putc(b, *s);
+	}
+	buf_putc(b, '"');
+}
+
+/*
+ * Append s as a string literal, single quotes doubled (the server runs
+ * with standard_conforming_strings, so backslashes are literal).
+ */
+static void
+quote_literal(struct buf *b, const char *s)
+{
+	buf_putc(b, '\'');
+	for (; *s; s++)
+	{
+		if (*s == '\'')
+			buf_putc(b, '\'');
+		buf_putc(b, *s);
+	}
+	buf_putc(b, '\'');
+}
+
+/* Take a buf's contents as a string (NULL marks the script failed). */
+static char *
+take(struct script *sc, struct buf *b)
+{
+	char	   *s;
+
+	if (b->len == 0 && !buf_failed(b))
+		buf_lit(b, "");
+	s = buf_take(b);
+	if (s == NULL)
+		sc->failed = 1;
+	return s;
+}
+
+/* Add a step; the bufs are emptied (their contents move to the step). */
+static void
+add_step(struct script *sc, const char *comment, struct buf *label,
+		 struct buf *sql, struct buf *apply_sql, struct buf *exists_sql)
+{
+	struct step *st;
+
+	if (sc->n >= SETUP_MAX_STEPS)
+	{
+		sc->failed = 1;
+		return;
+	}
+	st = &sc->steps[sc->n++];
+	memset(st, 0, sizeof(*st));
+	if (comment)
+	{
+		st->comment = strdup(comment);
+		if (st->comment == NULL)
+			sc->failed = 1;
+	}
+	st->sql = take(sc, sql);
+	if (label && label->len > 0)
+		st->label = take(sc, label);
+	else if (st->sql)
+	{
+		st->label = strdup(st->sql);
+		if (st->label == NULL)
+			sc->failed = 1;
+	}
+	if (apply_sql && apply_sql->len > 0)
+		st->apply_sql = take(sc, apply_sql);
+	if (exists_sql && exists_sql->len > 0)
+		st->exists_sql = take(sc, exists_sql);
+}
+
+static void
+script_free(struct script *sc)
+{
+	for (int i = 0; i < sc->n; i++)
+	{
+		free(sc->steps[i].comment);
+		free(sc->steps[i].label);
+		if (sc->steps[i].apply_sql)
+		{
+			/* it holds the password */
+			memset(sc->steps[i].apply_sql, 0, strlen(sc->steps[i].apply_sql));
+			free(sc->steps[i].apply_sql);
+		}
+		free(sc->steps[i].sql);
+		free(sc->steps[i].exists_sql);
+	}
+	buf_free(&sc->tail);
+}
+
+static void
+catalog_free(struct catalog_info *ci)
+{
+	for (int i = 0; i < ci->nschemas; i++)
+		free(ci->schemas[i]);
+	free(ci->schemas);
+	for (int i = 0; i < ci->ntables; i++)
+		free(ci->tables[i]);
+	free(ci->tables);
+}
+
+/* Whether any include list is set (else: public, FOR ALL TABLES). */
+static int
+has_include_lists(const struct config *c)
+{
+	return c->table_include.n > 0 || c->schema_include.n > 0 ||
+		c->file_tables.n > 0 || c->file_schemas.n > 0;
+}
+
+/* Whether the publication is a FOR TABLE list. */
+static int
+uses_table_list(const struct config *c)
+{
+	return c->table_include.n > 0 || c->file_tables.n > 0;
+}
+
+static int
+push_str(char ***arr, int *n, const char *s)
+{
+	char	  **na = realloc(*arr, sizeof(char *) * (size_t) (*n + 1));
+
+	if (na == NULL)
+		return -1;
+	*arr = na;
+	if ((na[*n] = strdup(s)) == NULL)
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+static void
+setting(PGconn *conn, const char *name, char *out, size_t outlen)
+{
+	char		sql[128];
+	char		err[256];
+
+	snprintf(sql, sizeof(sql), "SELECT current_setting('%s', true)", name);
+	if (pgconn_value(conn, sql, out, outlen, err, sizeof(err)) != 1)
+		out[0] = '\0';
+}
+
+/*
+ * Read the catalog: RDS roles, captured schemas and tables, partitioned
+ * tables, server parameters.  0, or -1 with the message in err.
+ */
+static int
+read_catalog(PGconn *conn, const struct config *c, struct catalog_info *ci,
+			 char *err, size_t errlen)
+{
+	PGresult   *res;
+	char		v[16];
+
+	ci->connected = 1;
+	ci->version = PQserverVersion(conn);
+	if (pgconn_value(conn, "SELECT 1 FROM pg_roles WHERE rolname = 'rds_replication'",
+					 v, sizeof(v), err, errlen) < 0)
+		return -1;
+	ci->rds = v[0] == '1';
+	setting(conn, "wal_level", ci->wal_level, sizeof(ci->wal_level));
+	setting(conn, "wal_sender_timeout", ci->wal_sender_timeout,
+			sizeof(ci->wal_sender_timeout));
+
+	res = PQexec(conn,
+				 "SELECT n.nspname, c.relname, c.relkind = 'p' "
+				 "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+				 "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
+				 "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+				 "AND n.nspname NOT LIKE 'pg\\_%' "
+				 "ORDER BY 1, 2");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		pgconn_error(conn, err, errlen);
+		PQclear(res);
+		return -1;
+	}
+	for (int i = 0; i < PQntuples(res); i++)
+	{
+		const char *sch = PQgetvalue(res, i, 0);
+		const char *tab = PQgetvalue(res, i, 1);
+		int			inc;
+
+		if (strcmp(sch, c->signal_schema) == 0 &&
+			strcmp(tab, CONFIG_SIGNAL_TABLE) == 0)
+			continue;
+		inc = config_table_included(c, sch, tab);
+		if (inc < 0)
+			goto oom;
+		if (!inc)
+			continue;
+		if (PQgetvalue(res, i, 2)[0] == 't')
+			ci->partitioned = 1;
+		if (!has_include_lists(c))
+			continue;
+		if (ci->nschemas == 0 || strcmp(ci->schemas[ci->nschemas - 1], sch) != 0)
+		{
+			if (push_str(&ci->schemas, &ci->nschemas, sch) != 0)
+				goto oom;
+		}
+		if (uses_table_list(c))
+		{
+			struct buf	b;
+			char	   *s;
+
+			buf_init(&b, 0);
+			quote_ident(&b, sch);
+			buf_putc(&b, '.');
+			quote_ident(&b, tab);
+			s = buf_take(&b);
+			if (s == NULL || push_str(&ci->tables, &ci->ntables, s) != 0)
+			{
+				free(s);
+				goto oom;
+			}
+			free(s);
+		}
+	}
+	PQclear(res);
+	return 0;
+oom:
+	PQclear(res);
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+/* The steps of the seed, in its order. */
+static void
+build_script(const struct config *c, const struct catalog_info *ci,
+			 const char *password, struct script *sc)
+{
+	struct buf	label, sql, apply, ex;
+	struct buf	sig;			/* "signal schema"."streamkap_signal" */
+	char		comment[512];
+	int			all_tables = !uses_table_list(c);
+
+	buf_init(&label, 0);
+	buf_init(&sql, 0);
+	buf_init(&apply, 0);
+	buf_init(&ex, 0);
+	buf_init(&sig, 0);
+	quote_ident(&sig, c->signal_schema);
+	buf_putc(&sig, '.');
+	quote_ident(&sig, CONFIG_SIGNAL_TABLE);
+
+	/* the user */
+	buf_lit(&label, "CREATE USER ");
+	quote_ident(&label, c->user);
+	buf_printf(&sql, "%s PASSWORD :'password'", label.data ? label.data : "");
+	if (password)
+	{
+		buf_printf(&apply, "%s PASSWORD ", label.data ? label.data : "");
+		quote_literal(&apply, password);
+	}
+	buf_lit(&ex, "SELECT 1 FROM pg_roles WHERE rolname = ");
+	quote_literal(&ex, c->user);
+	add_step(sc,
+			 "-- The connector's user.  The password is never printed: run this\n"
+			 "-- script with psql -v password=... (--apply reads it from "
+			 SETUP_PASSWORD_ENV ").",
+			 &label, &sql, &apply, &ex);
+
+	/* the role */
+	buf_lit(&sql, "CREATE ROLE ");
+	quote_ident(&sql, SETUP_ROLE);
+	buf_lit(&ex, "SELECT 1 FROM pg_roles WHERE rolname = ");
+	quote_literal(&ex, SETUP_ROLE);
+	add_step(sc, "-- Create a role for Streamkap", NULL, &sql, NULL, &ex);
+
+	buf_lit(&sql, "GRANT ");
+	quote_ident(&sql, SETUP_ROLE);
+	buf_lit(&sql, " TO ");
+	quote_ident(&sql, c->user);
+	add_step(sc, NULL, NULL, &sql, NULL, NULL);
+
+	/* replication privilege */
+	if (ci->rds)
+	{
+		buf_lit(&sql, "GRANT ");
+		quote_ident(&sql, "rds_replication");
+		buf_lit(&sql, " TO ");
+		quote_ident(&sql, SETUP_ROLE);
+		add_step(sc, "-- Amazon RDS / Aurora: replication through the rds_replication role",
+				 NULL, &sql, NULL, NULL);
+	}
+	else
+	{
+		buf_lit(&sql, "ALTER ROLE ");
+		quote_ident(&sql, c->user);
+		buf_lit(&sql, " REPLICATION");
+		buf_lit(&ex, "SELECT 1 FROM pg_roles WHERE rolreplication AND rolname = ");
+		quote_literal(&ex, c->user);
+		add_step(sc,
+				 ci->connected ?
+				 "-- Self-managed server: the REPLICATION attribute (on RDS/Aurora:\n"
+				 "-- GRANT rds_replication TO streamkap_role).  It is not inherited\n"
+				 "-- through roles, so it goes on the user itself." :
+				 "-- Self-managed server: the REPLICATION attribute; it is not inherited\n"
+				 "-- through roles, so it goes on the user itself.\n"
+				 "-- On Amazon RDS / Aurora use instead: GRANT rds_replication TO streamkap_role;",
+				 NULL, &sql, NULL, &ex);
+	}
+
+	/* the database and the captured schemas */
+	buf_lit(&sql, "GRANT CONNECT ON DATABASE ");
+	quote_ident(&sql, c->dbname);
+	buf_lit(&sql, " TO ");
+	quote_ident(&sql, SETUP_ROLE);
+	add_step(sc,
+			 "-- Grant Streamkap permissions on the database, schema and all tables to capture",
+			 NULL, &sql, NULL, NULL);
+
+	{
+		const char *pub_only[] = {"public"};
+		const char *const *schemas = pub_only;
+		int			nschemas = 1;
+		int			placeholder = 0;
+
+		if (has_include_lists(c))
+		{
+			if (ci->connected)
+			{
+				schemas = (const char *const *) ci->schemas;
+				nschemas = ci->nschemas;
+			}
+			else
+				placeholder = 1;
+		}
+		if (placeholder)
+		{
+			static const char *const tmpl[] = {
+				"GRANT CREATE, USAGE ON SCHEMA :\"schema\" TO ",
+				"GRANT SELECT ON ALL TABLES IN SCHEMA :\"schema\" TO ",
+				"ALTER DEFAULT PRIVILEGES IN SCHEMA :\"schema\" GRANT SELECT ON TABLES TO ",
+			};
+
+			for (int j = 0; j < 3; j++)
+			{
+				buf_puts(&sql, tmpl[j]);
+				quote_ident(&sql, SETUP_ROLE);
+				add_step(sc, j == 0 ?
+						 "-- For each captured schema (the include lists are patterns: connect\n"
+						 "-- with --admin-dsn to have them resolved), with psql -v schema=..." :
+						 NULL, NULL, &sql, NULL, NULL);
+			}
+		}
+		for (int i = 0; !placeholder && i < nschemas; i++)
+		{
+			snprintf(comment, sizeof(comment), "-- Schema %s", schemas[i]);
+			buf_lit(&sql, "GRANT CREATE, USAGE ON SCHEMA ");
+			quote_ident(&sql, schemas[i]);
+			buf_lit(&sql, " TO ");
+			quote_ident(&sql, SETUP_ROLE);
+			add_step(sc, comment, NULL, &sql, NULL, NULL);
+			buf_lit(&sql, "GRANT SELECT ON ALL TABLES IN SCHEMA ");
+			quote_ident(&sql, schemas[i]);
+			buf_lit(&sql, " TO ");
+			quote_ident(&sql, SETUP_ROLE);
+			add_step(sc, NULL, NULL, &sql, NULL, NULL);
+			buf_lit(&sql, "ALTER DEFAULT PRIVILEGES IN SCHEMA ");
+			quote_ident(&sql, schemas[i]);
+			buf_lit(&sql, " GRANT SELECT ON TABLES TO ");
+			quote_ident(&sql, SETUP_ROLE);
+			add_step(sc, NULL, NULL, &sql, NULL, NULL);
+		}
+	}
+
+	/* the signal table */
+	buf_lit(&sql, "CREATE SCHEMA ");
+	quote_ident(&sql, c->signal_schema);
+	buf_lit(&ex, "SELECT 1 FROM pg_namespace WHERE nspname = ");
+	quote_literal(&ex, c->signal_schema);
+	add_step(sc, "-- Enable snapshots: the signal schema and table streamkap_signal",
+			 NULL, &sql, NULL, &ex);
+
+	buf_printf(&sql, "CREATE TABLE %s (\n"
+			   "  id VARCHAR(255) PRIMARY KEY,\n"
+			   "  type VARCHAR(32) NOT NULL,\n"
+			   "  data VARCHAR(2000) NULL\n"
+			   ")", sig.data ? sig.data : "");
+	buf_printf(&label, "CREATE TABLE %s", sig.data ? sig.data : "");
+	buf_lit(&ex, "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+			"WHERE n.nspname = ");
+	quote_literal(&ex, c->signal_schema);
+	buf_lit(&ex, " AND c.relname = ");
+	quote_literal(&ex, CONFIG_SIGNAL_TABLE);
+	add_step(sc, NULL, &label, &sql, NULL, &ex);
+
+	buf_lit(&sql, "GRANT USAGE ON SCHEMA ");
+	quote_ident(&sql, c->signal_schema);
+	buf_lit(&sql, " TO ");
+	quote_ident(&sql, SETUP_ROLE);
+	add_step(sc, "-- Grant necessary privileges on the schema and the table to the role",
+			 NULL, &sql, NULL, NULL);
+
+	buf_printf(&sql, "GRANT SELECT, UPDATE, INSERT ON TABLE %s TO ", sig.data ? sig.data : "");
+	quote_ident(&sql, SETUP_ROLE);
+	add_step(sc, NULL, NULL, &sql, NULL, NULL);
+
+	/* the publication */
+	buf_lit(&sql, "CREATE PUBLICATION ");
+	quote_ident(&sql, c->publication_name);
+	if (all_tables)
+		buf_lit(&sql, " FOR ALL TABLES");
+	else
+	{
+		buf_lit(&sql, " FOR TABLE ");
+		for (int i = 0; i < ci->ntables; i++)
+			buf_printf(&sql, "%s, ", ci->tables[i]);
+		buf_puts(&sql, sig.data ? sig.data : "");
+	}
+	buf_printf(&label, "CREATE PUBLICATION ");
+	quote_ident(&label, c->publication_name);
+	if (ci->connected && ci->version >= 130000 && ci->partitioned)
+		buf_lit(&sql, " WITH (publish_via_partition_root = true)");
+	buf_lit(&ex, "SELECT 1 FROM pg_publication WHERE pubname = ");
+	quote_literal(&ex, c->publication_name);
+	if (!ci->connected)
+		snprintf(comment, sizeof(comment), "%s%s",
+				 all_tables ?
+				 "-- The publication: all tables\n" :
+				 "-- The publication: the included tables plus the signal table\n"
+				 "-- (without a connection the table list is not resolved: add them)\n",
+				 "-- PostgreSQL 13 or later with partitioned tables: add\n"
+				 "-- WITH (publish_via_partition_root = true)");
+	else
+		snprintf(comment, sizeof(comment), "%s",
+				 all_tables ? "-- The publication: all tables" :
+				 "-- The publication: the included tables plus the signal table\n"
+				 "-- (tables created later: ALTER PUBLICATION ... ADD TABLE)");
+	add_step(sc, comment, &label, &sql, NULL, &ex);
+
+	/* the slot */
+	buf_lit(&sql, "SELECT pg_create_logical_replication_slot(");
+	quote_literal(&sql, c->slot_name);
+	buf_lit(&sql, ", 'pgoutput')");
+	buf_lit(&ex, "SELECT 1 FROM pg_replication_slots WHERE slot_name = ");
+	quote_literal(&ex, c->slot_name);
+	add_step(sc, "-- Create a logical replication slot", NULL, &sql, NULL, &ex);
+
+	/* server parameters */
+	buf_lit(&sc->tail, "-- Server parameters (they cannot be set from this script):\n");
+	if (ci->rds)
+		buf_lit(&sc->tail,
+				"-- Amazon RDS / Aurora: enable logical replication and disable the timeout\n"
+				"--   1. Open the Amazon RDS console at https://console.aws.amazon.com/rds/\n"
+				"--   2. In the navigation pane, choose Parameter groups\n"
+				"--   3. Choose the parameter group used by the DB instance you want to modify\n"
+				"--   4. You can't modify a default parameter group. If the DB instance is using\n"
+				"--      a default parameter group, create a new parameter group and associate\n"
+				"--      it with the DB instance\n"
+				"--   5. From Parameter group actions, choose Edit\n"
+				"--   6. Set the rds.logical_replication parameter value to 1\n"
+				"--   7. Set the wal_sender_timeout parameter value to 0 (a non-zero value may\n"
+				"--      cause disconnects in low volume databases unless heartbeats are enabled)\n"
+				"--   8. Choose Save changes; a reboot is required\n");
+	else
+	{
+		buf_lit(&sc->tail,
+				"-- wal_level must be logical (restart required):\n"
+				"--   ALTER SYSTEM SET wal_level = logical;\n"
+				"-- wal_sender_timeout: 0 avoids disconnects of idle low volume databases\n"
+				"-- unless heartbeats are enabled:\n"
+				"--   ALTER SYSTEM SET wal_sender_timeout = 0; SELECT pg_reload_conf();\n"
+				"-- (Amazon RDS / Aurora: set rds.logical_replication = 1 and\n"
+				"-- wal_sender_timeout = 0 in the DB parameter group, then reboot.)\n");
+	}
+	if (ci->connected && ci->wal_level[0])
+		buf_printf(&sc->tail, "-- Currently: wal_level = %s, wal_sender_timeout = %s%s\n",
+				   ci->wal_level, ci->wal_sender_timeout,
+				   strcmp(ci->wal_level, "logical") == 0 ? "" :
+				   " (wal_level must change)");
+	if (buf_failed(&sc->tail) || buf_failed(&sig))
+		sc->failed = 1;
+	buf_free(&label);
+	buf_free(&sql);
+	buf_free(&apply);
+	buf_free(&ex);
+	buf_free(&sig);
+}
+
+static void
+print_script(const struct config *c, const struct script *sc)
+{
+	printf("-- walcap setup for database %s, user %s, publication %s, slot %s\n"
+		   "-- Run as a superuser (on Amazon RDS / Aurora: a member of rds_superuser),\n"
+		   "-- e.g.: psql -v ON_ERROR_STOP=1 -v password=... -d %s -f this-file\n\n",
+		   c->dbname, c->user, c->publication_name, c->slot_name, c->dbname);
+	for (int i = 0; i < sc->n; i++)
+	{
+		if (sc->steps[i].comment)
+			printf("%s%s\n", i > 0 ? "\n" : "", sc->steps[i].comment);
+		printf("%s;\n", sc->steps[i].sql);
+	}
+	printf("\n%s", sc->tail.data ? sc->tail.data : "");
+}
+
+static void
+quiet_notices(void *arg, const char *message)
+{
+	(void) arg;
+	(void) message;
+}
+
+/* Run every step; 0, or EXIT_RUNTIME at the first failure. */
+static int
+apply_script(PGconn *conn, const struct script *sc, const char *password)
+{
+	for (int i = 0; i < sc->n; i++)
+	{
+		const struct step *st = &sc->steps[i];
+		PGresult   *res;
+
+		if (st->exists_sql)
+		{
+			res = PQexec(conn, st->exists_sql);
+			if (PQresultStatus(res) != PGRES_TUPLES_OK)
+				goto failed;
+			if (PQntuples(res) > 0)
+			{
+				printf("exists   %s\n", st->label);
+				PQclear(res);
+				continue;
+			}
+			PQclear(res);
+		}
+		if (i == 0 && password == NULL)
+		{
+			printf("FAILED   %s: %s is not set\n", st->label, SETUP_PASSWORD_ENV);
+			return EXIT_RUNTIME;
+		}
+		res = PQexec(conn, st->apply_sql ? st->apply_sql : st->sql);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+			PQresultStatus(res) != PGRES_TUPLES_OK)
+			goto failed;
+		PQclear(res);
+		printf("done     %s\n", st->label);
+		fflush(stdout);
+		continue;
+failed:
+		{
+			const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+			char		err[1024];
+
+			if (m == NULL)
+			{
+				pgconn_error(conn, err, sizeof(err));
+				m = err;
+			}
+			printf("FAILED   %s: %s\n", st->label, m);
+			PQclear(res);
+			return EXIT_RUNTIME;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Connect with the admin conninfo, to the configured database.  The
+ * conninfo is never logged (it may hold a password); libpq's messages
+ * name the host and the user only.
+ */
+static PGconn *
+admin_connect(const char *dsn, const struct config *c)
+{
+	const char *keys[] = {"dbname", "dbname", "application_name", "connect_timeout", NULL};
+	const char *vals[] = {dsn, c->dbname, "walcap setup", "10", NULL};
+	PGconn	   *conn = PQconnectdbParams(keys, vals, 1);
+	char		err[1024];
+
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
+	{
+		pgconn_error(conn, err, sizeof(err));
+		log_error("could not connect with the administrator connection: %s", err);
+		log_hint("check --admin-dsn or %s", SETUP_ADMIN_DSN_ENV);
+		PQfinish(conn);
+		return NULL;
+	}
+	PQsetNoticeProcessor(conn, quiet_notices, NULL);
+	return conn;
+}
+
+int
+cli_setup(const struct config *c, const struct setup_opts *o)
+{
+	const char *dsn = o->admin_dsn;
+	const char *password = getenv(SETUP_PASSWORD_ENV);
+	struct catalog_info ci;
+	struct script *sc;
+	PGconn	   *conn = NULL;
+	int			rc = 0;
+	char		err[1024];
+
+	if (dsn == NULL || dsn[0] == '\0')
+		dsn = getenv(SETUP_ADMIN_DSN_ENV);
+	if (dsn != NULL && dsn[0] == '\0')
+		dsn = NULL;
+	if (password != NULL && password[0] == '\0')
+		password = NULL;
+	if (o->apply && dsn == NULL)
+	{
+		log_error("--apply needs an administrator connection");
+		log_hint("give --admin-dsn CONNINFO or set %s", SETUP_ADMIN_DSN_ENV);
+		return EXIT_USAGE;
+	}
+	if (!o->apply && o->admin_dsn != NULL && o->admin_dsn[0] == '\0')
+	{
+		log_error("--admin-dsn: empty connection string");
+		return EXIT_USAGE;
+	}
+
+	memset(&ci, 0, sizeof(ci));
+	if (dsn)
+	{
+		if ((conn = admin_connect(dsn, c)) == NULL)
+			return EXIT_RUNTIME;
+		if (read_catalog(conn, c, &ci, err, sizeof(err)) != 0)
+		{
+			log_error("could not read the catalog: %s", err);
+			catalog_free(&ci);
+			PQfinish(conn);
+			return EXIT_RUNTIME;
+		}
+	}
+
+	sc = calloc(1, sizeof(*sc));
+	if (sc == NULL)
+	{
+		log_error("out of memory");
+		catalog_free(&ci);
+		PQfinish(conn);
+		return EXIT_RUNTIME;
+	}
+	buf_init(&sc->tail, 0);
+	build_script(c, &ci, o->apply ? password : NULL, sc);
+	if (sc->failed)
+	{
+		log_error("out of memory");
+		rc = EXIT_RUNTIME;
+	}
+	else if (o->apply)
+	{
+		rc = apply_script(conn, sc, password);
+		if (rc == 0)
+			printf("\n%s", sc->tail.data ? sc->tail.data : "");
+	}
+	else
+		print_script(c, sc);
+	fflush(stdout);
+	script_free(sc);
+	free(sc);
+	catalog_free(&ci);
+	PQfinish(conn);
+	return rc;
+}
