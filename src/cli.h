@@ -33,6 +33,14 @@ struct status_opts
 
 int		cli_status(const struct config *c, const struct status_opts *o);
 
+struct check_opts
+{
+	int			json;			/* --json */
+};
+
+/* walcap check: one PASS/WARN/FAIL line per check; 0 if nothing FAILs. */
+int		cli_check(const struct config *c, const struct check_opts *o);
+
 struct setup_opts
 {
 	int			apply;			/* --apply: run it, else print it */
@@ -44,5 +52,7 @@ int		cli_setup(const struct config *c, const struct setup_opts *o);
 
 /* "64MB", "1GiB", "4096": bytes (binary units); -1 if not a size. */
 int		cli_parse_size(const char *s, int64_t *out);
+/* "12.3 MiB" (binary units; plain "N bytes" below 1 KiB) for n bytes. */
+void	cli_human_size(char *out, size_t len, int64_t n);
 
 #endif

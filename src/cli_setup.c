@@ -60,37 +60,6 @@ struct catalog_info
 	char		wal_sender_timeout[64];
 };
 
-/* Append s as an identifier, always double-quoted, quotes doubled. */
-static void
-quote_ident(struct buf *b, const char *s)
-{
-	buf_putc(b, '"');
-	for (; *s; s++)
-	{
-		if (*s == '"')
-			buf_putc(b, '"');
-		buf_putc(b, *s);
-	}
-	buf_putc(b, '"');
-}
-
-/*
- * Append s as a string literal, single quotes doubled (the server runs
- * with standard_conforming_strings, so backslashes are literal).
- */
-static void
-quote_literal(struct buf *b, const char *s)
-{
-	buf_putc(b, '\'');
-	for (; *s; s++)
-	{
-		if (*s == '\'')
-			buf_putc(b, '\'');
-		buf_putc(b, *s);
-	}
-	buf_putc(b, '\'');
-}
-
 /* Take a buf's contents as a string (NULL marks the script failed). */
 static char *
 take(struct script *sc, struct buf *b)
@@ -223,10 +192,17 @@ read_catalog(PGconn *conn, const struct config *c, struct catalog_info *ci,
 
 	ci->connected = 1;
 	ci->version = PQserverVersion(conn);
-	if (pgconn_value(conn, "SELECT 1 FROM pg_roles WHERE rolname = 'rds_replication'",
-					 v, sizeof(v), err, errlen) < 0)
-		return -1;
-	ci->rds = v[0] == '1';
+	switch (pgconn_value(conn, "SELECT 1 FROM pg_roles WHERE rolname = 'rds_replication'",
+						 v, sizeof(v), err, errlen))
+	{
+		case -1:
+			return -1;
+		case 1:
+			ci->rds = 1;
+			break;
+		default:
+			ci->rds = 0;			/* no row: v is untouched */
+	}
 	setting(conn, "wal_level", ci->wal_level, sizeof(ci->wal_level));
 	setting(conn, "wal_sender_timeout", ci->wal_sender_timeout,
 			sizeof(ci->wal_sender_timeout));
@@ -273,9 +249,9 @@ read_catalog(PGconn *conn, const struct config *c, struct catalog_info *ci,
 			char	   *s;
 
 			buf_init(&b, 0);
-			quote_ident(&b, sch);
+			pgconn_quote_ident(&b, sch);
 			buf_putc(&b, '.');
-			quote_ident(&b, tab);
+			pgconn_quote_ident(&b, tab);
 			s = buf_take(&b);
 			if (s == NULL || push_str(&ci->tables, &ci->ntables, s) != 0)
 			{
@@ -308,21 +284,21 @@ build_script(const struct config *c, const struct catalog_info *ci,
 	buf_init(&apply, 0);
 	buf_init(&ex, 0);
 	buf_init(&sig, 0);
-	quote_ident(&sig, c->signal_schema);
+	pgconn_quote_ident(&sig, c->signal_schema);
 	buf_putc(&sig, '.');
-	quote_ident(&sig, CONFIG_SIGNAL_TABLE);
+	pgconn_quote_ident(&sig, CONFIG_SIGNAL_TABLE);
 
 	/* the user */
 	buf_lit(&label, "CREATE USER ");
-	quote_ident(&label, c->user);
+	pgconn_quote_ident(&label, c->user);
 	buf_printf(&sql, "%s PASSWORD :'password'", label.data ? label.data : "");
 	if (password)
 	{
 		buf_printf(&apply, "%s PASSWORD ", label.data ? label.data : "");
-		quote_literal(&apply, password);
+		pgconn_quote_literal(&apply, password);
 	}
 	buf_lit(&ex, "SELECT 1 FROM pg_roles WHERE rolname = ");
-	quote_literal(&ex, c->user);
+	pgconn_quote_literal(&ex, c->user);
 	add_step(sc,
 			 "-- The connector's user.  The password is never printed: run this\n"
 			 "-- script with psql -v password=... (--apply reads it from "
@@ -331,34 +307,34 @@ build_script(const struct config *c, const struct catalog_info *ci,
 
 	/* the role */
 	buf_lit(&sql, "CREATE ROLE ");
-	quote_ident(&sql, SETUP_ROLE);
+	pgconn_quote_ident(&sql, SETUP_ROLE);
 	buf_lit(&ex, "SELECT 1 FROM pg_roles WHERE rolname = ");
-	quote_literal(&ex, SETUP_ROLE);
+	pgconn_quote_literal(&ex, SETUP_ROLE);
 	add_step(sc, "-- Create a role for Streamkap", NULL, &sql, NULL, &ex);
 
 	buf_lit(&sql, "GRANT ");
-	quote_ident(&sql, SETUP_ROLE);
+	pgconn_quote_ident(&sql, SETUP_ROLE);
 	buf_lit(&sql, " TO ");
-	quote_ident(&sql, c->user);
+	pgconn_quote_ident(&sql, c->user);
 	add_step(sc, NULL, NULL, &sql, NULL, NULL);
 
 	/* replication privilege */
 	if (ci->rds)
 	{
 		buf_lit(&sql, "GRANT ");
-		quote_ident(&sql, "rds_replication");
+		pgconn_quote_ident(&sql, "rds_replication");
 		buf_lit(&sql, " TO ");
-		quote_ident(&sql, SETUP_ROLE);
+		pgconn_quote_ident(&sql, SETUP_ROLE);
 		add_step(sc, "-- Amazon RDS / Aurora: replication through the rds_replication role",
 				 NULL, &sql, NULL, NULL);
 	}
 	else
 	{
 		buf_lit(&sql, "ALTER ROLE ");
-		quote_ident(&sql, c->user);
+		pgconn_quote_ident(&sql, c->user);
 		buf_lit(&sql, " REPLICATION");
 		buf_lit(&ex, "SELECT 1 FROM pg_roles WHERE rolreplication AND rolname = ");
-		quote_literal(&ex, c->user);
+		pgconn_quote_literal(&ex, c->user);
 		add_step(sc,
 				 ci->connected ?
 				 "-- Self-managed server: the REPLICATION attribute (on RDS/Aurora:\n"
@@ -372,9 +348,9 @@ build_script(const struct config *c, const struct catalog_info *ci,
 
 	/* the database and the captured schemas */
 	buf_lit(&sql, "GRANT CONNECT ON DATABASE ");
-	quote_ident(&sql, c->dbname);
+	pgconn_quote_ident(&sql, c->dbname);
 	buf_lit(&sql, " TO ");
-	quote_ident(&sql, SETUP_ROLE);
+	pgconn_quote_ident(&sql, SETUP_ROLE);
 	add_step(sc,
 			 "-- Grant Streamkap permissions on the database, schema and all tables to capture",
 			 NULL, &sql, NULL, NULL);
@@ -406,7 +382,7 @@ build_script(const struct config *c, const struct catalog_info *ci,
 			for (int j = 0; j < 3; j++)
 			{
 				buf_puts(&sql, tmpl[j]);
-				quote_ident(&sql, SETUP_ROLE);
+				pgconn_quote_ident(&sql, SETUP_ROLE);
 				add_step(sc, j == 0 ?
 						 "-- For each captured schema (the include lists are patterns: connect\n"
 						 "-- with --admin-dsn to have them resolved), with psql -v schema=..." :
@@ -417,28 +393,28 @@ build_script(const struct config *c, const struct catalog_info *ci,
 		{
 			snprintf(comment, sizeof(comment), "-- Schema %s", schemas[i]);
 			buf_lit(&sql, "GRANT CREATE, USAGE ON SCHEMA ");
-			quote_ident(&sql, schemas[i]);
+			pgconn_quote_ident(&sql, schemas[i]);
 			buf_lit(&sql, " TO ");
-			quote_ident(&sql, SETUP_ROLE);
+			pgconn_quote_ident(&sql, SETUP_ROLE);
 			add_step(sc, comment, NULL, &sql, NULL, NULL);
 			buf_lit(&sql, "GRANT SELECT ON ALL TABLES IN SCHEMA ");
-			quote_ident(&sql, schemas[i]);
+			pgconn_quote_ident(&sql, schemas[i]);
 			buf_lit(&sql, " TO ");
-			quote_ident(&sql, SETUP_ROLE);
+			pgconn_quote_ident(&sql, SETUP_ROLE);
 			add_step(sc, NULL, NULL, &sql, NULL, NULL);
 			buf_lit(&sql, "ALTER DEFAULT PRIVILEGES IN SCHEMA ");
-			quote_ident(&sql, schemas[i]);
+			pgconn_quote_ident(&sql, schemas[i]);
 			buf_lit(&sql, " GRANT SELECT ON TABLES TO ");
-			quote_ident(&sql, SETUP_ROLE);
+			pgconn_quote_ident(&sql, SETUP_ROLE);
 			add_step(sc, NULL, NULL, &sql, NULL, NULL);
 		}
 	}
 
 	/* the signal table */
 	buf_lit(&sql, "CREATE SCHEMA ");
-	quote_ident(&sql, c->signal_schema);
+	pgconn_quote_ident(&sql, c->signal_schema);
 	buf_lit(&ex, "SELECT 1 FROM pg_namespace WHERE nspname = ");
-	quote_literal(&ex, c->signal_schema);
+	pgconn_quote_literal(&ex, c->signal_schema);
 	add_step(sc, "-- Enable snapshots: the signal schema and table streamkap_signal",
 			 NULL, &sql, NULL, &ex);
 
@@ -450,25 +426,25 @@ build_script(const struct config *c, const struct catalog_info *ci,
 	buf_printf(&label, "CREATE TABLE %s", sig.data ? sig.data : "");
 	buf_lit(&ex, "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 			"WHERE n.nspname = ");
-	quote_literal(&ex, c->signal_schema);
+	pgconn_quote_literal(&ex, c->signal_schema);
 	buf_lit(&ex, " AND c.relname = ");
-	quote_literal(&ex, CONFIG_SIGNAL_TABLE);
+	pgconn_quote_literal(&ex, CONFIG_SIGNAL_TABLE);
 	add_step(sc, NULL, &label, &sql, NULL, &ex);
 
 	buf_lit(&sql, "GRANT USAGE ON SCHEMA ");
-	quote_ident(&sql, c->signal_schema);
+	pgconn_quote_ident(&sql, c->signal_schema);
 	buf_lit(&sql, " TO ");
-	quote_ident(&sql, SETUP_ROLE);
+	pgconn_quote_ident(&sql, SETUP_ROLE);
 	add_step(sc, "-- Grant necessary privileges on the schema and the table to the role",
 			 NULL, &sql, NULL, NULL);
 
 	buf_printf(&sql, "GRANT SELECT, UPDATE, INSERT ON TABLE %s TO ", sig.data ? sig.data : "");
-	quote_ident(&sql, SETUP_ROLE);
+	pgconn_quote_ident(&sql, SETUP_ROLE);
 	add_step(sc, NULL, NULL, &sql, NULL, NULL);
 
 	/* the publication */
 	buf_lit(&sql, "CREATE PUBLICATION ");
-	quote_ident(&sql, c->publication_name);
+	pgconn_quote_ident(&sql, c->publication_name);
 	if (all_tables)
 		buf_lit(&sql, " FOR ALL TABLES");
 	else
@@ -479,11 +455,11 @@ build_script(const struct config *c, const struct catalog_info *ci,
 		buf_puts(&sql, sig.data ? sig.data : "");
 	}
 	buf_printf(&label, "CREATE PUBLICATION ");
-	quote_ident(&label, c->publication_name);
+	pgconn_quote_ident(&label, c->publication_name);
 	if (ci->connected && ci->version >= 130000 && ci->partitioned)
 		buf_lit(&sql, " WITH (publish_via_partition_root = true)");
 	buf_lit(&ex, "SELECT 1 FROM pg_publication WHERE pubname = ");
-	quote_literal(&ex, c->publication_name);
+	pgconn_quote_literal(&ex, c->publication_name);
 	if (!ci->connected)
 		snprintf(comment, sizeof(comment), "%s%s",
 				 all_tables ?
@@ -501,10 +477,10 @@ build_script(const struct config *c, const struct catalog_info *ci,
 
 	/* the slot */
 	buf_lit(&sql, "SELECT pg_create_logical_replication_slot(");
-	quote_literal(&sql, c->slot_name);
+	pgconn_quote_literal(&sql, c->slot_name);
 	buf_lit(&sql, ", 'pgoutput')");
 	buf_lit(&ex, "SELECT 1 FROM pg_replication_slots WHERE slot_name = ");
-	quote_literal(&ex, c->slot_name);
+	pgconn_quote_literal(&ex, c->slot_name);
 	add_step(sc, "-- Create a logical replication slot", NULL, &sql, NULL, &ex);
 
 	/* server parameters */

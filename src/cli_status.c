@@ -46,9 +46,8 @@ struct status
 	char		offset_time[32];	/* the offset file's mtime, UTC ISO-8601 */
 };
 
-/* "12.3 MiB" for n bytes. */
-static void
-human(char *out, size_t len, int64_t n)
+void
+cli_human_size(char *out, size_t len, int64_t n)
 {
 	static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
 	double		v = (double) n;
@@ -205,9 +204,9 @@ print_text(const struct config *c, const struct status *st)
 		printf("\n  confirmed_flush_lsn %s, restart_lsn %s, server WAL at %s\n",
 			   st->confirmed_lsn[0] ? st->confirmed_lsn : "-",
 			   st->restart_lsn[0] ? st->restart_lsn : "-", st->current_lsn);
-		human(h, sizeof(h), st->retained);
+		cli_human_size(h, sizeof(h), st->retained);
 		printf("  retained WAL: %" PRId64 " bytes (%s)\n", st->retained, h);
-		human(h, sizeof(h), st->lag);
+		cli_human_size(h, sizeof(h), st->lag);
 		printf("  lag: %" PRId64 " bytes (%s)\n", st->lag, h);
 		if (st->wal_status[0])
 			printf("  wal_status %s, safe_wal_size %s\n", st->wal_status,
@@ -341,8 +340,8 @@ cli_status(const struct config *c, const struct status_opts *o)
 		{
 			char		h1[32], h2[32];
 
-			human(h1, sizeof(h1), st.retained);
-			human(h2, sizeof(h2), o->max_retained);
+			cli_human_size(h1, sizeof(h1), st.retained);
+			cli_human_size(h2, sizeof(h2), o->max_retained);
 			log_error("slot \"%s\" retains %s of WAL, more than --max-retained-wal %s",
 					  c->slot_name, h1, h2);
 			rc = EXIT_RUNTIME;

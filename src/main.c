@@ -25,11 +25,14 @@ usage(FILE *f)
 			"  walcap run [-c FILE] [--set KEY=VALUE]... [--endpos LSN]\n"
 			"  walcap status [-c FILE] [--set KEY=VALUE]... [--json] [--watch SECONDS]\n"
 			"                [--max-retained-wal SIZE]\n"
+			"  walcap check [-c FILE] [--set KEY=VALUE]... [--json]\n"
 			"  walcap setup [-c FILE] [--set KEY=VALUE]... [--apply [--admin-dsn DSN]]\n"
 			"  walcap --help | --version\n"
 			"\n"
 			"Commands:\n"
 			"  run     stream the replication slot's changes as JSON events to the sink\n"
+			"  check   verify the database setup: one PASS/WARN/FAIL line per check,\n"
+			"          with the fix for each failure (exit 1 if anything FAILs)\n"
 			"  setup   print the setup guide's SQL for the configured names;\n"
 			"          --apply runs it as an administrator (idempotent)\n"
 			"  status  the slot's position, the WAL it retains, the publication's\n"
@@ -256,6 +259,39 @@ usage:
 }
 
 static int
+cmd_check(int argc, char **argv)
+{
+	struct config cfg;
+	struct check_opts opts = {0};
+	int			rc;
+
+	config_init(&cfg);
+	for (int i = 0; i < argc; i++)
+	{
+		rc = config_option(argc, argv, &i, &cfg);
+		if (rc < 0)
+			goto usage;
+		if (rc > 0)
+			continue;
+		if (strcmp(argv[i], "--json") == 0)
+			opts.json = 1;
+		else
+		{
+			usage_error("unknown option \"%s\" for check", argv[i]);
+			goto usage;
+		}
+	}
+	if (finish_config(&cfg) != 0)
+		goto usage;
+	rc = cli_check(&cfg, &opts);
+	config_free(&cfg);
+	return rc;
+usage:
+	config_free(&cfg);
+	return EXIT_USAGE;
+}
+
+static int
 cmd_setup(int argc, char **argv)
 {
 	struct config cfg;
@@ -316,6 +352,8 @@ main(int argc, char **argv)
 		return cmd_run(argc - 2, argv + 2);
 	if (strcmp(argv[1], "status") == 0)
 		return cmd_status(argc - 2, argv + 2);
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 2, argv + 2);
 	if (strcmp(argv[1], "setup") == 0)
 		return cmd_setup(argc - 2, argv + 2);
 	return usage_error("unknown command \"%s\"", argv[1]);

@@ -130,3 +130,29 @@ pgconn_value(PGconn *conn, const char *sql, char *out, size_t outlen,
 	PQclear(res);
 	return rc;
 }
+
+void
+pgconn_quote_ident(struct buf *b, const char *s)
+{
+	buf_putc(b, '"');
+	for (; *s; s++)
+	{
+		if (*s == '"')
+			buf_putc(b, '"');
+		buf_putc(b, *s);
+	}
+	buf_putc(b, '"');
+}
+
+void
+pgconn_quote_literal(struct buf *b, const char *s)
+{
+	buf_putc(b, '\'');
+	for (; *s; s++)
+	{
+		if (*s == '\'')
+			buf_putc(b, '\'');
+		buf_putc(b, *s);
+	}
+	buf_putc(b, '\'');
+}

@@ -14,6 +14,7 @@
 #include <libpq-fe.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "config.h"
 
 /*
@@ -36,5 +37,14 @@ int			pgconn_value(PGconn *conn, const char *sql, char *out, size_t outlen,
 
 /* The server's last error message without its trailing newline. */
 void		pgconn_error(PGconn *conn, char *err, size_t errlen);
+
+/*
+ * Append s to b as an SQL identifier (always double-quoted, quotes
+ * doubled) or as a string literal (single quotes doubled: the server
+ * runs with standard_conforming_strings, so backslashes are literal).
+ * Used for every name walcap puts into SQL text it prints or runs.
+ */
+void		pgconn_quote_ident(struct buf *b, const char *s);
+void		pgconn_quote_literal(struct buf *b, const char *s);
 
 #endif

@@ -43,4 +43,15 @@ rc=$?
 assert_rc "valgrind, stopped by SIGTERM: exit status" "$rc" 0
 assert_eq "no valgrind report after SIGTERM" "$(grep '^==' "$work/err2" | head -20)" ""
 
+# the other commands: check, status, setup (printed) — exit 0 or 1, never 99
+for cmd in "check" "status --json" "setup"; do
+	# shellcheck disable=SC2086
+	WALCAP_ADMIN_DSN="host=$PG_SOCK port=$PG_PORT user=postgres" \
+	WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD timeout 120 "${VG[@]}" "$VGBIN" $cmd \
+		-c "$work/v.conf" >"$work/out3" 2>"$work/err3" </dev/null
+	rc=$?
+	assert_match "valgrind, walcap ${cmd%% *}: exit status" "$rc" '^[01]$'
+	assert_eq "valgrind, walcap ${cmd%% *}: no valgrind report" "$(grep '^==' "$work/err3" | head -20)" ""
+done
+
 t_done
