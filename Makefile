@@ -78,17 +78,23 @@ fuzz: | build/fuzz
 	$(MAKE) B=build/fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build/fuzz/libwalcap.a
 	clang -std=c11 -D_GNU_SOURCE $(WARN) $(PG_INC) -Isrc $(FUZZ_FLAGS) \
 		-o build/fuzz/fuzz_decoder tests/fuzz/fuzz_decoder.c build/fuzz/libwalcap.a $(LDLIBS)
+	clang -std=c11 -D_GNU_SOURCE $(WARN) $(PG_INC) -Isrc $(FUZZ_FLAGS) \
+		-o build/fuzz/fuzz_signals tests/fuzz/fuzz_signals.c build/fuzz/libwalcap.a $(LDLIBS)
 
 build/fuzz:
 	mkdir -p $@
 
 # A short bounded run for the test suite; see tests/fuzz/README.md for a long one.
 fuzz-run: fuzz
-	mkdir -p build/fuzz/corpus
-	build/fuzz/fuzz_decoder -max_total_time=30 -max_len=4096 \
+	mkdir -p build/fuzz/corpus build/fuzz/corpus_signals
+	build/fuzz/fuzz_decoder -max_total_time=20 -max_len=4096 \
 		-artifact_prefix=build/fuzz/ build/fuzz/corpus tests/fuzz/seeds \
 		2>build/fuzz/fuzz.log || (tail -50 build/fuzz/fuzz.log; exit 1)
 	@tail -2 build/fuzz/fuzz.log
+	build/fuzz/fuzz_signals -max_total_time=10 -max_len=2048 \
+		-artifact_prefix=build/fuzz/ build/fuzz/corpus_signals tests/fuzz/seeds_signals \
+		2>build/fuzz/fuzz_signals.log || (tail -50 build/fuzz/fuzz_signals.log; exit 1)
+	@tail -2 build/fuzz/fuzz_signals.log
 
 valgrind: unit-bin
 	@VALGRIND="valgrind --leak-check=full --error-exitcode=3 -q" \

@@ -31,6 +31,11 @@ struct ack
 	uint64_t	server_end;		/* WAL end from the newest keepalive */
 	int			in_txn;			/* between Begin and Commit */
 	int			unwritten;		/* events appended since the last write */
+	/* events counted through the same stages: snapshot rows may follow
+	 * the newest commit, so LSNs alone cannot say they are durable */
+	uint64_t	nappended;
+	uint64_t	nwritten;
+	uint64_t	ndurable;
 };
 
 void		ack_init(struct ack *a, uint64_t start);
@@ -55,6 +60,7 @@ static inline void
 ack_event(struct ack *a)
 {
 	a->unwritten = 1;
+	a->nappended++;
 }
 
 /* The whole batch reached the sink. */
@@ -62,6 +68,7 @@ static inline void
 ack_written(struct ack *a)
 {
 	a->written = a->appended;
+	a->nwritten = a->nappended;
 	a->unwritten = 0;
 }
 
@@ -70,6 +77,7 @@ static inline void
 ack_durable(struct ack *a)
 {
 	a->durable = a->written;
+	a->ndurable = a->nwritten;
 }
 
 static inline void

@@ -186,15 +186,6 @@ list_end(struct buf *b, int n)
 		buf_printf(b, " and %d more", n - CHECK_LIST_MAX);
 }
 
-/* "schema"."table" */
-static void
-qualified(struct buf *b, const char *schema, const char *table)
-{
-	pgconn_quote_ident(b, schema);
-	buf_putc(b, '.');
-	pgconn_quote_ident(b, table);
-}
-
 /* ---- server ---- */
 
 static void
@@ -433,7 +424,8 @@ signal_grant_sql(struct ctx *x, struct buf *b)
 	pgconn_quote_ident(b, x->c->signal_schema);
 	buf_lit(b, " TO ");
 	pgconn_quote_ident(b, x->grantee);
-	buf_printf(b, ";\nGRANT SELECT, UPDATE, INSERT ON TABLE %s TO ", text_of(&x->sig));
+	buf_printf(b, ";\nGRANT SELECT, UPDATE, INSERT%s ON TABLE %s TO ",
+			   x->c->watermark_delete ? ", DELETE" : "", text_of(&x->sig));
 	pgconn_quote_ident(b, x->grantee);
 	buf_putc(b, ';');
 }
@@ -448,6 +440,7 @@ check_signal(struct ctx *x)
 	struct buf	fix, cols;
 	int			ok_cols;
 	const char *want[3] = {"id", "type", "data"};
+	int			need_delete;
 	char		name[256];
 
 	snprintf(name, sizeof(name), "%s.%s", c->signal_schema, CONFIG_SIGNAL_TABLE);
@@ -460,7 +453,8 @@ check_signal(struct ctx *x)
 				"has_table_privilege(c.oid, 'SELECT'), has_table_privilege(c.oid, 'INSERT'), "
 				"has_table_privilege(c.oid, 'UPDATE'), "
 				"EXISTS (SELECT 1 FROM pg_publication_tables pt WHERE pt.pubname = $2 "
-				"  AND pt.schemaname = n.nspname AND pt.tablename = c.relname) "
+				"  AND pt.schemaname = n.nspname AND pt.tablename = c.relname), "
+				"has_table_privilege(c.oid, 'DELETE') "
 				"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 				"JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
 				"WHERE n.nspname = $1 AND c.relname = '" CONFIG_SIGNAL_TABLE "' AND c.relkind IN ('r', 'p') "
@@ -510,19 +504,22 @@ check_signal(struct ctx *x)
 			name, text_of(&cols));
 	}
 
-	if (is_true(res, 0, 3) && is_true(res, 0, 4) && is_true(res, 0, 5) && is_true(res, 0, 6))
-		add(x->r, V_PASS, "signal_grants", NULL, NULL, "USAGE on schema %s; SELECT, INSERT, UPDATE on %s",
-			c->signal_schema, name);
+	need_delete = c->watermark_delete && !c->read_only;
+	if (is_true(res, 0, 3) && is_true(res, 0, 4) && is_true(res, 0, 5) && is_true(res, 0, 6) &&
+		(!need_delete || is_true(res, 0, 8)))
+		add(x->r, V_PASS, "signal_grants", NULL, NULL, "USAGE on schema %s; SELECT, INSERT, UPDATE%s on %s",
+			c->signal_schema, need_delete ? ", DELETE" : "", name);
 	else
 	{
 		buf_reset(&fix);
 		signal_grant_sql(x, &fix);
 		add(x->r, V_FAIL, "signal_grants",
 			"walcap writes watermark rows into the signal table during snapshots and reads it back",
-			text_of(&fix), "%s lacks%s%s%s%s", c->user,
+			text_of(&fix), "%s lacks%s%s%s%s%s", c->user,
 			is_true(res, 0, 3) ? "" : " USAGE on schema",
 			is_true(res, 0, 4) ? "" : " SELECT", is_true(res, 0, 5) ? "" : " INSERT",
-			is_true(res, 0, 6) ? "" : " UPDATE");
+			is_true(res, 0, 6) ? "" : " UPDATE",
+			need_delete && !is_true(res, 0, 8) ? " DELETE (incremental.snapshot.watermarking.strategy=insert_delete)" : "");
 	}
 
 	if (!x->pub_found)
@@ -673,7 +670,7 @@ check_tables(struct ctx *x)
 		{
 			list_add(&no_select, &n_select, sch, tab);
 			buf_lit(&fix_select, "GRANT SELECT ON ");
-			qualified(&fix_select, sch, tab);
+			pgconn_quote_qualified(&fix_select, sch, tab);
 			buf_lit(&fix_select, " TO ");
 			pgconn_quote_ident(&fix_select, x->grantee);
 			buf_lit(&fix_select, ";\n");
@@ -684,7 +681,7 @@ check_tables(struct ctx *x)
 				buf_printf(&fix_pub, "ALTER PUBLICATION %s ADD TABLE ", text_of(&x->pub));
 			else
 				buf_lit(&fix_pub, ", ");
-			qualified(&fix_pub, sch, tab);
+			pgconn_quote_qualified(&fix_pub, sch, tab);
 			list_add(&unpublished, &n_unpub, sch, tab);
 		}
 		if (is_true(res, i, 2) && x->version >= 130000 && !x->pub_viaroot)
@@ -695,9 +692,9 @@ check_tables(struct ctx *x)
 		{
 			list_add(&no_key, &n_key, sch, tab);
 			buf_lit(&fix_key, "ALTER TABLE ");
-			qualified(&fix_key, sch, tab);
+			pgconn_quote_qualified(&fix_key, sch, tab);
 			buf_lit(&fix_key, " ADD PRIMARY KEY (<columns>);  -- or: ALTER TABLE ");
-			qualified(&fix_key, sch, tab);
+			pgconn_quote_qualified(&fix_key, sch, tab);
 			buf_lit(&fix_key, " REPLICA IDENTITY FULL;\n");
 		}
 	}
@@ -1006,10 +1003,7 @@ static void
 json_opt(struct buf *b, const char *key, const char *s)
 {
 	buf_printf(b, ",\"%s\":", key);
-	if (s)
-		json_cstring(b, s);
-	else
-		buf_lit(b, "null");
+	json_cstring_or_null(b, s);
 }
 
 static void
@@ -1059,7 +1053,7 @@ cli_check(const struct config *c, const struct check_opts *o)
 	x.r = r;
 	buf_init(&x.sig, 0);
 	buf_init(&x.pub, 0);
-	qualified(&x.sig, c->signal_schema, CONFIG_SIGNAL_TABLE);
+	pgconn_quote_qualified(&x.sig, c->signal_schema, CONFIG_SIGNAL_TABLE);
 	pgconn_quote_ident(&x.pub, c->publication_name);
 	snprintf(x.grantee, sizeof(x.grantee), "%s", CHECK_ROLE);
 

@@ -35,6 +35,7 @@
 #include "pgconn.h"
 #include "relcache.h"
 #include "sink.h"
+#include "snapshot.h"
 #include "source.h"
 
 volatile sig_atomic_t cli_stop_requested = 0;
@@ -42,6 +43,7 @@ volatile sig_atomic_t cli_stop_requested = 0;
 #define BATCH_BYTES (64 * 1024)
 #define DRAINED_BYTES 8192
 #define DRAINED_PAUSE_US 100
+#define POLL_TABLES_US 5000000	/* how often to look for new published tables */
 
 struct run
 {
@@ -52,6 +54,12 @@ struct run
 	struct relcache rels;
 	struct catalog cat;
 	struct event_writer ew;
+	struct snapshot snap;
+	char	   *snap_state;		/* snapshot progress in the offset file */
+	int			snap_only;		/* snapshot.mode=initial_only: stop when done */
+	int64_t		snap_retry_us;	/* after a failed snapshot step, not before */
+	int			streaming;		/* START_REPLICATION done: status updates go out */
+	int64_t		next_poll_us;	/* next look for tables added to the publication */
 	struct sink sink;
 	struct ack ack;
 	struct offset off;			/* what the offset file says now */
@@ -126,24 +134,49 @@ send_status(struct run *r, char *err, size_t errlen)
 {
 	uint64_t	flush;
 
-	if (r->ack.written > r->ack.durable)
+	if (r->ack.written > r->ack.durable || r->ack.nwritten > r->ack.ndurable)
 	{
 		if (sink_sync(&r->sink, err, errlen) != 0)
 			return -2;
 		ack_durable(&r->ack);
 	}
-	if (r->ack.durable > r->off.lsn)
 	{
-		struct offset o = r->off;
+		const char *st = snapshot_state_at(&r->snap, r->ack.durable, r->ack.ndurable);
+		int			changed = st != NULL &&
+			strcmp(st, r->snap_state ? r->snap_state : "") != 0;
 
-		o.lsn = r->ack.durable;
-		o.sink_size = r->written_size;
-		if (offset_save(r->cfg->offset_file, &o, err, errlen) != 0)
-			return -2;
-		r->off = o;
+		if (changed)
+		{
+			char	   *copy = strdup(st);
+
+			if (copy == NULL)
+			{
+				snprintf(err, errlen, "out of memory");
+				return -2;
+			}
+			free(r->snap_state);
+			r->snap_state = copy;
+		}
+		if (r->ack.durable > r->off.lsn || changed)
+		{
+			struct offset o = r->off;
+
+			if (r->ack.durable > o.lsn)
+			{
+				o.lsn = r->ack.durable;
+				o.sink_size = r->written_size;
+			}
+			o.snapshot = r->snap_state;
+			if (offset_save(r->cfg->offset_file, &o, err, errlen) != 0)
+				return -2;
+			o.snapshot = NULL;
+			r->off = o;
+		}
 	}
+	if (!r->streaming)
+		return 0;
 	flush = ack_flush_lsn(&r->ack);
-	if (source_status(&r->src, flush, flush, err, errlen) != 0)
+	if (source_status(&r->src, flush, flush, 0, err, errlen) != 0)
 		return -1;
 	log_debug("confirmed " LSN_FMT, LSN_ARGS(flush));
 	r->reply_now = 0;
@@ -239,6 +272,14 @@ already_written(struct run *r)
 	return 0;
 }
 
+/* The signal table carries commands for walcap, not data. */
+static int
+is_signal_table(const struct run *r, const struct relcache_rel *rel)
+{
+	return strcmp(rel->table, CONFIG_SIGNAL_TABLE) == 0 &&
+		strcmp(rel->schema, r->cfg->signal_schema) == 0;
+}
+
 static int
 handle_change(struct run *r, const struct decoder_msg *m, uint64_t lsn,
 			  char *err, size_t errlen)
@@ -251,7 +292,15 @@ handle_change(struct run *r, const struct decoder_msg *m, uint64_t lsn,
 				 m->u.change.relid);
 		return -1;
 	}
-	if (!rel->included || already_written(r))
+	if (!rel->included)
+	{
+		if (!r->skipping && is_signal_table(r, rel))
+			snapshot_signal_row(&r->snap, rel, m, lsn);
+		return 0;
+	}
+	if (!r->skipping)
+		snapshot_change(&r->snap, rel, m);
+	if (already_written(r))
 		return 0;
 	if (event_change(&r->ew, &r->out, rel, m, &r->txn, lsn,
 					 r->now_ms, err, errlen) != 0)
@@ -283,14 +332,6 @@ handle_truncate(struct run *r, const struct decoder_msg *m, uint64_t lsn,
 	return 0;
 }
 
-/* The signal table carries commands for walcap, not data. */
-static int
-is_signal_table(const struct run *r, const struct relcache_rel *rel)
-{
-	return strcmp(rel->table, CONFIG_SIGNAL_TABLE) == 0 &&
-		strcmp(rel->schema, r->cfg->signal_schema) == 0;
-}
-
 /* One pgoutput message at WAL position lsn. */
 static int
 handle_xlog(struct run *r, const char *data, size_t len, uint64_t lsn,
@@ -319,6 +360,8 @@ handle_xlog(struct run *r, const char *data, size_t len, uint64_t lsn,
 			r->txn_final_lsn = m.u.begin.final_lsn;
 			r->txn_events = 0;
 			r->skipping = m.u.begin.final_lsn < r->skip_before;
+			if (!r->skipping)
+				snapshot_begin(&r->snap, m.u.begin.xid);
 			ack_begin(&r->ack);
 			return 0;
 		case DECODER_COMMIT:
@@ -340,6 +383,7 @@ handle_xlog(struct run *r, const char *data, size_t len, uint64_t lsn,
 				ack_commit(&r->ack, m.u.commit.end_lsn);
 				note_commit_size(r);
 				r->txns++;
+				snapshot_position(&r->snap, m.u.commit.end_lsn, r->ack.nappended);
 			}
 			r->txn.last_commit_lsn = m.u.commit.commit_lsn;
 			if (r->opts->endpos && m.u.commit.end_lsn >= r->opts->endpos)
@@ -400,6 +444,82 @@ handle_xlog(struct run *r, const char *data, size_t len, uint64_t lsn,
 	}
 }
 
+/*
+ * Write out the snapshot rows that are ready, a batch at a time.
+ * Outside a transaction they are delivered at lsn (a commit's end or
+ * the server's WAL end with nothing open), and the progress they make
+ * is recorded there.  Returns 0, -1 connection lost, -2 sink failed.
+ */
+static int
+emit_snapshot(struct run *r, uint64_t lsn, char *err, size_t errlen)
+{
+	int			rc;
+
+	while (snapshot_emitting(&r->snap))
+	{
+		long		n = snapshot_emit(&r->snap, &r->out, BATCH_BYTES, lsn, r->now_ms,
+									  err, errlen);
+
+		if (n < 0 || buf_failed(&r->out))
+		{
+			if (n >= 0)
+				snprintf(err, errlen, "out of memory building a snapshot event");
+			return -2;
+		}
+		for (long i = 0; i < n; i++)
+			ack_event(&r->ack);
+		r->events += (uint64_t) n;
+		if (r->out.len >= BATCH_BYTES && (rc = drain_batch(r, err, errlen)) != 0)
+			return rc;
+	}
+	if (!r->ack.in_txn)
+	{
+		ack_commit(&r->ack, lsn);
+		note_commit_size(r);
+		snapshot_position(&r->snap, lsn, r->ack.nappended);
+	}
+	if (r->snap_only && !snapshot_active(&r->snap))
+		r->done = 1;
+	return 0;
+}
+
+/*
+ * Let the snapshot run its next SQL (start a table, read a chunk between
+ * watermarks, fetch blocking rows), between transactions only.  A
+ * failure is retried after a pause; the stream goes on meanwhile.
+ * Returns 1 if it did something, 0 if not, -1/-2 as emit_snapshot.
+ */
+static int
+step_snapshot(struct run *r, char *err, size_t errlen)
+{
+	int			rc;
+
+	if (!r->ack.in_txn && mono_us() >= r->next_poll_us)
+	{
+		r->next_poll_us = mono_us() + POLL_TABLES_US;
+		if (snapshot_poll_tables(&r->snap, err, errlen) < 0)
+			log_warning("could not look for tables added to the publication: %s", err);
+	}
+	if (!snapshot_active(&r->snap) || r->ack.in_txn || r->snap.phase != SNAP_IDLE ||
+		mono_us() < r->snap_retry_us)
+		return 0;
+	/* the SQL below takes a few ms: nothing waits in the batch meanwhile */
+	if (r->out.len > 0 && (rc = drain_batch(r, err, errlen)) != 0)
+		return rc;
+	rc = snapshot_step(&r->snap, r->ack.appended, r->ack.nappended, err, errlen);
+	if (rc < 0)
+	{
+		log_warning("snapshot: %s; trying again in 5 s", err);
+		r->snap_retry_us = mono_us() + 5000000;
+		return 0;
+	}
+	if (snapshot_emitting(&r->snap) && (rc = emit_snapshot(r, r->ack.appended, err, errlen)) != 0)
+		return rc;
+	if (r->snap_only && !snapshot_active(&r->snap))
+		r->done = 1;
+	return rc > 0;
+}
+
 /* Result of one streaming session. */
 enum session_end
 {
@@ -420,9 +540,24 @@ stream(struct run *r, char *err, size_t errlen)
 
 	r->next_status_us = mono + r->interval_us;
 	r->now_ms = source_now_us() / 1000;
+	r->streaming = 1;
 	while (!r->done && !cli_stop_requested)
 	{
-		int			rc = source_read(&r->src, &msg, err, errlen);
+		int			rc;
+
+		/* a blocking read holds the stream until its table is out */
+		if (snapshot_holds_stream(&r->snap))
+		{
+			if ((rc = step_snapshot(r, err, errlen)) < 0)
+				return rc == -1 ? SESSION_LOST : SESSION_FAILED;
+			if ((r->reply_now || mono_us() >= r->next_status_us) &&
+				(rc = send_status(r, err, errlen)) != 0)
+				return rc == -1 ? SESSION_LOST : SESSION_FAILED;
+			if (rc == 0 && snapshot_holds_stream(&r->snap))
+				usleep(10000);
+			continue;
+		}
+		rc = source_read(&r->src, &msg, err, errlen);
 
 		if (rc == SOURCE_MSG)
 		{
@@ -446,9 +581,22 @@ stream(struct run *r, char *err, size_t errlen)
 					r->reply_now = 1;
 				if (r->opts->endpos && !r->ack.in_txn && msg.wal_end >= r->opts->endpos)
 					r->done = 1;
+				if (!r->ack.in_txn && snapshot_wants_position(&r->snap))
+				{
+					snapshot_position(&r->snap, msg.wal_end, r->ack.nappended);
+					if (snapshot_emitting(&r->snap) &&
+						(rc = emit_snapshot(r, msg.wal_end, err, errlen)) != 0)
+						return rc == -1 ? SESSION_LOST : SESSION_FAILED;
+				}
 			}
 			else if (handle_xlog(r, msg.data, msg.len, msg.wal_start, err, errlen) != 0)
 				return SESSION_FAILED;
+			else if (snapshot_emitting(&r->snap) &&
+					 (rc = emit_snapshot(r, r->ack.in_txn ? msg.wal_start : r->ack.appended,
+										 err, errlen)) != 0)
+				return rc == -1 ? SESSION_LOST : SESSION_FAILED;
+			else if (!r->ack.in_txn && (rc = step_snapshot(r, err, errlen)) < 0)
+				return rc == -1 ? SESSION_LOST : SESSION_FAILED;
 			if (buf_failed(&r->out))
 			{
 				snprintf(err, errlen, "out of memory building an event");
@@ -507,6 +655,21 @@ stream(struct run *r, char *err, size_t errlen)
 		/* Idle: everything appended goes to the sink now. */
 		if ((rc = drain_batch(r, err, errlen)) != 0)
 			return rc == -1 ? SESSION_LOST : SESSION_FAILED;
+		if ((rc = step_snapshot(r, err, errlen)) < 0)
+			return rc == -1 ? SESSION_LOST : SESSION_FAILED;
+		if (rc > 0)
+			continue;
+		/* a read-only window closes on the server's position: ask for it */
+		if (snapshot_wants_position(&r->snap))
+		{
+			uint64_t	flush = ack_flush_lsn(&r->ack);
+
+			if (source_status(&r->src, flush, flush, 1, err, errlen) != 0)
+				return SESSION_LOST;
+			if (source_wait(&r->src, 10, err, errlen) < 0)
+				return SESSION_LOST;
+			continue;
+		}
 		if ((r->reply_now || mono_us() >= r->next_status_us) &&
 			(rc = send_status(r, err, errlen)) != 0)
 			return rc == -1 ? SESSION_LOST : SESSION_FAILED;
@@ -539,9 +702,12 @@ log_error_hint(const char *prefix, const char *err)
 	log_hint("%s", nl + 1);
 }
 
-/* Read the offset file and decide where delivery resumes. */
+/*
+ * Read the offset file and decide where delivery resumes; *fresh is set
+ * when there is no usable offset (the initial snapshot's condition).
+ */
 static int
-load_offset(struct run *r, const char *systemid, uint64_t *keep_size)
+load_offset(struct run *r, const char *systemid, uint64_t *keep_size, int *fresh)
 {
 	const struct config *c = r->cfg;
 	char		err[512];
@@ -549,6 +715,7 @@ load_offset(struct run *r, const char *systemid, uint64_t *keep_size)
 	int			rc = offset_load(c->offset_file, &o, err, sizeof(err));
 
 	*keep_size = UINT64_MAX;
+	*fresh = 1;
 	memset(&r->off, 0, sizeof(r->off));
 	snprintf(r->off.systemid, sizeof(r->off.systemid), "%s", systemid);
 	snprintf(r->off.dbname, sizeof(r->off.dbname), "%s", c->dbname);
@@ -567,7 +734,24 @@ load_offset(struct run *r, const char *systemid, uint64_t *keep_size)
 	{
 		log_warning("offset file %s belongs to another server, database or slot (system %s, database \"%s\", slot \"%s\"); it is ignored and will be overwritten",
 					c->offset_file, o.systemid, o.dbname, o.slot);
+		offset_clear(&o);
 		return 0;
+	}
+	*fresh = 0;
+	if (o.snapshot)
+	{
+		if (snapshot_restore(&r->snap, o.snapshot, err, sizeof(err)) != 0)
+		{
+			log_error("offset file %s: %s", c->offset_file, err);
+			log_hint("move the file away to start over from the slot's position");
+			offset_clear(&o);
+			return -1;
+		}
+		r->snap_state = o.snapshot;
+		o.snapshot = NULL;
+		if (snapshot_active(&r->snap))
+			log_info("resuming the snapshot of %d table%s", r->snap.nitems,
+					 r->snap.nitems == 1 ? "" : "s");
 	}
 	r->off.lsn = o.lsn;
 	r->skip_before = o.lsn;
@@ -634,6 +818,80 @@ sleep_ms(int64_t ms)
 	}
 }
 
+/*
+ * The initial snapshot when walcap has just created the slot: COPY every
+ * captured table in the slot's exported snapshot before streaming from
+ * the slot's start, recording progress after each table.  Returns 0
+ * when done, 1 when a stop was requested, -1 on failure (logged).
+ */
+static int
+run_export(struct run *r, const char *snapname, uint64_t lsn)
+{
+	char		err[1024];
+	int			rc = 0;
+
+	if (snapshot_queue_all(&r->snap, err, sizeof(err)) != 0)
+	{
+		log_error("could not list the tables to snapshot: %s", err);
+		return -1;
+	}
+	log_info("initial snapshot of %d table%s from the new slot's exported snapshot",
+			 r->snap.nitems, r->snap.nitems == 1 ? "" : "s");
+	r->snap.dirty = 1;
+	if (snapshot_export_begin(&r->snap, snapname, err, sizeof(err)) != 0)
+	{
+		log_error("could not adopt the slot's exported snapshot: %s", err);
+		return -1;
+	}
+	while (snapshot_active(&r->snap))
+	{
+		int			before = r->snap.nitems;
+		long		n;
+
+		r->now_ms = source_now_us() / 1000;
+		n = snapshot_export_next(&r->snap, &r->out, BATCH_BYTES, lsn, r->now_ms,
+								 err, sizeof(err));
+		if (n < 0)
+		{
+			log_error("initial snapshot failed: %s", err);
+			rc = -1;
+			break;
+		}
+		for (long i = 0; i < n; i++)
+			ack_event(&r->ack);
+		r->events += (uint64_t) n;
+		if (r->snap.nitems != before || r->out.len >= BATCH_BYTES)
+		{
+			if (drain_batch(r, err, sizeof(err)) != 0)
+			{
+				log_error("%s", err);
+				rc = -1;
+				break;
+			}
+		}
+		if (r->snap.nitems != before)
+		{
+			/* a table is complete: it is delivered at the slot's start */
+			ack_commit(&r->ack, lsn);
+			note_commit_size(r);
+			snapshot_position(&r->snap, lsn, r->ack.nappended);
+			if (send_status(r, err, sizeof(err)) != 0)
+			{
+				log_error("%s", err);
+				rc = -1;
+				break;
+			}
+		}
+		if (cli_stop_requested)
+		{
+			rc = 1;
+			break;
+		}
+	}
+	snapshot_export_end(&r->snap);
+	return rc;
+}
+
 int
 cli_run(const struct config *c, const struct run_opts *o)
 {
@@ -645,6 +903,7 @@ cli_run(const struct config *c, const struct run_opts *o)
 	int64_t		attempts = 0;
 	int64_t		backoff = c->backoff_initial_ms;
 	uint64_t	keep_size;
+	int			fresh = 0;
 
 	memset(&r, 0, sizeof(r));
 	r.cfg = c;
@@ -658,13 +917,14 @@ cli_run(const struct config *c, const struct run_opts *o)
 		log_error("%s", err);
 		goto out;
 	}
+	snapshot_init(&r.snap, c, &r.ew, catalog_resolve, &r.cat);
 
-	if (source_open(&r.src, c, &fatal, err, sizeof(err)) != 0)
+	if (source_open(&r.src, c, 1, &fatal, err, sizeof(err)) != 0)
 	{
 		log_error_hint("", err);
 		goto out;
 	}
-	if (load_offset(&r, r.src.systemid, &keep_size) != 0)
+	if (load_offset(&r, r.src.systemid, &keep_size, &fresh) != 0)
 		goto out;
 	if (sink_open(&r.sink, c, keep_size, err, sizeof(err)) != 0)
 	{
@@ -674,7 +934,81 @@ cli_run(const struct config *c, const struct run_opts *o)
 	sink_open_ok = 1;
 	r.appended_size = r.written_size = r.sink.size;
 	ack_init(&r.ack, r.off.lsn);
+	if (r.src.slot_missing || r.src.slot_lost)
+	{
+		uint64_t	consistent;
+		char		snapname[128];
+		int			xrc;
 
+		if (!fresh && c->snapshot_mode != CONFIG_SNAPSHOT_WHEN_NEEDED)
+		{
+			log_error("replication slot \"%s\" %s, but the offset file %s says changes were delivered from it: the changes in between are lost",
+					  c->slot_name, r.src.slot_missing ? "does not exist" : "is invalidated (wal_status lost)",
+					  c->offset_file);
+			log_hint("set snapshot.mode=when_needed to recreate the slot and snapshot every table again, or move the offset file away to start over");
+			goto out;
+		}
+		if (r.src.slot_lost && c->snapshot_mode != CONFIG_SNAPSHOT_WHEN_NEEDED)
+		{
+			log_error("replication slot \"%s\" is invalidated (wal_status lost)", c->slot_name);
+			log_hint("set snapshot.mode=when_needed to have walcap recreate it and snapshot the tables again");
+			goto out;
+		}
+		if (!fresh)
+		{
+			log_warning("REPLICATION SLOT \"%s\" %s: CHANGES SINCE " LSN_FMT " WERE LOST; recreating it and taking a new snapshot of every table (snapshot.mode=when_needed)",
+						c->slot_name, r.src.slot_missing ? "IS MISSING" : "WAS INVALIDATED",
+						LSN_ARGS(r.off.lsn));
+			snapshot_free(&r.snap);
+			snapshot_init(&r.snap, c, &r.ew, catalog_resolve, &r.cat);
+			r.skip_before = 0;
+			fresh = 1;
+		}
+		if (source_create_slot(&r.src, c, r.src.slot_lost, &consistent, snapname,
+							   sizeof(snapname), err, sizeof(err)) != 0)
+		{
+			log_error_hint("", err);
+			goto out;
+		}
+		log_info("created replication slot \"%s\" at " LSN_FMT, c->slot_name, LSN_ARGS(consistent));
+		r.off.lsn = 0;
+		ack_init(&r.ack, 0);
+		fresh = 0;
+		if (c->snapshot_mode != CONFIG_SNAPSHOT_NO_DATA)
+		{
+			xrc = run_export(&r, snapname, consistent);
+			if (xrc < 0)
+				goto out;
+			if (xrc > 0 || c->snapshot_mode == CONFIG_SNAPSHOT_INITIAL_ONLY)
+			{
+				log_info("stopped after the initial snapshot: %llu rows",
+						 (unsigned long long) r.events);
+				status = 0;
+				goto out;
+			}
+		}
+	}
+	if (fresh && c->snapshot_mode != CONFIG_SNAPSHOT_NO_DATA)
+	{
+		if (snapshot_queue_all(&r.snap, err, sizeof(err)) != 0)
+		{
+			log_error("could not list the tables to snapshot: %s", err);
+			goto out;
+		}
+		log_info("initial snapshot of %d table%s (incremental: the slot already exists)",
+				 r.snap.nitems, r.snap.nitems == 1 ? "" : "s");
+		r.snap.dirty = 1;
+	}
+	if (c->snapshot_mode == CONFIG_SNAPSHOT_INITIAL_ONLY)
+	{
+		r.snap_only = 1;
+		if (!snapshot_active(&r.snap))
+		{
+			log_info("snapshot.mode=initial_only and nothing to snapshot: stopping");
+			status = 0;
+			goto out;
+		}
+	}
 	for (;;)
 	{
 		enum session_end end;
@@ -692,6 +1026,8 @@ cli_run(const struct config *c, const struct run_opts *o)
 			backoff = c->backoff_initial_ms;
 			end = stream(&r, err, sizeof(err));
 		}
+		if (end != SESSION_DONE)
+			r.streaming = 0;
 		if (end == SESSION_DONE)
 		{
 			int			rc = drain_batch(&r, err, sizeof(err));
@@ -719,6 +1055,7 @@ cli_run(const struct config *c, const struct run_opts *o)
 		}
 
 		/* SESSION_LOST: keep what we have, then connect again */
+		r.streaming = 0;
 		log_warning("replication connection lost: %s", err);
 		source_close(&r.src, 0);
 		if (prepare_reconnect(&r, err, sizeof(err)) != 0)
@@ -753,7 +1090,7 @@ cli_run(const struct config *c, const struct run_opts *o)
 				status = 0;
 				goto out;
 			}
-			if (source_open(&r.src, c, &fatal, err, sizeof(err)) == 0)
+			if (source_open(&r.src, c, 0, &fatal, err, sizeof(err)) == 0)
 			{
 				if (strcmp(r.src.systemid, r.off.systemid) != 0)
 				{
@@ -776,6 +1113,8 @@ out:
 		source_close(&r.src, 0);
 	if (sink_open_ok)
 		sink_close(&r.sink);
+	snapshot_free(&r.snap);
+	free(r.snap_state);
 	event_writer_free(&r.ew);
 	relcache_free(&r.rels);
 	catalog_close(&r.cat);

@@ -175,6 +175,7 @@ collect(PGconn *conn, const struct config *c, struct status *st,
 	}
 	PQclear(res);
 
+	offset_clear(&st->off);
 	st->offset_found = offset_load(c->offset_file, &st->off, oerr, sizeof(oerr)) == 1;
 	st->offset_time[0] = '\0';
 	if (st->offset_found && stat(c->offset_file, &sb) == 0)
@@ -356,6 +357,7 @@ cli_status(const struct config *c, const struct status_opts *o)
 			printf("\n");
 	}
 	buf_free(&st.tables);
+	offset_clear(&st.off);
 	PQfinish(conn);
 	return rc;
 }

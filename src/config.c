@@ -64,6 +64,11 @@ enum config_key_id
 	KEY_BACKOFF_MAX,
 	KEY_MAX_ATTEMPTS,
 	KEY_LOG_LEVEL,
+	KEY_SNAPSHOT_MODE,
+	KEY_CHUNK_SIZE,
+	KEY_WATERMARKING,
+	KEY_READ_ONLY,
+	KEY_NEW_TABLES,
 };
 
 struct config_key
@@ -106,6 +111,11 @@ static const struct config_key config_keys[] = {
 	{"connect.backoff.max.ms", KEY_BACKOFF_MAX},
 	{"connect.max.attempts", KEY_MAX_ATTEMPTS},
 	{"log.level", KEY_LOG_LEVEL},
+	{"snapshot.mode", KEY_SNAPSHOT_MODE},
+	{"incremental.snapshot.chunk.size", KEY_CHUNK_SIZE},
+	{"incremental.snapshot.watermarking.strategy", KEY_WATERMARKING},
+	{"read.only", KEY_READ_ONLY},
+	{"snapshot.new.tables", KEY_NEW_TABLES},
 };
 
 /* Allowed values of the enumerated keys, in the order of their enums. */
@@ -124,6 +134,11 @@ static const char *const sink_types[] = {"stdout", "file", NULL};
 static const char *const log_levels[] = {
 	"error", "warning", "info", "debug", NULL
 };
+static const char *const snapshot_modes[] = {
+	"initial", "initial_only", "no_data", "when_needed", NULL
+};
+static const char *const watermarkings[] = {"insert_insert", "insert_delete", NULL};
+static const char *const booleans[] = {"false", "true", NULL};
 static const char *const sslmodes[] = {
 	"disable", "allow", "prefer", "require", "verify-ca", "verify-full", NULL
 };
@@ -484,6 +499,11 @@ config_init(struct config *c)
 	c->backoff_max_ms = 30000;
 	c->max_attempts = 0;
 	c->log_level = LOGL_INFO;
+	c->snapshot_mode = CONFIG_SNAPSHOT_INITIAL;
+	c->chunk_size = 1024;
+	c->watermark_delete = 0;
+	c->read_only = 0;
+	c->snapshot_new_tables = 1;
 }
 
 /* Release all *c owns, wiping the password; *c is left zeroed. */
@@ -659,6 +679,28 @@ config_set(struct config *c, const char *key, const char *value,
 			if ((i = log_parse_level(value)) < 0)
 				return choose(log_levels, key, value, err, errlen);
 			c->log_level = i;
+			return 0;
+		case KEY_SNAPSHOT_MODE:
+			if ((i = choose(snapshot_modes, key, value, err, errlen)) < 0)
+				return -1;
+			c->snapshot_mode = (enum config_snapshot_mode) i;
+			return 0;
+		case KEY_CHUNK_SIZE:
+			return set_int(&c->chunk_size, key, value, 1, 1000000, err, errlen);
+		case KEY_WATERMARKING:
+			if ((i = choose(watermarkings, key, value, err, errlen)) < 0)
+				return -1;
+			c->watermark_delete = i;
+			return 0;
+		case KEY_READ_ONLY:
+			if ((i = choose(booleans, key, value, err, errlen)) < 0)
+				return -1;
+			c->read_only = i;
+			return 0;
+		case KEY_NEW_TABLES:
+			if ((i = choose(booleans, key, value, err, errlen)) < 0)
+				return -1;
+			c->snapshot_new_tables = i;
 			return 0;
 	}
 	return fail(err, errlen, "unknown key \"%s\"", key);

@@ -38,6 +38,14 @@ enum config_sink
 	CONFIG_SINK_FILE,
 };
 
+enum config_snapshot_mode
+{
+	CONFIG_SNAPSHOT_INITIAL = 0,	/* no offset: snapshot everything, then stream */
+	CONFIG_SNAPSHOT_INITIAL_ONLY,	/* ... then exit */
+	CONFIG_SNAPSHOT_NO_DATA,	/* never at start; signals still work */
+	CONFIG_SNAPSHOT_WHEN_NEEDED,	/* initial, and again if the slot is lost */
+};
+
 /*
  * A comma-separated list of POSIX extended regular expressions, compiled
  * case-insensitively (as Debezium does); a name matches a pattern only if
@@ -94,6 +102,14 @@ struct config
 	int64_t		max_attempts;	/* connect.max.attempts [0 = unlimited] */
 
 	int			log_level;		/* log.level [info] (enum log_level) */
+
+	/* snapshots */
+	enum config_snapshot_mode snapshot_mode;	/* snapshot.mode [initial] */
+	int64_t		chunk_size;		/* incremental.snapshot.chunk.size [1024] */
+	int			watermark_delete;	/* incremental.snapshot.watermarking.strategy:
+									 * insert_delete (1) or insert_insert [0] */
+	int			read_only;		/* read.only [false]: no watermark writes */
+	int			snapshot_new_tables;	/* snapshot.new.tables [true] */
 
 	/* internal: which keys were set explicitly (for derived defaults) */
 	int			topic_prefix_set;

@@ -26,7 +26,7 @@ event_writer_init(struct event_writer *w, const struct config *c,
 	json_cstring(&w->source_head, c->topic_prefix);
 	buf_lit(&w->source_head, ",\"ts_ms\":");
 
-	buf_lit(&w->source_db, ",\"snapshot\":\"false\",\"db\":");
+	buf_lit(&w->source_db, ",\"db\":");
 	json_cstring(&w->source_db, c->dbname);
 	buf_lit(&w->source_db, ",\"sequence\":\"[");
 
@@ -99,6 +99,7 @@ cache_txn(struct event_writer *w, const struct event_txn *txn, int64_t now_ms)
 	buf_reset(&w->txn_head);
 	buf_append(&w->txn_head, w->source_head.data, w->source_head.len);
 	json_int64(&w->txn_head, txn ? txn->commit_ms : now_ms);
+	buf_lit(&w->txn_head, ",\"snapshot\":\"false\"");
 	buf_append(&w->txn_head, w->source_db.data, w->source_db.len);
 	if (txn && txn->last_commit_lsn)
 		n = format_lsn(tmp, sizeof(tmp), txn->last_commit_lsn);
@@ -258,4 +259,35 @@ event_message(struct event_writer *w, struct buf *out,
 	json_base64(out, (const unsigned char *) m->u.message.content,
 				m->u.message.len, 0);
 	buf_lit(out, "\"}}");
+}
+
+int
+event_read(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
+		   const struct decoder_tuple *row, const char *snapshot, uint64_t lsn,
+		   int64_t now_ms, char *err, size_t errlen)
+{
+	char		l[24];
+	size_t		n = format_lsn(l, sizeof(l), lsn);
+
+	buf_lit(out, "{\"before\":null,\"after\":");
+	if (put_row(w, out, rel, row, 0, err, errlen) != 0)
+		return -1;
+	buf_putc(out, ',');
+	buf_append(out, w->source_head.data, w->source_head.len);
+	json_int64(out, now_ms);
+	buf_lit(out, ",\"snapshot\":\"");
+	buf_puts(out, snapshot);
+	buf_putc(out, '"');
+	buf_append(out, w->source_db.data, w->source_db.len);
+	put_seq_lsn(out, NULL, 0);
+	buf_putc(out, ',');
+	put_seq_lsn(out, l, n);
+	buf_lit(out, "]\",");
+	buf_append(out, rel->source_tail, rel->source_tail_len);
+	buf_lit(out, ",\"txId\":null,\"lsn\":");
+	buf_append(out, l, n);
+	buf_lit(out, ",\"xmin\":null},\"transaction\":null,\"op\":\"r\",\"ts_ms\":");
+	json_int64(out, now_ms);
+	buf_putc(out, '}');
+	return 0;
 }

@@ -83,6 +83,19 @@ void	event_message(struct event_writer *w, struct buf *out,
 					  const struct decoder_msg *m, const struct event_txn *txn,
 					  int64_t now_ms);
 
+/*
+ * Append the event (op "r") of a row read by a snapshot: before null,
+ * source.snapshot the given value ("incremental", "true", "first",
+ * "first_in_data_collection", "last_in_data_collection", "last"),
+ * source.ts_ms the read time, txId null, lsn the stream position the
+ * row is delivered at.  The row's columns are rel's, all in text form.
+ * Returns 0, or -1 with err set if the row does not match rel.
+ */
+int		event_read(struct event_writer *w, struct buf *out,
+				   struct relcache_rel *rel, const struct decoder_tuple *row,
+				   const char *snapshot, uint64_t lsn, int64_t now_ms,
+				   char *err, size_t errlen);
+
 /* PostgreSQL timestamps count µs from 2000-01-01; Unix ms from 1970. */
 static inline int64_t
 event_pg_to_unix_ms(int64_t pg_us)

@@ -220,3 +220,12 @@ json_base64(struct buf *b, const unsigned char *p, size_t n, int url_safe)
 		buf_append(b, q, 4);
 	}
 }
+
+void
+json_cstring_or_null(struct buf *b, const char *s)
+{
+	if (s)
+		json_cstring(b, s);
+	else
+		buf_lit(b, "null");
+}

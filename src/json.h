@@ -32,4 +32,7 @@ void	json_uint64(struct buf *b, uint64_t v);
 /* Standard base64 (RFC 4648 §4) or, with url_safe, §5 alphabet; padded. */
 void	json_base64(struct buf *b, const unsigned char *p, size_t n, int url_safe);
 
+/* A C string as a JSON string, or null for NULL. */
+void	json_cstring_or_null(struct buf *b, const char *s);
+
 #endif

@@ -48,7 +48,8 @@ int
 offset_load(const char *path, struct offset *o, char *err, size_t errlen)
 {
 	FILE	   *f = fopen(path, "r");
-	char		line[1024];
+	char	   *line = NULL;
+	size_t		cap = 0;
 	int			lineno = 0;
 	int			have_lsn = 0;
 
@@ -60,7 +61,7 @@ offset_load(const char *path, struct offset *o, char *err, size_t errlen)
 		snprintf(err, errlen, "could not open offset file %s: %s", path, strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f))
+	while (getline(&line, &cap, f) > 0)
 	{
 		char	   *eq;
 		char	   *v;
@@ -91,6 +92,12 @@ offset_load(const char *path, struct offset *o, char *err, size_t errlen)
 				bad = set_field(o->sink_path, sizeof(o->sink_path), v);
 			else if (strcmp(line, "sink.file.size") == 0)
 				bad = parse_u64(v, &o->sink_size);
+			else if (strcmp(line, "snapshot") == 0)
+			{
+				free(o->snapshot);
+				o->snapshot = strdup(v);
+				bad = o->snapshot == NULL;
+			}
 			/* unknown keys are left for newer versions */
 		}
 		if (bad)
@@ -98,12 +105,16 @@ offset_load(const char *path, struct offset *o, char *err, size_t errlen)
 			snprintf(err, errlen, "offset file %s:%d is not valid; move it away to start from the slot's position",
 					 path, lineno);
 			fclose(f);
+			free(line);
+			offset_clear(o);
 			return -1;
 		}
 	}
 	fclose(f);
+	free(line);
 	if (!have_lsn)
 	{
+		offset_clear(o);
 		snprintf(err, errlen, "offset file %s has no lsn line; move it away to start from the slot's position",
 				 path);
 		return -1;
@@ -128,6 +139,8 @@ offset_save(const char *path, const struct offset *o, char *err, size_t errlen)
 	if (o->sink_path[0])
 		buf_printf(&body, "sink.file.path=%s\nsink.file.size=%llu\n",
 				   o->sink_path, (unsigned long long) o->sink_size);
+	if (o->snapshot && o->snapshot[0])
+		buf_printf(&body, "snapshot=%s\n", o->snapshot);
 	if (buf_failed(&tmp) || buf_failed(&body))
 	{
 		snprintf(err, errlen, "out of memory");
@@ -177,4 +190,11 @@ done:
 	buf_free(&tmp);
 	buf_free(&body);
 	return rc;
+}
+
+void
+offset_clear(struct offset *o)
+{
+	free(o->snapshot);
+	o->snapshot = NULL;
 }

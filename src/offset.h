@@ -23,6 +23,9 @@ struct offset
 	uint64_t	lsn;			/* end LSN of the last durable transaction */
 	char		sink_path[512];	/* file sink: its path, "" for stdout */
 	uint64_t	sink_size;		/* file sink: its size at lsn */
+	char	   *snapshot;		/* snapshot progress at lsn (one line of
+								 * JSON), or NULL; offset_load() allocates
+								 * it, offset_save() only reads it */
 };
 
 /*
@@ -30,6 +33,9 @@ struct offset
  * -1 with err set if it exists but cannot be read or parsed.
  */
 int		offset_load(const char *path, struct offset *o, char *err, size_t errlen);
+
+/* Free what offset_load() allocated in *o. */
+void	offset_clear(struct offset *o);
 
 /* Replace path atomically with *o; 0, or -1 with err set. */
 int		offset_save(const char *path, const struct offset *o, char *err, size_t errlen);

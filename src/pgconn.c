@@ -156,3 +156,11 @@ pgconn_quote_literal(struct buf *b, const char *s)
 	}
 	buf_putc(b, '\'');
 }
+
+void
+pgconn_quote_qualified(struct buf *b, const char *schema, const char *table)
+{
+	pgconn_quote_ident(b, schema);
+	buf_putc(b, '.');
+	pgconn_quote_ident(b, table);
+}

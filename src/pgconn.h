@@ -46,5 +46,7 @@ void		pgconn_error(PGconn *conn, char *err, size_t errlen);
  */
 void		pgconn_quote_ident(struct buf *b, const char *s);
 void		pgconn_quote_literal(struct buf *b, const char *s);
+/* "schema"."table" */
+void		pgconn_quote_qualified(struct buf *b, const char *schema, const char *table);
 
 #endif

@@ -58,7 +58,7 @@ check_wal_level(struct source *s, int *fatal, char *err, size_t errlen)
 }
 
 static int
-check_slot(struct source *s, const struct config *c, int *fatal,
+check_slot(struct source *s, const struct config *c, int tolerate, int *fatal,
 		   char *err, size_t errlen)
 {
 	char	   *lit = literal(s->conn, c->slot_name, err, errlen);
@@ -80,10 +80,25 @@ check_slot(struct source *s, const struct config *c, int *fatal,
 		goto done;
 	}
 	*fatal = 1;
-	if (PQntuples(res) == 0)
+	if (tolerate && PQntuples(res) == 0)
+	{
+		s->slot_missing = 1;
+		*fatal = 0;
+		rc = 0;
+	}
+	else if (tolerate && strcmp(PQgetvalue(res, 0, 3), "lost") == 0 &&
+			 strcmp(PQgetvalue(res, 0, 1), "pgoutput") == 0 &&
+			 strcmp(PQgetvalue(res, 0, 2), c->dbname) == 0)
+	{
+		s->slot_lost = 1;
+		*fatal = 0;
+		rc = 0;
+	}
+	else if (PQntuples(res) == 0)
 		snprintf(err, errlen,
 				 "replication slot \"%s\" does not exist\n"
-				 "create it as the setup guide does: SELECT pg_create_logical_replication_slot(%s, 'pgoutput');",
+				 "create it as the setup guide does: SELECT pg_create_logical_replication_slot(%s, 'pgoutput');  "
+				 "(walcap creates it itself when it has no offset file yet, or with snapshot.mode=when_needed)",
 				 c->slot_name, lit);
 	else if (strcmp(PQgetvalue(res, 0, 0), "logical") != 0)
 		snprintf(err, errlen,
@@ -103,7 +118,7 @@ check_slot(struct source *s, const struct config *c, int *fatal,
 	else if (strcmp(PQgetvalue(res, 0, 3), "lost") == 0)
 		snprintf(err, errlen,
 				 "replication slot \"%s\" has been invalidated (wal_status = lost): the WAL it needed was removed, so changes were missed\n"
-				 "drop and recreate the slot, then take a new snapshot of the captured tables",
+				 "set snapshot.mode=when_needed to have walcap recreate it and snapshot the tables again, or drop and recreate it yourself and take a new snapshot",
 				 c->slot_name);
 	else
 	{
@@ -146,8 +161,8 @@ check_publication(struct source *s, const struct config *c, int *fatal,
 }
 
 int
-source_open(struct source *s, const struct config *c, int *fatal,
-			char *err, size_t errlen)
+source_open(struct source *s, const struct config *c, int tolerate_slot,
+			int *fatal, char *err, size_t errlen)
 {
 	PGresult   *res;
 	char		v[64];
@@ -185,7 +200,7 @@ source_open(struct source *s, const struct config *c, int *fatal,
 	PQclear(res);
 
 	if (check_wal_level(s, fatal, err, errlen) != 0 ||
-		check_slot(s, c, fatal, err, errlen) != 0 ||
+		check_slot(s, c, tolerate_slot, fatal, err, errlen) != 0 ||
 		check_publication(s, c, fatal, err, errlen) != 0)
 		return -1;
 
@@ -194,6 +209,69 @@ source_open(struct source *s, const struct config *c, int *fatal,
 					 v, sizeof(v), err, errlen) == 1)
 		s->sender_timeout_ms = strtoll(v, NULL, 10);
 	return 0;
+}
+
+int
+source_create_slot(struct source *s, const struct config *c, int drop,
+				   uint64_t *consistent, char *snapname, size_t snaplen,
+				   char *err, size_t errlen)
+{
+	char	   *slot = PQescapeIdentifier(s->conn, c->slot_name, strlen(c->slot_name));
+	struct buf	sql;
+	PGresult   *res;
+	int			rc = -1;
+
+	buf_init(&sql, 0);
+	if (slot == NULL)
+	{
+		pgconn_error(s->conn, err, errlen);
+		return -1;
+	}
+	if (drop)
+	{
+		buf_printf(&sql, "DROP_REPLICATION_SLOT %s", slot);
+		res = buf_failed(&sql) ? NULL : PQexec(s->conn, sql.data);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		{
+			char		msg[512];
+
+			pgconn_error(s->conn, msg, sizeof(msg));
+			snprintf(err, errlen, "could not drop the invalidated slot \"%s\": %s", c->slot_name, msg);
+			PQclear(res);
+			goto done;
+		}
+		PQclear(res);
+		buf_reset(&sql);
+	}
+	/* the form every version from 10 on accepts */
+	buf_printf(&sql, "CREATE_REPLICATION_SLOT %s LOGICAL pgoutput EXPORT_SNAPSHOT", slot);
+	res = buf_failed(&sql) ? NULL : PQexec(s->conn, sql.data);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 || PQnfields(res) < 4)
+	{
+		char		msg[512];
+
+		pgconn_error(s->conn, msg, sizeof(msg));
+		snprintf(err, errlen, "could not create replication slot \"%s\": %s%s", c->slot_name, msg,
+				 strstr(msg, "permission") ? "\nthe connector user needs REPLICATION (RDS: rds_replication)" :
+				 strstr(msg, "all replication slots are in use") ?
+				 "\nraise max_replication_slots, or drop an unused slot" : "");
+		PQclear(res);
+		goto done;
+	}
+	if (lsn_parse(PQgetvalue(res, 0, 1), consistent) != 0)
+	{
+		snprintf(err, errlen, "CREATE_REPLICATION_SLOT returned a bad position \"%s\"",
+				 PQgetvalue(res, 0, 1));
+		PQclear(res);
+		goto done;
+	}
+	snprintf(snapname, snaplen, "%s", PQgetvalue(res, 0, 2));
+	PQclear(res);
+	rc = 0;
+done:
+	PQfreemem(slot);
+	buf_free(&sql);
+	return rc;
 }
 
 int
@@ -352,7 +430,7 @@ source_wait(struct source *s, int timeout_ms, char *err, size_t errlen)
 
 int
 source_status(struct source *s, uint64_t write_lsn, uint64_t flush_lsn,
-			   char *err, size_t errlen)
+			  int reply, char *err, size_t errlen)
 {
 	unsigned char m[34];
 	int64_t		now = source_now_us() - PG_EPOCH_OFFSET_US;
@@ -362,7 +440,7 @@ source_status(struct source *s, uint64_t write_lsn, uint64_t flush_lsn,
 	for (int i = 0; i < 4; i++)
 		for (int b = 0; b < 8; b++)
 			m[1 + i * 8 + b] = (unsigned char) (v[i] >> (56 - 8 * b));
-	m[33] = 0;					/* no reply requested */
+	m[33] = reply ? 1 : 0;		/* the server answers with a keepalive */
 	if (PQputCopyData(s->conn, (const char *) m, sizeof(m)) <= 0 ||
 		PQflush(s->conn) != 0)
 	{

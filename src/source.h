@@ -26,6 +26,8 @@ struct source
 	char		systemid[32];	/* IDENTIFY_SYSTEM */
 	int			server_version;
 	int64_t		sender_timeout_ms;	/* the server's wal_sender_timeout, 0 = off */
+	int			slot_missing;	/* source_open(tolerate_slot): no such slot */
+	int			slot_lost;		/* ... or it is invalidated (wal_status lost) */
 };
 
 struct source_msg
@@ -48,12 +50,25 @@ struct source_msg
  * Connect as a replication connection, identify the system and check
  * everything START_REPLICATION needs: server version, wal_level, the
  * slot (exists, logical, pgoutput, this database, not invalidated) and
- * the publication.  On failure returns -1 with the cause, and after a
+ * the publication.  With tolerate_slot, a missing or invalidated slot
+ * is not a failure but sets slot_missing or slot_lost, for the caller
+ * to create it.  On failure returns -1 with the cause, and after a
  * newline the fix, in err; *fatal is set when retrying cannot help
  * (misconfiguration rather than an unreachable server).
  */
-int			source_open(struct source *s, const struct config *c, int *fatal,
-						char *err, size_t errlen);
+int			source_open(struct source *s, const struct config *c, int tolerate_slot,
+						int *fatal, char *err, size_t errlen);
+
+/*
+ * Create the slot (pgoutput) on this connection, dropping an
+ * invalidated one of the same name first when drop is set, and export
+ * its snapshot: *consistent is where streaming from it starts, snapname
+ * names a snapshot of the database at exactly that point, valid until
+ * the next command on this connection.  0, or -1 with err set.
+ */
+int			source_create_slot(struct source *s, const struct config *c, int drop,
+							   uint64_t *consistent, char *snapname, size_t snaplen,
+							   char *err, size_t errlen);
 
 /* START_REPLICATION from start (0 = the slot's confirmed position). */
 int			source_start(struct source *s, const struct config *c,
@@ -69,9 +84,13 @@ int			source_read(struct source *s, struct source_msg *msg,
  */
 int			source_wait(struct source *s, int timeout_ms, char *err, size_t errlen);
 
-/* Send a standby status update: written/flushed positions. */
+/*
+ * Send a standby status update: written/flushed positions.  With reply
+ * set the server answers at once with a keepalive carrying how far it
+ * has sent WAL, even when it has nothing to send.
+ */
 int			source_status(struct source *s, uint64_t write_lsn, uint64_t flush_lsn,
-						  char *err, size_t errlen);
+						  int reply, char *err, size_t errlen);
 
 /*
  * End the session.  With graceful set, send CopyDone and read what the

@@ -430,10 +430,12 @@ SQL
 walcap_conf() {   # FILE [key=value...]
     local file=$1 kv k i found
     shift
+    # snapshot.mode=no_data: tests see only what they change unless they
+    # ask for a snapshot (walcap's own default is initial)
     local -a keys=(database.hostname database.port database.user database.dbname
-                   offset.storage.file.filename)
+                   offset.storage.file.filename snapshot.mode)
     local -a vals=(127.0.0.1 "$PG_PORT" streamkap_user "$PG_DB"
-                   "$T_TMP/$(basename "$file").offsets")
+                   "$T_TMP/$(basename "$file").offsets" no_data)
     for kv in "$@"; do
         case "$kv" in *=*) ;; *) _lib_say "walcap_conf: '$kv' is not key=value"; return 2 ;; esac
         k=${kv%%=*}

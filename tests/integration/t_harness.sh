@@ -99,6 +99,7 @@ database.port=$PG_PORT
 database.user=streamkap_user
 database.dbname=other
 offset.storage.file.filename=$T_TMP/w.conf.offsets
+snapshot.mode=no_data
 slot.name=s1
 sink.type=stdout"
 if grep -q "$WALCAP_TEST_PASSWORD" "$T_TMP/w.conf"; then t_fail "no password in the config file"; else t_ok "no password in the config file"; fi

@@ -52,9 +52,20 @@ expect_line 'walcap: HINT: is PostgreSQL running at database.hostname:database.p
 run_case "unknown database" 1 --set database.dbname=nosuchdb
 expect_line 'database "nosuchdb" does not exist'
 
-run_case "missing slot" 1 --set slot.name=missing_slot
-expect_line 'walcap: ERROR: replication slot "missing_slot" does not exist'
-expect_line "walcap: HINT: create it as the setup guide does: SELECT pg_create_logical_replication_slot('missing_slot', 'pgoutput');"
+# a missing slot on the first run (no offset file) is created ...
+run_case "missing slot, first run" 0 --set slot.name=new_slot \
+	--set "offset.storage.file.filename=$work/new.offsets" --endpos "$(current_lsn)"
+expect_line 'walcap: INFO: created replication slot "new_slot" at '
+assert_eq "missing slot, first run: the slot exists, pgoutput" \
+	"$(psql_admin -d mcdb -c "SELECT plugin FROM pg_replication_slots WHERE slot_name = 'new_slot'")" pgoutput
+psql_admin -d mcdb -c "SELECT pg_drop_replication_slot('new_slot')" >/dev/null
+# ... but after delivering from it, its loss is an error
+sysid=$(psql_admin -d mcdb -c "SELECT system_identifier FROM pg_control_system()")
+printf '# walcap offset file, version 1: written by walcap, do not edit\nsystem=%s\ndatabase=mcdb\nslot=missing_slot\nlsn=0/1000000\n' \
+	"$sysid" >"$work/lost.offsets"
+run_case "missing slot" 1 --set slot.name=missing_slot --set "offset.storage.file.filename=$work/lost.offsets"
+expect_line 'walcap: ERROR: replication slot "missing_slot" does not exist, but the offset file '"$work"'/lost.offsets says changes were delivered from it: the changes in between are lost'
+expect_line "walcap: HINT: set snapshot.mode=when_needed to recreate the slot and snapshot every table again, or move the offset file away to start over"
 
 run_case "slot with another plugin" 1 --set slot.name=td_slot
 expect_line 'walcap: ERROR: replication slot "td_slot" uses the output plugin "test_decoding"; walcap reads pgoutput'

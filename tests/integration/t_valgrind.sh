@@ -54,4 +54,24 @@ for cmd in "check" "status --json" "setup"; do
 	assert_eq "valgrind, walcap ${cmd%% *}: no valgrind report" "$(grep '^==' "$work/err3" | head -20)" ""
 done
 
+# snapshots: incremental on the existing slot, then the exported one of
+# a slot walcap creates (snapshot.mode=initial_only exits when done)
+psql_admin -c "GRANT USAGE ON SCHEMA streamkap TO streamkap_role; INSERT INTO public.v SELECT g, 'sad', g, 'w', '{}' FROM generate_series(2, 40) g" >/dev/null
+walcap_conf "$work/s.conf" snapshot.mode=initial_only incremental.snapshot.chunk.size=7 \
+	offset.storage.file.filename="$work/s1.offsets"
+WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD timeout 120 "${VG[@]}" "$VGBIN" run \
+	-c "$work/s.conf" >"$work/out4" 2>"$work/err4" </dev/null
+rc=$?
+assert_rc "valgrind, incremental snapshot: exit status" "$rc" 0
+assert_eq "valgrind, incremental snapshot: every row" "$(grep -c '"snapshot":"incremental"' "$work/out4")" 40
+assert_eq "valgrind, incremental snapshot: no valgrind report" "$(grep '^==' "$work/err4" | head -20)" ""
+psql_admin -c "SELECT pg_drop_replication_slot('streamkap_pgoutput_slot')" >/dev/null
+walcap_conf "$work/s.conf" snapshot.mode=initial_only offset.storage.file.filename="$work/s2.offsets"
+WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD timeout 120 "${VG[@]}" "$VGBIN" run \
+	-c "$work/s.conf" >"$work/out5" 2>"$work/err5" </dev/null
+rc=$?
+assert_rc "valgrind, exported snapshot: exit status" "$rc" 0
+assert_eq "valgrind, exported snapshot: every row" "$(grep -c '"op":"r"' "$work/out5")" 40
+assert_eq "valgrind, exported snapshot: no valgrind report" "$(grep '^==' "$work/err5" | head -20)" ""
+
 t_done

@@ -1,0 +1,261 @@
+/*
+ * snapshot.h — existing rows as op "r" events while the stream goes on:
+ * incremental snapshots by the watermark algorithm of DBLog / Debezium,
+ * and blocking reads for tables that have no key to chunk by.
+ *
+ * A table is read in primary-key order, chunk by chunk, on an ordinary
+ * SQL connection of its own.  Around each chunk's SELECT a window is
+ * marked in the stream: with watermark writes, an open and a close row
+ * in the signal table (insert_insert), or an open row deleted at close
+ * (insert_delete); with read.only, the chunk query's own snapshot
+ * (pg_current_snapshot) and the WAL position it was taken at.  While
+ * the window is open a streamed change to a key of the buffered chunk
+ * drops that row — the change is newer; when the stream reaches the
+ * close, the rows left are emitted.  So every row's events arrive in an
+ * order that, applied in turn, ends at the table's final state.
+ *
+ * The caller (the run loop) feeds the stream in: every transaction's
+ * xid (snapshot_begin), every change (snapshot_change), signal-table
+ * rows (snapshot_signal_row), commits and keepalive positions
+ * (snapshot_position), and lets it run SQL when no input is waiting
+ * (snapshot_step).  Rows ready to go out are taken with snapshot_emit,
+ * in pieces, so the caller can write them between pieces.
+ *
+ * Progress — the queue of tables, the current table's last key, the
+ * chunk number — is a one-line JSON state tied to the stream position
+ * where it took effect; snapshot_state_at() gives the newest state at
+ * or before a durable position, for the offset file, and
+ * snapshot_restore() resumes from one.
+ *
+ * Ownership: the struct owns its connection, its metadata cache, the
+ * buffered chunk (one PGresult, never per-row allocations) and every
+ * string; snapshot_free() releases them all.
+ */
+#ifndef WALCAP_SNAPSHOT_H
+#define WALCAP_SNAPSHOT_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "config.h"
+#include "decoder.h"
+#include "event.h"
+#include "relcache.h"
+
+/* One table waiting for or being read. */
+struct snapshot_item
+{
+	char	   *schema;
+	char	   *table;
+	char	   *filter;			/* additional condition, or NULL */
+	char	   *surrogate_key;	/* key column to chunk by, or NULL */
+	int			blocking;		/* read whole, streaming held */
+};
+
+enum snapshot_phase
+{
+	SNAP_IDLE,					/* nothing in flight: snapshot_step may start */
+	SNAP_WAIT_OPEN,				/* open watermark written, not yet streamed */
+	SNAP_OPEN,					/* window open: dedupe changes */
+	SNAP_RO_WAIT,				/* read.only: window until the stream passes ro_lsn */
+	SNAP_EMIT,					/* rows ready for snapshot_emit */
+};
+
+/*
+ * A state and where it took effect: durable once the sink has made
+ * durable both the position lsn and nevents events (ack.h's counters).
+ */
+struct snapshot_pending
+{
+	uint64_t	lsn;
+	uint64_t	nevents;
+	char	   *state;
+};
+
+struct snapshot
+{
+	const struct config *cfg;	/* not owned */
+	struct event_writer *ew;	/* not owned */
+	PGconn	   *conn;			/* opened on first use */
+	int			read_only;		/* configured, or fallen back to */
+	int			paused;
+	char		id[128];		/* signal id that started it, "" for initial */
+	int			nitems;
+	int			capitems;
+	struct snapshot_item *items;	/* items[0] is the current table */
+
+	/* the current table */
+	struct relcache meta;		/* columns, by table OID */
+	struct relcache_rel *rel;
+	int			nkeys;
+	int		   *keyidx;			/* key columns' indexes in rel->cols */
+	char	  **keytypes;		/* their format_type(), for casts */
+	char	  **last_key;		/* nkeys text values, or NULL: from the start */
+	char	  **max_key;		/* bound fixed when the table starts */
+	int			restored_nkeys;	/* keys in last/max_key before the table loads */
+	int64_t		chunk_no;
+	int64_t		table_rows;		/* rows emitted for this table */
+	int			table_done;		/* the chunk in flight is the last */
+	struct buf	sql;			/* the chunk query, built once per table */
+
+	/* the window */
+	enum snapshot_phase phase;
+	char		open_id[96];
+	char		close_id[96];
+	uint64_t	ro_lsn;
+	uint32_t	ro_xmin, ro_xmax;
+	uint32_t   *ro_xip;
+	int			ro_nxip;
+	int			txn_invisible;	/* read.only: the open transaction is newer */
+
+	/* the buffered chunk */
+	PGresult   *chunk;
+	int			nrows;
+	unsigned char *gone;		/* per row: a streamed change replaced it */
+	uint32_t   *hash;			/* open addressing: row index + 1 */
+	size_t		nhash;
+	int			emit_next;		/* next row snapshot_emit writes */
+	const char *emit_kind;		/* source.snapshot of the rows */
+	struct decoder_column *scratch;	/* one row's columns for event_read */
+	int			scratch_cap;
+	const struct relcache_rel *mapped;	/* stream relation the key map is for */
+	int		   *map;			/* key column j is mapped's column map[j] */
+
+	/* blocking reads: a cursor in an open transaction */
+	int			in_cursor;
+
+	/* the initial snapshot from an exported snapshot (COPY) */
+	int			exporting;
+	int			export_index;	/* tables started, for the markers */
+	int			export_total;
+	int			in_copy;
+	int			have_pending;	/* pending_row waits for the next row */
+	int			pending_first;	/* ... and is its table's first */
+	struct buf	pending_row;	/* one COPY line */
+	struct buf	row;			/* its unescaped fields */
+
+	/* the publication's tables, sorted "schema"."table" */
+	char	  **known;
+	int			nknown;
+	int			known_loaded;
+
+	/* progress */
+	int			dirty;			/* state changed since the last push */
+	int			npending;
+	int			cappending;
+	struct snapshot_pending *pending;
+	char	   *saved;			/* the newest state handed out */
+	uint64_t	watermark_seq;
+};
+
+void	snapshot_init(struct snapshot *s, const struct config *cfg,
+					  struct event_writer *ew, relcache_resolver resolve,
+					  void *resolve_arg);
+void	snapshot_free(struct snapshot *s);
+
+/* Whether a snapshot is queued, running or paused. */
+int		snapshot_active(const struct snapshot *s);
+
+/*
+ * Queue every captured table of the publication (the initial snapshot);
+ * tables without a primary key are read blocking, with a warning.
+ * 0, or -1 with err set (the catalog could not be read).
+ */
+int		snapshot_queue_all(struct snapshot *s, char *err, size_t errlen);
+
+/* Resume from a state snapshot_state_at() gave; -1 with err if malformed. */
+int		snapshot_restore(struct snapshot *s, const char *state,
+						 char *err, size_t errlen);
+
+/* The stream: a transaction begins (xid), a change, a signal-table row. */
+void	snapshot_begin(struct snapshot *s, uint32_t xid);
+void	snapshot_change(struct snapshot *s, const struct relcache_rel *rel,
+						const struct decoder_msg *m);
+
+/*
+ * A row of the signal table streamed in: an insert (id, type, data
+ * columns of rel) or, with insert_delete, the delete of an open
+ * watermark.  Watermarks move the window; other signals are acted on
+ * and logged; malformed ones are logged and ignored.  lsn is the
+ * change's position.
+ */
+void	snapshot_signal_row(struct snapshot *s, const struct relcache_rel *rel,
+							const struct decoder_msg *m, uint64_t lsn);
+
+/*
+ * The stream has passed lsn: a commit's end (in_txn 0) or a keepalive's
+ * WAL end with no transaction open.  May make rows ready to emit
+ * (read.only windows) and records progress made at this position,
+ * after nevents events appended in all (ack.nappended).
+ */
+void	snapshot_position(struct snapshot *s, uint64_t lsn, uint64_t nevents);
+
+/* Whether rows wait for snapshot_emit. */
+int		snapshot_emitting(const struct snapshot *s);
+
+/*
+ * Append ready rows as events (each followed by '\n') until out holds
+ * at least limit bytes or none are left; lsn is the position they are
+ * delivered at.  Returns the number of events appended, -1 on error.
+ */
+long	snapshot_emit(struct snapshot *s, struct buf *out, size_t limit,
+					  uint64_t lsn, int64_t now_ms, char *err, size_t errlen);
+
+/*
+ * Run the next piece of SQL if the snapshot waits for it: start a
+ * table, read a chunk between watermarks, fetch blocking rows.  lsn is
+ * the newest position appended (for progress not tied to a change).
+ * Returns 1 if it did something, 0 if nothing was due, -1 on a
+ * connection failure (err set; the caller may retry later).
+ */
+int		snapshot_step(struct snapshot *s, uint64_t lsn, uint64_t nevents,
+					  char *err, size_t errlen);
+
+/*
+ * Whether the stream must not be read now: a blocking read is under
+ * way, and a change streamed before its rows would be undone by them.
+ */
+int		snapshot_holds_stream(const struct snapshot *s);
+
+/* Whether the read.only window waits for the server's WAL position. */
+int		snapshot_wants_position(const struct snapshot *s);
+
+/*
+ * The newest progress state durable with the position lsn and ndurable
+ * events, or NULL if none newer than the last one returned; "" means
+ * no snapshot in progress.  Owned by s, valid until the next call.
+ */
+const char *snapshot_state_at(struct snapshot *s, uint64_t lsn, uint64_t ndurable);
+
+/*
+ * Look at the publication's tables: the first call remembers them; a
+ * later one queues the captured tables added since (snapshot.new.tables,
+ * blocking if they have no primary key) and logs each.  Returns how
+ * many were queued, -1 with err on failure.
+ */
+int		snapshot_poll_tables(struct snapshot *s, char *err, size_t errlen);
+
+/*
+ * The initial snapshot when walcap created the slot: every queued table
+ * read with COPY in one REPEATABLE READ transaction that adopts the
+ * slot's exported snapshot (snapname), so the rows are exactly the
+ * database at the slot's start and no watermarks are needed.  Rows are
+ * events with Debezium's markers: "first" (first row of the first
+ * table), "first_in_data_collection", "true", "last_in_data_collection",
+ * "last" (last row of the last table).
+ *
+ * snapshot_export_next() appends rows until out holds limit bytes, or a
+ * table ends (so the caller can record progress: the queue then lacks
+ * the finished table), and returns the events appended; when the queue
+ * is empty everything is out.  -1 with err on failure.
+ * snapshot_export_end() commits (or, if unfinished, rolls back).
+ */
+int		snapshot_export_begin(struct snapshot *s, const char *snapname,
+							  char *err, size_t errlen);
+long	snapshot_export_next(struct snapshot *s, struct buf *out, size_t limit,
+							 uint64_t lsn, int64_t now_ms, char *err, size_t errlen);
+void	snapshot_export_end(struct snapshot *s);
+
+#endif
