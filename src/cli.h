@@ -20,6 +20,7 @@ extern volatile sig_atomic_t cli_stop_requested;
 struct run_opts
 {
 	uint64_t	endpos;			/* 0: run until stopped */
+	int			progress;		/* --progress: log snapshot progress even off a terminal */
 };
 
 int		cli_run(const struct config *c, const struct run_opts *o);
@@ -49,6 +50,28 @@ struct setup_opts
 
 /* walcap setup: the seed's SQL for the configured names, printed or applied. */
 int		cli_setup(const struct config *c, const struct setup_opts *o);
+
+enum snapshot_cmd
+{
+	SNAPSHOT_CMD_EXECUTE,
+	SNAPSHOT_CMD_STOP,
+	SNAPSHOT_CMD_PAUSE,
+	SNAPSHOT_CMD_RESUME,
+};
+
+struct snapshot_opts
+{
+	enum snapshot_cmd kind;
+	int			blocking;		/* --blocking */
+	const char *filter;			/* --filter SQL, for every table */
+	const char *surrogate_key;	/* --surrogate-key COLUMN */
+	const char *id;				/* --id, or NULL: generated */
+	int			ntables;
+	char	  **tables;			/* "schema.table" as given (argv) */
+};
+
+/* walcap snapshot: write the signal (execute, stop, pause, resume). */
+int		cli_snapshot(const struct config *c, const struct snapshot_opts *o);
 
 /* "64MB", "1GiB", "4096": bytes (binary units); -1 if not a size. */
 int		cli_parse_size(const char *s, int64_t *out);

@@ -146,12 +146,7 @@ query(struct ctx *x, const char *sql, int nparams, const char *const *params,
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-
-		if (m)
-			snprintf(err, errlen, "%s", m);
-		else
-			pgconn_error(x->conn, err, errlen);
+		pgconn_result_error(x->conn, res, err, errlen);
 		PQclear(res);
 		return NULL;
 	}

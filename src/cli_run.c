@@ -27,6 +27,7 @@
 #include "ack.h"
 #include "catalog.h"
 #include "cli.h"
+#include "clock.h"
 #include "decoder.h"
 #include "event.h"
 #include "log.h"
@@ -44,6 +45,7 @@ volatile sig_atomic_t cli_stop_requested = 0;
 #define DRAINED_BYTES 8192
 #define DRAINED_PAUSE_US 100
 #define POLL_TABLES_US 5000000	/* how often to look for new published tables */
+#define PROGRESS_US 2000000	/* how often a snapshot's progress is logged */
 
 struct run
 {
@@ -60,6 +62,9 @@ struct run
 	int64_t		snap_retry_us;	/* after a failed snapshot step, not before */
 	int			streaming;		/* START_REPLICATION done: status updates go out */
 	int64_t		next_poll_us;	/* next look for tables added to the publication */
+	int			progress;		/* log snapshot progress (a terminal, or --progress) */
+	int64_t		next_progress_us;
+	char		last_progress[512]; /* the line last logged */
 	struct sink sink;
 	struct ack ack;
 	struct offset off;			/* what the offset file says now */
@@ -86,15 +91,6 @@ struct run
 	uint64_t	events;			/* counters for the closing log line */
 	uint64_t	txns;
 };
-
-static int64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /*
  * Give the sink as much of the batch as it takes without blocking.
@@ -445,6 +441,27 @@ handle_xlog(struct run *r, const char *data, size_t len, uint64_t lsn,
 }
 
 /*
+ * Every PROGRESS_US while a table is read: its progress, as one log
+ * line, unless nothing changed (a paused snapshot says so once).
+ */
+static void
+report_progress(struct run *r)
+{
+	char		line[sizeof(r->last_progress)];
+	int64_t		now;
+
+	if (!r->progress || (now = mono_us()) < r->next_progress_us)
+		return;
+	r->next_progress_us = now + PROGRESS_US;
+	if (snapshot_progress(&r->snap, now, line, sizeof(line)) == 0 &&
+		strcmp(line, r->last_progress) != 0)
+	{
+		log_info("%s", line);
+		memcpy(r->last_progress, line, sizeof(line));
+	}
+}
+
+/*
  * Write out the snapshot rows that are ready, a batch at a time.
  * Outside a transaction they are delivered at lsn (a commit's end or
  * the server's WAL end with nothing open), and the progress they make
@@ -455,6 +472,7 @@ emit_snapshot(struct run *r, uint64_t lsn, char *err, size_t errlen)
 {
 	int			rc;
 
+	report_progress(r);
 	while (snapshot_emitting(&r->snap))
 	{
 		long		n = snapshot_emit(&r->snap, &r->out, BATCH_BYTES, lsn, r->now_ms,
@@ -494,6 +512,7 @@ step_snapshot(struct run *r, char *err, size_t errlen)
 {
 	int			rc;
 
+	report_progress(r);
 	if (!r->ack.in_txn && mono_us() >= r->next_poll_us)
 	{
 		r->next_poll_us = mono_us() + POLL_TABLES_US;
@@ -849,6 +868,7 @@ run_export(struct run *r, const char *snapname, uint64_t lsn)
 		long		n;
 
 		r->now_ms = source_now_us() / 1000;
+		report_progress(r);
 		n = snapshot_export_next(&r->snap, &r->out, BATCH_BYTES, lsn, r->now_ms,
 								 err, sizeof(err));
 		if (n < 0)
@@ -908,6 +928,8 @@ cli_run(const struct config *c, const struct run_opts *o)
 	memset(&r, 0, sizeof(r));
 	r.cfg = c;
 	r.opts = o;
+	r.progress = o->progress || isatty(STDERR_FILENO);
+	r.next_progress_us = mono_us() + PROGRESS_US;
 	decoder_init(&r.dec);
 	catalog_init(&r.cat, c);
 	relcache_init(&r.rels, catalog_resolve, &r.cat);

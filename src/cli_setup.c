@@ -584,15 +584,10 @@ apply_script(PGconn *conn, const struct script *sc, const char *password)
 		continue;
 failed:
 		{
-			const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 			char		err[1024];
 
-			if (m == NULL)
-			{
-				pgconn_error(conn, err, sizeof(err));
-				m = err;
-			}
-			printf("FAILED   %s: %s\n", st->label, m);
+			pgconn_result_error(conn, res, err, sizeof(err));
+			printf("FAILED   %s: %s\n", st->label, err);
 			PQclear(res);
 			return EXIT_RUNTIME;
 		}

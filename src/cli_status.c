@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "json.h"
+#include "jsonread.h"
 #include "log.h"
 #include "lsn.h"
 #include "offset.h"
@@ -44,7 +45,73 @@ struct status
 	int			offset_found;
 	struct offset off;
 	char		offset_time[32];	/* the offset file's mtime, UTC ISO-8601 */
+	/* a snapshot in progress, as the offset file records it */
+	int			snap_found;
+	char		snap_id[128];
+	char		snap_table[300];	/* "schema.table" being read */
+	int64_t		snap_rows;		/* its rows delivered */
+	int64_t		snap_chunk;
+	int64_t		snap_estimate;	/* pg_class.reltuples, -1 unknown */
+	int			snap_paused;
+	int			snap_queued;	/* tables after it */
 };
+
+/*
+ * The offset file's snapshot line: which table, how far.  A line walcap
+ * did not write is reported and otherwise ignored.
+ */
+static void
+parse_snapshot(PGconn *conn, struct status *st)
+{
+	struct jsonread_doc d;
+	const struct jsonread_value *root, *t0, *v;
+	const char *schema, *table;
+	char		err[256];
+
+	st->snap_found = 0;
+	if (!st->offset_found || st->off.snapshot == NULL || st->off.snapshot[0] == '\0')
+		return;
+	if (jsonread_parse(&d, st->off.snapshot, err, sizeof(err)) != 0)
+	{
+		log_warning("the offset file's snapshot line is %s", err);
+		return;
+	}
+	root = jsonread_root(&d);
+	t0 = jsonread_array_get(jsonread_get(root, "tables"), 0);
+	schema = jsonread_string(jsonread_get(t0, "schema"));
+	table = jsonread_string(jsonread_get(t0, "table"));
+	if (schema && table)
+	{
+		const char *params[2] = {schema, table};
+		PGresult   *res;
+
+		st->snap_found = 1;
+		snprintf(st->snap_id, sizeof(st->snap_id), "%s",
+				 jsonread_string(jsonread_get(root, "id")) ? jsonread_string(jsonread_get(root, "id")) : "");
+		snprintf(st->snap_table, sizeof(st->snap_table), "%s.%s", schema, table);
+		v = jsonread_get(root, "rows");
+		st->snap_rows = jsonread_string(v) ? strtoll(jsonread_string(v), NULL, 10) : 0;
+		v = jsonread_get(root, "chunk");
+		st->snap_chunk = jsonread_string(v) ? strtoll(jsonread_string(v), NULL, 10) : 0;
+		v = jsonread_get(root, "paused");
+		st->snap_paused = v && v->type == JSONREAD_TRUE;
+		st->snap_queued = (int) jsonread_array_len(jsonread_get(root, "tables")) - 1;
+		st->snap_estimate = -1;
+		res = PQexecParams(conn,
+						   "SELECT c.reltuples::bigint FROM pg_class c "
+						   "JOIN pg_namespace n ON n.oid = c.relnamespace "
+						   "WHERE n.nspname = $1 AND c.relname = $2",
+						   2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+			st->snap_estimate = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		if (st->snap_estimate <= 0)
+			st->snap_estimate = -1;
+		PQclear(res);
+	}
+	else
+		log_warning("the offset file's snapshot line names no table");
+	jsonread_free(&d);
+}
 
 void
 cli_human_size(char *out, size_t len, int64_t n)
@@ -185,6 +252,7 @@ collect(PGconn *conn, const struct config *c, struct status *st,
 		gmtime_r(&sb.st_mtime, &tm);
 		strftime(st->offset_time, sizeof(st->offset_time), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	}
+	parse_snapshot(conn, st);
 	return 0;
 }
 
@@ -227,6 +295,21 @@ print_text(const struct config *c, const struct status *st)
 			   c->offset_file, LSN_ARGS(st->off.lsn), st->offset_time);
 	else
 		printf("offset file %s: none\n", c->offset_file);
+	if (st->snap_found)
+	{
+		printf("snapshot in progress (signal \"%s\"): \"%s\" %" PRId64 " rows delivered",
+			   st->snap_id[0] ? st->snap_id : "initial", st->snap_table, st->snap_rows);
+		if (st->snap_estimate > 0)
+			printf(" of ~%" PRId64 " (%d%%)", st->snap_estimate,
+				   st->snap_rows >= st->snap_estimate ? 99 : (int) (st->snap_rows * 100 / st->snap_estimate));
+		printf(", %" PRId64 " chunk%s%s", st->snap_chunk, st->snap_chunk == 1 ? "" : "s",
+			   st->snap_paused ? ", paused" : "");
+		if (st->snap_queued > 0)
+			printf("; %d more table%s queued", st->snap_queued, st->snap_queued == 1 ? "" : "s");
+		printf("\n");
+	}
+	else if (st->offset_found)
+		printf("snapshot: none in progress\n");
 }
 
 static void
@@ -294,7 +377,28 @@ print_json(const struct config *c, const struct status *st)
 	}
 	else
 		buf_lit(&b, ",\"lsn\":null,\"written\":null");
-	buf_lit(&b, "}}\n");
+	buf_lit(&b, "},\"snapshot\":");
+	if (st->snap_found)
+	{
+		buf_lit(&b, "{\"signal\":");
+		json_cstring_or_null(&b, st->snap_id[0] ? st->snap_id : NULL);
+		buf_lit(&b, ",\"table\":");
+		json_cstring(&b, st->snap_table);
+		buf_lit(&b, ",\"rows\":");
+		json_int64(&b, st->snap_rows);
+		buf_lit(&b, ",\"estimated_rows\":");
+		if (st->snap_estimate > 0)
+			json_int64(&b, st->snap_estimate);
+		else
+			buf_lit(&b, "null");
+		buf_lit(&b, ",\"chunks\":");
+		json_int64(&b, st->snap_chunk);
+		buf_puts(&b, st->snap_paused ? ",\"paused\":true" : ",\"paused\":false");
+		buf_printf(&b, ",\"tables_queued\":%d}", st->snap_queued);
+	}
+	else
+		buf_lit(&b, "null");
+	buf_lit(&b, "}\n");
 	fwrite(b.data, 1, b.len, stdout);
 	buf_free(&b);
 }

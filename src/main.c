@@ -22,11 +22,14 @@ usage(FILE *f)
 			"walcap %s — PostgreSQL change data capture to Debezium-format JSON\n"
 			"\n"
 			"Usage:\n"
-			"  walcap run [-c FILE] [--set KEY=VALUE]... [--endpos LSN]\n"
+			"  walcap run [-c FILE] [--set KEY=VALUE]... [--endpos LSN] [--progress]\n"
 			"  walcap status [-c FILE] [--set KEY=VALUE]... [--json] [--watch SECONDS]\n"
 			"                [--max-retained-wal SIZE]\n"
 			"  walcap check [-c FILE] [--set KEY=VALUE]... [--json]\n"
 			"  walcap setup [-c FILE] [--set KEY=VALUE]... [--apply [--admin-dsn DSN]]\n"
+			"  walcap snapshot [-c FILE] [--set KEY=VALUE]... [--blocking] [--filter SQL]\n"
+			"                [--surrogate-key COLUMN] [--id ID] TABLE...\n"
+			"  walcap snapshot [-c FILE] [--set KEY=VALUE]... --stop [TABLE...] | --pause | --resume\n"
 			"  walcap --help | --version\n"
 			"\n"
 			"Commands:\n"
@@ -35,14 +38,20 @@ usage(FILE *f)
 			"          with the fix for each failure (exit 1 if anything FAILs)\n"
 			"  setup   print the setup guide's SQL for the configured names;\n"
 			"          --apply runs it as an administrator (idempotent)\n"
+			"  snapshot  ask the running walcap for a snapshot of TABLE... (schema.table)\n"
+			"          through the signal table, or stop (all, or TABLE...), pause or\n"
+			"          resume it; --filter adds a WHERE condition, --blocking holds\n"
+			"          the stream while each table is read whole\n"
 			"  status  the slot's position, the WAL it retains, the publication's\n"
-			"          tables and the offset file (exit 1 if the slot is missing or\n"
-			"          retains more than --max-retained-wal)\n"
+			"          tables, the offset file and a snapshot's progress (exit 1 if\n"
+			"          the slot is missing or retains more than --max-retained-wal)\n"
 			"\n"
 			"Options:\n"
 			"  -c, --config FILE   properties file (key=value lines, # comments)\n"
 			"  --set KEY=VALUE     set or override one configuration key\n"
 			"  --endpos LSN        run: stop once everything up to LSN is delivered\n"
+			"  --progress          run: log snapshot progress every 2 s (the default\n"
+			"                      when stderr is a terminal)\n"
 			"  --json              status: one JSON document\n"
 			"  --watch SECONDS     status: refresh every SECONDS until interrupted\n"
 			"  --max-retained-wal SIZE  status: exit 1 if the slot retains more WAL\n"
@@ -174,7 +183,9 @@ cmd_run(int argc, char **argv)
 			goto usage;
 		if (rc > 0)
 			continue;
-		if (strcmp(argv[i], "--endpos") == 0)
+		if (strcmp(argv[i], "--progress") == 0)
+			opts.progress = 1;
+		else if (strcmp(argv[i], "--endpos") == 0)
 		{
 			if ((v = option_value(argc, argv, &i)) == NULL)
 				goto usage;
@@ -329,6 +340,99 @@ usage:
 	return EXIT_USAGE;
 }
 
+static int
+cmd_snapshot(int argc, char **argv)
+{
+	struct config cfg;
+	struct snapshot_opts opts;
+	int			rc, nkind = 0;
+
+	memset(&opts, 0, sizeof(opts));
+	config_init(&cfg);
+	opts.tables = calloc((size_t) argc + 1, sizeof(char *));
+	if (opts.tables == NULL)
+	{
+		fprintf(stderr, "walcap: out of memory\n");
+		return EXIT_RUNTIME;
+	}
+	for (int i = 0; i < argc; i++)
+	{
+		const char *a = argv[i];
+
+		rc = config_option(argc, argv, &i, &cfg);
+		if (rc < 0)
+			goto usage;
+		if (rc > 0)
+			continue;
+		if (strcmp(a, "--stop") == 0)
+			opts.kind = SNAPSHOT_CMD_STOP, nkind++;
+		else if (strcmp(a, "--pause") == 0)
+			opts.kind = SNAPSHOT_CMD_PAUSE, nkind++;
+		else if (strcmp(a, "--resume") == 0)
+			opts.kind = SNAPSHOT_CMD_RESUME, nkind++;
+		else if (strcmp(a, "--blocking") == 0)
+			opts.blocking = 1;
+		else if (strcmp(a, "--filter") == 0)
+		{
+			if ((opts.filter = option_value(argc, argv, &i)) == NULL)
+				goto usage;
+		}
+		else if (strcmp(a, "--surrogate-key") == 0)
+		{
+			if ((opts.surrogate_key = option_value(argc, argv, &i)) == NULL)
+				goto usage;
+		}
+		else if (strcmp(a, "--id") == 0)
+		{
+			if ((opts.id = option_value(argc, argv, &i)) == NULL)
+				goto usage;
+		}
+		else if (a[0] == '-' && a[1] != '\0')
+		{
+			usage_error("unknown option \"%s\" for snapshot", a);
+			goto usage;
+		}
+		else
+			opts.tables[opts.ntables++] = argv[i];
+	}
+	if (nkind > 1)
+	{
+		usage_error("%s", "--stop, --pause and --resume exclude each other");
+		goto usage;
+	}
+	if (opts.kind != SNAPSHOT_CMD_EXECUTE && (opts.blocking || opts.filter || opts.surrogate_key))
+	{
+		usage_error("%s", "--blocking, --filter and --surrogate-key go with a snapshot to start, not with --stop, --pause or --resume");
+		goto usage;
+	}
+	if (opts.kind == SNAPSHOT_CMD_EXECUTE && opts.ntables == 0)
+	{
+		usage_error("%s", "name the tables to snapshot (schema.table ...)");
+		goto usage;
+	}
+	if ((opts.kind == SNAPSHOT_CMD_PAUSE || opts.kind == SNAPSHOT_CMD_RESUME) && opts.ntables > 0)
+	{
+		usage_error("%s", "--pause and --resume act on the whole snapshot: name no tables");
+		goto usage;
+	}
+	if ((opts.filter && opts.filter[0] == '\0') || (opts.surrogate_key && opts.surrogate_key[0] == '\0') ||
+		(opts.id && opts.id[0] == '\0'))
+	{
+		usage_error("%s", "--filter, --surrogate-key and --id need a non-empty value");
+		goto usage;
+	}
+	if (finish_config(&cfg) != 0)
+		goto usage;
+	rc = cli_snapshot(&cfg, &opts);
+	config_free(&cfg);
+	free(opts.tables);
+	return rc;
+usage:
+	config_free(&cfg);
+	free(opts.tables);
+	return EXIT_USAGE;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -356,5 +460,7 @@ main(int argc, char **argv)
 		return cmd_check(argc - 2, argv + 2);
 	if (strcmp(argv[1], "setup") == 0)
 		return cmd_setup(argc - 2, argv + 2);
+	if (strcmp(argv[1], "snapshot") == 0)
+		return cmd_snapshot(argc - 2, argv + 2);
 	return usage_error("unknown command \"%s\"", argv[1]);
 }

@@ -164,3 +164,14 @@ pgconn_quote_qualified(struct buf *b, const char *schema, const char *table)
 	buf_putc(b, '.');
 	pgconn_quote_ident(b, table);
 }
+
+void
+pgconn_result_error(PGconn *conn, const PGresult *res, char *err, size_t errlen)
+{
+	const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+	if (m)
+		snprintf(err, errlen, "%s", m);
+	else
+		pgconn_error(conn, err, errlen);
+}

@@ -37,6 +37,12 @@ int			pgconn_value(PGconn *conn, const char *sql, char *out, size_t outlen,
 
 /* The server's last error message without its trailing newline. */
 void		pgconn_error(PGconn *conn, char *err, size_t errlen);
+/*
+ * The error of a failed result: the server's primary message alone
+ * ("permission denied for table t"), or when there is none (connection
+ * lost, res NULL) the connection's message as pgconn_error gives it.
+ */
+void		pgconn_result_error(PGconn *conn, const PGresult *res, char *err, size_t errlen);
 
 /*
  * Append s to b as an SQL identifier (always double-quoted, quotes

@@ -10,6 +10,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "json.h"
 #include "jsonread.h"
 #include "log.h"
@@ -18,10 +19,15 @@
 #include "signals.h"
 
 #define SNAP_CURSOR "walcap_snapshot"
+#define SNAP_MAX_KEYS 32
 
 static void clear_table(struct snapshot *s);
 static void drop_chunk(struct snapshot *s);
 static void free_keys(char **k, int n);
+static void ahead_discard(struct snapshot *s);
+static void ahead_send(struct snapshot *s);
+static int ahead_take(struct snapshot *s);
+static void next_watermark_id(struct snapshot *s, char *out, size_t len, const char *what);
 
 void
 snapshot_init(struct snapshot *s, const struct config *cfg,
@@ -188,6 +194,7 @@ drop_chunk(struct snapshot *s)
 static void
 clear_table(struct snapshot *s)
 {
+	ahead_discard(s);
 	drop_chunk(s);
 	if (s->in_cursor && s->conn)
 		PQclear(PQexec(s->conn, "ROLLBACK"));
@@ -214,6 +221,7 @@ clear_table(struct snapshot *s)
 static PGconn *
 conn_get(struct snapshot *s, char *err, size_t errlen)
 {
+	ahead_discard(s);			/* other SQL goes first; the chunk is read again */
 	if (s->conn && PQstatus(s->conn) == CONNECTION_OK)
 		return s->conn;
 	PQfinish(s->conn);
@@ -222,18 +230,6 @@ conn_get(struct snapshot *s, char *err, size_t errlen)
 	if (s->conn)
 		PQclear(PQexec(s->conn, "SET application_name = 'walcap snapshot'"));
 	return s->conn;
-}
-
-/* The SQL error of res, with its SQLSTATE when there is one. */
-static void
-res_error(PGconn *conn, PGresult *res, char *err, size_t errlen)
-{
-	const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-
-	if (m)
-		snprintf(err, errlen, "%s", m);
-	else
-		pgconn_error(conn, err, errlen);
 }
 
 static int
@@ -295,7 +291,7 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 					   "SELECT c.oid, c.relreplident, a.attname, a.atttypid, a.atttypmod, "
 					   "CASE WHEN $3::text IS NOT NULL THEN CASE WHEN a.attname = $3 THEN 1 END "
 					   "ELSE (SELECT k.n FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(att, n) WHERE k.att = a.attnum) END, "
-					   "format_type(a.atttypid, a.atttypmod) "
+					   "format_type(a.atttypid, a.atttypmod), c.reltuples::bigint "
 					   "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 					   "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
 					   "LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary "
@@ -304,7 +300,7 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 					   3, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		res_error(conn, res, err, errlen);
+		pgconn_result_error(conn, res, err, errlen);
 		PQclear(res);
 		if (PQstatus(conn) != CONNECTION_OK)
 			return -1;
@@ -343,6 +339,12 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 				nkeys++;
 			}
 	s->nkeys = nkeys;
+	/* never analyzed: -1 (PostgreSQL 14+) or 0 */
+	s->table_estimate = strtoll(PQgetvalue(res, 0, 7), NULL, 10);
+	if (s->table_estimate <= 0)
+		s->table_estimate = -1;
+	s->started_us = mono_us();
+	s->started_rows = s->table_rows;
 	if (nkeys == 0 && !it->blocking && !whole)
 	{
 		if (it->surrogate_key)
@@ -452,7 +454,7 @@ load_max_key(struct snapshot *s, char *err, size_t errlen)
 	buf_free(&q);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		res_error(s->conn, res, err, errlen);
+		pgconn_result_error(s->conn, res, err, errlen);
 		rc = PQstatus(s->conn) == CONNECTION_OK ? -2 : -1;
 		PQclear(res);
 		return rc;
@@ -1028,6 +1030,7 @@ chunk_done(struct snapshot *s)
 {
 	const struct snapshot_item *it = &s->items[0];
 
+	s->chunk_no++;				/* before the table, done, is forgotten */
 	if (s->table_done)
 	{
 		log_info("%s snapshot of \"%s.%s\" done: %" PRId64 " rows",
@@ -1054,10 +1057,20 @@ chunk_done(struct snapshot *s)
 		}
 	}
 	drop_chunk(s);
-	s->chunk_no++;
 	s->dirty = 1;
 	if (s->phase == SNAP_EMIT)
 		s->phase = SNAP_IDLE;
+	/*
+	 * The next chunk, read ahead, takes over before the stream goes on
+	 * past this close, so its open watermark cannot be missed.
+	 */
+	if (s->ahead)
+	{
+		if (!s->paused && s->phase == SNAP_IDLE && ahead_take(s))
+			ahead_send(s);
+		else
+			ahead_discard(s);
+	}
 }
 
 long
@@ -1123,6 +1136,16 @@ next_watermark_id(struct snapshot *s, char *out, size_t len, const char *what)
 			 (long) tv.tv_usec, (int) getpid(), ++s->watermark_seq, what);
 }
 
+/* The SQL writing a watermark: the row's insert ($1 id, $2 type), or the
+ * open row's delete ($1 id) that closes an insert_delete window. */
+static void
+watermark_sql(struct snapshot *s, int delete_open, struct buf *q)
+{
+	buf_puts(q, delete_open ? "DELETE FROM " : "INSERT INTO ");
+	pgconn_quote_qualified(q, s->cfg->signal_schema, CONFIG_SIGNAL_TABLE);
+	buf_puts(q, delete_open ? " WHERE id = $1" : " (id, type, data) VALUES ($1, $2, NULL)");
+}
+
 /* Write a watermark row; 0, -1 connection lost, -2 refused (err set). */
 static int
 watermark(struct snapshot *s, const char *id, const char *type, int delete_open,
@@ -1134,15 +1157,7 @@ watermark(struct snapshot *s, const char *id, const char *type, int delete_open,
 	int			rc = 0;
 
 	buf_init(&q, 0);
-	if (delete_open)
-		buf_lit(&q, "DELETE FROM ");
-	else
-		buf_lit(&q, "INSERT INTO ");
-	pgconn_quote_qualified(&q, s->cfg->signal_schema, CONFIG_SIGNAL_TABLE);
-	if (delete_open)
-		buf_lit(&q, " WHERE id = $1");
-	else
-		buf_lit(&q, " (id, type, data) VALUES ($1, $2, NULL)");
+	watermark_sql(s, delete_open, &q);
 	if (buf_failed(&q))
 	{
 		buf_free(&q);
@@ -1152,7 +1167,7 @@ watermark(struct snapshot *s, const char *id, const char *type, int delete_open,
 	res = PQexecParams(s->conn, q.data, delete_open ? 1 : 2, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 	{
-		res_error(s->conn, res, err, errlen);
+		pgconn_result_error(s->conn, res, err, errlen);
 		rc = PQstatus(s->conn) == CONNECTION_OK ? -2 : -1;
 	}
 	PQclear(res);
@@ -1160,17 +1175,42 @@ watermark(struct snapshot *s, const char *id, const char *type, int delete_open,
 	return rc;
 }
 
+/*
+ * The chunk query: $1..$n the bound (max_key), and with after_last
+ * $n+1..$2n the key the chunk starts after.
+ */
+static void
+chunk_sql(struct snapshot *s, struct buf *q, int after_last)
+{
+	buf_append(q, s->sql.data, s->sql.len);
+	if (after_last)
+	{
+		buf_lit(q, " AND ");
+		key_list(s, q, NULL);
+		buf_lit(q, " > ");
+		param_list(s, q, 1 + s->nkeys);
+	}
+	buf_lit(q, " ORDER BY ");
+	for (int j = 0; j < s->nkeys; j++)
+	{
+		if (j)
+			buf_lit(q, ", ");
+		pgconn_quote_ident(q, s->rel->cols[s->keyidx[j]].name);
+	}
+	buf_printf(q, " LIMIT %" PRId64, s->cfg->chunk_size);
+}
+
 /* Run the chunk query with the key bounds; the result, or NULL (err). */
 static PGresult *
 chunk_query(struct snapshot *s, char *err, size_t errlen)
 {
-	const char *params[2 * 32];
+	const char *params[2 * SNAP_MAX_KEYS];
 	struct buf	q;
 	PGresult   *res;
 
-	if (s->nkeys > 32)
+	if (s->nkeys > SNAP_MAX_KEYS)
 	{
-		snprintf(err, errlen, "more than 32 key columns");
+		snprintf(err, errlen, "more than %d key columns", SNAP_MAX_KEYS);
 		return NULL;
 	}
 	for (int j = 0; j < s->nkeys; j++)
@@ -1179,22 +1219,7 @@ chunk_query(struct snapshot *s, char *err, size_t errlen)
 		params[s->nkeys + j] = s->last_key ? s->last_key[j] : NULL;
 	}
 	buf_init(&q, 0);
-	buf_append(&q, s->sql.data, s->sql.len);
-	if (s->last_key)
-	{
-		buf_lit(&q, " AND ");
-		key_list(s, &q, NULL);
-		buf_lit(&q, " > ");
-		param_list(s, &q, 1 + s->nkeys);
-	}
-	buf_lit(&q, " ORDER BY ");
-	for (int j = 0; j < s->nkeys; j++)
-	{
-		if (j)
-			buf_lit(&q, ", ");
-		pgconn_quote_ident(&q, s->rel->cols[s->keyidx[j]].name);
-	}
-	buf_printf(&q, " LIMIT %" PRId64, s->cfg->chunk_size);
+	chunk_sql(s, &q, s->last_key != NULL);
 	if (buf_failed(&q))
 	{
 		buf_free(&q);
@@ -1209,11 +1234,185 @@ chunk_query(struct snapshot *s, char *err, size_t errlen)
 		if (sqlstate_is(res, "42P01"))
 			snprintf(err, errlen, "the table was dropped");
 		else
-			res_error(s->conn, res, err, errlen);
+			pgconn_result_error(s->conn, res, err, errlen);
 		PQclear(res);
 		return NULL;
 	}
 	return res;
+}
+
+/* The chunk just read is the table's last: fewer rows than asked, or the bound reached. */
+static void
+note_table_end(struct snapshot *s)
+{
+	int			at_max = 1;
+
+	if (s->nrows < s->cfg->chunk_size)
+	{
+		s->table_done = 1;
+		return;
+	}
+	for (int j = 0; j < s->nkeys && at_max; j++)
+		at_max = strcmp(PQgetvalue(s->chunk, s->nrows - 1, s->keyidx[j]), s->max_key[j]) == 0;
+	s->table_done = at_max;
+}
+
+/* ---- reading ahead ---- */
+
+/*
+ * Send the next chunk's three statements, each its own transaction (a
+ * sync after each), without waiting: the open watermark, the SELECT
+ * after the current chunk's last key, the close.  Nothing is sent when
+ * the current chunk is the table's last, or for read.only and blocking
+ * reads.  A failure here only means the next chunk is read the plain
+ * way: watermarks nobody waits for are ignored in the stream.
+ */
+static void
+ahead_send(struct snapshot *s)
+{
+	const char *params[2 * SNAP_MAX_KEYS];
+	const char *wparams[2];
+	struct buf	open_q, chunk_q, close_q;
+	int			ok;
+
+	if (s->ahead || s->read_only || s->nitems == 0 || s->items[0].blocking ||
+		s->table_done || s->paused || s->nrows == 0 || s->nkeys > SNAP_MAX_KEYS ||
+		s->conn == NULL)
+		return;
+	for (int j = 0; j < s->nkeys; j++)
+	{
+		params[j] = s->max_key[j];
+		params[s->nkeys + j] = PQgetvalue(s->chunk, s->nrows - 1, s->keyidx[j]);
+	}
+	buf_init(&open_q, 0);
+	buf_init(&chunk_q, 0);
+	buf_init(&close_q, 0);
+	watermark_sql(s, 0, &open_q);
+	chunk_sql(s, &chunk_q, 1);
+	watermark_sql(s, s->cfg->watermark_delete, &close_q);
+	ok = !buf_failed(&open_q) && !buf_failed(&chunk_q) && !buf_failed(&close_q) &&
+		PQenterPipelineMode(s->conn);
+	if (ok)
+	{
+		next_watermark_id(s, s->ahead_open, sizeof(s->ahead_open), "open");
+		s->ahead_close[0] = '\0';
+		if (!s->cfg->watermark_delete)
+			next_watermark_id(s, s->ahead_close, sizeof(s->ahead_close), "close");
+		s->ahead = 1;
+		wparams[0] = s->ahead_open;
+		wparams[1] = "snapshot-window-open";
+		ok = PQsendQueryParams(s->conn, open_q.data, 2, NULL, wparams, NULL, NULL, 0) &&
+			PQpipelineSync(s->conn) &&
+			PQsendQueryParams(s->conn, chunk_q.data, 2 * s->nkeys, NULL, params, NULL, NULL, 0) &&
+			PQpipelineSync(s->conn);
+		if (ok && s->cfg->watermark_delete)
+			ok = PQsendQueryParams(s->conn, close_q.data, 1, NULL, wparams, NULL, NULL, 0);
+		else if (ok)
+		{
+			wparams[0] = s->ahead_close;
+			wparams[1] = "snapshot-window-close";
+			ok = PQsendQueryParams(s->conn, close_q.data, 2, NULL, wparams, NULL, NULL, 0);
+		}
+		ok = ok && PQpipelineSync(s->conn);
+		if (!ok)
+			ahead_discard(s);
+	}
+	buf_free(&open_q);
+	buf_free(&chunk_q);
+	buf_free(&close_q);
+}
+
+/*
+ * Take the read-ahead's results: up to 3 statement results into res (the
+ * caller clears them) and leave pipeline mode.  1 when all three came,
+ * 0 otherwise (the connection is then dropped if it was left unusable).
+ */
+static int
+ahead_collect(struct snapshot *s, PGresult **res)
+{
+	int			nres = 0,
+				nsync = 0,
+				nnull = 0;
+
+	while (s->ahead && nsync < 3 && nnull < 3)
+	{
+		PGresult   *r = PQgetResult(s->conn);
+
+		if (r == NULL)
+		{
+			/* one NULL ends each statement's results; more means none are coming */
+			if (PQstatus(s->conn) != CONNECTION_OK)
+				break;
+			nnull++;
+			continue;
+		}
+		nnull = 0;
+		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC)
+			nsync++;
+		else if (nres < 3 && PQresultStatus(r) != PGRES_PIPELINE_ABORTED)
+		{
+			res[nres++] = r;
+			continue;
+		}
+		PQclear(r);
+	}
+	s->ahead = 0;
+	if (PQexitPipelineMode(s->conn) == 0)
+	{
+		/* results left behind: start over on a new connection */
+		PQfinish(s->conn);
+		s->conn = NULL;
+		return 0;
+	}
+	return nres == 3 && nsync == 3;
+}
+
+/* Forget the read-ahead (its watermarks, when written, are ignored). */
+static void
+ahead_discard(struct snapshot *s)
+{
+	PGresult   *res[3] = {NULL, NULL, NULL};
+
+	if (!s->ahead)
+		return;
+	ahead_collect(s, res);
+	for (int i = 0; i < 3; i++)
+		PQclear(res[i]);
+}
+
+/*
+ * Make the read-ahead the current chunk, its window waiting to open;
+ * 1, or 0 when any of its statements failed (the chunk is then read
+ * the plain way, which reports the failure).
+ */
+static int
+ahead_take(struct snapshot *s)
+{
+	PGresult   *res[3] = {NULL, NULL, NULL};
+	int			ok = ahead_collect(s, res) &&
+		PQresultStatus(res[0]) == PGRES_COMMAND_OK &&
+		PQresultStatus(res[1]) == PGRES_TUPLES_OK &&
+		PQresultStatus(res[2]) == PGRES_COMMAND_OK;
+
+	PQclear(res[0]);
+	PQclear(res[2]);
+	if (!ok)
+	{
+		PQclear(res[1]);
+		return 0;
+	}
+	s->chunk = res[1];
+	s->nrows = PQntuples(res[1]);
+	if (build_hash(s) != 0)
+	{
+		drop_chunk(s);
+		return 0;
+	}
+	note_table_end(s);
+	memcpy(s->open_id, s->ahead_open, sizeof(s->open_id));
+	memcpy(s->close_id, s->ahead_close, sizeof(s->close_id));
+	s->phase = SNAP_WAIT_OPEN;
+	return 1;
 }
 
 /* Read one chunk between watermarks; 1, or -1 (err), or 0 skipped. */
@@ -1258,7 +1457,7 @@ read_chunk(struct snapshot *s, uint64_t lsn, uint64_t nevents, char *err, size_t
 					 "SELECT txid_current_snapshot()::text, pg_current_wal_lsn()::text");
 		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
 		{
-			res_error(s->conn, res, err, errlen);
+			pgconn_result_error(s->conn, res, err, errlen);
 			PQclear(res);
 			PQclear(PQexec(s->conn, "ROLLBACK"));
 			return -1;
@@ -1313,17 +1512,7 @@ read_chunk(struct snapshot *s, uint64_t lsn, uint64_t nevents, char *err, size_t
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	/* fewer rows than asked, or the bound reached: the table's last chunk */
-	if (s->nrows < s->cfg->chunk_size)
-		s->table_done = 1;
-	else
-	{
-		int			at_max = 1;
-
-		for (int j = 0; j < s->nkeys && at_max; j++)
-			at_max = strcmp(PQgetvalue(res, s->nrows - 1, s->keyidx[j]), s->max_key[j]) == 0;
-		s->table_done = at_max;
-	}
+	note_table_end(s);
 	if (s->read_only)
 	{
 		s->phase = SNAP_RO_WAIT;
@@ -1345,6 +1534,7 @@ read_chunk(struct snapshot *s, uint64_t lsn, uint64_t nevents, char *err, size_t
 		s->open_id[0] = s->close_id[0] = '\0';
 		return -1;
 	}
+	ahead_send(s);
 	return 1;
 }
 
@@ -1367,7 +1557,7 @@ read_blocking(struct snapshot *s, char *err, size_t errlen)
 		buf_free(&b);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		{
-			res_error(s->conn, res, err, errlen);
+			pgconn_result_error(s->conn, res, err, errlen);
 			PQclear(res);
 			PQclear(PQexec(s->conn, "ROLLBACK"));
 			if (PQstatus(s->conn) != CONNECTION_OK)
@@ -1384,7 +1574,7 @@ read_blocking(struct snapshot *s, char *err, size_t errlen)
 	res = PQexec(s->conn, q);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		res_error(s->conn, res, err, errlen);
+		pgconn_result_error(s->conn, res, err, errlen);
 		PQclear(res);
 		return -1;
 	}
@@ -1481,7 +1671,7 @@ snapshot_queue_all(struct snapshot *s, char *err, size_t errlen)
 					   1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		res_error(conn, res, err, errlen);
+		pgconn_result_error(conn, res, err, errlen);
 		PQclear(res);
 		return -1;
 	}
@@ -1533,7 +1723,7 @@ snapshot_export_begin(struct snapshot *s, const char *snapname, char *err, size_
 	buf_free(&q);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 	{
-		res_error(conn, res, err, errlen);
+		pgconn_result_error(conn, res, err, errlen);
 		PQclear(res);
 		PQclear(PQexec(conn, "ROLLBACK"));
 		return -1;
@@ -1702,13 +1892,15 @@ snapshot_export_next(struct snapshot *s, struct buf *out, size_t limit, uint64_t
 			buf_free(&q);
 			if (PQresultStatus(res) != PGRES_COPY_OUT)
 			{
-				res_error(s->conn, res, err, errlen);
+				pgconn_result_error(s->conn, res, err, errlen);
 				PQclear(res);
 				return -1;
 			}
 			PQclear(res);
 			s->in_copy = 1;
 			s->table_rows = 0;
+			s->started_rows = 0;
+			s->started_us = mono_us();
 			s->pending_first = 1;
 			s->have_pending = 0;
 			log_info("initial snapshot of \"%s.%s\" started", s->items[0].schema, s->items[0].table);
@@ -1752,7 +1944,7 @@ snapshot_export_next(struct snapshot *s, struct buf *out, size_t limit, uint64_t
 			int			ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 
 			if (!ok)
-				res_error(s->conn, res, err, errlen);
+				pgconn_result_error(s->conn, res, err, errlen);
 			PQclear(res);
 			while ((res = PQgetResult(s->conn)) != NULL)
 				PQclear(res);
@@ -1807,7 +1999,7 @@ snapshot_poll_tables(struct snapshot *s, char *err, size_t errlen)
 					   1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		res_error(conn, res, err, errlen);
+		pgconn_result_error(conn, res, err, errlen);
 		PQclear(res);
 		return -1;
 	}
@@ -1860,4 +2052,73 @@ snapshot_poll_tables(struct snapshot *s, char *err, size_t errlen)
 	s->nknown = n;
 	s->known_loaded = 1;
 	return added;
+}
+
+/* ---- progress ---- */
+
+/* n with thousands separators */
+static void
+fmt_count(char *out, size_t len, int64_t n)
+{
+	char		digits[32];
+	size_t		nd, o = 0;
+
+	nd = (size_t) snprintf(digits, sizeof(digits), "%" PRId64, n < 0 ? 0 : n);
+	for (size_t i = 0; i < nd && o + 1 < len; i++)
+	{
+		if (i > 0 && (nd - i) % 3 == 0 && o + 2 < len)
+			out[o++] = ',';
+		out[o++] = digits[i];
+	}
+	out[o] = '\0';
+}
+
+int
+snapshot_progress(const struct snapshot *s, int64_t now_us, char *out, size_t len)
+{
+	char		done[32], est[32], rate_s[32];
+	double		secs;
+	int64_t		rows, rate = 0;
+	size_t		o;
+
+	if (s->nitems == 0 || s->rel == NULL)
+		return -1;
+	rows = s->table_rows;
+	secs = (double) (now_us - s->started_us) / 1e6;
+	if (secs > 0.5)
+		rate = (int64_t) ((double) (rows - s->started_rows) / secs);
+	fmt_count(done, sizeof(done), rows);
+	o = (size_t) snprintf(out, len, "snapshot of \"%s.%s\": %s", s->items[0].schema,
+						  s->items[0].table, done);
+	if (s->table_estimate > 0 && o < len)
+	{
+		fmt_count(est, sizeof(est), s->table_estimate);
+		o += (size_t) snprintf(out + o, len - o, " of ~%s rows (%d%%)", est,
+							   rows >= s->table_estimate ? 99 :
+							   (int) (rows * 100 / s->table_estimate));
+	}
+	else if (o < len)
+		o += (size_t) snprintf(out + o, len - o, " rows (no estimate: the table was never analyzed)");
+	if (rate > 0 && !s->paused && o < len)
+	{
+		fmt_count(rate_s, sizeof(rate_s), rate);
+		o += (size_t) snprintf(out + o, len - o, ", %s rows/s", rate_s);
+		if (s->table_estimate > rows && o < len)
+		{
+			int64_t		left = (s->table_estimate - rows) / rate;
+
+			if (left < 120)
+				o += (size_t) snprintf(out + o, len - o, ", about %" PRId64 " s left", left < 1 ? 1 : left);
+			else if (left < 7200)
+				o += (size_t) snprintf(out + o, len - o, ", about %" PRId64 " min left", (left + 30) / 60);
+			else
+				o += (size_t) snprintf(out + o, len - o, ", about %.1f h left", (double) left / 3600);
+		}
+	}
+	if (s->paused && o < len)
+		o += (size_t) snprintf(out + o, len - o, ", paused");
+	if (s->nitems > 1 && o < len)
+		snprintf(out + o, len - o, "; %d more table%s queued", s->nitems - 1,
+				 s->nitems == 2 ? "" : "s");
+	return 0;
 }

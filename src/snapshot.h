@@ -27,9 +27,13 @@
  * or before a durable position, for the offset file, and
  * snapshot_restore() resumes from one.
  *
+ * The next chunk is read ahead while the current one's window closes
+ * (its watermarks and SELECT pipelined on the connection), so the
+ * server's reading overlaps walcap's turning rows into events.
+ *
  * Ownership: the struct owns its connection, its metadata cache, the
- * buffered chunk (one PGresult, never per-row allocations) and every
- * string; snapshot_free() releases them all.
+ * buffered chunks (one PGresult each, at most two, never per-row
+ * allocations) and every string; snapshot_free() releases them all.
  */
 #ifndef WALCAP_SNAPSHOT_H
 #define WALCAP_SNAPSHOT_H
@@ -97,6 +101,9 @@ struct snapshot
 	int			restored_nkeys;	/* keys in last/max_key before the table loads */
 	int64_t		chunk_no;
 	int64_t		table_rows;		/* rows emitted for this table */
+	int64_t		table_estimate;	/* pg_class.reltuples; -1 unknown */
+	int64_t		started_us;		/* when this run started the table (mono_us) */
+	int64_t		started_rows;	/* table_rows then (a resumed table has some) */
 	int			table_done;		/* the chunk in flight is the last */
 	struct buf	sql;			/* the chunk query, built once per table */
 
@@ -122,6 +129,16 @@ struct snapshot
 	int			scratch_cap;
 	const struct relcache_rel *mapped;	/* stream relation the key map is for */
 	int		   *map;			/* key column j is mapped's column map[j] */
+
+	/*
+	 * The next chunk, read ahead: its open watermark, SELECT and close
+	 * watermark are sent (pipeline mode) as soon as this chunk's close is
+	 * written, so the server reads it while this one's window closes and
+	 * its rows go out; it becomes the current chunk when this one is done.
+	 */
+	int			ahead;			/* its statements are in flight on conn */
+	char		ahead_open[96];
+	char		ahead_close[96];
 
 	/* blocking reads: a cursor in an open transaction */
 	int			in_cursor;
@@ -218,6 +235,14 @@ int		snapshot_step(struct snapshot *s, uint64_t lsn, uint64_t nevents,
  * way, and a change streamed before its rows would be undone by them.
  */
 int		snapshot_holds_stream(const struct snapshot *s);
+
+/*
+ * One line on the table being read: rows done of the estimate
+ * (pg_class.reltuples), the rate since it started and the time left
+ * (not while paused), and the tables queued after it.  0 with the line
+ * in out, -1 if no table is being read.
+ */
+int		snapshot_progress(const struct snapshot *s, int64_t now_us, char *out, size_t len);
 
 /* Whether the read.only window waits for the server's WAL position. */
 int		snapshot_wants_position(const struct snapshot *s);

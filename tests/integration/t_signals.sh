@@ -60,15 +60,13 @@ signal f1 execute-snapshot '{"data-collections": ["public.b"], "additional-condi
 wait_until 20 logged 'incremental snapshot of "public.b" done'
 assert_eq "additional-conditions: the matching rows" "$(r_of b)" "1 2 3 500 "
 
-# pause, then resume: nothing while paused
-signal p0 execute-snapshot '{"data-collections": ["public.a"]}'
-signal p1 pause-snapshot
+# pause, then resume: nothing while paused (the execute and the pause
+# commit together, so the pause comes before any chunk; a pause in the
+# middle of a table is in t_snapshot_cli)
+psql_admin -c "BEGIN; INSERT INTO streamkap.streamkap_signal VALUES ('p0', 'execute-snapshot', '{\"data-collections\": [\"public.a\"]}'), ('p1', 'pause-snapshot', NULL); COMMIT" >/dev/null
 wait_until 10 logged 'signal "p1": snapshot paused'
-n1=$(r_count a)
 sleep 2
-n2=$(r_count a)
-assert_eq "pause: no rows while paused (at most the chunk in flight)" "$(( n2 - n1 ))" 0
-assert_eq "pause: paused before the end" "$(( n2 < 1000 ))" 1
+assert_eq "pause: no rows while paused" "$(r_count a)" 0
 signal p2 resume-snapshot
 wait_until 30 logged 'incremental snapshot of "public.a" done'
 assert_eq "resume: every row" "$(r_of a | wc -w)" 1000
@@ -86,7 +84,8 @@ sleep 1
 after=$(r_count a)
 sleep 1
 assert_eq "stop-snapshot: no more rows" "$(r_count a)" "$after"
-assert_match "stop-snapshot: fewer rows than the table" "$(( after - before ))" '^[0-9]{2,5}$'
+# (the table has 200,000 rows; rows before the stop: more than 50, not all)
+assert_eq "stop-snapshot: fewer rows than the table ($(( after - before )) of 200000)" "$(( after - before > 50 && after - before < 200000 ))" 1
 
 # a table without a primary key: skipped with the way out named
 signal n1 execute-snapshot '{"data-collections": ["public.nopk"]}'

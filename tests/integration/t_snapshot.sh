@@ -63,6 +63,28 @@ assert_match "fallback: the warning" "$(cat "$work/fb.err")" \
     'WARNING: cannot write watermarks into "streamkap"."streamkap_signal": permission denied for schema streamkap; using read-only watermarks'
 psql_admin -c "GRANT USAGE ON SCHEMA streamkap TO streamkap_role" >/dev/null
 
+# (4b) watermark writes refused in the middle of a snapshot: the next
+# chunk, read ahead while the current one's window closed, fails; it is
+# read again the plain way, which falls back to read-only watermarks
+make_table mid 200000
+walcap_conf "$work/mid.conf" incremental.snapshot.chunk.size=100 'table.include.list=public\.(mid|fence)'
+walcap_start "$work/mid.out" "$work/mid.err" "$work/mid.conf"
+workload_start mid 200000 60
+sleep 1
+signal snap-mid execute-snapshot '{"data-collections": ["public.mid"]}'
+mid_started() { [ "$(count_of "$work/mid.out" '"op":"r"')" -ge 3000 ]; }
+wait_until 60 mid_started
+psql_admin -c "REVOKE USAGE ON SCHEMA streamkap FROM streamkap_role" >/dev/null
+wait_until 120 grep -q 'incremental snapshot of "public.mid" done' "$work/mid.err"
+workload_stop
+fence "$work/mid.out"
+walcap_stop
+psql_admin -c "GRANT USAGE ON SCHEMA streamkap TO streamkap_role" >/dev/null
+assert_rc "refused mid-way: walcap exits 0" "$WALCAP_RC" 0
+assert_match "refused mid-way: the fallback after some chunks" "$(cat "$work/mid.err")" \
+    'WARNING: cannot write watermarks into "streamkap"."streamkap_signal": permission denied for schema streamkap; using read-only watermarks'
+assert_reproduces "refused mid-way: the events reproduce the table" "$work/mid.out" mid
+
 # (5) the initial snapshot from the exported snapshot of a slot walcap
 # creates, the workload running before and after
 make_table init 50000
