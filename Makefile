@@ -19,7 +19,8 @@ WARN    := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wformat-security -Wvla -Wno-format-nonliteral
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(PG_INC) -Isrc $(CFLAGS)
-LDLIBS  := $(PG_LIB) -lm
+KAFKA_LIB := $(shell pkg-config --libs rdkafka 2>/dev/null || echo -lrdkafka)
+LDLIBS  := $(PG_LIB) $(KAFKA_LIB) -lm
 
 SRCS    := $(filter-out src/main.c,$(wildcard src/*.c))
 TESTS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
@@ -51,7 +52,11 @@ $(B)/tests/%: tests/unit/%.c tests/unit/testhelp.h tests/unit/msgbuild.h $(B)/li
 $(B) $(B)/tests:
 	mkdir -p $@
 
-unit-bin: $(addprefix $(B)/tests/,$(TESTS))
+# librdkafka's mock Kafka cluster as a process, for the Kafka tests
+$(B)/tests/mockcluster: tests/kafka/mockcluster.c | $(B)/tests
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(KAFKA_LIB)
+
+unit-bin: $(addprefix $(B)/tests/,$(TESTS)) $(B)/tests/mockcluster
 
 # Unit tests; each prints "name: N passed, N failed".
 unit: unit-bin
@@ -67,9 +72,11 @@ asan-unit: asan
 	@ASAN_OPTIONS=detect_leaks=1 tests/run-unit build/asan/tests $(TESTS)
 
 integration: walcap
+	$(MAKE) B=build build/tests/mockcluster
 	tests/integration/run
 
 asan-integration: asan
+	$(MAKE) B=build build/tests/mockcluster
 	WALCAP=build/asan/walcap ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 		tests/integration/run
 

@@ -15,12 +15,28 @@
  * (pgoutput sends nothing for transactions that change no published
  * table).
  *
+ * A sink that confirms events one by one (Kafka's delivery reports)
+ * makes a prefix of the written events durable at a time.  For it each
+ * commit is remembered as a mark (its end LSN and the count of events
+ * before it), and ack_delivered() moves the durable position to the
+ * newest mark whose events are all delivered.  The marks are a fixed
+ * ring: when it is full, the newest mark is moved forward instead of a
+ * new one added, which only makes confirmation wait for a later commit.
+ *
  * Plain state, no allocation; owned by the run loop.
  */
 #ifndef WALCAP_ACK_H
 #define WALCAP_ACK_H
 
 #include <stdint.h>
+
+#define ACK_MARKS 1024
+
+struct ack_mark
+{
+	uint64_t	nevents;		/* events appended up to this commit */
+	uint64_t	lsn;			/* its end LSN */
+};
 
 struct ack
 {
@@ -36,6 +52,10 @@ struct ack
 	uint64_t	nappended;
 	uint64_t	nwritten;
 	uint64_t	ndurable;
+	/* commits not yet durable, oldest first, for ack_delivered() */
+	struct ack_mark marks[ACK_MARKS];
+	unsigned	mark_first;
+	unsigned	nmarks;
 };
 
 void		ack_init(struct ack *a, uint64_t start);
@@ -47,13 +67,7 @@ ack_begin(struct ack *a)
 }
 
 /* A commit's events are all in the batch. */
-static inline void
-ack_commit(struct ack *a, uint64_t end_lsn)
-{
-	a->in_txn = 0;
-	if (end_lsn > a->appended)
-		a->appended = end_lsn;
-}
+void		ack_commit(struct ack *a, uint64_t end_lsn);
 
 /* An event was appended to the batch (inside or outside a transaction). */
 static inline void
@@ -73,12 +87,13 @@ ack_written(struct ack *a)
 }
 
 /* Everything written so far is durable. */
-static inline void
-ack_durable(struct ack *a)
-{
-	a->durable = a->written;
-	a->ndurable = a->nwritten;
-}
+void		ack_durable(struct ack *a);
+
+/*
+ * The first n events ever appended are durable (n no more than were
+ * written): the durable position moves to the newest commit they cover.
+ */
+void		ack_delivered(struct ack *a, uint64_t n);
 
 static inline void
 ack_server_end(struct ack *a, uint64_t lsn)

@@ -130,3 +130,39 @@ catalog_resolve(void *arg, uint32_t typid, int32_t typmod,
 {
 	return resolve_scalar(arg, typid, typmod, out, err, errlen);
 }
+
+int
+catalog_primary_key(struct catalog *cat, struct relcache_rel *rel, char *err, size_t errlen)
+{
+	char		oidtext[16];
+	const char *params[1] = {oidtext};
+	PGresult   *res;
+
+	if (cat->conn == NULL && (cat->conn = pgconn_connect(cat->cfg, 0, err, errlen)) == NULL)
+		return -1;
+	snprintf(oidtext, sizeof(oidtext), "%u", rel->relid);
+	res = PQexecParams(cat->conn,
+					   "SELECT a.attname FROM pg_catalog.pg_index i "
+					   "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid "
+					   "AND a.attnum = ANY (i.indkey::int2[]) "
+					   "WHERE i.indrelid = $1::oid AND i.indisprimary",
+					   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		pgconn_error(cat->conn, err, errlen);
+		PQclear(res);
+		if (PQstatus(cat->conn) != CONNECTION_OK)
+			catalog_close(cat);
+		return -1;
+	}
+	for (int i = 0; i < rel->ncols; i++)
+	{
+		rel->cols[i].flags &= (uint8_t) ~2;
+		for (int j = 0; j < PQntuples(res); j++)
+			if (strcmp(rel->cols[i].name, PQgetvalue(res, j, 0)) == 0)
+				rel->cols[i].flags |= 2;
+	}
+	rel->keyflag = 2;
+	PQclear(res);
+	return 0;
+}

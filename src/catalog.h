@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "convert.h"
+#include "relcache.h"
 
 struct catalog
 {
@@ -28,5 +29,14 @@ void	catalog_close(struct catalog *cat);
 /* A relcache_resolver; arg is a struct catalog. */
 int		catalog_resolve(void *arg, uint32_t typid, int32_t typmod,
 						struct convert_type *out, char *err, size_t errlen);
+
+/*
+ * Mark rel's primary key columns (flags bit 2) and make them its message
+ * key (keyflag 2); no primary key leaves a null key.  For relations
+ * whose replica identity is not the primary key (FULL, USING INDEX,
+ * NOTHING).  0, or -1 with err.
+ */
+int		catalog_primary_key(struct catalog *cat, struct relcache_rel *rel,
+							char *err, size_t errlen);
 
 #endif

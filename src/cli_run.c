@@ -70,6 +70,8 @@ struct run
 	struct offset off;			/* what the offset file says now */
 	struct buf	out;			/* the batch */
 	size_t		out_written;	/* bytes of out the sink already took */
+	struct buf	meta;			/* routing records of its events (Kafka) */
+	size_t		meta_written;	/* bytes of meta the sink already took */
 	uint64_t	appended_size;	/* sink size once the newest commit in the
 								 * batch is written: the file length that
 								 * goes with ack.appended */
@@ -104,20 +106,42 @@ write_batch(struct run *r, char *err, size_t errlen)
 
 	if (r->out_written < r->out.len)
 	{
+		size_t		meta_used;
+
 		n = sink_write(&r->sink, r->out.data + r->out_written,
-					   r->out.len - r->out_written, err, errlen);
+					   r->out.len - r->out_written, r->meta.data + r->meta_written,
+					   r->meta.len - r->meta_written, &meta_used, err, errlen);
 		if (n < 0)
 			return -1;
 		r->out_written += (size_t) n;
+		r->meta_written += meta_used;
 		if (r->out_written < r->out.len)
 			return 0;
 	}
 	buf_reset(&r->out);
 	r->out_written = 0;
+	buf_reset(&r->meta);
+	r->meta_written = 0;
 	/* not sink.size: the batch may end inside a transaction */
 	r->written_size = r->appended_size;
 	ack_written(&r->ack);
 	return 1;
+}
+
+/*
+ * Make the written events durable, or for a sink that confirms them one
+ * by one, take what it has confirmed so far.
+ */
+static int
+sync_sink(struct run *r, char *err, size_t errlen)
+{
+	if (sink_sync(&r->sink, err, errlen) != 0)
+		return -1;
+	if (r->sink.counts)
+		ack_delivered(&r->ack, r->sink.delivered);
+	else
+		ack_durable(&r->ack);
+	return 0;
 }
 
 /*
@@ -130,12 +154,9 @@ send_status(struct run *r, char *err, size_t errlen)
 {
 	uint64_t	flush;
 
-	if (r->ack.written > r->ack.durable || r->ack.nwritten > r->ack.ndurable)
-	{
-		if (sink_sync(&r->sink, err, errlen) != 0)
-			return -2;
-		ack_durable(&r->ack);
-	}
+	if ((r->ack.written > r->ack.durable || r->ack.nwritten > r->ack.ndurable) &&
+		sync_sink(r, err, errlen) != 0)
+		return -2;
 	{
 		const char *st = snapshot_state_at(&r->snap, r->ack.durable, r->ack.ndurable);
 		int			changed = st != NULL &&
@@ -223,7 +244,7 @@ drain_batch(struct run *r, char *err, size_t errlen)
 		 * updates above keep it from timing out.
 		 */
 		{
-			struct pollfd p = {sink_fd(&r->sink), POLLOUT, 0};
+			struct pollfd p = {sink_fd(&r->sink), r->sink.poll_events, 0};
 
 			if (poll(&p, 1, wait_ms) < 0 && errno != EINTR)
 			{
@@ -232,6 +253,37 @@ drain_batch(struct run *r, char *err, size_t errlen)
 			}
 		}
 	}
+}
+
+/*
+ * Before stopping: wait up to sink.kafka.flush.timeout.ms for the events
+ * handed to a counting sink to be delivered, keeping the replication
+ * connection alive meanwhile.  What is not delivered by then is not
+ * confirmed, and is sent again after a restart.  Returns as send_status.
+ */
+static int
+finish_delivery(struct run *r, char *err, size_t errlen)
+{
+	int64_t		deadline = mono_us() + r->cfg->kafka_flush_ms * 1000;
+	int			rc;
+
+	while (r->sink.counts && r->ack.ndurable < r->ack.nwritten)
+	{
+		if (sink_wait(&r->sink, 100, err, errlen) != 0)
+			return -2;
+		if (mono_us() >= r->next_status_us && (rc = send_status(r, err, errlen)) != 0)
+			return rc;
+		else if ((rc = sync_sink(r, err, errlen)) != 0)
+			return -2;
+		if (mono_us() >= deadline && r->ack.ndurable < r->ack.nwritten)
+		{
+			log_warning("%llu events were not delivered within sink.kafka.flush.timeout.ms (%lld ms); they are not confirmed and are sent again after a restart",
+						(unsigned long long) (r->ack.nwritten - r->ack.ndurable),
+						(long long) r->cfg->kafka_flush_ms);
+			break;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -392,6 +444,11 @@ handle_xlog(struct run *r, const char *data, size_t len, uint64_t lsn,
 			/* out of memory in the matcher (-1) errs toward capturing */
 			rel->included = !is_signal_table(r, rel) &&
 				config_table_included(r->cfg, rel->schema, rel->table) != 0;
+			/* Kafka keys are the primary key, which only 'd' identity sends as such */
+			if (rel->included && r->sink.routed && rel->replident != 'd' &&
+				catalog_primary_key(&r->cat, rel, err, errlen) != 0)
+				log_warning("could not look up the primary key of \"%s\".\"%s\" (its Kafka messages are keyed by the replica identity): %s",
+							rel->schema, rel->table, err);
 			log_debug("relation %u \"%s\".\"%s\": %d columns, %s",
 					  rel->relid, rel->schema, rel->table, rel->ncols,
 					  rel->included ? "captured" : "not captured");
@@ -807,12 +864,8 @@ prepare_reconnect(struct run *r, char *err, size_t errlen)
 	}
 	if (rc < 0)
 		return -1;
-	if (r->ack.written > r->ack.durable)
-	{
-		if (sink_sync(&r->sink, err, errlen) != 0)
-			return -1;
-		ack_durable(&r->ack);
-	}
+	if (r->ack.written > r->ack.durable && sync_sink(r, err, errlen) != 0)
+		return -1;
 	if (r->ack.in_txn)
 	{
 		r->resume_final_lsn = r->txn_final_lsn;
@@ -909,6 +962,13 @@ run_export(struct run *r, const char *snapname, uint64_t lsn)
 		}
 	}
 	snapshot_export_end(&r->snap);
+	if (rc >= 0 && (drain_batch(r, err, sizeof(err)) != 0 ||
+					finish_delivery(r, err, sizeof(err)) != 0 ||
+					send_status(r, err, sizeof(err)) != 0))
+	{
+		log_error("%s", err);
+		rc = -1;
+	}
 	return rc;
 }
 
@@ -934,6 +994,13 @@ cli_run(const struct config *c, const struct run_opts *o)
 	catalog_init(&r.cat, c);
 	relcache_init(&r.rels, catalog_resolve, &r.cat);
 	buf_init(&r.out, 0);
+	buf_init(&r.meta, 0);
+	if (sink_check(c, err, sizeof(err)) != 0)
+	{
+		log_error("%s", err);
+		status = EXIT_USAGE;
+		goto out;
+	}
 	if (event_writer_init(&r.ew, c, err, sizeof(err)) != 0)
 	{
 		log_error("%s", err);
@@ -954,6 +1021,8 @@ cli_run(const struct config *c, const struct run_opts *o)
 		goto out;
 	}
 	sink_open_ok = 1;
+	if (r.sink.routed)
+		event_writer_route(&r.ew, &r.meta);
 	r.appended_size = r.written_size = r.sink.size;
 	ack_init(&r.ack, r.off.lsn);
 	if (r.src.slot_missing || r.src.slot_lost)
@@ -1055,6 +1124,8 @@ cli_run(const struct config *c, const struct run_opts *o)
 			int			rc = drain_batch(&r, err, sizeof(err));
 
 			if (rc == 0)
+				rc = finish_delivery(&r, err, sizeof(err));
+			if (rc == 0)
 				rc = send_status(&r, err, sizeof(err));
 			if (rc != 0)
 			{
@@ -1142,5 +1213,6 @@ out:
 	catalog_close(&r.cat);
 	decoder_free(&r.dec);
 	buf_free(&r.out);
+	buf_free(&r.meta);
 	return status;
 }

@@ -69,6 +69,8 @@ enum config_key_id
 	KEY_WATERMARKING,
 	KEY_READ_ONLY,
 	KEY_NEW_TABLES,
+	KEY_TOMBSTONES,
+	KEY_KAFKA_FLUSH,
 };
 
 struct config_key
@@ -116,6 +118,8 @@ static const struct config_key config_keys[] = {
 	{"incremental.snapshot.watermarking.strategy", KEY_WATERMARKING},
 	{"read.only", KEY_READ_ONLY},
 	{"snapshot.new.tables", KEY_NEW_TABLES},
+	{"tombstones.on.delete", KEY_TOMBSTONES},
+	{"sink.kafka.flush.timeout.ms", KEY_KAFKA_FLUSH},
 };
 
 /* Allowed values of the enumerated keys, in the order of their enums. */
@@ -130,7 +134,7 @@ static const char *const time_modes[] = {
 };
 static const char *const interval_modes[] = {"numeric", "string", NULL};
 static const char *const hstore_modes[] = {"json", "map", NULL};
-static const char *const sink_types[] = {"stdout", "file", NULL};
+static const char *const sink_types[] = {"stdout", "file", "kafka", NULL};
 static const char *const log_levels[] = {
 	"error", "warning", "info", "debug", NULL
 };
@@ -504,6 +508,8 @@ config_init(struct config *c)
 	c->watermark_delete = 0;
 	c->read_only = 0;
 	c->snapshot_new_tables = 1;
+	c->tombstones = 1;
+	c->kafka_flush_ms = 10000;
 }
 
 /* Release all *c owns, wiping the password; *c is left zeroed. */
@@ -533,7 +539,53 @@ config_free(struct config *c)
 	free(c->unavailable_placeholder);
 	free(c->sink_file_path);
 	free(c->offset_file);
+	for (int i = 0; i < c->nkafka; i++)
+	{
+		free(c->kafka_keys[i]);
+		free_secret(c->kafka_values[i]);
+	}
+	free(c->kafka_keys);
+	free(c->kafka_values);
 	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * A kafka.* key: kept as given, without the prefix, for librdkafka,
+ * which validates it when the sink is opened (sink_check).  A later
+ * setting replaces an earlier one.
+ */
+static int
+set_kafka(struct config *c, const char *key, const char *value,
+		  char *err, size_t errlen)
+{
+	const char *name = key + 6;
+	char	   *v;
+	char	  **nk, **nv;
+
+	if (name[0] == '\0')
+		return fail(err, errlen, "%s: a librdkafka property name must follow \"kafka.\"", key);
+	if ((v = strdup(value)) == NULL)
+		return fail(err, errlen, "%s: out of memory", key);
+	for (int i = 0; i < c->nkafka; i++)
+		if (strcmp(c->kafka_keys[i], name) == 0)
+		{
+			free_secret(c->kafka_values[i]);
+			c->kafka_values[i] = v;
+			return 0;
+		}
+	nk = realloc(c->kafka_keys, sizeof(char *) * (size_t) (c->nkafka + 1));
+	if (nk)
+		c->kafka_keys = nk;
+	nv = nk ? realloc(c->kafka_values, sizeof(char *) * (size_t) (c->nkafka + 1)) : NULL;
+	if (nv)
+		c->kafka_values = nv;
+	if (nk == NULL || nv == NULL || (nk[c->nkafka] = strdup(name)) == NULL)
+	{
+		free_secret(v);
+		return fail(err, errlen, "%s: out of memory", key);
+	}
+	nv[c->nkafka++] = v;
+	return 0;
 }
 
 /*
@@ -551,6 +603,8 @@ config_set(struct config *c, const char *key, const char *value,
 	for (size_t j = 0; j < sizeof(config_keys) / sizeof(config_keys[0]); j++)
 		if (strcmp(key, config_keys[j].name) == 0)
 			k = &config_keys[j];
+	if (k == NULL && strncmp(key, "kafka.", 6) == 0)
+		return set_kafka(c, key, value, err, errlen);
 	if (k == NULL)
 	{
 		if (strcmp(key, "signal.data.collection") == 0 ||
@@ -702,6 +756,13 @@ config_set(struct config *c, const char *key, const char *value,
 				return -1;
 			c->snapshot_new_tables = i;
 			return 0;
+		case KEY_TOMBSTONES:
+			if ((i = choose(booleans, key, value, err, errlen)) < 0)
+				return -1;
+			c->tombstones = i;
+			return 0;
+		case KEY_KAFKA_FLUSH:
+			return set_int(&c->kafka_flush_ms, key, value, 0, 3600000, err, errlen);
 	}
 	return fail(err, errlen, "unknown key \"%s\"", key);
 }

@@ -36,6 +36,7 @@ enum config_sink
 {
 	CONFIG_SINK_STDOUT = 0,
 	CONFIG_SINK_FILE,
+	CONFIG_SINK_KAFKA,
 };
 
 enum config_snapshot_mode
@@ -95,6 +96,13 @@ struct config
 	enum config_sink sink;		/* sink.type [stdout] */
 	char	   *sink_file_path;	/* sink.file.path (required for file) */
 	char	   *offset_file;	/* offset.storage.file.filename [walcap.offsets] */
+
+	/* Kafka (sink.type=kafka) */
+	char	  **kafka_keys;		/* every kafka.* key, without the prefix, */
+	char	  **kafka_values;	/* ... and its value (wiped on free: may be secret) */
+	int			nkafka;
+	int			tombstones;		/* tombstones.on.delete [true] */
+	int64_t		kafka_flush_ms;	/* sink.kafka.flush.timeout.ms [10000] */
 
 	/* reconnection */
 	int64_t		backoff_initial_ms;	/* connect.backoff.initial.ms [500] */

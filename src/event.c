@@ -18,8 +18,13 @@ event_writer_init(struct event_writer *w, const struct config *c,
 	buf_init(&w->placeholder, 0);
 	buf_init(&w->txn_head, 0);
 	buf_init(&w->txn_id, 0);
+	buf_init(&w->prefix, 0);
 	w->cache_valid = 0;
 	w->conv = c->conv;
+	w->meta = NULL;
+	w->tombstones = c->tombstones;
+	event_topic_part(&w->prefix, c->topic_prefix);
+	buf_putc(&w->prefix, '.');
 
 	buf_lit(&w->source_head, "\"source\":{\"version\":\"" WALCAP_VERSION
 			"\",\"connector\":\"postgresql\",\"name\":");
@@ -33,7 +38,7 @@ event_writer_init(struct event_writer *w, const struct config *c,
 	json_cstring(&w->placeholder, c->unavailable_placeholder);
 
 	if (buf_failed(&w->source_head) || buf_failed(&w->source_db) ||
-		buf_failed(&w->placeholder))
+		buf_failed(&w->placeholder) || buf_failed(&w->prefix))
 	{
 		snprintf(err, errlen, "out of memory building event templates");
 		event_writer_free(w);
@@ -50,6 +55,27 @@ event_writer_free(struct event_writer *w)
 	buf_free(&w->placeholder);
 	buf_free(&w->txn_head);
 	buf_free(&w->txn_id);
+	buf_free(&w->prefix);
+}
+
+void
+event_writer_route(struct event_writer *w, struct buf *meta)
+{
+	w->meta = meta;
+}
+
+void
+event_topic_part(struct buf *b, const char *name)
+{
+	for (const char *p = name; *p; p++)
+	{
+		char		ch = *p;
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			  (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
+			ch = '_';
+		buf_putc(b, ch);
+	}
 }
 
 /* An LSN in decimal into tmp; returns its length. */
@@ -137,12 +163,13 @@ put_source(struct event_writer *w, struct buf *out, const char *tail,
 }
 
 /*
- * A row as a JSON object.  With keys_only, only the replica identity key
- * columns are written (Debezium's before for REPLICA IDENTITY DEFAULT).
+ * A row as a JSON object.  With a mask, only the columns whose flags
+ * have one of its bits: 1 the replica identity key columns (Debezium's
+ * before for REPLICA IDENTITY DEFAULT), rel->keyflag the message key's.
  */
 static int
 put_row(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
-		const struct decoder_tuple *t, int keys_only, char *err, size_t errlen)
+		const struct decoder_tuple *t, int mask, char *err, size_t errlen)
 {
 	int			first = 1;
 
@@ -159,7 +186,7 @@ put_row(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 		const struct decoder_column *c = &t->cols[i];
 		struct relcache_col *col = &rel->cols[i];
 
-		if (keys_only && !(col->flags & 1))
+		if (mask && !(col->flags & mask))
 			continue;
 		if (!first)
 			buf_putc(out, ',');
@@ -196,6 +223,51 @@ put_row(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 	return 0;
 }
 
+/* The relation's Kafka topic, built on first use; NULL if out of memory. */
+static const char *
+rel_topic(struct event_writer *w, struct relcache_rel *rel)
+{
+	if (rel->topic == NULL)
+	{
+		struct buf	b;
+
+		buf_init(&b, 0);
+		buf_append(&b, w->prefix.data, w->prefix.len);
+		event_topic_part(&b, rel->schema);
+		buf_putc(&b, '.');
+		event_topic_part(&b, rel->table);
+		rel->topic = buf_take(&b);
+	}
+	return rel->topic;
+}
+
+/*
+ * The routing record of a row event: rel's topic, the key columns of
+ * key (NULL, or a relation without key columns: a null key), flag.
+ */
+static int
+route_row(struct event_writer *w, struct relcache_rel *rel,
+		  const struct decoder_tuple *key, char flag, char *err, size_t errlen)
+{
+	const char *topic = rel_topic(w, rel);
+	int			has_key = 0;
+
+	if (topic == NULL)
+	{
+		w->meta->failed = 1;
+		return 0;
+	}
+	buf_puts(w->meta, topic);
+	buf_putc(w->meta, '\0');
+	for (int i = 0; key && i < rel->ncols && !has_key; i++)
+		has_key = (rel->cols[i].flags & rel->keyflag) != 0;
+	if (has_key && put_row(w, w->meta, rel, key, rel->keyflag, err, errlen) != 0)
+		return -1;
+	buf_putc(w->meta, '\0');
+	buf_putc(w->meta, flag);
+	return 0;
+}
+
 int
 event_change(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 			 const struct decoder_msg *m, const struct event_txn *txn,
@@ -227,12 +299,17 @@ event_change(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 	buf_lit(out, ",\"ts_ms\":");
 	json_int64(out, now_ms);
 	buf_putc(out, '}');
-	return 0;
+	if (w->meta == NULL)
+		return 0;
+	if (m->type == DECODER_DELETE)
+		return route_row(w, rel, m->u.change.old_kind ? &m->u.change.old : NULL,
+						 w->tombstones ? 'T' : '-', err, errlen);
+	return route_row(w, rel, &m->u.change.new, '-', err, errlen);
 }
 
 void
 event_truncate(struct event_writer *w, struct buf *out,
-			   const struct relcache_rel *rel, const struct event_txn *txn,
+			   struct relcache_rel *rel, const struct event_txn *txn,
 			   uint64_t lsn, int64_t now_ms)
 {
 	buf_lit(out, "{\"before\":null,\"after\":null,");
@@ -240,6 +317,8 @@ event_truncate(struct event_writer *w, struct buf *out,
 	buf_lit(out, "\"t\",\"ts_ms\":");
 	json_int64(out, now_ms);
 	buf_putc(out, '}');
+	if (w->meta)
+		(void) route_row(w, rel, NULL, '-', NULL, 0);
 }
 
 void
@@ -259,6 +338,18 @@ event_message(struct event_writer *w, struct buf *out,
 	json_base64(out, (const unsigned char *) m->u.message.content,
 				m->u.message.len, 0);
 	buf_lit(out, "\"}}");
+	if (w->meta)
+	{
+		/* Debezium's topic and key for logical-decoding messages */
+		buf_append(w->meta, w->prefix.data, w->prefix.len);
+		buf_lit(w->meta, "message");
+		buf_putc(w->meta, '\0');
+		buf_lit(w->meta, "{\"prefix\":");
+		json_cstring(w->meta, m->u.message.prefix);
+		buf_putc(w->meta, '}');
+		buf_putc(w->meta, '\0');
+		buf_putc(w->meta, '-');
+	}
 }
 
 int
@@ -289,5 +380,7 @@ event_read(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 	buf_lit(out, ",\"xmin\":null},\"transaction\":null,\"op\":\"r\",\"ts_ms\":");
 	json_int64(out, now_ms);
 	buf_putc(out, '}');
+	if (w->meta)
+		return route_row(w, rel, row, '-', err, errlen);
 	return 0;
 }

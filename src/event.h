@@ -54,11 +54,36 @@ struct event_writer
 	struct buf	txn_id;
 	struct event_txn cached;
 	int			cache_valid;
+
+	/*
+	 * Kafka routing (event_writer_route): when meta is set, every event
+	 * appended to out also appends one record to meta, in the same order:
+	 *
+	 *   topic NUL key NUL flag
+	 *
+	 * topic as Debezium names it (<topic.prefix>.<schema>.<table>, or
+	 * <topic.prefix>.message for logical-decoding messages), sanitised;
+	 * key the message key as JSON, empty for a null key; flag 'T' when a
+	 * tombstone (same key, null value) follows the event, '-' if not.
+	 * meta is the caller's; the writer only appends to it.
+	 */
+	struct buf *meta;
+	int			tombstones;		/* tombstones.on.delete */
+	struct buf	prefix;			/* sanitised topic.prefix and "." */
 };
 
 int		event_writer_init(struct event_writer *w, const struct config *c,
 						  char *err, size_t errlen);
 void	event_writer_free(struct event_writer *w);
+
+/* Start writing Kafka routing records to meta (see struct event_writer). */
+void	event_writer_route(struct event_writer *w, struct buf *meta);
+
+/*
+ * Append name to b as a Kafka topic name part, as Debezium sanitises it:
+ * every character but a-z, A-Z, 0-9, '.', '_' and '-' becomes '_'.
+ */
+void	event_topic_part(struct buf *b, const char *name);
 
 /*
  * Append the event of an Insert, Update or Delete message m of relation
@@ -72,7 +97,7 @@ int		event_change(struct event_writer *w, struct buf *out,
 
 /* Append the truncate event (op "t") of one relation. */
 void	event_truncate(struct event_writer *w, struct buf *out,
-					   const struct relcache_rel *rel, const struct event_txn *txn,
+					   struct relcache_rel *rel, const struct event_txn *txn,
 					   uint64_t lsn, int64_t now_ms);
 
 /*

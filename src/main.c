@@ -97,7 +97,14 @@ usage_error(const char *fmt, const char *arg)
 static int
 is_secret_key(const char *arg)
 {
-	return strncmp(arg, "database.password=", 18) == 0;
+	const char *eq = strchr(arg, '=');
+
+	if (strncmp(arg, "database.password=", 18) == 0)
+		return 1;
+	/* librdkafka's secrets: sasl.password, ssl.key.password, ... */
+	return eq && strncmp(arg, "kafka.", 6) == 0 &&
+		(memmem(arg, (size_t) (eq - arg), "password", 8) ||
+		 memmem(arg, (size_t) (eq - arg), "secret", 6));
 }
 
 /*
@@ -122,8 +129,12 @@ config_option(int argc, char **argv, int *i, struct config *cfg)
 	{
 		if (is_secret_key(v))
 		{
-			fprintf(stderr, "walcap: database.password cannot be given on the command line, where other users can read it\n"
-					"walcap: HINT: put it in the -c file, in database.password.file, or in WALCAP_DATABASE_PASSWORD\n");
+			if (strncmp(v, "kafka.", 6) == 0)
+				fprintf(stderr, "walcap: %.*s cannot be given on the command line, where other users can read it\n"
+						"walcap: HINT: put it in the -c file\n", (int) (strchr(v, '=') - v), v);
+			else
+				fprintf(stderr, "walcap: database.password cannot be given on the command line, where other users can read it\n"
+						"walcap: HINT: put it in the -c file, in database.password.file, or in WALCAP_DATABASE_PASSWORD\n");
 			return -1;
 		}
 		rc = config_set_arg(cfg, v, err, sizeof(err));

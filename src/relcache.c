@@ -33,6 +33,7 @@ rel_free(struct relcache_rel *r)
 	free(r->schema);
 	free(r->table);
 	free(r->source_tail);
+	free(r->topic);
 	free(r);
 }
 
@@ -136,6 +137,7 @@ build(struct relcache *c, const struct decoder_msg *m)
 		return NULL;
 	r->relid = m->u.relation.relid;
 	r->replident = m->u.relation.replident;
+	r->keyflag = 1;
 	/* pgoutput sends "" for pg_catalog */
 	r->schema = strdup(m->u.relation.nspname[0] ? m->u.relation.nspname : "pg_catalog");
 	r->table = strdup(m->u.relation.relname);

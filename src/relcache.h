@@ -34,7 +34,8 @@ struct relcache_col
 	size_t		keylen;
 	uint32_t	typid;
 	int32_t		typmod;
-	uint8_t		flags;			/* 1 = part of the replica identity key */
+	uint8_t		flags;			/* 1 = part of the replica identity key,
+								 * 2 = of the primary key (marked by the caller) */
 	int			warned;			/* a bad value was already logged */
 	struct convert_type conv;
 };
@@ -50,6 +51,13 @@ struct relcache_rel
 	int			included;		/* set by the caller: changes produce events */
 	char	   *source_tail;	/* "schema":"…","table":"…" JSON-escaped */
 	size_t		source_tail_len;
+	/*
+	 * Which flags bit makes a column part of the message key: 1 (the
+	 * replica identity, which is the primary key under REPLICA IDENTITY
+	 * DEFAULT), or 2 once the caller has marked the primary key.
+	 */
+	uint8_t		keyflag;
+	char	   *topic;			/* Kafka topic, built on first use by event.c */
 };
 
 /*

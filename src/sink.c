@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,14 @@
 
 /* write() as much as the descriptor takes now; shared by both sinks */
 static ssize_t
-fd_write(struct sink *s, const char *data, size_t len, char *err, size_t errlen)
+fd_write(struct sink *s, const char *data, size_t len, const char *meta,
+		 size_t metalen, size_t *meta_used, char *err, size_t errlen)
 {
 	size_t		done = 0;
+
+	(void) meta;
+	(void) metalen;
+	(void) meta_used;
 
 	while (done < len)
 	{
@@ -59,6 +65,14 @@ file_sync(struct sink *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* Everything written is durable once synced: nothing to wait for. */
+static int
+fd_wait(struct sink *s, int timeout_ms, char *err, size_t errlen)
+{
+	(void) timeout_ms;
+	return s->ops->sync(s, err, errlen);
+}
+
 static void
 fd_close(struct sink *s)
 {
@@ -71,8 +85,8 @@ fd_close(struct sink *s)
 	s->fd = -1;
 }
 
-static const struct sink_ops stdout_ops = {"stdout", fd_write, stdout_sync, fd_close};
-static const struct sink_ops file_ops = {"file", fd_write, file_sync, fd_close};
+static const struct sink_ops stdout_ops = {"stdout", fd_write, stdout_sync, fd_wait, fd_close};
+static const struct sink_ops file_ops = {"file", fd_write, file_sync, fd_wait, fd_close};
 
 /*
  * A pipe or socket reader can stall; make such a descriptor non-blocking
@@ -103,6 +117,9 @@ sink_open(struct sink *s, const struct config *c, uint64_t keep_size,
 
 	memset(s, 0, sizeof(*s));
 	s->restore_flags = -1;
+	s->poll_events = POLLOUT;
+	if (c->sink == CONFIG_SINK_KAFKA)
+		return sink_kafka_open(s, c, err, errlen);
 	if (c->sink == CONFIG_SINK_STDOUT)
 	{
 		s->ops = &stdout_ops;
@@ -154,6 +171,14 @@ sink_open(struct sink *s, const struct config *c, uint64_t keep_size,
 		s->path = NULL;
 		return -1;
 	}
+	return 0;
+}
+
+int
+sink_check(const struct config *c, char *err, size_t errlen)
+{
+	if (c->sink == CONFIG_SINK_KAFKA)
+		return sink_kafka_check(c, err, errlen);
 	return 0;
 }
 

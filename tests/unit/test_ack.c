@@ -241,6 +241,83 @@ test_out_of_order(void)
 	CHECK(ack_flush_lsn(&a) == 2500);
 }
 
+/* One transaction of n events committed at end. */
+static void
+txn(struct ack *a, int n, uint64_t end)
+{
+	ack_begin(a);
+	for (int i = 0; i < n; i++)
+		ack_event(a);
+	ack_commit(a, end);
+}
+
+/* Delivery one event at a time: the durable LSN follows whole commits. */
+static void
+test_delivered(void)
+{
+	struct ack	a;
+
+	ack_init(&a, 100);
+	txn(&a, 2, 200);			/* events 1-2 */
+	txn(&a, 1, 300);			/* event 3 */
+	txn(&a, 0, 350);			/* nothing captured */
+	txn(&a, 3, 400);			/* events 4-6 */
+	ack_written(&a);
+	CHECK_INT((int) a.nmarks, 3);	/* 350 moved the mark of 300 on */
+	ack_delivered(&a, 1);
+	CHECK(a.durable == 100);
+	CHECK(ack_flush_lsn(&a) == 100);
+	ack_delivered(&a, 2);
+	CHECK(a.durable == 200);
+	ack_delivered(&a, 3);
+	CHECK(a.durable == 350);	/* the empty commit after event 3 too */
+	ack_delivered(&a, 5);
+	CHECK(a.durable == 350);
+	CHECK(a.ndurable == 5);
+	CHECK_INT(ack_idle(&a), 0);
+	ack_delivered(&a, 6);
+	CHECK(a.durable == 400);
+	CHECK_INT((int) a.nmarks, 0);
+	CHECK_INT(ack_idle(&a), 1);
+	/* never past what was written, never backwards */
+	txn(&a, 1, 500);
+	ack_delivered(&a, 7);		/* not written yet: ignored */
+	CHECK(a.durable == 400);
+	CHECK(a.ndurable == 6);
+	ack_delivered(&a, 2);
+	CHECK(a.durable == 400);
+	CHECK(a.ndurable == 6);
+	ack_written(&a);
+	ack_delivered(&a, 7);
+	CHECK(a.durable == 500);
+}
+
+/* A full ring of marks moves its newest mark on: later, never wrong. */
+static void
+test_marks_full(void)
+{
+	struct ack	a;
+
+	ack_init(&a, 0);
+	for (int i = 1; i <= ACK_MARKS + 10; i++)
+		txn(&a, 1, (uint64_t) i * 10);
+	ack_written(&a);
+	CHECK_INT((int) a.nmarks, ACK_MARKS);
+	ack_delivered(&a, ACK_MARKS - 1);
+	CHECK(a.durable == (uint64_t) (ACK_MARKS - 1) * 10);
+	/* commit ACK_MARKS and the 10 after it share the last mark */
+	ack_delivered(&a, ACK_MARKS);
+	CHECK(a.durable == (uint64_t) (ACK_MARKS - 1) * 10);
+	ack_delivered(&a, ACK_MARKS + 10);
+	CHECK(a.durable == (uint64_t) (ACK_MARKS + 10) * 10);
+	/* ack_durable() drops every mark it covers */
+	txn(&a, 1, 999999);
+	ack_written(&a);
+	ack_durable(&a);
+	CHECK(a.durable == 999999);
+	CHECK_INT((int) a.nmarks, 0);
+}
+
 int
 main(void)
 {
@@ -251,5 +328,7 @@ main(void)
 	test_pending_blocks_server_end();
 	test_monotonic();
 	test_out_of_order();
+	test_delivered();
+	test_marks_full();
 	return TEST_REPORT("test_ack");
 }

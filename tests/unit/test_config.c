@@ -324,8 +324,12 @@ test_bad_values(void)
 					 "hstore.handling.mode: \"text\" is not one of json, map");
 	expect_set_error("database.sslmode", "on",
 					 "database.sslmode: \"on\" is not one of disable, allow, prefer, require, verify-ca, verify-full");
-	expect_set_error("sink.type", "kafka",
-					 "sink.type: \"kafka\" is not one of stdout, file");
+	expect_set_error("sink.type", "redis",
+					 "sink.type: \"redis\" is not one of stdout, file, kafka");
+	expect_set_error("tombstones.on.delete", "yes",
+					 "tombstones.on.delete: \"yes\" is not one of false, true");
+	expect_set_error("kafka.", "x",
+					 "kafka.: a librdkafka property name must follow \"kafka.\"");
 	expect_set_error("log.level", "trace",
 					 "log.level: \"trace\" is not one of error, warning, info, debug");
 	expect_set_error("slot.name", "Streamkap-Slot",
@@ -894,6 +898,35 @@ test_include_file(void)
 #undef IN
 }
 
+/* kafka.* keys are kept, without the prefix, for librdkafka. */
+static void
+test_kafka(void)
+{
+	struct config c;
+
+	init_base(&c);
+	CHECK_INT(c.tombstones, 1);
+	CHECK_INT((int) c.kafka_flush_ms, 10000);
+	CHECK_INT(c.nkafka, 0);
+	CHECK_INT(config_set(&c, "sink.type", "kafka", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.sink, CONFIG_SINK_KAFKA);
+	CHECK_INT(config_set(&c, "kafka.bootstrap.servers", "a:9092", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_set(&c, "kafka.linger.ms", "20", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_set(&c, "kafka.bootstrap.servers", "b:9092,c:9092", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_set(&c, "tombstones.on.delete", "false", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_set(&c, "sink.kafka.flush.timeout.ms", "0", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.nkafka, 2);
+	CHECK_STR(c.kafka_keys[0], "bootstrap.servers");
+	CHECK_STR(c.kafka_values[0], "b:9092,c:9092");
+	CHECK_STR(c.kafka_keys[1], "linger.ms");
+	CHECK_STR(c.kafka_values[1], "20");
+	CHECK_INT(c.tombstones, 0);
+	CHECK_INT((int) c.kafka_flush_ms, 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	config_free(&c);
+	CHECK_INT(c.nkafka, 0);
+}
+
 int
 main(void)
 {
@@ -907,5 +940,6 @@ main(void)
 	test_password();
 	test_lists();
 	test_include_file();
+	test_kafka();
 	return TEST_REPORT("test_config");
 }

@@ -584,6 +584,132 @@ test_relations(void)
 	}
 }
 
+/* The routing record in meta as "topic|key|flag" (NULs shown as '|'). */
+static const char *
+route_text(const struct buf *meta)
+{
+	static char t[512];
+	size_t		n = meta->len < sizeof(t) - 1 ? meta->len : sizeof(t) - 1;
+
+	for (size_t i = 0; i < n; i++)
+		t[i] = meta->data[i] ? meta->data[i] : '|';
+	t[n] = '\0';
+	return t;
+}
+
+/* Kafka routing: topic, key and tombstone flag beside each event. */
+static void
+test_route(void)
+{
+	struct buf	meta;
+	struct mb	m;
+	struct relcache_rel *rel = relcache_get(&cache, 16384);
+
+	buf_init(&meta, 0);
+	event_writer_route(&ew, &meta);
+
+	start_change(&m, 'I', 16384);
+	p8(&m, 'N');
+	p16(&m, 3);
+	pcol(&m, 't', "1");
+	pcol(&m, 't', "a");
+	pcol(&m, 'n', NULL);
+	change(&m, &TXN, 200);
+	CHECK_STR(route_text(&meta), "srv.public.items|{\"id\":1}|-");
+
+	/* an update changing the key: the new key */
+	buf_reset(&meta);
+	start_change(&m, 'U', 16384);
+	p8(&m, 'K');
+	p16(&m, 3);
+	pcol(&m, 't', "2");
+	pcol(&m, 'n', NULL);
+	pcol(&m, 'n', NULL);
+	p8(&m, 'N');
+	p16(&m, 3);
+	pcol(&m, 't', "3");
+	pcol(&m, 't', "x");
+	pcol(&m, 't', "y");
+	change(&m, &TXN, 300);
+	CHECK_STR(route_text(&meta), "srv.public.items|{\"id\":3}|-");
+
+	/* a delete: the old key, and a tombstone after it */
+	buf_reset(&meta);
+	start_change(&m, 'D', 16384);
+	p8(&m, 'K');
+	p16(&m, 3);
+	pcol(&m, 't', "7");
+	pcol(&m, 'n', NULL);
+	pcol(&m, 'n', NULL);
+	change(&m, &TXN, 400);
+	CHECK_STR(route_text(&meta), "srv.public.items|{\"id\":7}|T");
+	/* ... unless tombstones.on.delete=false */
+	buf_reset(&meta);
+	ew.tombstones = 0;
+	change(&m, &TXN, 400);
+	CHECK_STR(route_text(&meta), "srv.public.items|{\"id\":7}|-");
+	ew.tombstones = 1;
+
+	/* truncate: the table's topic, a null key */
+	buf_reset(&meta);
+	buf_reset(&out);
+	event_truncate(&ew, &out, rel, &TXN, 500, NOW);
+	CHECK_STR(route_text(&meta), "srv.public.items||-");
+
+	/* messages: <prefix>.message, keyed by their prefix */
+	buf_reset(&meta);
+	build_message(&m, 1, 600, "audit", "x", 1);
+	CHECK_INT(decode(&m), 0);
+	buf_reset(&out);
+	event_message(&ew, &out, &msg, &TXN, NOW);
+	CHECK_STR(route_text(&meta), "srv.message|{\"prefix\":\"audit\"}|-");
+
+	/* two events: two records, in order */
+	buf_reset(&meta);
+	start_change(&m, 'I', 16384);
+	p8(&m, 'N');
+	p16(&m, 3);
+	pcol(&m, 't', "5");
+	pcol(&m, 'n', NULL);
+	pcol(&m, 'n', NULL);
+	change(&m, &TXN, 200);
+	change(&m, &TXN, 201);
+	CHECK_STR(route_text(&meta), "srv.public.items|{\"id\":5}|-srv.public.items|{\"id\":5}|-");
+
+	/* keyed by the primary key once marked (REPLICA IDENTITY FULL) */
+	rel->cols[0].flags = 1;
+	rel->cols[1].flags = 1 | 2;
+	rel->cols[2].flags = 1;
+	rel->keyflag = 2;
+	buf_reset(&meta);
+	change(&m, &TXN, 200);
+	CHECK_STR(route_text(&meta), "srv.public.items|{\"name\":null}|-");
+	/* no key column at all: a null key */
+	rel->cols[1].flags = 1;
+	buf_reset(&meta);
+	change(&m, &TXN, 200);
+	CHECK_STR(route_text(&meta), "srv.public.items||-");
+
+	rel->cols[0].flags = 1;
+	rel->cols[1].flags = rel->cols[2].flags = 0;
+	rel->keyflag = 1;
+	event_writer_route(&ew, NULL);
+	buf_free(&meta);
+	CHECK(!buf_failed(&out));
+}
+
+/* Topic names keep a-z, A-Z, 0-9, '.', '_', '-'; the rest becomes '_'. */
+static void
+test_topic_part(void)
+{
+	struct buf	b;
+
+	buf_init(&b, 0);
+	event_topic_part(&b, "My Schema.t-1_x/\xC3\xA9\"");
+	CHECK_STR(b.data, "My_Schema.t-1_x___\x5f");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -612,6 +738,8 @@ main(void)
 	test_truncate();
 	test_message();
 	test_transaction_switch();
+	test_topic_part();
+	test_route();
 	test_relations();
 
 	event_writer_free(&ew);

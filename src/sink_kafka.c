@@ -1,0 +1,508 @@
+/*
+ * sink_kafka.c — the Kafka sink: each event a message, through
+ * librdkafka's idempotent producer; see sink.h.
+ *
+ * Topics, keys and tombstones come from the routing records event.c
+ * writes beside the events.  Every message gets a sequence number; the
+ * delivery report callback marks it done in a ring, and the contiguous
+ * prefix of done messages, counted in events (an event with a tombstone
+ * is two messages), is what sink_sync() reports as delivered.  A
+ * message that fails for good stops that prefix for ever and makes the
+ * next write or sync fail: what follows it is never confirmed, and a
+ * restart sends it again.
+ *
+ * librdkafka's main queue (delivery reports, errors, logs) signals a
+ * pipe when it stops being empty; that pipe is the sink's fd, so the run
+ * loop can wait for room in a full producer queue the same way it waits
+ * for a full stdout pipe.
+ */
+#include "sink.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "log.h"
+
+/* messages in flight at most; a power of two above librdkafka's default 100000 */
+#define RING_SIZE ((uint64_t) 1 << 17)
+#define MSG_DONE 1				/* delivered */
+#define MSG_ENDS 2				/* the last message of its event */
+
+/* Defaults, before the user's kafka.* keys (which may override them). */
+static const char *const defaults[][2] = {
+	{"enable.idempotence", "true"},
+	{"acks", "all"},
+	/* the Java client's partitioner, so keys land where Debezium's would */
+	{"partitioner", "murmur2_random"},
+	/* bound the producer's memory: a few MiB, not librdkafka's 1 GiB */
+	{"queue.buffering.max.kbytes", "16384"},
+	{"client.id", "walcap"},
+	{"log.queue", "true"},
+};
+
+struct topic
+{
+	char	   *name;
+	rd_kafka_topic_t *rkt;
+};
+
+struct kafka
+{
+	rd_kafka_t *rk;
+	rd_kafka_queue_t *mainq;
+	int			pipe[2];
+	struct topic *topics;		/* open addressing on the name */
+	size_t		ntopics, captopics;
+	unsigned char *ring;		/* RING_SIZE message states */
+	uint64_t	next_seq;		/* sequence of the next message */
+	uint64_t	done_seq;		/* messages before it are all delivered */
+	uint64_t	delivered;		/* events they complete */
+	char		failure[512];	/* the first permanent failure, or "" */
+	/* a tombstone the producer queue had no room for yet */
+	int			tomb_pending;
+	rd_kafka_topic_t *tomb_rkt;
+	char	   *tomb_key;
+	size_t		tomb_keylen, tomb_cap;
+};
+
+/* Keys whose values must never reach a message. */
+static int
+secret_key(const char *name)
+{
+	return strstr(name, "password") || strstr(name, "secret") ||
+		strcmp(name, "ssl.key.pem") == 0 || strcmp(name, "sasl.oauthbearer.config") == 0;
+}
+
+/* The configuration: defaults, then every kafka.* key; NULL with err. */
+static rd_kafka_conf_t *
+build_conf(const struct config *c, char *err, size_t errlen)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	char		msg[512];
+	int			have_bootstrap = 0;
+
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		if (rd_kafka_conf_set(conf, defaults[i][0], defaults[i][1], msg, sizeof(msg)) != RD_KAFKA_CONF_OK)
+		{
+			snprintf(err, errlen, "librdkafka refused walcap's default %s=%s: %s",
+					 defaults[i][0], defaults[i][1], msg);
+			rd_kafka_conf_destroy(conf);
+			return NULL;
+		}
+	for (int i = 0; i < c->nkafka; i++)
+	{
+		const char *k = c->kafka_keys[i];
+
+		if (strcmp(k, "bootstrap.servers") == 0 || strcmp(k, "metadata.broker.list") == 0)
+			have_bootstrap = c->kafka_values[i][0] != '\0';
+		if (strcmp(k, "log.queue") == 0 || strcmp(k, "dr_msg_cb") == 0)
+		{
+			snprintf(err, errlen, "kafka.%s: walcap sets this librdkafka property itself; remove the key", k);
+			rd_kafka_conf_destroy(conf);
+			return NULL;
+		}
+		if (rd_kafka_conf_set(conf, k, c->kafka_values[i], msg, sizeof(msg)) != RD_KAFKA_CONF_OK)
+		{
+			if (secret_key(k))
+				snprintf(err, errlen, "kafka.%s: librdkafka refused the value (not shown: it is a secret)", k);
+			else
+				snprintf(err, errlen, "kafka.%s: %s", k, msg);
+			rd_kafka_conf_destroy(conf);
+			return NULL;
+		}
+	}
+	if (!have_bootstrap)
+	{
+		snprintf(err, errlen, "kafka.bootstrap.servers is required when sink.type is kafka (host:port of one or more brokers)");
+		rd_kafka_conf_destroy(conf);
+		return NULL;
+	}
+	return conf;
+}
+
+int
+sink_kafka_check(const struct config *c, char *err, size_t errlen)
+{
+	rd_kafka_conf_t *conf = build_conf(c, err, errlen);
+
+	if (conf == NULL)
+		return -1;
+	rd_kafka_conf_destroy(conf);
+	return 0;
+}
+
+/* ---- delivery ---- */
+
+static void
+on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	struct kafka *k = opaque;
+	uint64_t	seq = (uint64_t) (uintptr_t) m->_private;
+
+	(void) rk;
+	if (m->err)
+	{
+		if (k->failure[0] == '\0')
+			snprintf(k->failure, sizeof(k->failure),
+					 "delivery to Kafka topic \"%s\" failed: %s",
+					 m->rkt ? rd_kafka_topic_name(m->rkt) : "?", rd_kafka_err2str(m->err));
+		return;
+	}
+	k->ring[seq & (RING_SIZE - 1)] |= MSG_DONE;
+	while (k->done_seq < k->next_seq && (k->ring[k->done_seq & (RING_SIZE - 1)] & MSG_DONE))
+	{
+		if (k->ring[k->done_seq & (RING_SIZE - 1)] & MSG_ENDS)
+			k->delivered++;
+		k->done_seq++;
+	}
+}
+
+static void
+on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
+{
+	struct kafka *k = opaque;
+	char		fatal[256];
+
+	if (code == RD_KAFKA_RESP_ERR__FATAL)
+	{
+		rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+		if (k->failure[0] == '\0')
+			snprintf(k->failure, sizeof(k->failure), "the Kafka producer failed: %s", fatal);
+		return;
+	}
+	/* transient (brokers down, timeouts): librdkafka retries on its own */
+	log_warning("kafka: %s", reason);
+}
+
+static void
+on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	(void) rk;
+	/*
+	 * librdkafka's errors here are transient (a broker unreachable) and
+	 * retried; what fails for good arrives as a delivery report or a
+	 * fatal error, and stops walcap with ERROR.
+	 */
+	if (level <= 4)
+		log_warning("kafka: %s: %s", fac, buf);
+	else if (level <= 6)
+		log_info("kafka: %s: %s", fac, buf);
+	else
+		log_debug("kafka: %s: %s", fac, buf);
+}
+
+/* Serve delivery reports, errors and logs; empty the wake-up pipe first. */
+static void
+serve(struct kafka *k)
+{
+	char		drain[64];
+
+	while (read(k->pipe[0], drain, sizeof(drain)) > 0)
+		;
+	rd_kafka_poll(k->rk, 0);
+}
+
+/* ---- topics ---- */
+
+static uint64_t
+hash_name(const char *s)
+{
+	uint64_t	h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char) *s) * 1099511628211ULL;
+	return h;
+}
+
+/* The topic's handle, opened on first use; NULL with err. */
+static rd_kafka_topic_t *
+topic_get(struct kafka *k, const char *name, char *err, size_t errlen)
+{
+	size_t		i;
+
+	if (k->ntopics * 2 >= k->captopics)
+	{
+		size_t		cap = k->captopics ? k->captopics * 2 : 64;
+		struct topic *n = calloc(cap, sizeof(*n));
+
+		if (n == NULL)
+		{
+			snprintf(err, errlen, "out of memory");
+			return NULL;
+		}
+		for (size_t j = 0; j < k->captopics; j++)
+			if (k->topics[j].name)
+			{
+				for (i = hash_name(k->topics[j].name) & (cap - 1); n[i].name; i = (i + 1) & (cap - 1))
+					;
+				n[i] = k->topics[j];
+			}
+		free(k->topics);
+		k->topics = n;
+		k->captopics = cap;
+	}
+	for (i = hash_name(name) & (k->captopics - 1); k->topics[i].name; i = (i + 1) & (k->captopics - 1))
+		if (strcmp(k->topics[i].name, name) == 0)
+			return k->topics[i].rkt;
+	k->topics[i].name = strdup(name);
+	k->topics[i].rkt = k->topics[i].name ? rd_kafka_topic_new(k->rk, name, NULL) : NULL;
+	if (k->topics[i].rkt == NULL)
+	{
+		snprintf(err, errlen, "cannot open Kafka topic \"%s\": %s", name,
+				 k->topics[i].name ? rd_kafka_err2str(rd_kafka_last_error()) : "out of memory");
+		free(k->topics[i].name);
+		k->topics[i].name = NULL;
+		return NULL;
+	}
+	k->ntopics++;
+	return k->topics[i].rkt;
+}
+
+/* ---- producing ---- */
+
+/*
+ * Hand one message to the producer: 1 queued, 0 no room (queue or ring
+ * full), -1 with err for a message that can never be sent.
+ */
+static int
+produce(struct kafka *k, rd_kafka_topic_t *rkt, const char *value, size_t vlen,
+		const char *key, size_t klen, int ends_event, char *err, size_t errlen)
+{
+	uint64_t	seq = k->next_seq;
+
+	if (seq - k->done_seq >= RING_SIZE)
+		return 0;
+	k->ring[seq & (RING_SIZE - 1)] = ends_event ? MSG_ENDS : 0;
+	if (rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
+						 (void *) value, vlen, key, klen,
+						 (void *) (uintptr_t) seq) != 0)
+	{
+		rd_kafka_resp_err_t e = rd_kafka_last_error();
+
+		if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			return 0;
+		snprintf(err, errlen, "cannot send an event of %zu bytes to Kafka topic \"%s\": %s%s",
+				 vlen, rd_kafka_topic_name(rkt), rd_kafka_err2str(e),
+				 e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ?
+				 "\nraise kafka.message.max.bytes, and the topic's max.message.bytes on the brokers" : "");
+		return -1;
+	}
+	k->next_seq++;
+	return 1;
+}
+
+/* The tombstone left over from the last write, first: 1 sent, 0 no room. */
+static int
+send_tombstone(struct kafka *k, char *err, size_t errlen)
+{
+	int			rc;
+
+	if (!k->tomb_pending)
+		return 1;
+	rc = produce(k, k->tomb_rkt, NULL, 0, k->tomb_key, k->tomb_keylen, 1, err, errlen);
+	if (rc == 1)
+		k->tomb_pending = 0;
+	return rc;
+}
+
+static ssize_t
+kafka_write(struct sink *s, const char *data, size_t len, const char *meta,
+			size_t metalen, size_t *meta_used, char *err, size_t errlen)
+{
+	struct kafka *k = s->impl;
+	size_t		done = 0,
+				mdone = 0;
+	int			rc;
+
+	serve(k);
+	if (k->failure[0])
+	{
+		snprintf(err, errlen, "%s", k->failure);
+		return -1;
+	}
+	if ((rc = send_tombstone(k, err, errlen)) <= 0)
+		return rc;
+	while (done < len)
+	{
+		const char *line = data + done;
+		const char *nl = memchr(line, '\n', len - done);
+		const char *topic = meta + mdone;
+		const char *key,
+				   *flag;
+		size_t		tlen, klen;
+		rd_kafka_topic_t *rkt;
+
+		if (nl == NULL)
+			break;				/* only whole events are sent */
+		tlen = strnlen(topic, metalen - mdone);
+		key = topic + tlen + 1;
+		if (mdone + tlen + 1 >= metalen)
+			goto bad_meta;
+		klen = strnlen(key, metalen - mdone - tlen - 1);
+		flag = key + klen + 1;
+		if (mdone + tlen + klen + 2 >= metalen)
+			goto bad_meta;
+		if ((rkt = topic_get(k, topic, err, errlen)) == NULL)
+			return -1;
+		/* an event and its tombstone need two places in the ring */
+		if (*flag == 'T' && k->next_seq + 1 - k->done_seq >= RING_SIZE)
+			break;
+		rc = produce(k, rkt, line, (size_t) (nl - line), klen ? key : NULL, klen,
+					 *flag != 'T', err, errlen);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			break;
+		done += (size_t) (nl - line) + 1;
+		mdone += tlen + klen + 3;
+		if (*flag == 'T')
+		{
+			if (klen > k->tomb_cap)
+			{
+				char	   *n = realloc(k->tomb_key, klen);
+
+				if (n == NULL)
+				{
+					snprintf(err, errlen, "out of memory");
+					return -1;
+				}
+				k->tomb_key = n;
+				k->tomb_cap = klen;
+			}
+			memcpy(k->tomb_key, key, klen);
+			k->tomb_keylen = klen;
+			k->tomb_rkt = rkt;
+			k->tomb_pending = 1;
+			if ((rc = send_tombstone(k, err, errlen)) < 0)
+				return -1;
+			if (rc == 0)
+				break;
+		}
+	}
+	*meta_used = mdone;
+	return (ssize_t) done;
+
+bad_meta:
+	snprintf(err, errlen, "internal error: an event without its Kafka routing record");
+	return -1;
+}
+
+static int
+kafka_sync(struct sink *s, char *err, size_t errlen)
+{
+	struct kafka *k = s->impl;
+
+	serve(k);
+	s->delivered = k->delivered;
+	if (k->failure[0])
+	{
+		snprintf(err, errlen, "%s", k->failure);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+kafka_wait(struct sink *s, int timeout_ms, char *err, size_t errlen)
+{
+	struct kafka *k = s->impl;
+
+	if (k->tomb_pending && send_tombstone(k, err, errlen) < 0)
+		return -1;
+	rd_kafka_flush(k->rk, timeout_ms);
+	return kafka_sync(s, err, errlen);
+}
+
+static void
+kafka_close(struct sink *s)
+{
+	struct kafka *k = s->impl;
+
+	if (k == NULL)
+		return;
+	if (k->rk)
+	{
+		/* what is still queued was not confirmed: drop it, do not wait */
+		rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+		rd_kafka_poll(k->rk, 0);
+		for (size_t i = 0; i < k->captopics; i++)
+			if (k->topics[i].name)
+			{
+				rd_kafka_topic_destroy(k->topics[i].rkt);
+				free(k->topics[i].name);
+			}
+		if (k->mainq)
+			rd_kafka_queue_destroy(k->mainq);
+		rd_kafka_destroy(k->rk);
+	}
+	if (k->pipe[0] >= 0)
+		close(k->pipe[0]);
+	if (k->pipe[1] >= 0)
+		close(k->pipe[1]);
+	free(k->topics);
+	free(k->ring);
+	free(k->tomb_key);
+	free(k);
+	s->impl = NULL;
+	s->fd = -1;
+}
+
+static const struct sink_ops kafka_ops = {"kafka", kafka_write, kafka_sync, kafka_wait, kafka_close};
+
+int
+sink_kafka_open(struct sink *s, const struct config *c, char *err, size_t errlen)
+{
+	struct kafka *k = calloc(1, sizeof(*k));
+	rd_kafka_conf_t *conf;
+	char		msg[512];
+
+	if (k == NULL || (k->ring = calloc(RING_SIZE, 1)) == NULL)
+	{
+		free(k);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	k->pipe[0] = k->pipe[1] = -1;
+	s->ops = &kafka_ops;
+	s->impl = k;
+	s->fd = -1;
+	s->poll_events = POLLIN;
+	s->counts = 1;
+	s->routed = 1;
+	if (pipe2(k->pipe, O_NONBLOCK | O_CLOEXEC) != 0)
+	{
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		kafka_close(s);
+		return -1;
+	}
+	if ((conf = build_conf(c, err, errlen)) == NULL)
+	{
+		kafka_close(s);
+		return -1;
+	}
+	rd_kafka_conf_set_opaque(conf, k);
+	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+	rd_kafka_conf_set_error_cb(conf, on_error);
+	rd_kafka_conf_set_log_cb(conf, on_log);
+	k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, msg, sizeof(msg));
+	if (k->rk == NULL)
+	{
+		rd_kafka_conf_destroy(conf);
+		snprintf(err, errlen, "cannot create the Kafka producer: %s", msg);
+		kafka_close(s);
+		return -1;
+	}
+	/* logs come through the main queue, served in this thread */
+	rd_kafka_set_log_queue(k->rk, NULL);
+	k->mainq = rd_kafka_queue_get_main(k->rk);
+	rd_kafka_queue_io_event_enable(k->mainq, k->pipe[1], "1", 1);
+	s->fd = k->pipe[0];
+	return 0;
+}

@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# The Kafka sink against librdkafka's mock cluster (a separate process
+# speaking the Kafka protocol over TCP): every op on Debezium's topic with
+# its key, tombstones, logical messages, the primary key of a REPLICA
+# IDENTITY FULL table, topic names sanitised, kafka.* errors (exit 2), the
+# same key always on the same partition, brokers down for longer than
+# wal_sender_timeout, a delivery that fails for good (exit 1, the slot not
+# advanced past it), and kill -9 during a workload.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/kafka_lib.sh"
+
+work=$T_TMP
+pg_start -c wal_sender_timeout=2s
+psql_admin -d postgres -c "CREATE DATABASE kdb" >/dev/null
+PG_DB=kdb
+psql_admin >/dev/null <<'SQL'
+CREATE TABLE public.items (id int PRIMARY KEY, name text);
+CREATE TABLE public.full_t (a int PRIMARY KEY, b text);
+ALTER TABLE public.full_t REPLICA IDENTITY FULL;
+CREATE TABLE public."odd name" (id int PRIMARY KEY);
+CREATE TABLE public.spread (id int PRIMARY KEY, v int);
+CREATE TABLE public.w (id int PRIMARY KEY);
+SQL
+seed_setup kdb public.items public.full_t 'public."odd name"' public.spread public.w
+mock_start 3
+for t in k.public.items k.public.full_t k.public.odd_name k.message k.public.w; do
+    mock_cmd topic "$t" 1
+done
+mock_cmd topic k.public.spread 4
+
+conf=$work/k.conf
+walcap_conf "$conf" sink.type=kafka "kafka.bootstrap.servers=$MOCK_BOOT" topic.prefix=k \
+    status.update.interval.ms=200
+caught_up() {   # the slot confirmed everything written so far
+    [ "$(psql_admin -c "SELECT confirmed_flush_lsn >= pg_current_wal_lsn() FROM pg_replication_slots WHERE slot_name = '$SEED_SLOT'")" = t ]
+}
+lsn_dec() { local hi=${1%/*} lo=${1#*/}; echo $(( (16#$hi << 32) + 16#$lo )); }
+# the smallest source.lsn of the w rows with id in [LO, HI]
+first_lsn_of() {   # LO HI
+    topic_read k.public.w | cut -f3 | jq -r --argjson lo "$1" --argjson hi "$2" \
+        'select(.after.id >= $lo and .after.id <= $hi) | .source.lsn' | sort -n | head -1
+}
+# KEY<TAB>op before after (or NULL for a tombstone), one line per message
+messages() {   # TOPIC
+    topic_read "$1" | while IFS=$'\t' read -r p k v; do
+        if [ "$v" = NULL ]; then printf '%s\tNULL\n' "$k"
+        else printf '%s\t%s\n' "$k" "$(jq -c '[.op, .before, .after]' <<<"$v")"; fi
+    done
+}
+
+# ---- configuration errors: exit 2 before connecting, naming the key
+out=$(WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD timeout 20 "$WALCAP" run -c "$conf" --set kafka.no.such.property=1 2>&1); rc=$?
+assert_rc "unknown librdkafka property: exit 2" "$rc" 2
+assert_eq "unknown librdkafka property: the key" "$out" \
+    'walcap: ERROR: kafka.no.such.property: No such configuration property: "no.such.property"'
+out=$(WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD timeout 20 "$WALCAP" run -c "$conf" --set kafka.acks=some 2>&1); rc=$?
+assert_rc "bad librdkafka value: exit 2" "$rc" 2
+assert_eq "bad librdkafka value: the key" "$out" \
+    'walcap: ERROR: kafka.acks: Invalid value for configuration property "request.required.acks"'
+out=$(WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD timeout 20 "$WALCAP" run -c "$conf" --set kafka.bootstrap.servers= 2>&1); rc=$?
+assert_rc "no bootstrap.servers: exit 2" "$rc" 2
+assert_eq "no bootstrap.servers: what to set" "$out" \
+    'walcap: ERROR: kafka.bootstrap.servers is required when sink.type is kafka (host:port of one or more brokers)'
+out=$(WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD timeout 20 "$WALCAP" run -c "$conf" --set kafka.sasl.password=hunter2 2>&1); rc=$?
+assert_rc "a Kafka secret on the command line: exit 2" "$rc" 2
+assert_match "a Kafka secret on the command line: refused, not shown" "$out" \
+    '^walcap: kafka\.sasl\.password cannot be given on the command line'
+assert_eq "a Kafka secret on the command line: never printed" "$(grep -c hunter2 <<<"$out")" 0
+
+# ---- every op on its topic, with its key
+walcap_start "$work/k.out" "$work/k.err" "$conf"
+wait_until 20 grep -q "streaming from slot" "$work/k.err"
+psql_admin >/dev/null <<'SQL'
+INSERT INTO public.items VALUES (1, 'a'), (2, 'b');
+UPDATE public.items SET name = 'c' WHERE id = 1;
+UPDATE public.items SET id = 3 WHERE id = 2;
+DELETE FROM public.items WHERE id = 1;
+TRUNCATE public.items;
+INSERT INTO public.full_t VALUES (1, 'x');
+UPDATE public.full_t SET b = 'y';
+DELETE FROM public.full_t;
+INSERT INTO public."odd name" VALUES (5);
+SELECT pg_logical_emit_message(true, 'audit', 'hello');
+SQL
+wait_until 20 caught_up
+assert_eq "table topic: keys, values, a tombstone after the delete, truncate with a null key" \
+    "$(messages k.public.items)" \
+'{"id":1}	["c",null,{"id":1,"name":"a"}]
+{"id":2}	["c",null,{"id":2,"name":"b"}]
+{"id":1}	["u",null,{"id":1,"name":"c"}]
+{"id":3}	["u",{"id":2},{"id":3,"name":"b"}]
+{"id":1}	["d",{"id":1},null]
+{"id":1}	NULL
+NULL	["t",null,null]'
+assert_eq "REPLICA IDENTITY FULL: keyed by the primary key" \
+    "$(messages k.public.full_t)" \
+'{"a":1}	["c",null,{"a":1,"b":"x"}]
+{"a":1}	["u",{"a":1,"b":"x"},{"a":1,"b":"y"}]
+{"a":1}	["d",{"a":1,"b":"y"},null]
+{"a":1}	NULL'
+assert_eq "a table name Kafka does not allow: sanitised topic" "$(messages k.public.odd_name)" \
+    '{"id":5}	["c",null,{"id":5}]'
+assert_eq "logical-decoding message: <prefix>.message, keyed by its prefix" \
+    "$(topic_read k.message | cut -f2- | jq -Rc 'split("\t") | [.[0], (.[1] | fromjson | .message)]')" \
+    '["{\"prefix\":\"audit\"}",{"prefix":"audit","content":"aGVsbG8="}]'
+assert_eq "the sink is Kafka: nothing on standard output" "$(wc -c <"$work/k.out")" 0
+
+# ---- the same key always lands on the same partition, in order
+psql_admin >/dev/null <<'SQL'
+INSERT INTO public.spread SELECT g, 0 FROM generate_series(1, 40) g;
+UPDATE public.spread SET v = 1;
+UPDATE public.spread SET v = 2;
+SQL
+wait_until 20 caught_up
+spread=$(topic_read k.public.spread)
+assert_eq "4 partitions: 120 messages" "$(wc -l <<<"$spread")" 120
+assert_eq "each key on one partition only" \
+    "$(cut -f1,2 <<<"$spread" | sort -u | cut -f2 | sort | uniq -d | wc -l)" 0
+assert_eq "keys spread over the partitions" "$(cut -f1 <<<"$spread" | sort -u | wc -l)" 4
+assert_eq "per key: c, u(1), u(2) in order" \
+    "$(cut -f3 <<<"$spread" | jq -r '"\(.after.id) \(.after.v)"' | awk '{ s[$1] = s[$1] $2 } END { for (k in s) print s[k] }' | sort -u)" \
+    "012"
+
+# ---- brokers down for longer than wal_sender_timeout (2 s), then up
+mock_cmd down
+psql_admin -c "INSERT INTO public.w SELECT g FROM generate_series(1, 100) g" >/dev/null
+for i in $(seq 101 150); do echo "INSERT INTO public.w VALUES ($i);"; done | psql_admin >/dev/null
+sleep 6
+down_confirmed=$(lsn_dec "$(slot_lsn)")
+assert_eq "brokers down: walcap still runs" "$(kill -0 "$WALCAP_PID" 2>/dev/null && echo yes)" yes
+mock_cmd up
+wait_until 30 caught_up
+first=$(first_lsn_of 1 150)
+# (a commit's end is where the next record starts: equal is allowed)
+assert_eq "brokers down: the slot was not confirmed past the first undelivered change ($down_confirmed <= $first)" \
+    "$(( down_confirmed <= first ))" 1
+assert_eq "brokers up: every row delivered" "$(topic_read k.public.w | cut -f3 | jq -r .after.id | sort -n | uniq | wc -l)" 150
+assert_eq "brokers down 6 s: the replication connection was never lost" \
+    "$(grep -c 'replication connection lost' "$work/k.err")" 0
+
+walcap_stop TERM
+assert_eq "SIGTERM: exit 0" "$WALCAP_RC" 0
+assert_match "SIGTERM: the confirmed position logged" "$(tail -1 "$work/k.err")" '^walcap: INFO: stopped after [0-9]+ events'
+
+# ---- a delivery that fails for good: exit 1, nothing confirmed past it
+mock_cmd down
+walcap_start "$work/f.out" "$work/f.err" "$conf" --set kafka.message.timeout.ms=1500
+wait_until 20 grep -q "streaming from slot" "$work/f.err"
+psql_admin -c "INSERT INTO public.w SELECT g FROM generate_series(1001, 1010) g" >/dev/null
+exited() { ! kill -0 "$WALCAP_PID" 2>/dev/null; }
+wait_until 30 exited
+walcap_stop TERM
+assert_eq "failed delivery: exit 1" "$WALCAP_RC" 1
+assert_match "failed delivery: the cause" "$(grep ERROR "$work/f.err")" \
+    '^walcap: ERROR: delivery to Kafka topic "k.public.w" failed: Local: Message timed out$'
+failed_confirmed=$(lsn_dec "$(slot_lsn)")
+mock_cmd up
+walcap_start "$work/f.out" "$work/f2.err" "$conf"
+wait_until 30 caught_up
+first=$(first_lsn_of 1001 1010)
+assert_eq "failed delivery: the slot was not confirmed past it ($failed_confirmed <= $first)" \
+    "$(( failed_confirmed <= first ))" 1
+assert_eq "after a failed delivery, a restart delivers the rows" \
+    "$(topic_read k.public.w | cut -f3 | jq -r .after.id | awk '$1 > 1000' | sort -n | uniq | tr '\n' ' ')" \
+    "1001 1002 1003 1004 1005 1006 1007 1008 1009 1010 "
+walcap_stop TERM
+
+# ---- kill -9 at random moments during a workload: every committed row
+# whose commit the slot confirmed is in the topic before the restart, and
+# every row is there at least once in the end
+n=600
+{
+    for i in $(seq 2001 $((2000 + n))); do
+        echo "INSERT INTO public.w VALUES ($i);"
+        echo "SELECT $i, pg_current_wal_lsn();"
+        [ $((i % 20)) = 0 ] && echo "SELECT pg_sleep(0.05);"
+    done
+} | psql_admin -F ' ' >"$work/lsns" 2>&1 &
+load=$!
+_LIB_PIDS+=("$load")
+# slow brokers: messages stay undelivered for a while after they are sent
+mock_cmd rtt -1 300
+kills=0 bad=0
+for round in 1 2 3 4; do
+    walcap_start "$work/x.out" "$work/x.err" "$conf"
+    sleep "0.$((RANDOM % 9 + 1))"
+    sleep 0.5
+    kill -KILL "$WALCAP_PID" 2>/dev/null && kills=$((kills + 1))
+    wait "$WALCAP_PID" 2>/dev/null
+    WALCAP_PID=
+    confirmed=$(lsn_dec "$(slot_lsn)")
+    have=$(topic_read k.public.w | cut -f3 | jq -r .after.id | sort -u)
+    # rows whose commit ended at or before the confirmed position
+    while read -r id lsn; do
+        [ -n "$lsn" ] || continue
+        [ "$(lsn_dec "$lsn")" -le "$confirmed" ] || continue
+        grep -qx "$id" <<<"$have" || { bad=$((bad + 1)); _lib_say "round $round: row $id confirmed (<= $confirmed) but not in Kafka"; }
+    done < <(grep -E '^[0-9]+ [0-9A-F]+/[0-9A-F]+$' "$work/lsns")
+done
+wait "$load"
+mock_cmd rtt -1 0
+assert_eq "kill -9: 4 kills during the workload" "$kills" 4
+assert_eq "kill -9: no confirmed row missing from Kafka" "$bad" 0
+walcap_start "$work/x.out" "$work/x.err" "$conf"
+wait_until 60 caught_up
+got=$(topic_read k.public.w | cut -f3 | jq -r .after.id | awk '$1 > 2000' | sort -n | uniq)
+assert_eq "kill -9: every committed row in Kafka at least once" "$(wc -l <<<"$got") $(head -1 <<<"$got") $(tail -1 <<<"$got")" "$n 2001 $((2000 + n))"
+walcap_stop TERM
+assert_eq "kill -9: the last run stops cleanly" "$WALCAP_RC" 0
+
+t_done
