@@ -268,12 +268,73 @@ route_row(struct event_writer *w, struct relcache_rel *rel,
 	return 0;
 }
 
+/* Whether an update changed the message key (as far as the WAL tells). */
+static int
+key_changed(const struct relcache_rel *rel, const struct decoder_msg *m)
+{
+	const struct decoder_tuple *o = &m->u.change.old,
+			   *n = &m->u.change.new;
+
+	if (!m->u.change.old_kind || o->ncols != rel->ncols || n->ncols != rel->ncols)
+		return 0;
+	for (int i = 0; i < rel->ncols; i++)
+	{
+		const struct decoder_column *a = &o->cols[i],
+				   *b = &n->cols[i];
+
+		if (!(rel->cols[i].flags & rel->keyflag) ||
+			a->kind == DECODER_COL_UNCHANGED || b->kind == DECODER_COL_UNCHANGED)
+			continue;
+		/* a 'K' tuple leaves out what is not its key: not a change */
+		if (a->kind == DECODER_COL_NULL && m->u.change.old_kind == 'K' && !(rel->cols[i].flags & 1))
+			continue;
+		if (a->kind != b->kind || a->len != b->len ||
+			(a->len && memcmp(a->data, b->data, a->len) != 0))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * On Kafka an update that changes the key is, as Debezium writes it, a
+ * delete of the old key (and its tombstone) followed by a create of the
+ * new one, so that a compacted topic forgets the old key.  The two
+ * events are one line each, counted as one event (flag 'S' or 'J').
+ */
+static int
+split_update(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
+			 const struct decoder_msg *m, const struct event_txn *txn,
+			 uint64_t lsn, int64_t now_ms, char *err, size_t errlen)
+{
+	buf_lit(out, "{\"before\":");
+	if (put_row(w, out, rel, &m->u.change.old, m->u.change.old_kind == 'K', err, errlen) != 0)
+		return -1;
+	buf_lit(out, ",\"after\":null,");
+	put_source(w, out, rel->source_tail, rel->source_tail_len, txn, lsn, now_ms);
+	buf_lit(out, "\"d\",\"ts_ms\":");
+	json_int64(out, now_ms);
+	buf_lit(out, "}\n{\"before\":null,\"after\":");
+	if (put_row(w, out, rel, &m->u.change.new, 0, err, errlen) != 0)
+		return -1;
+	buf_putc(out, ',');
+	put_source(w, out, rel->source_tail, rel->source_tail_len, txn, lsn, now_ms);
+	buf_lit(out, "\"c\",\"ts_ms\":");
+	json_int64(out, now_ms);
+	buf_putc(out, '}');
+	if (route_row(w, rel, &m->u.change.old, w->tombstones ? 'S' : 'J', err, errlen) != 0)
+		return -1;
+	return route_row(w, rel, &m->u.change.new, '-', err, errlen);
+}
+
 int
 event_change(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 			 const struct decoder_msg *m, const struct event_txn *txn,
 			 uint64_t lsn, int64_t now_ms, char *err, size_t errlen)
 {
 	const char *op;
+
+	if (w->meta && m->type == DECODER_UPDATE && key_changed(rel, m))
+		return split_update(w, out, rel, m, txn, lsn, now_ms, err, errlen);
 
 	buf_lit(out, "{\"before\":");
 	if (m->u.change.old_kind)

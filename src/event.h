@@ -65,6 +65,9 @@ struct event_writer
 	 * <topic.prefix>.message for logical-decoding messages), sanitised;
 	 * key the message key as JSON, empty for a null key; flag 'T' when a
 	 * tombstone (same key, null value) follows the event, '-' if not.
+	 * An update that changes the key is written as Debezium does on
+	 * Kafka: a delete line (flag 'S', its tombstone follows; 'J' without
+	 * tombstones) and a create line, which together are one event.
 	 * meta is the caller's; the writer only appends to it.
 	 */
 	struct buf *meta;

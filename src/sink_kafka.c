@@ -67,6 +67,7 @@ struct kafka
 	char		failure[512];	/* the first permanent failure, or "" */
 	/* a tombstone the producer queue had no room for yet */
 	int			tomb_pending;
+	int			tomb_ends;		/* it is the last message of its event */
 	rd_kafka_topic_t *tomb_rkt;
 	char	   *tomb_key;
 	size_t		tomb_keylen, tomb_cap;
@@ -306,7 +307,7 @@ send_tombstone(struct kafka *k, char *err, size_t errlen)
 
 	if (!k->tomb_pending)
 		return 1;
-	rc = produce(k, k->tomb_rkt, NULL, 0, k->tomb_key, k->tomb_keylen, 1, err, errlen);
+	rc = produce(k, k->tomb_rkt, NULL, 0, k->tomb_key, k->tomb_keylen, k->tomb_ends, err, errlen);
 	if (rc == 1)
 		k->tomb_pending = 0;
 	return rc;
@@ -338,6 +339,7 @@ kafka_write(struct sink *s, const char *data, size_t len, const char *meta,
 				   *flag;
 		size_t		tlen, klen;
 		rd_kafka_topic_t *rkt;
+		int			tomb;
 
 		if (nl == NULL)
 			break;				/* only whole events are sent */
@@ -351,18 +353,20 @@ kafka_write(struct sink *s, const char *data, size_t len, const char *meta,
 			goto bad_meta;
 		if ((rkt = topic_get(k, topic, err, errlen)) == NULL)
 			return -1;
+		tomb = *flag == 'T' || *flag == 'S';
 		/* an event and its tombstone need two places in the ring */
-		if (*flag == 'T' && k->next_seq + 1 - k->done_seq >= RING_SIZE)
+		if (tomb && k->next_seq + 1 - k->done_seq >= RING_SIZE)
 			break;
+		/* 'S' and 'J' lines go on into the next line: one event */
 		rc = produce(k, rkt, line, (size_t) (nl - line), klen ? key : NULL, klen,
-					 *flag != 'T', err, errlen);
+					 *flag == '-', err, errlen);
 		if (rc < 0)
 			return -1;
 		if (rc == 0)
 			break;
 		done += (size_t) (nl - line) + 1;
 		mdone += tlen + klen + 3;
-		if (*flag == 'T')
+		if (tomb)
 		{
 			if (klen > k->tomb_cap)
 			{
@@ -379,6 +383,7 @@ kafka_write(struct sink *s, const char *data, size_t len, const char *meta,
 			memcpy(k->tomb_key, key, klen);
 			k->tomb_keylen = klen;
 			k->tomb_rkt = rkt;
+			k->tomb_ends = *flag == 'T';
 			k->tomb_pending = 1;
 			if ((rc = send_tombstone(k, err, errlen)) < 0)
 				return -1;

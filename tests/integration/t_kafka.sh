@@ -84,12 +84,14 @@ INSERT INTO public."odd name" VALUES (5);
 SELECT pg_logical_emit_message(true, 'audit', 'hello');
 SQL
 wait_until 20 caught_up
-assert_eq "table topic: keys, values, a tombstone after the delete, truncate with a null key" \
+assert_eq "table topic: keys, values, a key change as delete + tombstone + create, a tombstone after the delete, truncate with a null key" \
     "$(messages k.public.items)" \
 '{"id":1}	["c",null,{"id":1,"name":"a"}]
 {"id":2}	["c",null,{"id":2,"name":"b"}]
 {"id":1}	["u",null,{"id":1,"name":"c"}]
-{"id":3}	["u",{"id":2},{"id":3,"name":"b"}]
+{"id":2}	["d",{"id":2},null]
+{"id":2}	NULL
+{"id":3}	["c",null,{"id":3,"name":"b"}]
 {"id":1}	["d",{"id":1},null]
 {"id":1}	NULL
 NULL	["t",null,null]'
@@ -156,7 +158,7 @@ assert_match "failed delivery: the cause" "$(grep ERROR "$work/f.err")" \
     '^walcap: ERROR: delivery to Kafka topic "k.public.w" failed: Local: Message timed out$'
 failed_confirmed=$(lsn_dec "$(slot_lsn)")
 mock_cmd up
-walcap_start "$work/f.out" "$work/f2.err" "$conf"
+walcap_start "$work/f.out" "$work/f2.err" "$conf" --set sink.kafka.flush.timeout.ms=2000
 wait_until 30 caught_up
 first=$(first_lsn_of 1001 1010)
 assert_eq "failed delivery: the slot was not confirmed past it ($failed_confirmed <= $first)" \
@@ -164,6 +166,28 @@ assert_eq "failed delivery: the slot was not confirmed past it ($failed_confirme
 assert_eq "after a failed delivery, a restart delivers the rows" \
     "$(topic_read k.public.w | cut -f3 | jq -r .after.id | awk '$1 > 1000' | sort -n | uniq | tr '\n' ' ')" \
     "1001 1002 1003 1004 1005 1006 1007 1008 1009 1010 "
+
+# ---- SIGTERM with the brokers down: waits sink.kafka.flush.timeout.ms
+# (set to 2 s above),
+# confirms only what was delivered, exits
+mock_cmd down
+psql_admin -c "INSERT INTO public.w SELECT g FROM generate_series(1101, 1105) g" >/dev/null
+sleep 1
+t0=$(date +%s%N)
+walcap_stop TERM
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+assert_eq "SIGTERM, brokers down: exit 0" "$WALCAP_RC" 0
+assert_eq "SIGTERM, brokers down: stopped after the flush timeout (2 s), not before, not much after ($ms ms)" \
+    "$(( ms >= 1900 && ms < 6000 ))" 1
+assert_match "SIGTERM, brokers down: says what was not delivered" "$(cat "$work/f2.err")" \
+    'WARNING: 5 events were not delivered within sink.kafka.flush.timeout.ms \(2000 ms\); they are not confirmed and are sent again after a restart'
+stopped_confirmed=$(lsn_dec "$(slot_lsn)")
+mock_cmd up
+walcap_start "$work/f.out" "$work/f3.err" "$conf"
+wait_until 30 caught_up
+first=$(first_lsn_of 1101 1105)
+assert_eq "SIGTERM, brokers down: not confirmed past the undelivered ($stopped_confirmed <= $first), sent by the next run" \
+    "$(( stopped_confirmed <= first ))" 1
 walcap_stop TERM
 
 # ---- kill -9 at random moments during a workload: every committed row

@@ -630,8 +630,51 @@ test_route(void)
 	pcol(&m, 't', "3");
 	pcol(&m, 't', "x");
 	pcol(&m, 't', "y");
+	CHECK_STR(change(&m, &TXN, 300),
+			  "{\"before\":{\"id\":2},\"after\":null," SRC_777("300") "\"d\",\"ts_ms\":1700000000999}\n"
+			  "{\"before\":null,\"after\":{\"id\":3,\"name\":\"x\",\"note\":\"y\"}," SRC_777("300")
+			  "\"c\",\"ts_ms\":1700000000999}");
+	CHECK_STR(route_text(&meta), "srv.public.items|{\"id\":2}|Ssrv.public.items|{\"id\":3}|-");
+	/* ... without tombstones: joined, no tombstone */
+	buf_reset(&meta);
+	ew.tombstones = 0;
 	change(&m, &TXN, 300);
+	CHECK_STR(route_text(&meta), "srv.public.items|{\"id\":2}|Jsrv.public.items|{\"id\":3}|-");
+	ew.tombstones = 1;
+
+	/* a whole old row (FULL) with the same key: one update */
+	buf_reset(&meta);
+	start_change(&m, 'U', 16384);
+	p8(&m, 'O');
+	p16(&m, 3);
+	pcol(&m, 't', "3");
+	pcol(&m, 't', "old");
+	pcol(&m, 'n', NULL);
+	p8(&m, 'N');
+	p16(&m, 3);
+	pcol(&m, 't', "3");
+	pcol(&m, 't', "new");
+	pcol(&m, 'n', NULL);
+	CHECK_STR(change(&m, &TXN, 300),
+			  "{\"before\":{\"id\":3,\"name\":\"old\",\"note\":null},"
+			  "\"after\":{\"id\":3,\"name\":\"new\",\"note\":null},"
+			  SRC_777("300") "\"u\",\"ts_ms\":1700000000999}");
 	CHECK_STR(route_text(&meta), "srv.public.items|{\"id\":3}|-");
+	/* ... and with another key: split */
+	buf_reset(&meta);
+	start_change(&m, 'U', 16384);
+	p8(&m, 'O');
+	p16(&m, 3);
+	pcol(&m, 't', "3");
+	pcol(&m, 't', "old");
+	pcol(&m, 'n', NULL);
+	p8(&m, 'N');
+	p16(&m, 3);
+	pcol(&m, 't', "30");
+	pcol(&m, 't', "old");
+	pcol(&m, 'n', NULL);
+	change(&m, &TXN, 300);
+	CHECK_STR(route_text(&meta), "srv.public.items|{\"id\":3}|Ssrv.public.items|{\"id\":30}|-");
 
 	/* a delete: the old key, and a tombstone after it */
 	buf_reset(&meta);
