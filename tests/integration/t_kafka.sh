@@ -30,10 +30,8 @@ done
 mock_cmd topic k.public.spread 4
 
 conf=$work/k.conf
-# a small producer queue: with the brokers down it fills, and walcap
-# must wait on it (backpressure) while keeping the connection alive
 walcap_conf "$conf" sink.type=kafka "kafka.bootstrap.servers=$MOCK_BOOT" topic.prefix=k \
-    status.update.interval.ms=200 kafka.queue.buffering.max.messages=50
+    status.update.interval.ms=200
 caught_up() {   # the slot confirmed everything written so far
     [ "$(psql_admin -c "SELECT confirmed_flush_lsn >= pg_current_wal_lsn() FROM pg_replication_slots WHERE slot_name = '$SEED_SLOT'")" = t ]
 }
@@ -127,7 +125,12 @@ assert_eq "per key: c, u(1), u(2) in order" \
     "012"
 
 # ---- brokers down for longer than wal_sender_timeout (2 s), then up;
-# 150 rows do not fit in the producer queue of 50
+# with a producer queue of 50 messages the 150 rows do not fit: walcap
+# must wait on it (backpressure) while keeping the connection alive
+walcap_stop TERM
+assert_eq "first run: SIGTERM, exit 0" "$WALCAP_RC" 0
+walcap_start "$work/k.out" "$work/k.err" "$conf" --set kafka.queue.buffering.max.messages=50
+wait_until 20 caught_up
 mock_cmd down
 psql_admin -c "INSERT INTO public.w SELECT g FROM generate_series(1, 100) g" >/dev/null
 for i in $(seq 101 150); do echo "INSERT INTO public.w VALUES ($i);"; done | psql_admin >/dev/null
