@@ -34,33 +34,43 @@ struct pgtype
 	uint32_t	elem;
 };
 
-static int
-fetch(struct catalog *cat, uint32_t oid, struct pgtype *t, char *err, size_t errlen)
+/*
+ * Run sql with the OID as its one parameter ($1), opening the connection
+ * on first use; the result, or NULL with err (a broken connection is
+ * reopened next time).
+ */
+static PGresult *
+query_oid(struct catalog *cat, const char *sql, uint32_t oid, char *err, size_t errlen)
 {
 	char		oidtext[16];
 	const char *params[1] = {oidtext};
 	PGresult   *res;
 
-	if (cat->conn == NULL)
-	{
-		cat->conn = pgconn_connect(cat->cfg, 0, err, errlen);
-		if (cat->conn == NULL)
-			return -1;
-	}
+	if (cat->conn == NULL && (cat->conn = pgconn_connect(cat->cfg, 0, err, errlen)) == NULL)
+		return NULL;
 	snprintf(oidtext, sizeof(oidtext), "%u", oid);
-	res = PQexecParams(cat->conn,
-					   "SELECT typtype, typcategory, typdelim, typname, typbasetype, "
-					   "typtypmod, typelem FROM pg_catalog.pg_type WHERE oid = $1::oid",
-					   1, NULL, params, NULL, NULL, 0);
+	res = PQexecParams(cat->conn, sql, 1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		pgconn_error(cat->conn, err, errlen);
 		PQclear(res);
-		/* a broken connection is reopened next time */
 		if (PQstatus(cat->conn) != CONNECTION_OK)
 			catalog_close(cat);
-		return -1;
+		return NULL;
 	}
+	return res;
+}
+
+static int
+fetch(struct catalog *cat, uint32_t oid, struct pgtype *t, char *err, size_t errlen)
+{
+	PGresult   *res = query_oid(cat,
+								"SELECT typtype, typcategory, typdelim, typname, typbasetype, "
+								"typtypmod, typelem FROM pg_catalog.pg_type WHERE oid = $1::oid",
+								oid, err, errlen);
+
+	if (res == NULL)
+		return -1;
 	if (PQntuples(res) != 1)
 	{
 		snprintf(err, errlen, "type OID %u is not in pg_type", oid);
@@ -134,27 +144,15 @@ catalog_resolve(void *arg, uint32_t typid, int32_t typmod,
 int
 catalog_primary_key(struct catalog *cat, struct relcache_rel *rel, char *err, size_t errlen)
 {
-	char		oidtext[16];
-	const char *params[1] = {oidtext};
-	PGresult   *res;
+	PGresult   *res = query_oid(cat,
+								"SELECT a.attname FROM pg_catalog.pg_index i "
+								"JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid "
+								"AND a.attnum = ANY (i.indkey::int2[]) "
+								"WHERE i.indrelid = $1::oid AND i.indisprimary",
+								rel->relid, err, errlen);
 
-	if (cat->conn == NULL && (cat->conn = pgconn_connect(cat->cfg, 0, err, errlen)) == NULL)
+	if (res == NULL)
 		return -1;
-	snprintf(oidtext, sizeof(oidtext), "%u", rel->relid);
-	res = PQexecParams(cat->conn,
-					   "SELECT a.attname FROM pg_catalog.pg_index i "
-					   "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid "
-					   "AND a.attnum = ANY (i.indkey::int2[]) "
-					   "WHERE i.indrelid = $1::oid AND i.indisprimary",
-					   1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		pgconn_error(cat->conn, err, errlen);
-		PQclear(res);
-		if (PQstatus(cat->conn) != CONNECTION_OK)
-			catalog_close(cat);
-		return -1;
-	}
 	for (int i = 0; i < rel->ncols; i++)
 	{
 		rel->cols[i].flags &= (uint8_t) ~2;

@@ -1,7 +1,8 @@
 /*
  * catalog.h — answers about types that are not built in, from pg_type,
- * on an ordinary (non-replication) connection opened on first use: the
- * replication connection cannot run queries while it streams.
+ * and about primary keys (for Kafka message keys), on an ordinary
+ * (non-replication) connection opened on first use: the replication
+ * connection cannot run queries while it streams.
  *
  * It is relcache's resolver: called once per column of a relation whose
  * type OID convert_builtin() does not know.  Domains resolve to their
