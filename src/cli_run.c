@@ -45,7 +45,8 @@ volatile sig_atomic_t cli_stop_requested = 0;
 #define DRAINED_BYTES 8192
 #define DRAINED_PAUSE_US 100
 #define POLL_TABLES_US 5000000	/* how often to look for new published tables */
-#define PROGRESS_US 2000000	/* how often a snapshot's progress is logged */
+#define PROGRESS_US 2000000
+#define HEARTBEAT_PREFIX "walcap_heartbeat"	/* heartbeat.logical.message's prefix */	/* how often a snapshot's progress is logged */
 
 struct run
 {
@@ -90,6 +91,9 @@ struct run
 	int			reply_now;		/* the server asked for a status update */
 	int64_t		interval_us;
 	int64_t		next_status_us;
+	int64_t		next_hb_us;		/* next heartbeat (heartbeat.interval.ms) */
+	PGconn	   *hb_conn;		/* for the heartbeat's action; owned */
+	int			hb_failing;		/* the last action failed (logged once) */
 	uint64_t	events;			/* counters for the closing log line */
 	uint64_t	txns;
 };
@@ -463,6 +467,16 @@ handle_xlog(struct run *r, const char *data, size_t len, uint64_t lsn,
 		case DECODER_TRUNCATE:
 			return handle_truncate(r, &m, lsn, err, errlen);
 		case DECODER_MESSAGE:
+			if (strcmp(m.u.message.prefix, HEARTBEAT_PREFIX) == 0)
+			{
+				/* walcap's own heartbeat (heartbeat.logical.message): a position, no event */
+				if (!(m.u.message.flags & 1) && !r->ack.in_txn && m.u.message.lsn >= r->skip_before)
+				{
+					ack_commit(&r->ack, m.u.message.lsn + 1);
+					note_commit_size(r);
+				}
+				return 0;
+			}
 			if (m.u.message.flags & 1)
 			{
 				if (already_written(r))
@@ -596,6 +610,75 @@ step_snapshot(struct run *r, char *err, size_t errlen)
 	return rc > 0;
 }
 
+/*
+ * What makes this database write WAL that the slot sees, so its position
+ * moves while no captured table changes: heartbeat.action.query and/or a
+ * logical-decoding message.  A failure is logged once, and walcap goes on.
+ */
+static void
+heartbeat_action(struct run *r)
+{
+	const struct config *c = r->cfg;
+	char		err[512];
+	PGresult   *res = NULL;
+	int			ok = 1;
+
+	if (r->hb_conn && PQstatus(r->hb_conn) != CONNECTION_OK)
+	{
+		PQfinish(r->hb_conn);
+		r->hb_conn = NULL;
+	}
+	if (r->hb_conn == NULL && (r->hb_conn = pgconn_connect(c, 0, err, sizeof(err))) == NULL)
+		ok = 0;
+	if (ok && c->heartbeat_query)
+	{
+		res = PQexec(r->hb_conn, c->heartbeat_query);
+		ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
+		if (!ok)
+			pgconn_result_error(r->hb_conn, res, err, sizeof(err));
+		PQclear(res);
+	}
+	if (ok && c->heartbeat_message)
+	{
+		res = PQexec(r->hb_conn, "SELECT pg_logical_emit_message(false, '" HEARTBEAT_PREFIX "', now()::text)");
+		ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+		if (!ok)
+			pgconn_result_error(r->hb_conn, res, err, sizeof(err));
+		PQclear(res);
+	}
+	if (!ok && !r->hb_failing)
+	{
+		log_warning("heartbeat: %s; walcap goes on, but while no captured table changes the slot may hold WAL back", err);
+		if (c->heartbeat_query)
+			log_hint("check heartbeat.action.query, and that %s may run it", c->user);
+	}
+	else if (ok && r->hb_failing)
+		log_info("heartbeat: working again");
+	r->hb_failing = !ok;
+}
+
+/*
+ * Every heartbeat.interval.ms, between transactions: a heartbeat record
+ * (on Kafka, or with heartbeat.events) and the heartbeat's action.
+ */
+static void
+heartbeat(struct run *r, int64_t now_us)
+{
+	const struct config *c = r->cfg;
+
+	if (c->heartbeat_ms == 0 || now_us < r->next_hb_us || r->ack.in_txn)
+		return;
+	r->next_hb_us = now_us + c->heartbeat_ms * 1000;
+	if (r->sink.routed || c->heartbeat_events)
+	{
+		event_heartbeat(&r->ew, &r->out, source_now_us() / 1000);
+		buf_putc(&r->out, '\n');
+		ack_event(&r->ack);		/* an event to deliver, not a change: not in r->events */
+	}
+	if (c->heartbeat_query || c->heartbeat_message)
+		heartbeat_action(r);
+}
+
 /* Result of one streaming session. */
 enum session_end
 {
@@ -615,6 +698,8 @@ stream(struct run *r, char *err, size_t errlen)
 	int64_t		mono = mono_us();
 
 	r->next_status_us = mono + r->interval_us;
+	if (r->next_hb_us == 0)
+		r->next_hb_us = mono + r->cfg->heartbeat_ms * 1000;
 	r->now_ms = source_now_us() / 1000;
 	r->streaming = 1;
 	while (!r->done && !cli_stop_requested)
@@ -688,6 +773,7 @@ stream(struct run *r, char *err, size_t errlen)
 			if ((r->reply_now || mono >= r->next_status_us) &&
 				(rc = send_status(r, err, errlen)) != 0)
 				return rc == -1 ? SESSION_LOST : SESSION_FAILED;
+			heartbeat(r, mono);
 			continue;
 		}
 		if (rc == SOURCE_ERROR || rc == SOURCE_END)
@@ -729,6 +815,7 @@ stream(struct run *r, char *err, size_t errlen)
 		polled = 0;
 
 		/* Idle: everything appended goes to the sink now. */
+		heartbeat(r, mono_us());
 		if ((rc = drain_batch(r, err, errlen)) != 0)
 			return rc == -1 ? SESSION_LOST : SESSION_FAILED;
 		if ((rc = step_snapshot(r, err, errlen)) < 0)
@@ -750,7 +837,12 @@ stream(struct run *r, char *err, size_t errlen)
 			(rc = send_status(r, err, errlen)) != 0)
 			return rc == -1 ? SESSION_LOST : SESSION_FAILED;
 		{
-			int64_t		wait = (r->next_status_us - mono_us()) / 1000 + 1;
+			int64_t		until = r->next_status_us;
+			int64_t		wait;
+
+			if (r->cfg->heartbeat_ms && r->next_hb_us < until)
+				until = r->next_hb_us;
+			wait = (until - mono_us()) / 1000 + 1;
 
 			if (source_wait(&r->src, wait > 0 ? (int) wait : 0, err, errlen) < 0)
 				return SESSION_LOST;
@@ -1204,6 +1296,7 @@ cli_run(const struct config *c, const struct run_opts *o)
 out:
 	if (r.src.conn)
 		source_close(&r.src, 0);
+	PQfinish(r.hb_conn);
 	if (sink_open_ok)
 		sink_close(&r.sink);
 	snapshot_free(&r.snap);

@@ -71,6 +71,11 @@ enum config_key_id
 	KEY_NEW_TABLES,
 	KEY_TOMBSTONES,
 	KEY_KAFKA_FLUSH,
+	KEY_HB_INTERVAL,
+	KEY_HB_QUERY,
+	KEY_HB_MESSAGE,
+	KEY_HB_EVENTS,
+	KEY_HB_PREFIX,
 };
 
 struct config_key
@@ -120,6 +125,11 @@ static const struct config_key config_keys[] = {
 	{"snapshot.new.tables", KEY_NEW_TABLES},
 	{"tombstones.on.delete", KEY_TOMBSTONES},
 	{"sink.kafka.flush.timeout.ms", KEY_KAFKA_FLUSH},
+	{"heartbeat.interval.ms", KEY_HB_INTERVAL},
+	{"heartbeat.action.query", KEY_HB_QUERY},
+	{"heartbeat.logical.message", KEY_HB_MESSAGE},
+	{"heartbeat.events", KEY_HB_EVENTS},
+	{"topic.heartbeat.prefix", KEY_HB_PREFIX},
 };
 
 /* Allowed values of the enumerated keys, in the order of their enums. */
@@ -510,6 +520,7 @@ config_init(struct config *c)
 	c->snapshot_new_tables = 1;
 	c->tombstones = 1;
 	c->kafka_flush_ms = 10000;
+	c->heartbeat_prefix = strdup("__debezium-heartbeat");
 }
 
 /* Release all *c owns, wiping the password; *c is left zeroed. */
@@ -539,6 +550,8 @@ config_free(struct config *c)
 	free(c->unavailable_placeholder);
 	free(c->sink_file_path);
 	free(c->offset_file);
+	free(c->heartbeat_query);
+	free(c->heartbeat_prefix);
 	for (int i = 0; i < c->nkafka; i++)
 	{
 		free(c->kafka_keys[i]);
@@ -763,6 +776,22 @@ config_set(struct config *c, const char *key, const char *value,
 			return 0;
 		case KEY_KAFKA_FLUSH:
 			return set_int(&c->kafka_flush_ms, key, value, 0, 3600000, err, errlen);
+		case KEY_HB_INTERVAL:
+			return set_int(&c->heartbeat_ms, key, value, 0, 86400000, err, errlen);
+		case KEY_HB_QUERY:
+			return set_optional(&c->heartbeat_query, key, value, err, errlen);
+		case KEY_HB_MESSAGE:
+			if ((i = choose(booleans, key, value, err, errlen)) < 0)
+				return -1;
+			c->heartbeat_message = i;
+			return 0;
+		case KEY_HB_EVENTS:
+			if ((i = choose(booleans, key, value, err, errlen)) < 0)
+				return -1;
+			c->heartbeat_events = i;
+			return 0;
+		case KEY_HB_PREFIX:
+			return set_nonempty(&c->heartbeat_prefix, key, value, err, errlen);
 	}
 	return fail(err, errlen, "unknown key \"%s\"", key);
 }
@@ -1135,8 +1164,12 @@ config_finish(struct config *c, char *err, size_t errlen)
 
 	if (c->hostname == NULL || c->sslmode == NULL || c->slot_name == NULL ||
 		c->publication_name == NULL || c->signal_schema == NULL ||
-		c->unavailable_placeholder == NULL || c->offset_file == NULL)
+		c->unavailable_placeholder == NULL || c->offset_file == NULL ||
+		c->heartbeat_prefix == NULL)
 		return fail(err, errlen, "config: out of memory");
+	if (c->heartbeat_ms == 0 && (c->heartbeat_query || c->heartbeat_message || c->heartbeat_events))
+		return fail(err, errlen,
+					"heartbeat.interval.ms is 0 (off): set it to use heartbeat.action.query, heartbeat.logical.message or heartbeat.events");
 
 	if (c->user == NULL)
 		return fail(err, errlen,

@@ -104,6 +104,13 @@ struct config
 	int			tombstones;		/* tombstones.on.delete [true] */
 	int64_t		kafka_flush_ms;	/* sink.kafka.flush.timeout.ms [10000] */
 
+	/* heartbeats */
+	int64_t		heartbeat_ms;	/* heartbeat.interval.ms [0 = off] */
+	char	   *heartbeat_query;	/* heartbeat.action.query, or NULL */
+	int			heartbeat_message;	/* heartbeat.logical.message [false] */
+	int			heartbeat_events;	/* heartbeat.events [false]: also on stdout/file */
+	char	   *heartbeat_prefix;	/* topic.heartbeat.prefix [__debezium-heartbeat] */
+
 	/* reconnection */
 	int64_t		backoff_initial_ms;	/* connect.backoff.initial.ms [500] */
 	int64_t		backoff_max_ms;	/* connect.backoff.max.ms [30000] */

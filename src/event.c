@@ -25,6 +25,14 @@ event_writer_init(struct event_writer *w, const struct config *c,
 	w->tombstones = c->tombstones;
 	event_topic_part(&w->prefix, c->topic_prefix);
 	buf_putc(&w->prefix, '.');
+	buf_init(&w->hb_topic, 0);
+	buf_init(&w->hb_key, 0);
+	event_topic_part(&w->hb_topic, c->heartbeat_prefix ? c->heartbeat_prefix : "__debezium-heartbeat");
+	buf_putc(&w->hb_topic, '.');
+	event_topic_part(&w->hb_topic, c->topic_prefix);
+	buf_lit(&w->hb_key, "{\"serverName\":");
+	json_cstring(&w->hb_key, c->topic_prefix);
+	buf_putc(&w->hb_key, '}');
 
 	buf_lit(&w->source_head, "\"source\":{\"version\":\"" WALCAP_VERSION
 			"\",\"connector\":\"postgresql\",\"name\":");
@@ -38,7 +46,8 @@ event_writer_init(struct event_writer *w, const struct config *c,
 	json_cstring(&w->placeholder, c->unavailable_placeholder);
 
 	if (buf_failed(&w->source_head) || buf_failed(&w->source_db) ||
-		buf_failed(&w->placeholder) || buf_failed(&w->prefix))
+		buf_failed(&w->placeholder) || buf_failed(&w->prefix) ||
+		buf_failed(&w->hb_topic) || buf_failed(&w->hb_key))
 	{
 		snprintf(err, errlen, "out of memory building event templates");
 		event_writer_free(w);
@@ -56,6 +65,8 @@ event_writer_free(struct event_writer *w)
 	buf_free(&w->txn_head);
 	buf_free(&w->txn_id);
 	buf_free(&w->prefix);
+	buf_free(&w->hb_topic);
+	buf_free(&w->hb_key);
 }
 
 void
@@ -444,4 +455,20 @@ event_read(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 	if (w->meta)
 		return route_row(w, rel, row, '-', err, errlen);
 	return 0;
+}
+
+void
+event_heartbeat(struct event_writer *w, struct buf *out, int64_t now_ms)
+{
+	buf_lit(out, "{\"ts_ms\":");
+	json_int64(out, now_ms);
+	buf_putc(out, '}');
+	if (w->meta)
+	{
+		buf_append(w->meta, w->hb_topic.data, w->hb_topic.len);
+		buf_putc(w->meta, '\0');
+		buf_append(w->meta, w->hb_key.data, w->hb_key.len);
+		buf_putc(w->meta, '\0');
+		buf_putc(w->meta, '-');
+	}
 }

@@ -73,6 +73,8 @@ struct event_writer
 	struct buf *meta;
 	int			tombstones;		/* tombstones.on.delete */
 	struct buf	prefix;			/* sanitised topic.prefix and "." */
+	struct buf	hb_topic;		/* <topic.heartbeat.prefix>.<topic.prefix> */
+	struct buf	hb_key;			/* {"serverName":<topic.prefix>} */
 };
 
 int		event_writer_init(struct event_writer *w, const struct config *c,
@@ -123,6 +125,13 @@ int		event_read(struct event_writer *w, struct buf *out,
 				   struct relcache_rel *rel, const struct decoder_tuple *row,
 				   const char *snapshot, uint64_t lsn, int64_t now_ms,
 				   char *err, size_t errlen);
+
+/*
+ * Append a heartbeat record as Debezium writes one, {"ts_ms":now_ms}; on
+ * Kafka its topic is <topic.heartbeat.prefix>.<topic.prefix> and its key
+ * {"serverName":<topic.prefix>}.
+ */
+void	event_heartbeat(struct event_writer *w, struct buf *out, int64_t now_ms);
 
 /* PostgreSQL timestamps count µs from 2000-01-01; Unix ms from 1970. */
 static inline int64_t

@@ -3,7 +3,8 @@
 # speaking the Kafka protocol over TCP): every op on Debezium's topic with
 # its key, tombstones, logical messages, the primary key of a REPLICA
 # IDENTITY FULL table, topic names sanitised, kafka.* errors (exit 2), the
-# same key always on the same partition, brokers down for longer than
+# same key always on the same partition, heartbeats (also on stdout with
+# heartbeat.events), brokers down for longer than
 # wal_sender_timeout, a delivery that fails for good (exit 1, the slot not
 # advanced past it), and kill -9 during a workload.
 set -uo pipefail
@@ -21,6 +22,7 @@ ALTER TABLE public.full_t REPLICA IDENTITY FULL;
 CREATE TABLE public."odd name" (id int PRIMARY KEY);
 CREATE TABLE public.spread (id int PRIMARY KEY, v int);
 CREATE TABLE public.w (id int PRIMARY KEY);
+CREATE TABLE public.hb (id int PRIMARY KEY, beats int NOT NULL);
 SQL
 seed_setup kdb public.items public.full_t 'public."odd name"' public.spread public.w
 mock_start 3
@@ -195,6 +197,40 @@ first=$(first_lsn_of 1101 1105)
 assert_eq "SIGTERM, brokers down: not confirmed past the undelivered ($stopped_confirmed <= $first), sent by the next run" \
     "$(( stopped_confirmed <= first ))" 1
 walcap_stop TERM
+
+# ---- heartbeats: Debezium's records on __debezium-heartbeat.<prefix>,
+# the action query run, the logical message that moves the slot, and
+# neither of them an event
+psql_admin -c "GRANT INSERT, UPDATE ON public.hb TO streamkap_role" >/dev/null
+walcap_start "$work/h.out" "$work/h.err" "$conf" --set heartbeat.interval.ms=200 \
+    --set heartbeat.logical.message=true \
+    --set "heartbeat.action.query=INSERT INTO public.hb VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET beats = hb.beats + 1"
+wait_until 20 grep -q "streaming from slot" "$work/h.err"
+before=$(lsn_dec "$(slot_lsn)")
+sleep 2
+beats() { topic_read __debezium-heartbeat.k | wc -l; }
+assert_eq "heartbeat: about 10 records in 2 s at 200 ms" "$(( $(beats) >= 5 && $(beats) <= 15 ))" 1
+assert_eq "heartbeat: Debezium's key and value" \
+    "$(topic_read __debezium-heartbeat.k | head -1 | cut -f2- | sed -E 's/[0-9]{13}/TS/')" \
+    '{"serverName":"k"}	{"ts_ms":TS}'
+assert_eq "heartbeat: the action query ran each time" \
+    "$(( $(psql_admin -c "SELECT beats FROM public.hb") >= 5 ))" 1
+assert_eq "heartbeat: its logical messages are no events" \
+    "$(topic_read k.message | grep -c walcap_heartbeat)" 0
+after=$(lsn_dec "$(slot_lsn)")
+assert_eq "heartbeat: the slot moves while no captured table changes" "$(( after > before ))" 1
+walcap_stop TERM
+assert_eq "heartbeat: SIGTERM, exit 0" "$WALCAP_RC" 0
+assert_eq "heartbeat: no warning" "$(grep -c 'WARNING' "$work/h.err")" 0
+
+# heartbeat.events: the same records on stdout, one per line
+walcap_start "$work/hs.out" "$work/hs.err" "$conf" --set sink.type=stdout \
+    --set heartbeat.interval.ms=200 --set heartbeat.events=true
+sleep 1.5
+walcap_stop TERM
+assert_eq "heartbeat.events on stdout: records, and nothing else" \
+    "$(sed -E 's/[0-9]{13}/TS/' "$work/hs.out" | sort | uniq -c | awk '{print ($1 >= 4) ":" $2}')" \
+    '1:{"ts_ms":TS}'
 
 # ---- kill -9 at random moments during a workload: every committed row
 # whose commit the slot confirmed is in the topic before the restart, and

@@ -925,6 +925,27 @@ test_kafka(void)
 	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
 	config_free(&c);
 	CHECK_INT(c.nkafka, 0);
+
+	/* heartbeats: the action needs an interval */
+	init_base(&c);
+	CHECK_INT((int) c.heartbeat_ms, 0);
+	CHECK_STR(c.heartbeat_prefix, "__debezium-heartbeat");
+	CHECK_INT(config_set(&c, "heartbeat.action.query", "UPDATE hb SET ts = now()", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "heartbeat.interval.ms is 0 (off): set it to use heartbeat.action.query, heartbeat.logical.message or heartbeat.events");
+	CHECK_INT(config_set(&c, "heartbeat.interval.ms", "5000", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_set(&c, "heartbeat.logical.message", "true", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_set(&c, "heartbeat.events", "true", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_set(&c, "topic.heartbeat.prefix", "hb", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT((int) c.heartbeat_ms, 5000);
+	CHECK_STR(c.heartbeat_query, "UPDATE hb SET ts = now()");
+	CHECK_INT(c.heartbeat_message, 1);
+	CHECK_INT(c.heartbeat_events, 1);
+	CHECK_STR(c.heartbeat_prefix, "hb");
+	config_free(&c);
+	expect_set_error("heartbeat.interval.ms", "-1",
+					 "heartbeat.interval.ms: \"-1\" is not an integer from 0 to 86400000");
 }
 
 int
