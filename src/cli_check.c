@@ -245,13 +245,18 @@ check_server(struct ctx *x)
 	setting(x, "wal_sender_timeout", v, sizeof(v));
 	if (strcmp(v, "0") == 0)
 		add(x->r, V_PASS, "wal_sender_timeout", NULL, NULL, "wal_sender_timeout = 0");
+	else if (x->c->heartbeat_ms > 0 && (x->c->heartbeat_query || x->c->heartbeat_message))
+		add(x->r, V_PASS, "wal_sender_timeout", NULL, NULL,
+			"wal_sender_timeout = %s; heartbeats every %lld ms (%s)", v,
+			(long long) x->c->heartbeat_ms,
+			x->c->heartbeat_query ? "heartbeat.action.query" : "heartbeat.logical.message");
 	else
 		add(x->r, V_WARN, "wal_sender_timeout",
 			"a non-zero timeout may disconnect an idle connector on a low-volume database unless heartbeats are enabled",
 			x->rds ?
 			"set wal_sender_timeout = 0 in the DB parameter group (Parameter groups -> the instance's group -> Edit)" :
 			"ALTER SYSTEM SET wal_sender_timeout = 0;\nSELECT pg_reload_conf();",
-			"wal_sender_timeout = %s and no heartbeat is configured", v);
+			"wal_sender_timeout = %s and no heartbeat is configured (heartbeat.interval.ms with heartbeat.action.query or heartbeat.logical.message)", v);
 	return 0;
 }
 

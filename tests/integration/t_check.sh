@@ -81,12 +81,15 @@ assert_eq "fresh setup: header and summary" "$(sed -n -e 1p -e '$p' <<<"$out")" 
 "walcap check: database cdb at 127.0.0.1:$PG_PORT as streamkap_user, publication streamkap_pub, slot streamkap_pgoutput_slot
 22 passed, 1 warning, 0 failed, 0 skipped"
 assert_eq "fresh setup: wal_sender_timeout warns (no heartbeat)" "$(block wal_sender_timeout <<<"$out")" \
-'WARN  wal_sender_timeout: wal_sender_timeout = 1min and no heartbeat is configured
+'WARN  wal_sender_timeout: wal_sender_timeout = 1min and no heartbeat is configured (heartbeat.interval.ms with heartbeat.action.query or heartbeat.logical.message)
       why: a non-zero timeout may disconnect an idle connector on a low-volume database unless heartbeats are enabled
       fix: ALTER SYSTEM SET wal_sender_timeout = 0;
            SELECT pg_reload_conf();'
 assert_eq "fresh setup: signal table line" "$(block signal_table <<<"$out")" \
 'PASS  signal_table: streamkap.streamkap_signal (id character varying(255), type character varying(32), data character varying(2000))'
+assert_eq "wal_sender_timeout with heartbeats configured: passes" \
+    "$(check "$work/c.conf" --set heartbeat.interval.ms=10000 --set heartbeat.logical.message=true 2>&1 | block wal_sender_timeout)" \
+    'PASS  wal_sender_timeout: wal_sender_timeout = 1min; heartbeats every 10000 ms (heartbeat.logical.message)'
 fix_sql wal_sender_timeout <<<"$out" | psql_admin >/dev/null
 out=$(check "$work/c.conf" 2>&1)
 assert_eq "wal_sender_timeout = 0 after the fix" "$(block wal_sender_timeout <<<"$out")" \
