@@ -384,6 +384,37 @@ handle_truncate(struct run *r, const struct decoder_msg *m, uint64_t lsn,
 	return 0;
 }
 
+/*
+ * A relation's Kafka message key: message.key.columns when a rule names
+ * it, else the primary key, which only REPLICA IDENTITY DEFAULT sends as
+ * the identity.
+ */
+static void
+choose_key(struct run *r, struct relcache_rel *rel)
+{
+	const struct config_key_rule *rule = config_key_columns(r->cfg, rel->schema, rel->table);
+	char		err[512];
+
+	if (rule)
+	{
+		int			found = relcache_set_key(rel, rule->cols, rule->ncols);
+
+		if (found == rule->ncols)
+			return;
+		if (found)
+			log_warning("message.key.columns: \"%s\".\"%s\" lacks some of the columns its rule names; its key is the others",
+						rel->schema, rel->table);
+		else
+			log_warning("message.key.columns: \"%s\".\"%s\" has none of the columns its rule names; its key is the primary key",
+						rel->schema, rel->table);
+		if (found)
+			return;
+	}
+	if (rel->replident != 'd' && catalog_primary_key(&r->cat, rel, err, sizeof(err)) != 0)
+		log_warning("could not look up the primary key of \"%s\".\"%s\" (its Kafka messages are keyed by the replica identity): %s",
+					rel->schema, rel->table, err);
+}
+
 /* One pgoutput message at WAL position lsn. */
 static int
 handle_xlog(struct run *r, const char *data, size_t len, uint64_t lsn,
@@ -448,11 +479,8 @@ handle_xlog(struct run *r, const char *data, size_t len, uint64_t lsn,
 			/* out of memory in the matcher (-1) errs toward capturing */
 			rel->included = !is_signal_table(r, rel) &&
 				config_table_included(r->cfg, rel->schema, rel->table) != 0;
-			/* Kafka keys are the primary key, which only 'd' identity sends as such */
-			if (rel->included && r->sink.routed && rel->replident != 'd' &&
-				catalog_primary_key(&r->cat, rel, err, errlen) != 0)
-				log_warning("could not look up the primary key of \"%s\".\"%s\" (its Kafka messages are keyed by the replica identity): %s",
-							rel->schema, rel->table, err);
+			if (rel->included && r->sink.routed)
+				choose_key(r, rel);
 			log_debug("relation %u \"%s\".\"%s\": %d columns, %s",
 					  rel->relid, rel->schema, rel->table, rel->ncols,
 					  rel->included ? "captured" : "not captured");

@@ -76,6 +76,7 @@ enum config_key_id
 	KEY_HB_MESSAGE,
 	KEY_HB_EVENTS,
 	KEY_HB_PREFIX,
+	KEY_KEY_COLUMNS,
 };
 
 struct config_key
@@ -130,6 +131,7 @@ static const struct config_key config_keys[] = {
 	{"heartbeat.logical.message", KEY_HB_MESSAGE},
 	{"heartbeat.events", KEY_HB_EVENTS},
 	{"topic.heartbeat.prefix", KEY_HB_PREFIX},
+	{"message.key.columns", KEY_KEY_COLUMNS},
 };
 
 /* Allowed values of the enumerated keys, in the order of their enums. */
@@ -156,6 +158,8 @@ static const char *const booleans[] = {"false", "true", NULL};
 static const char *const sslmodes[] = {
 	"disable", "allow", "prefer", "require", "verify-ca", "verify-full", NULL
 };
+
+static void key_rules_free(struct config_key_rule *r, int n);
 
 /* A growable array of owned strings. */
 struct strlist
@@ -552,6 +556,7 @@ config_free(struct config *c)
 	free(c->offset_file);
 	free(c->heartbeat_query);
 	free(c->heartbeat_prefix);
+	key_rules_free(c->key_rules, c->nkey_rules);
 	for (int i = 0; i < c->nkafka; i++)
 	{
 		free(c->kafka_keys[i]);
@@ -560,6 +565,106 @@ config_free(struct config *c)
 	free(c->kafka_keys);
 	free(c->kafka_values);
 	memset(c, 0, sizeof(*c));
+}
+
+static void
+key_rules_free(struct config_key_rule *r, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		patterns_free(&r[i].pat);
+		for (int j = 0; j < r[i].ncols; j++)
+			free(r[i].cols[j]);
+		free(r[i].cols);
+	}
+	free(r);
+}
+
+/*
+ * message.key.columns, as Debezium writes it: rules separated by ';',
+ * each "<schema.table regex>:<column>[,<column>...]" (the regex ends at
+ * the last ':').  An empty value unsets it.
+ */
+static int
+set_key_rules(struct config *c, const char *key, const char *value,
+			  char *err, size_t errlen)
+{
+	struct config_key_rule *rules = NULL;
+	int			n = 0;
+	char	   *copy = strdup(value);
+	char	   *save = NULL;
+
+	if (copy == NULL)
+		return fail(err, errlen, "%s: out of memory", key);
+	for (char *item = strtok_r(copy, ";", &save); item; item = strtok_r(NULL, ";", &save))
+	{
+		char	   *colon = strrchr(item, ':');
+		struct strlist re = {NULL, 0, 0},
+					cols = {NULL, 0, 0};
+		struct config_key_rule *nr;
+		size_t		relen;
+		char	   *r = item;
+
+		while (isspace((unsigned char) *r))
+			r++;
+		if (*r == '\0')
+			continue;
+		relen = colon ? (size_t) (colon - r) : 0;
+		while (relen > 0 && isspace((unsigned char) r[relen - 1]))
+			relen--;
+		if (colon == NULL || relen == 0 || split_list(colon + 1, &cols) != 0 || cols.n == 0)
+		{
+			strlist_free(&cols);
+			key_rules_free(rules, n);
+			fail(err, errlen, "%s: \"%s\" is not <schema.table regex>:<column>[,<column>...]", key, r);
+			free(copy);
+			return -1;
+		}
+		nr = realloc(rules, sizeof(*rules) * (size_t) (n + 1));
+		if (nr == NULL || strlist_add(&re, r, relen) != 0)
+		{
+			if (nr)
+				rules = nr;
+			strlist_free(&cols);
+			strlist_free(&re);
+			key_rules_free(rules, n);
+			free(copy);
+			return fail(err, errlen, "%s: out of memory", key);
+		}
+		rules = nr;
+		memset(&rules[n], 0, sizeof(rules[n]));
+		if (patterns_compile(key, &re, &rules[n].pat, err, errlen) != 0)
+		{
+			strlist_free(&cols);
+			strlist_free(&re);
+			key_rules_free(rules, n);
+			free(copy);
+			return -1;
+		}
+		strlist_free(&re);
+		rules[n].cols = cols.v;
+		rules[n].ncols = cols.n;
+		n++;
+	}
+	free(copy);
+	key_rules_free(c->key_rules, c->nkey_rules);
+	c->key_rules = rules;
+	c->nkey_rules = n;
+	return 0;
+}
+
+const struct config_key_rule *
+config_key_columns(const struct config *c, const char *schema, const char *table)
+{
+	char		full[2 * 64 + 2];
+
+	if (c->nkey_rules == 0)
+		return NULL;
+	snprintf(full, sizeof(full), "%s.%s", schema, table);
+	for (int i = 0; i < c->nkey_rules; i++)
+		if (patterns_match(&c->key_rules[i].pat, full))
+			return &c->key_rules[i];
+	return NULL;
 }
 
 /*
@@ -792,6 +897,8 @@ config_set(struct config *c, const char *key, const char *value,
 			return 0;
 		case KEY_HB_PREFIX:
 			return set_nonempty(&c->heartbeat_prefix, key, value, err, errlen);
+		case KEY_KEY_COLUMNS:
+			return set_key_rules(c, key, value, err, errlen);
 	}
 	return fail(err, errlen, "unknown key \"%s\"", key);
 }

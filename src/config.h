@@ -58,6 +58,14 @@ struct config_patterns
 	regex_t    *re;				/* n compiled patterns */
 };
 
+/* One rule of message.key.columns: tables matching pat take cols as their key. */
+struct config_key_rule
+{
+	struct config_patterns pat;	/* one pattern, on "schema.table" */
+	char	  **cols;
+	int			ncols;
+};
+
 struct config
 {
 	/* connection */
@@ -102,6 +110,8 @@ struct config
 	char	  **kafka_values;	/* ... and its value (wiped on free: may be secret) */
 	int			nkafka;
 	int			tombstones;		/* tombstones.on.delete [true] */
+	struct config_key_rule *key_rules;	/* message.key.columns */
+	int			nkey_rules;
 	int64_t		kafka_flush_ms;	/* sink.kafka.flush.timeout.ms [10000] */
 
 	/* heartbeats */
@@ -149,6 +159,13 @@ int		config_set(struct config *c, const char *key, const char *value,
 				   char *err, size_t errlen);
 /* Complete and check the configuration once every source has been applied. */
 int		config_finish(struct config *c, char *err, size_t errlen);
+
+/*
+ * The message.key.columns rule for schema.table (the first that matches),
+ * or NULL: the primary key is the key.
+ */
+const struct config_key_rule *config_key_columns(const struct config *c, const char *schema,
+												 const char *table);
 
 /*
  * Whether changes of schema.table produce events, by Debezium's rules:

@@ -211,3 +211,27 @@ relcache_update(struct relcache *c, const struct decoder_msg *m,
 	c->count++;
 	return r;
 }
+
+int
+relcache_set_key(struct relcache_rel *rel, char *const *cols, int ncols)
+{
+	int			found = 0;
+
+	for (int j = 0; j < ncols; j++)
+		for (int i = 0; i < rel->ncols; i++)
+			if (strcmp(rel->cols[i].name, cols[j]) == 0)
+				found++;
+	if (found == 0)
+		return 0;
+	for (int i = 0; i < rel->ncols; i++)
+	{
+		rel->cols[i].flags &= (uint8_t) ~2;
+		for (int j = 0; j < ncols; j++)
+			if (strcmp(rel->cols[i].name, cols[j]) == 0)
+				rel->cols[i].flags |= 2;
+	}
+	rel->keyflag = 2;
+	free(rel->topic);			/* routing is worked out again */
+	rel->topic = NULL;
+	return found;
+}

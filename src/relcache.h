@@ -78,6 +78,13 @@ struct relcache
 };
 
 void	relcache_init(struct relcache *c, relcache_resolver resolve, void *arg);
+
+/*
+ * Make the named columns rel's message key (flags bit 2, keyflag 2), as
+ * message.key.columns asks.  Returns how many of the names rel has; with
+ * none, rel is left as it was.
+ */
+int		relcache_set_key(struct relcache_rel *rel, char *const *cols, int ncols);
 void	relcache_free(struct relcache *c);
 
 /*

@@ -375,6 +375,13 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 	res = NULL;
 	if (s->rel == NULL)
 		goto oom;
+	{
+		/* the message key, as the stream's events of the table have it */
+		const struct config_key_rule *rule = config_key_columns(s->cfg, it->schema, it->table);
+
+		if (rule)
+			(void) relcache_set_key(s->rel, rule->cols, rule->ncols);
+	}
 
 	/* the chunk query: after $1.. (last key), up to $n+1.. (max key) */
 	buf_reset(&s->sql);

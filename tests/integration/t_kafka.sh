@@ -23,10 +23,12 @@ CREATE TABLE public."odd name" (id int PRIMARY KEY);
 CREATE TABLE public.spread (id int PRIMARY KEY, v int);
 CREATE TABLE public.w (id int PRIMARY KEY);
 CREATE TABLE public.hb (id int PRIMARY KEY, beats int NOT NULL);
+CREATE TABLE public.orders (id int PRIMARY KEY, region text, n int);
+INSERT INTO public.orders VALUES (1, 'eu', 10);
 SQL
-seed_setup kdb public.items public.full_t 'public."odd name"' public.spread public.w
+seed_setup kdb public.items public.full_t 'public."odd name"' public.spread public.w public.orders
 mock_start 3
-for t in k.public.items k.public.full_t k.public.odd_name k.message k.public.w; do
+for t in k.public.items k.public.full_t k.public.odd_name k.message k.public.w k.public.orders; do
     mock_cmd topic "$t" 1
 done
 mock_cmd topic k.public.spread 4
@@ -125,6 +127,22 @@ assert_eq "keys spread over the partitions" "$(cut -f1 <<<"$spread" | sort -u | 
 assert_eq "per key: c, u(1), u(2) in order" \
     "$(cut -f3 <<<"$spread" | jq -r '"\(.after.id) \(.after.v)"' | awk '{ s[$1] = s[$1] $2 } END { for (k in s) print s[k] }' | sort -u)" \
     "012"
+
+# ---- message.key.columns: another key, for streamed and snapshot rows
+walcap_stop TERM
+walcap_start "$work/k.out" "$work/k.err" "$conf" --set 'message.key.columns=public\.orders:region,n;nomatch\..*:x'
+wait_until 20 grep -q "streaming from slot" "$work/k.err"
+psql_admin >/dev/null <<'SQL'
+INSERT INTO public.orders VALUES (2, 'us', 20);
+INSERT INTO streamkap.streamkap_signal VALUES ('ko', 'execute-snapshot', '{"data-collections": ["public.orders"]}');
+SQL
+wait_until 20 grep -q 'incremental snapshot of "public.orders" done' "$work/k.err"
+wait_until 20 caught_up
+assert_eq "message.key.columns: keyed by the listed columns, streamed and snapshot rows alike" \
+    "$(messages k.public.orders | sort)" \
+'{"region":"eu","n":10}	["r",null,{"id":1,"region":"eu","n":10}]
+{"region":"us","n":20}	["c",null,{"id":2,"region":"us","n":20}]
+{"region":"us","n":20}	["r",null,{"id":2,"region":"us","n":20}]'
 
 # ---- brokers down for longer than wal_sender_timeout (2 s), then up;
 # with a producer queue of 50 messages the 150 rows do not fit: walcap

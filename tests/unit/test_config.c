@@ -944,6 +944,31 @@ test_kafka(void)
 	CHECK_INT(c.heartbeat_events, 1);
 	CHECK_STR(c.heartbeat_prefix, "hb");
 	config_free(&c);
+	/* message.key.columns */
+	init_base(&c);
+	CHECK_INT(config_set(&c, "message.key.columns", "public\\.orders:a, b; (.*)\\.items:c ;", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.nkey_rules, 2);
+	{
+		const struct config_key_rule *r = config_key_columns(&c, "public", "orders");
+
+		CHECK(r == &c.key_rules[0]);
+		CHECK_INT(r ? r->ncols : 0, 2);
+		CHECK_STR(r ? r->cols[1] : "", "b");
+		r = config_key_columns(&c, "sales", "ITEMS");
+		CHECK(r == &c.key_rules[1]);
+		CHECK_STR(r ? r->cols[0] : "", "c");
+		CHECK(config_key_columns(&c, "public", "orders2") == NULL);
+		CHECK(config_key_columns(&c, "xpublic", "orders") == NULL);
+	}
+	CHECK_INT(config_set(&c, "message.key.columns", "", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.nkey_rules, 0);
+	config_free(&c);
+	expect_set_error("message.key.columns", "public.orders",
+					 "message.key.columns: \"public.orders\" is not <schema.table regex>:<column>[,<column>...]");
+	expect_set_error("message.key.columns", "public.orders:",
+					 "message.key.columns: \"public.orders:\" is not <schema.table regex>:<column>[,<column>...]");
+	expect_set_error("message.key.columns", "(x:a",
+					 "message.key.columns: \"(x\" is not a valid POSIX extended regular expression: Unmatched ( or \\(");
 	expect_set_error("heartbeat.interval.ms", "-1",
 					 "heartbeat.interval.ms: \"-1\" is not an integer from 0 to 86400000");
 }
