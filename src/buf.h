@@ -78,8 +78,12 @@ buf_puts(struct buf *b, const char *s)
 	buf_append(b, s, strlen(s));
 }
 
-/* Append a string literal without a strlen at run time. */
-#define buf_lit(b, s) buf_append((b), (s), sizeof(s) - 1)
+/*
+ * Append a string literal without a strlen at run time.  The "" makes
+ * anything but a literal (say a ?: of two, whose sizeof is a pointer's)
+ * a compile error.
+ */
+#define buf_lit(b, s) buf_append((b), "" s, sizeof(s) - 1)
 
 /* Drop bytes after position n (n <= len). */
 static inline void

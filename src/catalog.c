@@ -142,23 +142,29 @@ catalog_resolve(void *arg, uint32_t typid, int32_t typmod,
 }
 
 int
-catalog_primary_key(struct catalog *cat, struct relcache_rel *rel, char *err, size_t errlen)
+catalog_columns(struct catalog *cat, struct relcache_rel *rel, char *err, size_t errlen)
 {
 	PGresult   *res = query_oid(cat,
-								"SELECT a.attname FROM pg_catalog.pg_index i "
-								"JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid "
-								"AND a.attnum = ANY (i.indkey::int2[]) "
-								"WHERE i.indrelid = $1::oid AND i.indisprimary",
+								"SELECT a.attname, a.attnotnull, "
+								"coalesce(a.attnum = ANY (i.indkey::int2[]), false) "
+								"FROM pg_catalog.pg_attribute a "
+								"LEFT JOIN pg_catalog.pg_index i ON i.indrelid = a.attrelid AND i.indisprimary "
+								"WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped",
 								rel->relid, err, errlen);
 
 	if (res == NULL)
 		return -1;
 	for (int i = 0; i < rel->ncols; i++)
 	{
-		rel->cols[i].flags &= (uint8_t) ~2;
+		rel->cols[i].flags &= (uint8_t) ~(2 | 4);
 		for (int j = 0; j < PQntuples(res); j++)
 			if (strcmp(rel->cols[i].name, PQgetvalue(res, j, 0)) == 0)
-				rel->cols[i].flags |= 2;
+			{
+				if (PQgetvalue(res, j, 1)[0] == 't')
+					rel->cols[i].flags |= 4;
+				if (PQgetvalue(res, j, 2)[0] == 't')
+					rel->cols[i].flags |= 2;
+			}
 	}
 	rel->keyflag = 2;
 	PQclear(res);

@@ -1,6 +1,6 @@
 /*
  * catalog.h — answers about types that are not built in, from pg_type,
- * and about primary keys (for Kafka message keys), on an ordinary
+ * and about primary keys and NOT NULL columns (Kafka keys, schemas), on an ordinary
  * (non-replication) connection opened on first use: the replication
  * connection cannot run queries while it streams.
  *
@@ -33,11 +33,12 @@ int		catalog_resolve(void *arg, uint32_t typid, int32_t typmod,
 
 /*
  * Mark rel's primary key columns (flags bit 2) and make them its message
- * key (keyflag 2); no primary key leaves a null key.  For relations
- * whose replica identity is not the primary key (FULL, USING INDEX,
- * NOTHING).  0, or -1 with err.
+ * key (keyflag 2; no primary key leaves a null key), and mark its NOT
+ * NULL columns (bit 4), which pgoutput does not send: for Kafka keys
+ * when the replica identity is not the primary key (FULL, USING INDEX,
+ * NOTHING), and for schemas.  0, or -1 with err.
  */
-int		catalog_primary_key(struct catalog *cat, struct relcache_rel *rel,
-							char *err, size_t errlen);
+int		catalog_columns(struct catalog *cat, struct relcache_rel *rel,
+						char *err, size_t errlen);
 
 #endif

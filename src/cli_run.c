@@ -387,7 +387,7 @@ handle_truncate(struct run *r, const struct decoder_msg *m, uint64_t lsn,
 /*
  * A relation's Kafka message key: message.key.columns when a rule names
  * it, else the primary key, which only REPLICA IDENTITY DEFAULT sends as
- * the identity.
+ * the identity; and, for schemas, its NOT NULL columns.
  */
 static void
 choose_key(struct run *r, struct relcache_rel *rel)
@@ -395,6 +395,10 @@ choose_key(struct run *r, struct relcache_rel *rel)
 	const struct config_key_rule *rule = config_key_columns(r->cfg, rel->schema, rel->table);
 	char		err[512];
 
+	if ((rel->replident != 'd' || r->cfg->key_schemas || r->cfg->value_schemas) &&
+		catalog_columns(&r->cat, rel, err, sizeof(err)) != 0)
+		log_warning("could not look up the primary key and NOT NULL columns of \"%s\".\"%s\" (its Kafka messages are keyed by the replica identity, its schema has every column optional): %s",
+					rel->schema, rel->table, err);
 	if (rule)
 	{
 		int			found = relcache_set_key(rel, rule->cols, rule->ncols);
@@ -407,12 +411,7 @@ choose_key(struct run *r, struct relcache_rel *rel)
 		else
 			log_warning("message.key.columns: \"%s\".\"%s\" has none of the columns its rule names; its key is the primary key",
 						rel->schema, rel->table);
-		if (found)
-			return;
 	}
-	if (rel->replident != 'd' && catalog_primary_key(&r->cat, rel, err, sizeof(err)) != 0)
-		log_warning("could not look up the primary key of \"%s\".\"%s\" (its Kafka messages are keyed by the replica identity): %s",
-					rel->schema, rel->table, err);
 }
 
 /* One pgoutput message at WAL position lsn. */
@@ -479,7 +478,7 @@ handle_xlog(struct run *r, const char *data, size_t len, uint64_t lsn,
 			/* out of memory in the matcher (-1) errs toward capturing */
 			rel->included = !is_signal_table(r, rel) &&
 				config_table_included(r->cfg, rel->schema, rel->table) != 0;
-			if (rel->included && r->sink.routed)
+			if (rel->included && (r->sink.routed || r->cfg->value_schemas))
 				choose_key(r, rel);
 			log_debug("relation %u \"%s\".\"%s\": %d columns, %s",
 					  rel->relid, rel->schema, rel->table, rel->ncols,

@@ -77,6 +77,8 @@ enum config_key_id
 	KEY_HB_EVENTS,
 	KEY_HB_PREFIX,
 	KEY_KEY_COLUMNS,
+	KEY_KEY_SCHEMAS,
+	KEY_VALUE_SCHEMAS,
 };
 
 struct config_key
@@ -132,6 +134,8 @@ static const struct config_key config_keys[] = {
 	{"heartbeat.events", KEY_HB_EVENTS},
 	{"topic.heartbeat.prefix", KEY_HB_PREFIX},
 	{"message.key.columns", KEY_KEY_COLUMNS},
+	{"key.converter.schemas.enable", KEY_KEY_SCHEMAS},
+	{"value.converter.schemas.enable", KEY_VALUE_SCHEMAS},
 };
 
 /* Allowed values of the enumerated keys, in the order of their enums. */
@@ -899,6 +903,16 @@ config_set(struct config *c, const char *key, const char *value,
 			return set_nonempty(&c->heartbeat_prefix, key, value, err, errlen);
 		case KEY_KEY_COLUMNS:
 			return set_key_rules(c, key, value, err, errlen);
+		case KEY_KEY_SCHEMAS:
+			if ((i = choose(booleans, key, value, err, errlen)) < 0)
+				return -1;
+			c->key_schemas = i;
+			return 0;
+		case KEY_VALUE_SCHEMAS:
+			if ((i = choose(booleans, key, value, err, errlen)) < 0)
+				return -1;
+			c->value_schemas = i;
+			return 0;
 	}
 	return fail(err, errlen, "unknown key \"%s\"", key);
 }

@@ -110,6 +110,8 @@ struct config
 	char	  **kafka_values;	/* ... and its value (wiped on free: may be secret) */
 	int			nkafka;
 	int			tombstones;		/* tombstones.on.delete [true] */
+	int			key_schemas;	/* key.converter.schemas.enable [false] */
+	int			value_schemas;	/* value.converter.schemas.enable [false] */
 	struct config_key_rule *key_rules;	/* message.key.columns */
 	int			nkey_rules;
 	int64_t		kafka_flush_ms;	/* sink.kafka.flush.timeout.ms [10000] */

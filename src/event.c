@@ -4,10 +4,12 @@
 #include "event.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
 #include "log.h"
+#include "schema.h"
 
 int
 event_writer_init(struct event_writer *w, const struct config *c,
@@ -23,6 +25,9 @@ event_writer_init(struct event_writer *w, const struct config *c,
 	w->conv = c->conv;
 	w->meta = NULL;
 	w->tombstones = c->tombstones;
+	w->value_schemas = c->value_schemas;
+	w->key_schemas = c->key_schemas;
+	w->schema_prefix = strdup(c->topic_prefix);
 	event_topic_part(&w->prefix, c->topic_prefix);
 	buf_putc(&w->prefix, '.');
 	buf_init(&w->hb_topic, 0);
@@ -30,9 +35,17 @@ event_writer_init(struct event_writer *w, const struct config *c,
 	event_topic_part(&w->hb_topic, c->heartbeat_prefix ? c->heartbeat_prefix : "__debezium-heartbeat");
 	buf_putc(&w->hb_topic, '.');
 	event_topic_part(&w->hb_topic, c->topic_prefix);
+	if (c->key_schemas)
+	{
+		buf_lit(&w->hb_key, "{\"schema\":");
+		buf_puts(&w->hb_key, SCHEMA_HEARTBEAT_KEY);
+		buf_lit(&w->hb_key, ",\"payload\":");
+	}
 	buf_lit(&w->hb_key, "{\"serverName\":");
 	json_cstring(&w->hb_key, c->topic_prefix);
 	buf_putc(&w->hb_key, '}');
+	if (c->key_schemas)
+		buf_putc(&w->hb_key, '}');
 
 	buf_lit(&w->source_head, "\"source\":{\"version\":\"" WALCAP_VERSION
 			"\",\"connector\":\"postgresql\",\"name\":");
@@ -47,7 +60,7 @@ event_writer_init(struct event_writer *w, const struct config *c,
 
 	if (buf_failed(&w->source_head) || buf_failed(&w->source_db) ||
 		buf_failed(&w->placeholder) || buf_failed(&w->prefix) ||
-		buf_failed(&w->hb_topic) || buf_failed(&w->hb_key))
+		buf_failed(&w->hb_topic) || buf_failed(&w->hb_key) || w->schema_prefix == NULL)
 	{
 		snprintf(err, errlen, "out of memory building event templates");
 		event_writer_free(w);
@@ -67,6 +80,8 @@ event_writer_free(struct event_writer *w)
 	buf_free(&w->prefix);
 	buf_free(&w->hb_topic);
 	buf_free(&w->hb_key);
+	free(w->schema_prefix);
+	w->schema_prefix = NULL;
 }
 
 void
@@ -234,6 +249,59 @@ put_row(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 	return 0;
 }
 
+/* rel's Connect schemas, built on first use; NULL if out of memory. */
+static const char *
+rel_value_schema(struct event_writer *w, struct relcache_rel *rel)
+{
+	if (rel->value_schema == NULL)
+	{
+		struct buf	b;
+
+		buf_init(&b, 0);
+		schema_envelope(&b, rel, w->schema_prefix, &w->conv);
+		rel->value_schema = buf_take(&b);
+	}
+	return rel->value_schema;
+}
+
+static const char *
+rel_key_schema(struct event_writer *w, struct relcache_rel *rel)
+{
+	if (rel->key_schema == NULL)
+	{
+		struct buf	b;
+
+		buf_init(&b, 0);
+		schema_key(&b, rel, w->schema_prefix, &w->conv);
+		rel->key_schema = buf_take(&b);
+	}
+	return rel->key_schema;
+}
+
+/* With value schemas: {"schema":schema,"payload": before the event... */
+static void
+open_value(struct event_writer *w, struct buf *out, const char *schema)
+{
+	if (!w->value_schemas)
+		return;
+	if (schema == NULL)
+	{
+		out->failed = 1;
+		return;
+	}
+	buf_lit(out, "{\"schema\":");
+	buf_puts(out, schema);
+	buf_lit(out, ",\"payload\":");
+}
+
+/* ... and } after it. */
+static void
+close_value(struct event_writer *w, struct buf *out)
+{
+	if (w->value_schemas)
+		buf_putc(out, '}');
+}
+
 /* The relation's Kafka topic, built on first use; NULL if out of memory. */
 static const char *
 rel_topic(struct event_writer *w, struct relcache_rel *rel)
@@ -272,8 +340,23 @@ route_row(struct event_writer *w, struct relcache_rel *rel,
 	buf_putc(w->meta, '\0');
 	for (int i = 0; key && i < rel->ncols && !has_key; i++)
 		has_key = (rel->cols[i].flags & rel->keyflag) != 0;
+	if (has_key && w->key_schemas)
+	{
+		const char *ks = rel_key_schema(w, rel);
+
+		if (ks == NULL)
+		{
+			w->meta->failed = 1;
+			return 0;
+		}
+		buf_lit(w->meta, "{\"schema\":");
+		buf_puts(w->meta, ks);
+		buf_lit(w->meta, ",\"payload\":");
+	}
 	if (has_key && put_row(w, w->meta, rel, key, rel->keyflag, err, errlen) != 0)
 		return -1;
+	if (has_key && w->key_schemas)
+		buf_putc(w->meta, '}');
 	buf_putc(w->meta, '\0');
 	buf_putc(w->meta, flag);
 	return 0;
@@ -317,6 +400,7 @@ split_update(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 			 const struct decoder_msg *m, const struct event_txn *txn,
 			 uint64_t lsn, int64_t now_ms, char *err, size_t errlen)
 {
+	open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
 	buf_lit(out, "{\"before\":");
 	if (put_row(w, out, rel, &m->u.change.old, m->u.change.old_kind == 'K', err, errlen) != 0)
 		return -1;
@@ -324,7 +408,11 @@ split_update(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 	put_source(w, out, rel->source_tail, rel->source_tail_len, txn, lsn, now_ms);
 	buf_lit(out, "\"d\",\"ts_ms\":");
 	json_int64(out, now_ms);
-	buf_lit(out, "}\n{\"before\":null,\"after\":");
+	buf_putc(out, '}');
+	close_value(w, out);
+	buf_putc(out, '\n');
+	open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
+	buf_lit(out, "{\"before\":null,\"after\":");
 	if (put_row(w, out, rel, &m->u.change.new, 0, err, errlen) != 0)
 		return -1;
 	buf_putc(out, ',');
@@ -332,6 +420,7 @@ split_update(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 	buf_lit(out, "\"c\",\"ts_ms\":");
 	json_int64(out, now_ms);
 	buf_putc(out, '}');
+	close_value(w, out);
 	if (route_row(w, rel, &m->u.change.old, w->tombstones ? 'S' : 'J', err, errlen) != 0)
 		return -1;
 	return route_row(w, rel, &m->u.change.new, '-', err, errlen);
@@ -347,6 +436,7 @@ event_change(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 	if (w->meta && m->type == DECODER_UPDATE && key_changed(rel, m))
 		return split_update(w, out, rel, m, txn, lsn, now_ms, err, errlen);
 
+	open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
 	buf_lit(out, "{\"before\":");
 	if (m->u.change.old_kind)
 	{
@@ -371,6 +461,7 @@ event_change(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 	buf_lit(out, ",\"ts_ms\":");
 	json_int64(out, now_ms);
 	buf_putc(out, '}');
+	close_value(w, out);
 	if (w->meta == NULL)
 		return 0;
 	if (m->type == DECODER_DELETE)
@@ -384,11 +475,13 @@ event_truncate(struct event_writer *w, struct buf *out,
 			   struct relcache_rel *rel, const struct event_txn *txn,
 			   uint64_t lsn, int64_t now_ms)
 {
+	open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
 	buf_lit(out, "{\"before\":null,\"after\":null,");
 	put_source(w, out, rel->source_tail, rel->source_tail_len, txn, lsn, now_ms);
 	buf_lit(out, "\"t\",\"ts_ms\":");
 	json_int64(out, now_ms);
 	buf_putc(out, '}');
+	close_value(w, out);
 	if (w->meta)
 		(void) route_row(w, rel, NULL, '-', NULL, 0);
 }
@@ -400,6 +493,7 @@ event_message(struct event_writer *w, struct buf *out,
 {
 	static const char tail[] = "\"schema\":\"\",\"table\":\"\"";
 
+	open_value(w, out, SCHEMA_MESSAGE_VALUE);
 	buf_putc(out, '{');
 	put_source(w, out, tail, sizeof(tail) - 1, txn, m->u.message.lsn, now_ms);
 	buf_lit(out, "\"m\",\"ts_ms\":");
@@ -410,15 +504,24 @@ event_message(struct event_writer *w, struct buf *out,
 	json_base64(out, (const unsigned char *) m->u.message.content,
 				m->u.message.len, 0);
 	buf_lit(out, "\"}}");
+	close_value(w, out);
 	if (w->meta)
 	{
 		/* Debezium's topic and key for logical-decoding messages */
 		buf_append(w->meta, w->prefix.data, w->prefix.len);
 		buf_lit(w->meta, "message");
 		buf_putc(w->meta, '\0');
+		if (w->key_schemas)
+		{
+			buf_lit(w->meta, "{\"schema\":");
+			buf_puts(w->meta, SCHEMA_MESSAGE_KEY);
+			buf_lit(w->meta, ",\"payload\":");
+		}
 		buf_lit(w->meta, "{\"prefix\":");
 		json_cstring(w->meta, m->u.message.prefix);
 		buf_putc(w->meta, '}');
+		if (w->key_schemas)
+			buf_putc(w->meta, '}');
 		buf_putc(w->meta, '\0');
 		buf_putc(w->meta, '-');
 	}
@@ -432,6 +535,7 @@ event_read(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 	char		l[24];
 	size_t		n = format_lsn(l, sizeof(l), lsn);
 
+	open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
 	buf_lit(out, "{\"before\":null,\"after\":");
 	if (put_row(w, out, rel, row, 0, err, errlen) != 0)
 		return -1;
@@ -452,6 +556,7 @@ event_read(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 	buf_lit(out, ",\"xmin\":null},\"transaction\":null,\"op\":\"r\",\"ts_ms\":");
 	json_int64(out, now_ms);
 	buf_putc(out, '}');
+	close_value(w, out);
 	if (w->meta)
 		return route_row(w, rel, row, '-', err, errlen);
 	return 0;
@@ -460,9 +565,11 @@ event_read(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 void
 event_heartbeat(struct event_writer *w, struct buf *out, int64_t now_ms)
 {
+	open_value(w, out, SCHEMA_HEARTBEAT_VALUE);
 	buf_lit(out, "{\"ts_ms\":");
 	json_int64(out, now_ms);
 	buf_putc(out, '}');
+	close_value(w, out);
 	if (w->meta)
 	{
 		buf_append(w->meta, w->hb_topic.data, w->hb_topic.len);

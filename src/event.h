@@ -75,6 +75,15 @@ struct event_writer
 	struct buf	prefix;			/* sanitised topic.prefix and "." */
 	struct buf	hb_topic;		/* <topic.heartbeat.prefix>.<topic.prefix> */
 	struct buf	hb_key;			/* {"serverName":<topic.prefix>} */
+
+	/*
+	 * With schemas (value/key.converter.schemas.enable) every value and
+	 * key is {"schema":…,"payload":…}, as Kafka Connect's JSON converter
+	 * writes it (schema.h); the schemas are cached in the relcache entry.
+	 */
+	int			value_schemas;
+	int			key_schemas;
+	char	   *schema_prefix;	/* topic.prefix, for schema names */
 };
 
 int		event_writer_init(struct event_writer *w, const struct config *c,

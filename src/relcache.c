@@ -34,6 +34,8 @@ rel_free(struct relcache_rel *r)
 	free(r->table);
 	free(r->source_tail);
 	free(r->topic);
+	free(r->value_schema);
+	free(r->key_schema);
 	free(r);
 }
 
@@ -233,5 +235,7 @@ relcache_set_key(struct relcache_rel *rel, char *const *cols, int ncols)
 	rel->keyflag = 2;
 	free(rel->topic);			/* routing is worked out again */
 	rel->topic = NULL;
+	free(rel->key_schema);
+	rel->key_schema = NULL;
 	return found;
 }

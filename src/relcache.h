@@ -35,7 +35,8 @@ struct relcache_col
 	uint32_t	typid;
 	int32_t		typmod;
 	uint8_t		flags;			/* 1 = part of the replica identity key,
-								 * 2 = of the primary key (marked by the caller) */
+								 * 2 = of the primary key, 4 = NOT NULL
+								 * (2 and 4 marked by the caller) */
 	int			warned;			/* a bad value was already logged */
 	struct convert_type conv;
 };
@@ -58,6 +59,8 @@ struct relcache_rel
 	 */
 	uint8_t		keyflag;
 	char	   *topic;			/* Kafka topic, built on first use by event.c */
+	char	   *value_schema;	/* Connect schemas, built on first use by event.c */
+	char	   *key_schema;
 };
 
 /*

@@ -291,7 +291,7 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 					   "SELECT c.oid, c.relreplident, a.attname, a.atttypid, a.atttypmod, "
 					   "CASE WHEN $3::text IS NOT NULL THEN CASE WHEN a.attname = $3 THEN 1 END "
 					   "ELSE (SELECT k.n FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(att, n) WHERE k.att = a.attnum) END, "
-					   "format_type(a.atttypid, a.atttypmod), c.reltuples::bigint "
+					   "format_type(a.atttypid, a.atttypmod), c.reltuples::bigint, a.attnotnull "
 					   "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 					   "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
 					   "LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary "
@@ -326,7 +326,8 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 		cols[i].name = PQgetvalue(res, i, 2);
 		cols[i].typid = (uint32_t) strtoul(PQgetvalue(res, i, 3), NULL, 10);
 		cols[i].typmod = (int32_t) strtol(PQgetvalue(res, i, 4), NULL, 10);
-		cols[i].flags = PQgetisnull(res, i, 5) ? 0 : 1;
+		cols[i].flags = (PQgetisnull(res, i, 5) ? 0 : 1) |
+			(PQgetvalue(res, i, 8)[0] == 't' ? 4 : 0);	/* NOT NULL, for schemas */
 	}
 	/* key columns in index order */
 	for (int pos = 1; pos <= ncols; pos++)

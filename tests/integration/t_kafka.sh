@@ -24,11 +24,13 @@ CREATE TABLE public.spread (id int PRIMARY KEY, v int);
 CREATE TABLE public.w (id int PRIMARY KEY);
 CREATE TABLE public.hb (id int PRIMARY KEY, beats int NOT NULL);
 CREATE TABLE public.orders (id int PRIMARY KEY, region text, n int);
+CREATE TABLE public.sch (id int PRIMARY KEY, amount numeric(10,2) NOT NULL, qty smallint,
+    at timestamptz, doc jsonb, ref uuid, tags int[], day date, big numeric);
 INSERT INTO public.orders VALUES (1, 'eu', 10);
 SQL
-seed_setup kdb public.items public.full_t 'public."odd name"' public.spread public.w public.orders
+seed_setup kdb public.items public.full_t 'public."odd name"' public.spread public.w public.orders public.sch
 mock_start 3
-for t in k.public.items k.public.full_t k.public.odd_name k.message k.public.w k.public.orders; do
+for t in k.public.items k.public.full_t k.public.odd_name k.message k.public.w k.public.orders k.public.sch; do
     mock_cmd topic "$t" 1
 done
 mock_cmd topic k.public.spread 4
@@ -143,6 +145,27 @@ assert_eq "message.key.columns: keyed by the listed columns, streamed and snapsh
 '{"region":"eu","n":10}	["r",null,{"id":1,"region":"eu","n":10}]
 {"region":"us","n":20}	["c",null,{"id":2,"region":"us","n":20}]
 {"region":"us","n":20}	["r",null,{"id":2,"region":"us","n":20}]'
+
+# ---- schemas enabled: Kafka Connect's JSON converter format
+walcap_stop TERM
+walcap_start "$work/k.out" "$work/k.err" "$conf" --set key.converter.schemas.enable=true \
+    --set value.converter.schemas.enable=true
+wait_until 20 grep -q "streaming from slot" "$work/k.err"
+psql_admin -c "INSERT INTO public.sch VALUES (7, 12.50, 3, '2024-01-02 03:04:05+00', '{\"a\": 1}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{1,2}', '2024-01-02', 1.5)" >/dev/null
+wait_until 20 caught_up
+msg=$(topic_read k.public.sch | head -1)
+key=$(cut -f2 <<<"$msg"); value=$(cut -f3 <<<"$msg")
+assert_eq "schemas: the key" "$key" \
+    '{"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"}],"optional":false,"name":"k.public.sch.Key"},"payload":{"id":7}}'
+assert_eq "schemas: the value's row schema" "$(jq -c '.schema.fields[1]' <<<"$value")" \
+    '{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2","connect.decimal.precision":"10"},"field":"amount"},{"type":"int16","optional":true,"field":"qty"},{"type":"string","optional":true,"name":"io.debezium.time.ZonedTimestamp","version":1,"field":"at"},{"type":"string","optional":true,"name":"io.debezium.data.Json","version":1,"field":"doc"},{"type":"string","optional":true,"name":"io.debezium.data.Uuid","version":1,"field":"ref"},{"type":"array","items":{"type":"int32","optional":true},"optional":true,"field":"tags"},{"type":"int32","optional":true,"name":"io.debezium.time.Date","version":1,"field":"day"},{"type":"struct","fields":[{"type":"int32","optional":false,"field":"scale"},{"type":"bytes","optional":false,"field":"value"}],"optional":true,"name":"io.debezium.data.VariableScaleDecimal","version":1,"field":"big"}],"optional":true,"name":"k.public.sch.Value","field":"after"}'
+assert_eq "schemas: the envelope's fields and name" \
+    "$(jq -c '[.schema.name, [.schema.fields[] | .field], .schema.fields[2].name, .schema.fields[3].name]' <<<"$value")" \
+    '["k.public.sch.Envelope",["before","after","source","transaction","op","ts_ms"],"io.debezium.connector.postgresql.Source","event.block"]'
+assert_eq "schemas: the payload is the event" "$(jq -c '[.payload.op, .payload.after]' <<<"$value")" \
+    '["c",{"id":7,"amount":"BOI=","qty":3,"at":"2024-01-02T03:04:05.000000Z","doc":"{\"a\": 1}","ref":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11","tags":[1,2],"day":19724,"big":{"scale":1,"value":"Dw=="}}]'
+assert_eq "schemas: the source schema's fields" "$(jq -c '[.schema.fields[2].fields[] | .field]' <<<"$value")" \
+    '["version","connector","name","ts_ms","snapshot","db","sequence","schema","table","txId","lsn","xmin"]'
 
 # ---- brokers down for longer than wal_sender_timeout (2 s), then up;
 # with a producer queue of 50 messages the 150 rows do not fit: walcap

@@ -741,6 +741,60 @@ test_route(void)
 	CHECK(!buf_failed(&out));
 }
 
+/* With schemas, values and keys are {"schema":…,"payload":…}. */
+static void
+test_schemas(void)
+{
+	struct buf	meta;
+	struct mb	m;
+	const char *p;
+
+	buf_init(&meta, 0);
+	event_writer_route(&ew, &meta);
+	ew.value_schemas = ew.key_schemas = 1;
+	start_change(&m, 'I', 16384);
+	p8(&m, 'N');
+	p16(&m, 3);
+	pcol(&m, 't', "1");
+	pcol(&m, 't', "a");
+	pcol(&m, 'n', NULL);
+	p = change(&m, &TXN, 200);
+	CHECK(strncmp(p, "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"struct\"", 52) == 0);
+	CHECK(strstr(p, "\"name\":\"srv.public.items.Envelope\"},\"payload\":{\"before\":null,"
+				 "\"after\":{\"id\":1,\"name\":\"a\",\"note\":null},") != NULL);
+	CHECK(p[strlen(p) - 1] == '}' && p[strlen(p) - 2] == '}');
+	CHECK_STR(route_text(&meta),
+			  "srv.public.items|{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int32\",\"optional\":false,\"field\":\"id\"}],"
+			  "\"optional\":false,\"name\":\"srv.public.items.Key\"},\"payload\":{\"id\":1}}|-");
+
+	/* messages: Debezium's message schemas */
+	buf_reset(&meta);
+	build_message(&m, 1, 600, "audit", "x", 1);
+	CHECK_INT(decode(&m), 0);
+	buf_reset(&out);
+	event_message(&ew, &out, &msg, &TXN, NOW);
+	CHECK(strstr(out.data, "\"name\":\"io.debezium.connector.postgresql.MessageValue\"},\"payload\":{\"source\"") != NULL);
+	CHECK(strstr(route_text(&meta), "\"name\":\"io.debezium.connector.postgresql.MessageKey\"},\"payload\":{\"prefix\":\"audit\"}}|-") != NULL);
+
+	/* truncate: the table's envelope, a null key */
+	buf_reset(&meta);
+	buf_reset(&out);
+	event_truncate(&ew, &out, relcache_get(&cache, 16384), &TXN, 500, NOW);
+	CHECK(strstr(out.data, "\"name\":\"srv.public.items.Envelope\"},\"payload\":{\"before\":null,\"after\":null,") != NULL);
+	CHECK_STR(route_text(&meta), "srv.public.items||-");
+
+	/* heartbeat values */
+	buf_reset(&meta);
+	buf_reset(&out);
+	event_heartbeat(&ew, &out, NOW);
+	CHECK_STR(out.data, "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":\"ts_ms\"}],"
+			  "\"optional\":false,\"name\":\"io.debezium.connector.common.Heartbeat\"},\"payload\":{\"ts_ms\":1700000000999}}");
+
+	ew.value_schemas = ew.key_schemas = 0;
+	event_writer_route(&ew, NULL);
+	buf_free(&meta);
+}
+
 /* Topic names keep a-z, A-Z, 0-9, '.', '_', '-'; the rest becomes '_'. */
 static void
 test_topic_part(void)
@@ -783,6 +837,7 @@ main(void)
 	test_transaction_switch();
 	test_topic_part();
 	test_route();
+	test_schemas();
 	test_relations();
 
 	event_writer_free(&ew);
