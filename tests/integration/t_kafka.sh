@@ -267,6 +267,7 @@ assert_eq "heartbeat: no warning" "$(grep -c 'WARNING' "$work/h.err")" 0
 # heartbeat.events: the same records on stdout, one per line
 walcap_start "$work/hs.out" "$work/hs.err" "$conf" --set sink.type=stdout \
     --set heartbeat.interval.ms=200 --set heartbeat.events=true
+wait_until 20 grep -q "streaming from slot" "$work/hs.err"
 sleep 1.5
 walcap_stop TERM
 assert_eq "heartbeat.events on stdout: records, and nothing else" \
