@@ -112,8 +112,10 @@ write_batch(struct run *r, char *err, size_t errlen)
 	{
 		size_t		meta_used;
 
+		/* meta stays unallocated for sinks that do not route */
 		n = sink_write(&r->sink, r->out.data + r->out_written,
-					   r->out.len - r->out_written, r->meta.data + r->meta_written,
+					   r->out.len - r->out_written,
+					   r->meta.data ? r->meta.data + r->meta_written : NULL,
 					   r->meta.len - r->meta_written, &meta_used, err, errlen);
 		if (n < 0)
 			return -1;
