@@ -146,8 +146,10 @@ catalog_columns(struct catalog *cat, struct relcache_rel *rel, char *err, size_t
 {
 	PGresult   *res = query_oid(cat,
 								"SELECT a.attname, a.attnotnull, "
-								"coalesce(a.attnum = ANY (i.indkey::int2[]), false) "
+								"coalesce(a.attnum = ANY (i.indkey::int2[]), false), "
+								CATALOG_TYPE_INFO_SQL
 								"FROM pg_catalog.pg_attribute a "
+								"JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
 								"LEFT JOIN pg_catalog.pg_index i ON i.indrelid = a.attrelid AND i.indisprimary "
 								"WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped",
 								rel->relid, err, errlen);
@@ -164,6 +166,13 @@ catalog_columns(struct catalog *cat, struct relcache_rel *rel, char *err, size_t
 					rel->cols[i].flags |= 4;
 				if (PQgetvalue(res, j, 2)[0] == 't')
 					rel->cols[i].flags |= 2;
+				if (relcache_set_type_info(rel, i, PQgetisnull(res, j, 3) ? NULL : PQgetvalue(res, j, 3),
+										   (uint32_t) strtoul(PQgetvalue(res, j, 4), NULL, 10)) != 0)
+				{
+					snprintf(err, errlen, "out of memory");
+					PQclear(res);
+					return -1;
+				}
 			}
 	}
 	rel->keyflag = 2;

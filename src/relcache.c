@@ -28,6 +28,7 @@ rel_free(struct relcache_rel *r)
 	{
 		free(r->cols[i].name);
 		free(r->cols[i].key);
+		free(r->cols[i].enum_labels);
 	}
 	free(r->cols);
 	free(r->schema);
@@ -238,4 +239,20 @@ relcache_set_key(struct relcache_rel *rel, char *const *cols, int ncols)
 	free(rel->key_schema);
 	rel->key_schema = NULL;
 	return found;
+}
+
+int
+relcache_set_type_info(struct relcache_rel *rel, int col, const char *enum_labels,
+					   uint32_t base_typid)
+{
+	struct relcache_col *c = &rel->cols[col];
+
+	free(c->enum_labels);
+	c->enum_labels = NULL;
+	c->base_typid = base_typid;
+	free(rel->value_schema);	/* worked out again */
+	rel->value_schema = NULL;
+	if (enum_labels && (c->enum_labels = strdup(enum_labels)) == NULL)
+		return -1;
+	return 0;
 }

@@ -39,6 +39,9 @@ struct relcache_col
 								 * (2 and 4 marked by the caller) */
 	int			warned;			/* a bad value was already logged */
 	struct convert_type conv;
+	/* for schemas, from the catalog (relcache_set_type_info) */
+	char	   *enum_labels;	/* an enum's labels, comma-separated, or NULL */
+	uint32_t	base_typid;		/* a domain's base type, or 0 */
 };
 
 struct relcache_rel
@@ -88,6 +91,14 @@ void	relcache_init(struct relcache *c, relcache_resolver resolve, void *arg);
  * none, rel is left as it was.
  */
 int		relcache_set_key(struct relcache_rel *rel, char *const *cols, int ncols);
+
+/*
+ * Record what schemas need of a column's type beyond its conversion rule:
+ * an enum's labels (NULL if not an enum) and a domain's base type OID (0
+ * if not a domain).  -1 if out of memory.
+ */
+int		relcache_set_type_info(struct relcache_rel *rel, int col, const char *enum_labels,
+							   uint32_t base_typid);
 void	relcache_free(struct relcache *c);
 
 /*

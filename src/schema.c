@@ -221,8 +221,16 @@ put_column(struct buf *b, const struct relcache_col *col, int optional,
 		buf_putc(b, '}');
 		buf_puts(b, optional ? ",\"optional\":true" : ",\"optional\":false");
 	}
+	else if (col->enum_labels)
+	{
+		put_type(b, "string", optional, "io.debezium.data.Enum");
+		buf_lit(b, ",\"parameters\":{\"allowed\":");
+		json_cstring(b, col->enum_labels);
+		buf_putc(b, '}');
+	}
 	else
-		put_kind(b, col->conv.kind, col->typid, col->typmod, optional, o);
+		put_kind(b, col->conv.kind, col->base_typid ? col->base_typid : col->typid,
+				 col->typmod, optional, o);
 	buf_lit(b, ",\"field\":");
 	json_cstring(b, col->name);
 	buf_putc(b, '}');

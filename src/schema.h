@@ -10,8 +10,9 @@
  * column's schema follows from its type OID, typmod and conversion rule
  * and the configured modes, with Debezium's logical names
  * (io.debezium.time.*, io.debezium.data.*, Kafka Connect's Decimal, Date,
- * Time, Timestamp); a column is optional unless the caller marked it NOT
- * NULL (relcache flags bit 4) or it is part of the key.
+ * Time, Timestamp, io.debezium.data.Enum with an enum's labels, a
+ * domain named as its base type); a column is optional unless the caller
+ * marked it NOT NULL (relcache flags bit 4) or it is part of the key.
  *
  * Everything is appended to a caller-owned buf; nothing is kept.
  */

@@ -10,6 +10,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "clock.h"
 #include "json.h"
 #include "jsonread.h"
@@ -291,9 +292,11 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 					   "SELECT c.oid, c.relreplident, a.attname, a.atttypid, a.atttypmod, "
 					   "CASE WHEN $3::text IS NOT NULL THEN CASE WHEN a.attname = $3 THEN 1 END "
 					   "ELSE (SELECT k.n FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(att, n) WHERE k.att = a.attnum) END, "
-					   "format_type(a.atttypid, a.atttypmod), c.reltuples::bigint, a.attnotnull "
+					   "format_type(a.atttypid, a.atttypmod), c.reltuples::bigint, a.attnotnull, "
+					   CATALOG_TYPE_INFO_SQL
 					   "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 					   "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+					   "JOIN pg_type t ON t.oid = a.atttypid "
 					   "LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary "
 					   "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p') "
 					   "ORDER BY a.attnum",
@@ -372,6 +375,10 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 	s->rel = relcache_update(&s->meta, &m, err, errlen);
 	free(cols);
 	cols = NULL;
+	for (int i = 0; s->rel && i < ncols; i++)
+		if (relcache_set_type_info(s->rel, i, PQgetisnull(res, i, 9) ? NULL : PQgetvalue(res, i, 9),
+								   (uint32_t) strtoul(PQgetvalue(res, i, 10), NULL, 10)) != 0)
+			s->rel = NULL;
 	PQclear(res);
 	res = NULL;
 	if (s->rel == NULL)

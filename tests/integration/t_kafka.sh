@@ -26,11 +26,15 @@ CREATE TABLE public.hb (id int PRIMARY KEY, beats int NOT NULL);
 CREATE TABLE public.orders (id int PRIMARY KEY, region text, n int);
 CREATE TABLE public.sch (id int PRIMARY KEY, amount numeric(10,2) NOT NULL, qty smallint,
     at timestamptz, doc jsonb, ref uuid, tags int[], day date, big numeric);
+CREATE TYPE public.mood AS ENUM ('sad', 'ok', 'happy');
+CREATE DOMAIN public.uid AS uuid;
+CREATE TABLE public.sch2 (id int PRIMARY KEY, m public.mood, u public.uid);
+INSERT INTO public.sch2 VALUES (1, 'ok', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11');
 INSERT INTO public.orders VALUES (1, 'eu', 10);
 SQL
-seed_setup kdb public.items public.full_t 'public."odd name"' public.spread public.w public.orders public.sch
+seed_setup kdb public.items public.full_t 'public."odd name"' public.spread public.w public.orders public.sch public.sch2
 mock_start 3
-for t in k.public.items k.public.full_t k.public.odd_name k.message k.public.w k.public.orders k.public.sch; do
+for t in k.public.items k.public.full_t k.public.odd_name k.message k.public.w k.public.orders k.public.sch k.public.sch2; do
     mock_cmd topic "$t" 1
 done
 mock_cmd topic k.public.spread 4
@@ -166,6 +170,18 @@ assert_eq "schemas: the payload is the event" "$(jq -c '[.payload.op, .payload.a
     '["c",{"id":7,"amount":"BOI=","qty":3,"at":"2024-01-02T03:04:05.000000Z","doc":"{\"a\": 1}","ref":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11","tags":[1,2],"day":19724,"big":{"scale":1,"value":"Dw=="}}]'
 assert_eq "schemas: the source schema's fields" "$(jq -c '[.schema.fields[2].fields[] | .field]' <<<"$value")" \
     '["version","connector","name","ts_ms","snapshot","db","sequence","schema","table","txId","lsn","xmin"]'
+# an enum with its labels, a domain named as its base type: streamed and snapshot rows alike
+psql_admin >/dev/null <<'SQL'
+INSERT INTO public.sch2 VALUES (2, 'happy', 'b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12');
+INSERT INTO streamkap.streamkap_signal VALUES ('s2', 'execute-snapshot', '{"data-collections": ["public.sch2"]}');
+SQL
+wait_until 20 grep -q 'incremental snapshot of "public.sch2" done' "$work/k.err"
+wait_until 20 caught_up
+assert_eq "schemas: enum and domain columns, streamed (c) and snapshot (r) rows alike" \
+    "$(topic_read k.public.sch2 | cut -f3 | jq -c '[.payload.op, .payload.after.m, (.schema.fields[1].fields[1:] | map(del(.field)))]' | sort -u)" \
+'["c","happy",[{"type":"string","optional":true,"name":"io.debezium.data.Enum","version":1,"parameters":{"allowed":"sad,ok,happy"}},{"type":"string","optional":true,"name":"io.debezium.data.Uuid","version":1}]]
+["r","happy",[{"type":"string","optional":true,"name":"io.debezium.data.Enum","version":1,"parameters":{"allowed":"sad,ok,happy"}},{"type":"string","optional":true,"name":"io.debezium.data.Uuid","version":1}]]
+["r","ok",[{"type":"string","optional":true,"name":"io.debezium.data.Enum","version":1,"parameters":{"allowed":"sad,ok,happy"}},{"type":"string","optional":true,"name":"io.debezium.data.Uuid","version":1}]]'
 
 # ---- brokers down for longer than wal_sender_timeout (2 s), then up;
 # with a producer queue of 50 messages the 150 rows do not fit: walcap

@@ -170,6 +170,20 @@ test_envelope(void)
 	}
 	CHECK(!buf_failed(&out));
 
+	/* an enum's labels, a domain named as its base type */
+	cols[1].enum_labels = (char *) "a,b c";
+	buf_reset(&out);
+	schema_envelope(&out, &rel, "srv", &opts);
+	CHECK(strstr(out.data, "{\"type\":\"string\",\"optional\":true,\"name\":\"io.debezium.data.Enum\",\"version\":1,"
+				 "\"parameters\":{\"allowed\":\"a,b c\"},\"field\":\"n\\\"ote\"}") != NULL);
+	cols[1].enum_labels = NULL;
+	cols[1].base_typid = 2950;
+	buf_reset(&out);
+	schema_envelope(&out, &rel, "srv", &opts);
+	CHECK(strstr(out.data, "{\"type\":\"string\",\"optional\":true,\"name\":\"io.debezium.data.Uuid\",\"version\":1,"
+				 "\"field\":\"n\\\"ote\"}") != NULL);
+	cols[1].base_typid = 0;
+
 	/* the key: keyflag columns only, never optional */
 	buf_reset(&out);
 	schema_key(&out, &rel, "srv", &opts);
