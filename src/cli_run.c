@@ -45,8 +45,8 @@ volatile sig_atomic_t cli_stop_requested = 0;
 #define DRAINED_BYTES 8192
 #define DRAINED_PAUSE_US 100
 #define POLL_TABLES_US 5000000	/* how often to look for new published tables */
-#define PROGRESS_US 2000000
-#define HEARTBEAT_PREFIX "walcap_heartbeat"	/* heartbeat.logical.message's prefix */	/* how often a snapshot's progress is logged */
+#define PROGRESS_US 2000000	/* how often a snapshot's progress is logged */
+#define HEARTBEAT_PREFIX "walcap_heartbeat"	/* heartbeat.logical.message's prefix */
 
 struct run
 {
@@ -275,12 +275,10 @@ finish_delivery(struct run *r, char *err, size_t errlen)
 
 	while (r->sink.counts && r->ack.ndurable < r->ack.nwritten)
 	{
-		if (sink_wait(&r->sink, 100, err, errlen) != 0)
+		if (sink_wait(&r->sink, 100, err, errlen) != 0 || sync_sink(r, err, errlen) != 0)
 			return -2;
 		if (mono_us() >= r->next_status_us && (rc = send_status(r, err, errlen)) != 0)
 			return rc;
-		else if ((rc = sync_sink(r, err, errlen)) != 0)
-			return -2;
 		if (mono_us() >= deadline && r->ack.ndurable < r->ack.nwritten)
 		{
 			log_warning("%llu events were not delivered within sink.kafka.flush.timeout.ms (%lld ms); they are not confirmed and are sent again after a restart",

@@ -249,33 +249,33 @@ put_row(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 	return 0;
 }
 
-/* rel's Connect schemas, built on first use; NULL if out of memory. */
+/* A Connect schema of rel cached in *slot, built on first use; NULL if out of memory. */
 static const char *
-rel_value_schema(struct event_writer *w, struct relcache_rel *rel)
+rel_schema(struct event_writer *w, struct relcache_rel *rel, char **slot,
+		   void (*build) (struct buf *, const struct relcache_rel *, const char *,
+						  const struct convert_opts *))
 {
-	if (rel->value_schema == NULL)
+	if (*slot == NULL)
 	{
 		struct buf	b;
 
 		buf_init(&b, 0);
-		schema_envelope(&b, rel, w->schema_prefix, &w->conv);
-		rel->value_schema = buf_take(&b);
+		build(&b, rel, w->schema_prefix, &w->conv);
+		*slot = buf_take(&b);
 	}
-	return rel->value_schema;
+	return *slot;
+}
+
+static const char *
+rel_value_schema(struct event_writer *w, struct relcache_rel *rel)
+{
+	return rel_schema(w, rel, &rel->value_schema, schema_envelope);
 }
 
 static const char *
 rel_key_schema(struct event_writer *w, struct relcache_rel *rel)
 {
-	if (rel->key_schema == NULL)
-	{
-		struct buf	b;
-
-		buf_init(&b, 0);
-		schema_key(&b, rel, w->schema_prefix, &w->conv);
-		rel->key_schema = buf_take(&b);
-	}
-	return rel->key_schema;
+	return rel_schema(w, rel, &rel->key_schema, schema_key);
 }
 
 /* With value schemas: {"schema":schema,"payload": before the event... */

@@ -281,14 +281,20 @@ assert_eq "heartbeat: SIGTERM, exit 0" "$WALCAP_RC" 0
 assert_eq "heartbeat: no warning" "$(grep -c 'WARNING' "$work/h.err")" 0
 
 # heartbeat.events: the same records on stdout, one per line
+# (with an action query that fails: said once, and walcap goes on)
 walcap_start "$work/hs.out" "$work/hs.err" "$conf" --set sink.type=stdout \
-    --set heartbeat.interval.ms=200 --set heartbeat.events=true
+    --set heartbeat.interval.ms=200 --set heartbeat.events=true \
+    --set "heartbeat.action.query=UPDATE public.nosuch SET x = 1"
 wait_until 20 grep -q "streaming from slot" "$work/hs.err"
 sleep 1.5
 walcap_stop TERM
 assert_eq "heartbeat.events on stdout: records, and nothing else" \
     "$(sed -E 's/[0-9]{13}/TS/' "$work/hs.out" | sort | uniq -c | awk '{print ($1 >= 4) ":" $2}')" \
     '1:{"ts_ms":TS}'
+assert_eq "heartbeat: a failing action query is reported once, with the cause" \
+    "$(grep -c 'heartbeat:' "$work/hs.err") $(grep 'WARNING: heartbeat:' "$work/hs.err")" \
+    '1 walcap: WARNING: heartbeat: relation "public.nosuch" does not exist; walcap goes on, but while no captured table changes the slot may hold WAL back'
+assert_eq "heartbeat: a failing action query does not stop walcap" "$WALCAP_RC" 0
 
 # ---- kill -9 at random moments during a workload: every committed row
 # whose commit the slot confirmed is in the topic before the restart, and
