@@ -12,6 +12,16 @@ ack_init(struct ack *a, uint64_t start)
 	a->appended = a->written = a->durable = a->confirmed = start;
 }
 
+void
+ack_restart(struct ack *a, uint64_t start)
+{
+	a->appended = a->written = a->durable = a->confirmed = start;
+	a->server_end = 0;
+	a->in_txn = 0;
+	a->nmarks = 0;
+	a->mark_first = 0;
+}
+
 uint64_t
 ack_flush_lsn(struct ack *a)
 {

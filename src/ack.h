@@ -60,6 +60,13 @@ struct ack
 
 void		ack_init(struct ack *a, uint64_t start);
 
+/*
+ * Start over at position start on a new slot: every LSN is reset and
+ * the pending marks forgotten, but the event counters go on, since
+ * they count what the sink has taken since it was opened.
+ */
+void		ack_restart(struct ack *a, uint64_t start);
+
 static inline void
 ack_begin(struct ack *a)
 {

@@ -92,8 +92,13 @@ struct run
 	int64_t		interval_us;
 	int64_t		next_status_us;
 	int64_t		next_hb_us;		/* next heartbeat (heartbeat.interval.ms) */
-	PGconn	   *hb_conn;		/* for the heartbeat's action; owned */
+	PGconn	   *aux_conn;		/* for the heartbeat's action and the WAL
+								 * guard; owned */
 	int			hb_failing;		/* the last action failed (logged once) */
+	int64_t		quiet_us;		/* time waited on the socket with no input */
+	int			pinged;			/* asked the server for a reply meanwhile */
+	int64_t		next_wal_check_us;	/* next look at the WAL the slot retains */
+	int			wal_over;		/* the last look found too much */
 	uint64_t	events;			/* counters for the closing log line */
 	uint64_t	txns;
 };
@@ -205,6 +210,37 @@ send_status(struct run *r, char *err, size_t errlen)
 	r->reply_now = 0;
 	r->next_status_us = mono_us() + r->interval_us;
 	return 0;
+}
+
+/*
+ * Called while a snapshot query waits: a status update when one is due,
+ * so that a chunk held up by a lock cannot let wal_sender_timeout expire.
+ * Only the replication connection is touched; a failure shows up at the
+ * loop's next read.
+ */
+static void
+keep_alive(void *arg)
+{
+	struct run *r = arg;
+	char		err[256];
+	uint64_t	flush;
+
+	if (!r->streaming || (!r->reply_now && mono_us() < r->next_status_us))
+		return;
+	flush = ack_flush_lsn(&r->ack);
+	if (source_status(&r->src, flush, flush, 0, err, sizeof(err)) != 0)
+		return;
+	r->reply_now = 0;
+	r->next_status_us = mono_us() + r->interval_us;
+}
+
+/* A new snapshot state, whose queries keep the stream alive. */
+static void
+init_snapshot(struct run *r)
+{
+	snapshot_init(&r->snap, r->cfg, &r->ew, catalog_resolve, &r->cat);
+	r->snap.on_wait = keep_alive;
+	r->snap.wait_arg = r;
 }
 
 /*
@@ -637,6 +673,94 @@ step_snapshot(struct run *r, char *err, size_t errlen)
 	return rc > 0;
 }
 
+/* The ordinary connection for heartbeats and the WAL guard, (re)opened as needed. */
+static PGconn *
+aux_conn(struct run *r, char *err, size_t errlen)
+{
+	if (r->aux_conn && PQstatus(r->aux_conn) != CONNECTION_OK)
+	{
+		PQfinish(r->aux_conn);
+		r->aux_conn = NULL;
+	}
+	if (r->aux_conn == NULL)
+		r->aux_conn = pgconn_connect(r->cfg, 0, err, errlen);
+	return r->aux_conn;
+}
+
+/*
+ * Every wal.retained.check.interval.ms: how much WAL the slot holds on
+ * the server.  Above wal.retained.warn.bytes, a WARNING each time, with
+ * what holds it: walcap behind (its confirmed position lags too) or
+ * something else, mostly a long-running transaction (only restart_lsn
+ * lags).  A slot about to be invalidated (wal_status unreserved) is
+ * always reported.  A failed look is logged at debug level only: the
+ * guard must never stop the stream.
+ */
+static void
+wal_guard(struct run *r, int64_t now_us)
+{
+	const struct config *c = r->cfg;
+	const char *params[1] = {c->slot_name};
+	char		err[512];
+	PGconn	   *conn;
+	PGresult   *res;
+	int64_t		retained, lag;
+	const char *wal_status;
+
+	if (now_us < r->next_wal_check_us)
+		return;
+	r->next_wal_check_us = now_us + c->wal_check_ms * 1000;
+	if ((conn = aux_conn(r, err, sizeof(err))) == NULL)
+	{
+		log_debug("WAL guard: %s", err);
+		return;
+	}
+	res = PQexecParams(conn,
+					   PQserverVersion(conn) >= 130000 ?
+					   "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, "
+					   "pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, "
+					   "coalesce(wal_status, '') FROM pg_replication_slots WHERE slot_name = $1" :
+					   "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, "
+					   "pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, "
+					   "'' FROM pg_replication_slots WHERE slot_name = $1",
+					   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
+		PQgetisnull(res, 0, 0))
+	{
+		pgconn_result_error(conn, res, err, sizeof(err));
+		log_debug("WAL guard: %s", PQresultStatus(res) == PGRES_TUPLES_OK ? "no such slot" : err);
+		PQclear(res);
+		return;
+	}
+	retained = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	lag = PQgetisnull(res, 0, 1) ? retained : strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	wal_status = PQgetvalue(res, 0, 2);
+	if (strcmp(wal_status, "unreserved") == 0)
+		log_warning("replication slot \"%s\" has wal_status unreserved: it retains more WAL than max_slot_wal_keep_size and will be invalidated at the next checkpoint unless it catches up",
+					c->slot_name);
+	if (c->wal_warn_bytes > 0 && retained > c->wal_warn_bytes)
+	{
+		char		h1[32], h2[32], h3[32];
+
+		cli_human_size(h1, sizeof(h1), retained);
+		cli_human_size(h2, sizeof(h2), c->wal_warn_bytes);
+		cli_human_size(h3, sizeof(h3), lag);
+		log_warning("replication slot \"%s\" retains %s of WAL on the server, more than wal.retained.warn.bytes (%s); walcap's confirmed position is %s behind",
+					c->slot_name, h1, h2, h3);
+		if (lag * 2 < retained)
+			log_hint("walcap keeps up, so something else holds the slot's restart_lsn back, most often a long-running transaction: look for an old xact_start in pg_stat_activity");
+		else
+			log_hint("walcap is behind: the sink is slow or blocked, or a large backlog is being read");
+		r->wal_over = 1;
+	}
+	else if (r->wal_over)
+	{
+		log_info("replication slot \"%s\" retains less WAL than wal.retained.warn.bytes again", c->slot_name);
+		r->wal_over = 0;
+	}
+	PQclear(res);
+}
+
 /*
  * What makes this database write WAL that the slot sees, so its position
  * moves while no captured table changes: heartbeat.action.query and/or a
@@ -650,27 +774,22 @@ heartbeat_action(struct run *r)
 	PGresult   *res = NULL;
 	int			ok = 1;
 
-	if (r->hb_conn && PQstatus(r->hb_conn) != CONNECTION_OK)
-	{
-		PQfinish(r->hb_conn);
-		r->hb_conn = NULL;
-	}
-	if (r->hb_conn == NULL && (r->hb_conn = pgconn_connect(c, 0, err, sizeof(err))) == NULL)
+	if (aux_conn(r, err, sizeof(err)) == NULL)
 		ok = 0;
 	if (ok && c->heartbeat_query)
 	{
-		res = PQexec(r->hb_conn, c->heartbeat_query);
+		res = PQexec(r->aux_conn, c->heartbeat_query);
 		ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
 		if (!ok)
-			pgconn_result_error(r->hb_conn, res, err, sizeof(err));
+			pgconn_result_error(r->aux_conn, res, err, sizeof(err));
 		PQclear(res);
 	}
 	if (ok && c->heartbeat_message)
 	{
-		res = PQexec(r->hb_conn, "SELECT pg_logical_emit_message(false, '" HEARTBEAT_PREFIX "', now()::text)");
+		res = PQexec(r->aux_conn, "SELECT pg_logical_emit_message(true, '" HEARTBEAT_PREFIX "', now()::text)");
 		ok = PQresultStatus(res) == PGRES_TUPLES_OK;
 		if (!ok)
-			pgconn_result_error(r->hb_conn, res, err, sizeof(err));
+			pgconn_result_error(r->aux_conn, res, err, sizeof(err));
 		PQclear(res);
 	}
 	if (!ok && !r->hb_failing)
@@ -706,6 +825,57 @@ heartbeat(struct run *r, int64_t now_us)
 		heartbeat_action(r);
 }
 
+/*
+ * Wait up to timeout_ms for input on the replication connection, adding
+ * up the time that passes without any.  Past half of
+ * connect.receive.timeout.ms walcap asks the server for a reply (it
+ * answers even with wal_sender_timeout = 0); past all of it the
+ * connection counts as dead: a network path that went silent, which TCP
+ * alone may not notice for a long time.  Only waits count, so a blocked
+ * sink or a long snapshot query is never taken for a dead server.
+ * Returns as source_wait, and -1 with err set when that time is up.
+ */
+static int
+wait_input(struct run *r, int timeout_ms, char *err, size_t errlen)
+{
+	int64_t		limit = r->cfg->receive_timeout_ms * 1000;
+	int64_t		t0;
+	int			rc;
+
+	if (limit > 0)
+	{
+		int64_t		left;
+
+		if (r->quiet_us >= limit)
+		{
+			snprintf(err, errlen, "no message from the server in %lld ms, not even an answer to a keepalive request (connect.receive.timeout.ms): the network path or the server went silent",
+					 (long long) r->cfg->receive_timeout_ms);
+			return -1;
+		}
+		if (r->quiet_us >= limit / 2 && !r->pinged)
+		{
+			uint64_t	flush = ack_flush_lsn(&r->ack);
+
+			if (source_status(&r->src, flush, flush, 1, err, errlen) != 0)
+				return -1;
+			r->pinged = 1;
+		}
+		left = ((r->pinged ? limit : limit / 2) - r->quiet_us) / 1000 + 1;
+		if (timeout_ms > left)
+			timeout_ms = (int) left;
+	}
+	t0 = mono_us();
+	rc = source_wait(&r->src, timeout_ms, err, errlen);
+	if (rc == 0)
+		r->quiet_us += mono_us() - t0;
+	else if (rc > 0)
+	{
+		r->quiet_us = 0;
+		r->pinged = 0;
+	}
+	return rc;
+}
+
 /* Result of one streaming session. */
 enum session_end
 {
@@ -727,8 +897,12 @@ stream(struct run *r, char *err, size_t errlen)
 	r->next_status_us = mono + r->interval_us;
 	if (r->next_hb_us == 0)
 		r->next_hb_us = mono + r->cfg->heartbeat_ms * 1000;
+	if (r->next_wal_check_us == 0)
+		r->next_wal_check_us = mono + r->cfg->wal_check_ms * 1000;
 	r->now_ms = source_now_us() / 1000;
 	r->streaming = 1;
+	r->quiet_us = 0;
+	r->pinged = 0;
 	while (!r->done && !cli_stop_requested)
 	{
 		int			rc;
@@ -750,6 +924,8 @@ stream(struct run *r, char *err, size_t errlen)
 		if (rc == SOURCE_MSG)
 		{
 			polled = 0;
+			r->quiet_us = 0;
+			r->pinged = 0;
 			since_refill++;
 			bytes_since_refill += msg.len;
 			/*
@@ -764,7 +940,8 @@ stream(struct run *r, char *err, size_t errlen)
 			}
 			if (msg.kind == 'k')
 			{
-				ack_server_end(&r->ack, msg.wal_end);
+				if (r->cfg->confirm_idle)
+					ack_server_end(&r->ack, msg.wal_end);
 				if (msg.reply)
 					r->reply_now = 1;
 				if (r->opts->endpos && !r->ack.in_txn && msg.wal_end >= r->opts->endpos)
@@ -801,6 +978,7 @@ stream(struct run *r, char *err, size_t errlen)
 				(rc = send_status(r, err, errlen)) != 0)
 				return rc == -1 ? SESSION_LOST : SESSION_FAILED;
 			heartbeat(r, mono);
+			wal_guard(r, mono);
 			continue;
 		}
 		if (rc == SOURCE_ERROR || rc == SOURCE_END)
@@ -843,6 +1021,7 @@ stream(struct run *r, char *err, size_t errlen)
 
 		/* Idle: everything appended goes to the sink now. */
 		heartbeat(r, mono_us());
+		wal_guard(r, mono_us());
 		if ((rc = drain_batch(r, err, errlen)) != 0)
 			return rc == -1 ? SESSION_LOST : SESSION_FAILED;
 		if ((rc = step_snapshot(r, err, errlen)) < 0)
@@ -856,7 +1035,7 @@ stream(struct run *r, char *err, size_t errlen)
 
 			if (source_status(&r->src, flush, flush, 1, err, errlen) != 0)
 				return SESSION_LOST;
-			if (source_wait(&r->src, 10, err, errlen) < 0)
+			if (wait_input(r, 10, err, errlen) < 0)
 				return SESSION_LOST;
 			continue;
 		}
@@ -869,9 +1048,11 @@ stream(struct run *r, char *err, size_t errlen)
 
 			if (r->cfg->heartbeat_ms && r->next_hb_us < until)
 				until = r->next_hb_us;
+			if (r->next_wal_check_us < until)
+				until = r->next_wal_check_us;
 			wait = (until - mono_us()) / 1000 + 1;
 
-			if (source_wait(&r->src, wait > 0 ? (int) wait : 0, err, errlen) < 0)
+			if (wait_input(r, wait > 0 ? (int) wait : 0, err, errlen) < 0)
 				return SESSION_LOST;
 			/* what arrived during the wait is stamped with the time it came */
 			since_clock = 0;
@@ -1011,7 +1192,7 @@ sleep_ms(int64_t ms)
 
 /*
  * The initial snapshot when walcap has just created the slot: COPY every
- * captured table in the slot's exported snapshot before streaming from
+ * queued table in the slot's exported snapshot before streaming from
  * the slot's start, recording progress after each table.  Returns 0
  * when done, 1 when a stop was requested, -1 on failure (logged).
  */
@@ -1021,14 +1202,8 @@ run_export(struct run *r, const char *snapname, uint64_t lsn)
 	char		err[1024];
 	int			rc = 0;
 
-	if (snapshot_queue_all(&r->snap, err, sizeof(err)) != 0)
-	{
-		log_error("could not list the tables to snapshot: %s", err);
-		return -1;
-	}
 	log_info("initial snapshot of %d table%s from the new slot's exported snapshot",
 			 r->snap.nitems, r->snap.nitems == 1 ? "" : "s");
-	r->snap.dirty = 1;
 	if (snapshot_export_begin(&r->snap, snapname, err, sizeof(err)) != 0)
 	{
 		log_error("could not adopt the slot's exported snapshot: %s", err);
@@ -1091,11 +1266,172 @@ run_export(struct run *r, const char *snapname, uint64_t lsn)
 	return rc;
 }
 
+/*
+ * The slot is missing or invalidated, found so by source_open on the
+ * first connection or on a reconnect.  Without an offset yet (fresh)
+ * walcap creates it, as on a first start.  With one, the changes between
+ * the last delivered position and a new slot are gone from the stream:
+ * only snapshot.mode=when_needed goes on, recreating the slot and taking
+ * a new snapshot of every table, with an ERROR that says what was
+ * missed.  Never does walcap go on from a new slot silently.
+ *
+ * Before the exported snapshot starts, the offset file records the new
+ * slot with every table queued, so a crash during the COPYs resumes
+ * with an incremental snapshot instead of streaming on without one.
+ * Returns 0 to stream, 1 to stop with exit 0, -1 to exit 1 (logged).
+ */
+static int
+recover_slot(struct run *r, int fresh)
+{
+	const struct config *c = r->cfg;
+	const char *what = r->src.slot_missing ? "does not exist" : "is invalidated (wal_status lost)";
+	uint64_t	delivered = r->ack.durable > r->off.lsn ? r->ack.durable : r->off.lsn;
+	uint64_t	consistent;
+	char		snapname[128];
+	char		err[1024];
+	int			xrc;
+
+	if (c->snapshot_mode != CONFIG_SNAPSHOT_WHEN_NEEDED && (!fresh || r->src.slot_lost))
+	{
+		if (fresh)
+			log_error("replication slot \"%s\" %s", c->slot_name, what);
+		else
+			log_error("replication slot \"%s\" %s: the changes committed after " LSN_FMT ", the last position walcap delivered, can no longer be streamed",
+					  c->slot_name, what, LSN_ARGS(delivered));
+		log_hint("either set snapshot.mode=when_needed, and walcap recreates the slot and takes a new snapshot of every table; "
+				 "or move the offset file %s away, and walcap starts over with a new slot and an initial snapshot",
+				 c->offset_file);
+		return -1;
+	}
+	if (!fresh)
+	{
+		/* whatever the old slot's snapshot and positions were, they are void */
+		snapshot_free(&r->snap);
+		init_snapshot(r);
+		r->skip_before = 0;
+		r->resume_final_lsn = 0;
+		r->resume_skip = 0;
+	}
+	if (source_create_slot(&r->src, c, r->src.slot_lost, &consistent, snapname,
+						   sizeof(snapname), err, sizeof(err)) != 0)
+	{
+		log_error_hint("", err);
+		return -1;
+	}
+	if (fresh)
+		log_info("created replication slot \"%s\" at " LSN_FMT, c->slot_name, LSN_ARGS(consistent));
+	else
+	{
+		char		size[32];
+
+		cli_human_size(size, sizeof(size),
+					   (int64_t) (consistent > delivered ? consistent - delivered : 0));
+		log_error("replication slot \"%s\" %s: the changes committed between " LSN_FMT " (the last position walcap delivered) and " LSN_FMT " (where the new slot starts), %s of WAL, were not streamed",
+				  c->slot_name, what, LSN_ARGS(delivered), LSN_ARGS(consistent), size);
+		log_error("walcap recreated the slot and takes a new snapshot of every table (snapshot.mode=when_needed): rows inserted or updated in that range come back as snapshot reads, rows deleted in it are missed");
+	}
+	r->off.lsn = 0;
+	ack_restart(&r->ack, consistent);
+	r->src.slot_missing = r->src.slot_lost = 0;
+	if (c->snapshot_mode == CONFIG_SNAPSHOT_NO_DATA)
+		return 0;
+	if (snapshot_queue_all(&r->snap, err, sizeof(err)) != 0)
+	{
+		log_error("could not list the tables to snapshot: %s", err);
+		return -1;
+	}
+	r->snap.dirty = 1;
+	snapshot_position(&r->snap, consistent, r->ack.nappended);
+	if (send_status(r, err, sizeof(err)) != 0)
+	{
+		log_error("%s", err);
+		return -1;
+	}
+	xrc = run_export(r, snapname, consistent);
+	if (xrc < 0)
+		return -1;
+	if (xrc > 0 || c->snapshot_mode == CONFIG_SNAPSHOT_INITIAL_ONLY)
+	{
+		log_info("stopped after the initial snapshot: %llu rows", (unsigned long long) r->events);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * After the replication connection was lost with the cause in err:
+ * connect again, waiting connect.backoff.initial.ms, doubling up to
+ * connect.backoff.max.ms, plus up to 20% jitter so that many walcaps do
+ * not reconnect in step.  Each attempt is logged once, with the cause of
+ * the failure before it.  A slot found missing or invalidated is handed
+ * to recover_slot().  Returns 0 when connected, 1 when stopped by a
+ * request, -1 to exit 1 (logged).
+ */
+static int
+reconnect(struct run *r, const char *cause, int64_t *attempts, int64_t *backoff)
+{
+	const struct config *c = r->cfg;
+	char		err[2048];
+	int			fatal = 0;
+
+	snprintf(err, sizeof(err), "%s", cause);
+	for (;;)
+	{
+		int64_t		jitter = *backoff / 5 > 0 ? rand() % (*backoff / 5 + 1) : 0;
+		const char *nl = strchr(err, '\n');
+
+		if (cli_stop_requested)
+			return 1;
+		(*attempts)++;
+		if (c->max_attempts > 0 && *attempts > c->max_attempts)
+		{
+			log_error("giving up after %lld reconnection attempts (connect.max.attempts); the last failure: %.*s",
+					  (long long) c->max_attempts, nl ? (int) (nl - err) : (int) strlen(err), err);
+			if (nl)
+				log_hint("%s", nl + 1);
+			return -1;
+		}
+		if (*attempts == 1)
+			log_warning("replication connection lost: %.*s; reconnecting in %lld ms",
+						nl ? (int) (nl - err) : (int) strlen(err), err,
+						(long long) (*backoff + jitter));
+		else
+			log_warning("reconnection attempt %lld failed: %.*s; next attempt in %lld ms",
+						(long long) (*attempts - 1), nl ? (int) (nl - err) : (int) strlen(err), err,
+						(long long) (*backoff + jitter));
+		sleep_ms(*backoff + jitter);
+		*backoff = *backoff * 2 > c->backoff_max_ms ? c->backoff_max_ms : *backoff * 2;
+		if (cli_stop_requested)
+			return 1;
+		if (source_open(&r->src, c, 1, &fatal, err, sizeof(err)) != 0)
+		{
+			source_close(&r->src, 0);
+			if (fatal)
+			{
+				log_error_hint("reconnection failed for good: ", err);
+				return -1;
+			}
+			continue;
+		}
+		if (strcmp(r->src.systemid, r->off.systemid) != 0)
+		{
+			log_error("after reconnecting, the server is a different system (%s, was %s); stopping so that no position is confused",
+					  r->src.systemid, r->off.systemid);
+			return -1;
+		}
+		log_info("reconnected (attempt %lld)", (long long) *attempts);
+		if (r->src.slot_missing || r->src.slot_lost)
+			return recover_slot(r, 0);
+		return 0;
+	}
+}
+
 int
 cli_run(const struct config *c, const struct run_opts *o)
 {
 	struct run	r;
 	char		err[2048];
+	char		msg[1024];
 	int			fatal = 0;
 	int			status = EXIT_RUNTIME;
 	int			sink_open_ok = 0;
@@ -1125,7 +1461,7 @@ cli_run(const struct config *c, const struct run_opts *o)
 		log_error("%s", err);
 		goto out;
 	}
-	snapshot_init(&r.snap, c, &r.ew, catalog_resolve, &r.cat);
+	init_snapshot(&r);
 
 	if (source_open(&r.src, c, 1, &fatal, err, sizeof(err)) != 0)
 	{
@@ -1146,57 +1482,14 @@ cli_run(const struct config *c, const struct run_opts *o)
 	ack_init(&r.ack, r.off.lsn);
 	if (r.src.slot_missing || r.src.slot_lost)
 	{
-		uint64_t	consistent;
-		char		snapname[128];
-		int			xrc;
+		int			rc = recover_slot(&r, fresh);
 
-		if (!fresh && c->snapshot_mode != CONFIG_SNAPSHOT_WHEN_NEEDED)
+		if (rc != 0)
 		{
-			log_error("replication slot \"%s\" %s, but the offset file %s says changes were delivered from it: the changes in between are lost",
-					  c->slot_name, r.src.slot_missing ? "does not exist" : "is invalidated (wal_status lost)",
-					  c->offset_file);
-			log_hint("set snapshot.mode=when_needed to recreate the slot and snapshot every table again, or move the offset file away to start over");
+			status = rc > 0 ? 0 : EXIT_RUNTIME;
 			goto out;
 		}
-		if (r.src.slot_lost && c->snapshot_mode != CONFIG_SNAPSHOT_WHEN_NEEDED)
-		{
-			log_error("replication slot \"%s\" is invalidated (wal_status lost)", c->slot_name);
-			log_hint("set snapshot.mode=when_needed to have walcap recreate it and snapshot the tables again");
-			goto out;
-		}
-		if (!fresh)
-		{
-			log_warning("REPLICATION SLOT \"%s\" %s: CHANGES SINCE " LSN_FMT " WERE LOST; recreating it and taking a new snapshot of every table (snapshot.mode=when_needed)",
-						c->slot_name, r.src.slot_missing ? "IS MISSING" : "WAS INVALIDATED",
-						LSN_ARGS(r.off.lsn));
-			snapshot_free(&r.snap);
-			snapshot_init(&r.snap, c, &r.ew, catalog_resolve, &r.cat);
-			r.skip_before = 0;
-			fresh = 1;
-		}
-		if (source_create_slot(&r.src, c, r.src.slot_lost, &consistent, snapname,
-							   sizeof(snapname), err, sizeof(err)) != 0)
-		{
-			log_error_hint("", err);
-			goto out;
-		}
-		log_info("created replication slot \"%s\" at " LSN_FMT, c->slot_name, LSN_ARGS(consistent));
-		r.off.lsn = 0;
-		ack_init(&r.ack, 0);
 		fresh = 0;
-		if (c->snapshot_mode != CONFIG_SNAPSHOT_NO_DATA)
-		{
-			xrc = run_export(&r, snapname, consistent);
-			if (xrc < 0)
-				goto out;
-			if (xrc > 0 || c->snapshot_mode == CONFIG_SNAPSHOT_INITIAL_ONLY)
-			{
-				log_info("stopped after the initial snapshot: %llu rows",
-						 (unsigned long long) r.events);
-				status = 0;
-				goto out;
-			}
-		}
 	}
 	if (fresh && c->snapshot_mode != CONFIG_SNAPSHOT_NO_DATA)
 	{
@@ -1268,62 +1561,28 @@ cli_run(const struct config *c, const struct run_opts *o)
 
 		/* SESSION_LOST: keep what we have, then connect again */
 		r.streaming = 0;
-		log_warning("replication connection lost: %s", err);
 		source_close(&r.src, 0);
-		if (prepare_reconnect(&r, err, sizeof(err)) != 0)
+		if (prepare_reconnect(&r, msg, sizeof(msg)) != 0)
 		{
-			log_error("%s", err);
+			log_warning("replication connection lost: %s", err);
+			log_error("%s", msg);
 			goto out;
 		}
-		for (;;)
 		{
-			int64_t		jitter;
+			int			rc = reconnect(&r, err, &attempts, &backoff);
 
-			if (cli_stop_requested)
+			if (rc != 0)
 			{
-				status = 0;
+				status = rc > 0 ? 0 : EXIT_RUNTIME;
 				goto out;
 			}
-			attempts++;
-			if (c->max_attempts > 0 && attempts > c->max_attempts)
-			{
-				log_error("giving up after %lld reconnection attempts",
-						  (long long) c->max_attempts);
-				goto out;
-			}
-			/* up to 20% jitter so many walcaps do not reconnect in step */
-			jitter = backoff / 5 > 0 ? rand() % (backoff / 5 + 1) : 0;
-			log_info("reconnecting in %lld ms (attempt %lld)",
-					 (long long) (backoff + jitter), (long long) attempts);
-			sleep_ms(backoff + jitter);
-			backoff = backoff * 2 > c->backoff_max_ms ? c->backoff_max_ms : backoff * 2;
-			if (cli_stop_requested)
-			{
-				status = 0;
-				goto out;
-			}
-			if (source_open(&r.src, c, 0, &fatal, err, sizeof(err)) == 0)
-			{
-				if (strcmp(r.src.systemid, r.off.systemid) != 0)
-				{
-					log_error("after reconnecting, the server is a different system (%s, was %s); stopping so that no position is confused",
-							  r.src.systemid, r.off.systemid);
-					source_close(&r.src, 0);
-					goto out;
-				}
-				break;
-			}
-			log_error_hint("reconnect failed: ", err);
-			source_close(&r.src, 0);
-			if (fatal)
-				goto out;
 		}
 	}
 
 out:
 	if (r.src.conn)
 		source_close(&r.src, 0);
-	PQfinish(r.hb_conn);
+	PQfinish(r.aux_conn);
 	if (sink_open_ok)
 		sink_close(&r.sink);
 	snapshot_free(&r.snap);

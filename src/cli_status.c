@@ -256,6 +256,13 @@ collect(PGconn *conn, const struct config *c, struct status *st,
 	return 0;
 }
 
+/* The slot retains more WAL than wal.retained.warn.bytes (0 = never). */
+static int
+over_warn(const struct config *c, const struct status *st)
+{
+	return c->wal_warn_bytes > 0 && st->retained > c->wal_warn_bytes;
+}
+
 static void
 print_text(const struct config *c, const struct status *st)
 {
@@ -275,6 +282,11 @@ print_text(const struct config *c, const struct status *st)
 			   st->restart_lsn[0] ? st->restart_lsn : "-", st->current_lsn);
 		cli_human_size(h, sizeof(h), st->retained);
 		printf("  retained WAL: %" PRId64 " bytes (%s)\n", st->retained, h);
+		if (over_warn(c, st))
+		{
+			cli_human_size(h, sizeof(h), c->wal_warn_bytes);
+			printf("  WARNING: more than wal.retained.warn.bytes (%s)\n", h);
+		}
 		cli_human_size(h, sizeof(h), st->lag);
 		printf("  lag: %" PRId64 " bytes (%s)\n", st->lag, h);
 		if (st->wal_status[0])
@@ -345,6 +357,13 @@ print_json(const struct config *c, const struct status *st)
 		json_cstring(&b, st->current_lsn);
 		buf_lit(&b, ",\"retained_wal_bytes\":");
 		json_int64(&b, st->retained);
+		buf_lit(&b, ",\"retained_wal_warn_bytes\":");
+		if (c->wal_warn_bytes > 0)
+			json_int64(&b, c->wal_warn_bytes);
+		else
+			buf_lit(&b, "null");
+		buf_puts(&b, over_warn(c, st) ? ",\"retained_wal_warning\":true" :
+				 ",\"retained_wal_warning\":false");
 		buf_lit(&b, ",\"lag_bytes\":");
 		json_int64(&b, st->lag);
 		buf_lit(&b, ",\"wal_status\":");
@@ -450,6 +469,15 @@ cli_status(const struct config *c, const struct status_opts *o)
 			log_error("slot \"%s\" retains %s of WAL, more than --max-retained-wal %s",
 					  c->slot_name, h1, h2);
 			rc = EXIT_RUNTIME;
+		}
+		else if (over_warn(c, &st))
+		{
+			char		h1[32], h2[32];
+
+			cli_human_size(h1, sizeof(h1), st.retained);
+			cli_human_size(h2, sizeof(h2), c->wal_warn_bytes);
+			log_warning("slot \"%s\" retains %s of WAL, more than wal.retained.warn.bytes (%s)",
+						c->slot_name, h1, h2);
 		}
 		if (o->watch_s <= 0 || cli_stop_requested)
 			break;

@@ -79,6 +79,15 @@ enum config_key_id
 	KEY_KEY_COLUMNS,
 	KEY_KEY_SCHEMAS,
 	KEY_VALUE_SCHEMAS,
+	KEY_CONFIRM_IDLE,
+	KEY_CONNECT_TIMEOUT,
+	KEY_KEEPALIVE_IDLE,
+	KEY_KEEPALIVE_INTERVAL,
+	KEY_KEEPALIVE_COUNT,
+	KEY_TCP_USER_TIMEOUT,
+	KEY_RECEIVE_TIMEOUT,
+	KEY_WAL_WARN,
+	KEY_WAL_CHECK,
 };
 
 struct config_key
@@ -136,6 +145,15 @@ static const struct config_key config_keys[] = {
 	{"message.key.columns", KEY_KEY_COLUMNS},
 	{"key.converter.schemas.enable", KEY_KEY_SCHEMAS},
 	{"value.converter.schemas.enable", KEY_VALUE_SCHEMAS},
+	{"status.confirm.idle", KEY_CONFIRM_IDLE},
+	{"connect.timeout.ms", KEY_CONNECT_TIMEOUT},
+	{"connect.keepalive.idle.ms", KEY_KEEPALIVE_IDLE},
+	{"connect.keepalive.interval.ms", KEY_KEEPALIVE_INTERVAL},
+	{"connect.keepalive.count", KEY_KEEPALIVE_COUNT},
+	{"connect.tcp.user.timeout.ms", KEY_TCP_USER_TIMEOUT},
+	{"connect.receive.timeout.ms", KEY_RECEIVE_TIMEOUT},
+	{"wal.retained.warn.bytes", KEY_WAL_WARN},
+	{"wal.retained.check.interval.ms", KEY_WAL_CHECK},
 };
 
 /* Allowed values of the enumerated keys, in the order of their enums. */
@@ -529,6 +547,15 @@ config_init(struct config *c)
 	c->tombstones = 1;
 	c->kafka_flush_ms = 10000;
 	c->heartbeat_prefix = strdup("__debezium-heartbeat");
+	c->confirm_idle = 1;
+	c->connect_timeout_ms = 10000;
+	c->keepalive_idle_ms = 30000;
+	c->keepalive_interval_ms = 10000;
+	c->keepalive_count = 3;
+	c->tcp_user_timeout_ms = 60000;
+	c->receive_timeout_ms = 60000;
+	c->wal_warn_bytes = INT64_C(1) << 30;
+	c->wal_check_ms = 60000;
 }
 
 /* Release all *c owns, wiping the password; *c is left zeroed. */
@@ -887,6 +914,27 @@ config_set(struct config *c, const char *key, const char *value,
 			return set_int(&c->kafka_flush_ms, key, value, 0, 3600000, err, errlen);
 		case KEY_HB_INTERVAL:
 			return set_int(&c->heartbeat_ms, key, value, 0, 86400000, err, errlen);
+		case KEY_CONFIRM_IDLE:
+			if ((i = choose(booleans, key, value, err, errlen)) < 0)
+				return -1;
+			c->confirm_idle = i;
+			return 0;
+		case KEY_CONNECT_TIMEOUT:
+			return set_int(&c->connect_timeout_ms, key, value, 1000, 3600000, err, errlen);
+		case KEY_KEEPALIVE_IDLE:
+			return set_int(&c->keepalive_idle_ms, key, value, 1000, 86400000, err, errlen);
+		case KEY_KEEPALIVE_INTERVAL:
+			return set_int(&c->keepalive_interval_ms, key, value, 1000, 86400000, err, errlen);
+		case KEY_KEEPALIVE_COUNT:
+			return set_int(&c->keepalive_count, key, value, 1, 127, err, errlen);
+		case KEY_TCP_USER_TIMEOUT:
+			return set_int(&c->tcp_user_timeout_ms, key, value, 0, 86400000, err, errlen);
+		case KEY_RECEIVE_TIMEOUT:
+			return set_int(&c->receive_timeout_ms, key, value, 0, 86400000, err, errlen);
+		case KEY_WAL_WARN:
+			return set_int(&c->wal_warn_bytes, key, value, 0, INT64_MAX, err, errlen);
+		case KEY_WAL_CHECK:
+			return set_int(&c->wal_check_ms, key, value, 100, 86400000, err, errlen);
 		case KEY_HB_QUERY:
 			return set_optional(&c->heartbeat_query, key, value, err, errlen);
 		case KEY_HB_MESSAGE:

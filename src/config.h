@@ -127,6 +127,17 @@ struct config
 	int64_t		backoff_initial_ms;	/* connect.backoff.initial.ms [500] */
 	int64_t		backoff_max_ms;	/* connect.backoff.max.ms [30000] */
 	int64_t		max_attempts;	/* connect.max.attempts [0 = unlimited] */
+	int64_t		connect_timeout_ms;	/* connect.timeout.ms [10000] */
+	int64_t		keepalive_idle_ms;	/* connect.keepalive.idle.ms [30000] */
+	int64_t		keepalive_interval_ms;	/* connect.keepalive.interval.ms [10000] */
+	int64_t		keepalive_count;	/* connect.keepalive.count [3] */
+	int64_t		tcp_user_timeout_ms;	/* connect.tcp.user.timeout.ms [60000, 0 = the OS's] */
+	int64_t		receive_timeout_ms;	/* connect.receive.timeout.ms [60000, 0 = off] */
+
+	/* slot health */
+	int			confirm_idle;	/* status.confirm.idle [true] */
+	int64_t		wal_warn_bytes;	/* wal.retained.warn.bytes [1 GiB, 0 = off] */
+	int64_t		wal_check_ms;	/* wal.retained.check.interval.ms [60000] */
 
 	int			log_level;		/* log.level [info] (enum log_level) */
 

@@ -62,13 +62,20 @@ hint_for(const char *msg)
 PGconn *
 pgconn_connect(const struct config *c, int replication, char *err, size_t errlen)
 {
-	const char *keys[20];
-	const char *vals[20];
+	const char *keys[24];
+	const char *vals[24];
 	char		port[16];
+	char		secs[5][24];
 	int			n = 0;
 	PGconn	   *conn;
 
 	snprintf(port, sizeof(port), "%d", c->port);
+	/* libpq takes whole seconds for these (rounded up), milliseconds for the last */
+	snprintf(secs[0], sizeof(secs[0]), "%lld", (long long) (c->connect_timeout_ms + 999) / 1000);
+	snprintf(secs[1], sizeof(secs[1]), "%lld", (long long) (c->keepalive_idle_ms + 999) / 1000);
+	snprintf(secs[2], sizeof(secs[2]), "%lld", (long long) (c->keepalive_interval_ms + 999) / 1000);
+	snprintf(secs[3], sizeof(secs[3]), "%lld", (long long) c->keepalive_count);
+	snprintf(secs[4], sizeof(secs[4]), "%lld", (long long) c->tcp_user_timeout_ms);
 #define KV(k, v) do { if (v) { keys[n] = (k); vals[n] = (v); n++; } } while (0)
 	KV("host", c->hostname);
 	keys[n] = "port";
@@ -84,11 +91,12 @@ pgconn_connect(const struct config *c, int replication, char *err, size_t errlen
 #define KS(k, v) do { keys[n] = (k); vals[n] = (v); n++; } while (0)
 	KS("application_name", "walcap");
 	KS("options", CONVERT_SESSION_OPTIONS);
-	KS("connect_timeout", "10");
+	KS("connect_timeout", secs[0]);
 	KS("keepalives", "1");
-	KS("keepalives_idle", "30");
-	KS("keepalives_interval", "10");
-	KS("keepalives_count", "3");
+	KS("keepalives_idle", secs[1]);
+	KS("keepalives_interval", secs[2]);
+	KS("keepalives_count", secs[3]);
+	KS("tcp_user_timeout", secs[4]);
 	if (replication)
 		KS("replication", "database");
 #undef KS

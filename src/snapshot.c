@@ -3,7 +3,9 @@
  */
 #include "snapshot.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,7 @@ static void ahead_discard(struct snapshot *s);
 static void ahead_send(struct snapshot *s);
 static int ahead_take(struct snapshot *s);
 static void next_watermark_id(struct snapshot *s, char *out, size_t len, const char *what);
+static PGresult *snap_exec(struct snapshot *s, const char *sql);
 
 void
 snapshot_init(struct snapshot *s, const struct config *cfg,
@@ -198,7 +201,7 @@ clear_table(struct snapshot *s)
 	ahead_discard(s);
 	drop_chunk(s);
 	if (s->in_cursor && s->conn)
-		PQclear(PQexec(s->conn, "ROLLBACK"));
+		PQclear(snap_exec(s, "ROLLBACK"));
 	s->in_cursor = 0;
 	free(s->keyidx);
 	free_keys(s->keytypes, s->nkeys);
@@ -219,6 +222,70 @@ clear_table(struct snapshot *s)
 	buf_reset(&s->sql);
 }
 
+/*
+ * Wait for the connection's pending result in steps of 100 ms, calling
+ * s->on_wait between them: a chunk query that waits for a lock, or reads
+ * a large table, must not keep the run loop from sending the status
+ * updates that hold off wal_sender_timeout.
+ */
+static void
+snap_wait(struct snapshot *s)
+{
+	while (PQisBusy(s->conn))
+	{
+		struct pollfd p = {PQsocket(s->conn), POLLIN, 0};
+		int			rc = poll(&p, 1, 100);
+
+		if (rc < 0 && errno != EINTR)
+			return;
+		if (rc > 0 && PQconsumeInput(s->conn) == 0)
+			return;				/* PQgetResult reports the broken connection */
+		if (rc == 0 && s->on_wait)
+			s->on_wait(s->wait_arg);
+	}
+}
+
+/* The last result, as PQexec gives it, with snap_wait's waiting. */
+static PGresult *
+snap_finish(struct snapshot *s)
+{
+	PGresult   *last = NULL;
+	PGresult   *res;
+
+	for (;;)
+	{
+		snap_wait(s);
+		if ((res = PQgetResult(s->conn)) == NULL)
+			break;
+		PQclear(last);
+		last = res;
+		if (PQresultStatus(res) == PGRES_COPY_OUT || PQresultStatus(res) == PGRES_COPY_IN ||
+			PQresultStatus(res) == PGRES_COPY_BOTH || PQstatus(s->conn) == CONNECTION_BAD)
+			break;
+	}
+	return last;
+}
+
+/* PQexec on the snapshot's connection, waiting as snap_wait does. */
+static PGresult *
+snap_exec(struct snapshot *s, const char *sql)
+{
+	if (!PQsendQuery(s->conn, sql))
+		return NULL;
+	return snap_finish(s);
+}
+
+/* PQexecParams on the snapshot's connection, waiting as snap_wait does. */
+static PGresult *
+snap_exec_params(struct snapshot *s, const char *sql, int n, const Oid *types,
+				 const char *const *params, const int *lengths, const int *formats,
+				 int result_format)
+{
+	if (!PQsendQueryParams(s->conn, sql, n, types, params, lengths, formats, result_format))
+		return NULL;
+	return snap_finish(s);
+}
+
 static PGconn *
 conn_get(struct snapshot *s, char *err, size_t errlen)
 {
@@ -229,7 +296,7 @@ conn_get(struct snapshot *s, char *err, size_t errlen)
 	s->in_cursor = 0;
 	s->conn = pgconn_connect(s->cfg, 0, err, errlen);
 	if (s->conn)
-		PQclear(PQexec(s->conn, "SET application_name = 'walcap snapshot'"));
+		PQclear(snap_exec(s, "SET application_name = 'walcap snapshot'"));
 	return s->conn;
 }
 
@@ -288,7 +355,7 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 	if (conn == NULL)
 		return -1;
 	snprintf(name, sizeof(name), "%s.%s", it->schema, it->table);
-	res = PQexecParams(conn,
+	res = snap_exec_params(s,
 					   "SELECT c.oid, c.relreplident, a.attname, a.atttypid, a.atttypmod, "
 					   "CASE WHEN $3::text IS NOT NULL THEN CASE WHEN a.attname = $3 THEN 1 END "
 					   "ELSE (SELECT k.n FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(att, n) WHERE k.att = a.attnum) END, "
@@ -465,7 +532,7 @@ load_max_key(struct snapshot *s, char *err, size_t errlen)
 		buf_free(&q);
 		return -1;
 	}
-	res = PQexec(s->conn, q.data);
+	res = snap_exec(s, q.data);
 	buf_free(&q);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
@@ -1053,7 +1120,7 @@ chunk_done(struct snapshot *s)
 				 s->table_rows);
 		if (s->in_cursor)
 		{
-			PQclear(PQexec(s->conn, "COMMIT"));
+			PQclear(snap_exec(s, "COMMIT"));
 			s->in_cursor = 0;
 		}
 		remove_item(s, 0);
@@ -1179,7 +1246,7 @@ watermark(struct snapshot *s, const char *id, const char *type, int delete_open,
 		snprintf(err, errlen, "out of memory");
 		return -2;
 	}
-	res = PQexecParams(s->conn, q.data, delete_open ? 1 : 2, NULL, params, NULL, NULL, 0);
+	res = snap_exec_params(s, q.data, delete_open ? 1 : 2, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 	{
 		pgconn_result_error(s->conn, res, err, errlen);
@@ -1241,7 +1308,7 @@ chunk_query(struct snapshot *s, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	res = PQexecParams(s->conn, q.data, s->last_key ? 2 * s->nkeys : s->nkeys,
+	res = snap_exec_params(s, q.data, s->last_key ? 2 * s->nkeys : s->nkeys,
 					   NULL, params, NULL, NULL, 0);
 	buf_free(&q);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
@@ -1351,8 +1418,10 @@ ahead_collect(struct snapshot *s, PGresult **res)
 
 	while (s->ahead && nsync < 3 && nnull < 3)
 	{
-		PGresult   *r = PQgetResult(s->conn);
+		PGresult   *r;
 
+		snap_wait(s);
+		r = PQgetResult(s->conn);
 		if (r == NULL)
 		{
 			/* one NULL ends each statement's results; more means none are coming */
@@ -1465,7 +1534,7 @@ read_chunk(struct snapshot *s, uint64_t lsn, uint64_t nevents, char *err, size_t
 	}
 	if (s->read_only)
 	{
-		res = PQexec(s->conn, PQserverVersion(s->conn) >= 130000 ?
+		res = snap_exec(s, PQserverVersion(s->conn) >= 130000 ?
 					 "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
 					 "SELECT pg_current_snapshot()::text, pg_current_wal_lsn()::text" :
 					 "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
@@ -1474,7 +1543,7 @@ read_chunk(struct snapshot *s, uint64_t lsn, uint64_t nevents, char *err, size_t
 		{
 			pgconn_result_error(s->conn, res, err, errlen);
 			PQclear(res);
-			PQclear(PQexec(s->conn, "ROLLBACK"));
+			PQclear(snap_exec(s, "ROLLBACK"));
 			return -1;
 		}
 		{
@@ -1488,7 +1557,7 @@ read_chunk(struct snapshot *s, uint64_t lsn, uint64_t nevents, char *err, size_t
 			{
 				snprintf(err, errlen, "unexpected snapshot \"%s\"", snap);
 				PQclear(res);
-				PQclear(PQexec(s->conn, "ROLLBACK"));
+				PQclear(snap_exec(s, "ROLLBACK"));
 				return -1;
 			}
 			s->ro_xmin = (uint32_t) xmin;
@@ -1510,7 +1579,7 @@ read_chunk(struct snapshot *s, uint64_t lsn, uint64_t nevents, char *err, size_t
 	}
 	res = chunk_query(s, err, errlen);
 	if (s->read_only)
-		PQclear(PQexec(s->conn, "COMMIT"));
+		PQclear(snap_exec(s, "COMMIT"));
 	if (res == NULL)
 	{
 		if (PQstatus(s->conn) != CONNECTION_OK)
@@ -1568,13 +1637,13 @@ read_blocking(struct snapshot *s, char *err, size_t errlen)
 		buf_lit(&b, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; DECLARE " SNAP_CURSOR
 				" NO SCROLL CURSOR FOR ");
 		buf_puts(&b, s->sql.data);
-		res = buf_failed(&b) ? NULL : PQexec(s->conn, b.data);
+		res = buf_failed(&b) ? NULL : snap_exec(s, b.data);
 		buf_free(&b);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		{
 			pgconn_result_error(s->conn, res, err, errlen);
 			PQclear(res);
-			PQclear(PQexec(s->conn, "ROLLBACK"));
+			PQclear(snap_exec(s, "ROLLBACK"));
 			if (PQstatus(s->conn) != CONNECTION_OK)
 				return -1;
 			log_warning("blocking snapshot of \"%s.%s\" ends: %s", s->items[0].schema,
@@ -1586,7 +1655,7 @@ read_blocking(struct snapshot *s, char *err, size_t errlen)
 		s->in_cursor = 1;
 	}
 	snprintf(q, sizeof(q), "FETCH %" PRId64 " FROM " SNAP_CURSOR, s->cfg->chunk_size);
-	res = PQexec(s->conn, q);
+	res = snap_exec(s, q);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		pgconn_result_error(s->conn, res, err, errlen);
@@ -1677,7 +1746,7 @@ snapshot_queue_all(struct snapshot *s, char *err, size_t errlen)
 
 	if (conn == NULL)
 		return -1;
-	res = PQexecParams(conn,
+	res = snap_exec_params(s,
 					   "SELECT pt.schemaname, pt.tablename, "
 					   "EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
 					   "  JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -1734,13 +1803,13 @@ snapshot_export_begin(struct snapshot *s, const char *snapname, char *err, size_
 	buf_init(&q, 0);
 	buf_lit(&q, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT ");
 	pgconn_quote_literal(&q, snapname);
-	res = buf_failed(&q) ? NULL : PQexec(conn, q.data);
+	res = buf_failed(&q) ? NULL : snap_exec(s, q.data);
 	buf_free(&q);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 	{
 		pgconn_result_error(conn, res, err, errlen);
 		PQclear(res);
-		PQclear(PQexec(conn, "ROLLBACK"));
+		PQclear(snap_exec(s, "ROLLBACK"));
 		return -1;
 	}
 	PQclear(res);
@@ -1757,7 +1826,7 @@ void
 snapshot_export_end(struct snapshot *s)
 {
 	if (s->exporting && s->conn)
-		PQclear(PQexec(s->conn, s->nitems == 0 ? "COMMIT" : "ROLLBACK"));
+		PQclear(snap_exec(s, s->nitems == 0 ? "COMMIT" : "ROLLBACK"));
 	s->exporting = 0;
 	s->in_copy = 0;
 	buf_free(&s->row);
@@ -1903,7 +1972,7 @@ snapshot_export_next(struct snapshot *s, struct buf *out, size_t limit, uint64_t
 			buf_lit(&q, "COPY (");
 			buf_append(&q, s->sql.data, s->sql.len);
 			buf_lit(&q, ") TO STDOUT");
-			res = buf_failed(&q) ? NULL : PQexec(s->conn, q.data);
+			res = buf_failed(&q) ? NULL : snap_exec(s, q.data);
 			buf_free(&q);
 			if (PQresultStatus(res) != PGRES_COPY_OUT)
 			{
@@ -2005,7 +2074,7 @@ snapshot_poll_tables(struct snapshot *s, char *err, size_t errlen)
 		return 0;
 	if ((conn = conn_get(s, err, errlen)) == NULL)
 		return -1;
-	res = PQexecParams(conn,
+	res = snap_exec_params(s,
 					   "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename), schemaname, tablename, "
 					   "EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
 					   "  JOIN pg_namespace ns ON ns.oid = c.relnamespace "

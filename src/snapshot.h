@@ -83,6 +83,9 @@ struct snapshot
 	const struct config *cfg;	/* not owned */
 	struct event_writer *ew;	/* not owned */
 	PGconn	   *conn;			/* opened on first use */
+	/* called every 100 ms while a query waits; may be NULL (not owned) */
+	void		(*on_wait) (void *arg);
+	void	   *wait_arg;
 	int			read_only;		/* configured, or fallen back to */
 	int			paused;
 	char		id[128];		/* signal id that started it, "" for initial */

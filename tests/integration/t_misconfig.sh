@@ -64,8 +64,8 @@ sysid=$(psql_admin -d mcdb -c "SELECT system_identifier FROM pg_control_system()
 printf '# walcap offset file, version 1: written by walcap, do not edit\nsystem=%s\ndatabase=mcdb\nslot=missing_slot\nlsn=0/1000000\n' \
 	"$sysid" >"$work/lost.offsets"
 run_case "missing slot" 1 --set slot.name=missing_slot --set "offset.storage.file.filename=$work/lost.offsets"
-expect_line 'walcap: ERROR: replication slot "missing_slot" does not exist, but the offset file '"$work"'/lost.offsets says changes were delivered from it: the changes in between are lost'
-expect_line "walcap: HINT: set snapshot.mode=when_needed to recreate the slot and snapshot every table again, or move the offset file away to start over"
+expect_line 'walcap: ERROR: replication slot "missing_slot" does not exist: the changes committed after 0/1000000, the last position walcap delivered, can no longer be streamed'
+expect_line 'walcap: HINT: either set snapshot.mode=when_needed, and walcap recreates the slot and takes a new snapshot of every table; or move the offset file '"$work"'/lost.offsets away, and walcap starts over with a new slot and an initial snapshot'
 
 run_case "slot with another plugin" 1 --set slot.name=td_slot
 expect_line 'walcap: ERROR: replication slot "td_slot" uses the output plugin "test_decoding"; walcap reads pgoutput'

@@ -68,7 +68,9 @@ assert_rc "SIGTERM: exit status 0" "$WALCAP_RC" 0
 assert_match "SIGTERM: stop logged" "$(cat "$work/err1")" 'stopped after 6 events'
 if slot_past "$end"; then t_ok "SIGTERM: slot confirmed up to the end"; else t_fail "SIGTERM: slot confirmed up to the end"; fi
 
-# --- a blocked sink: the reader stops for 6 s (three wal_sender_timeouts)
+walsender_pid() { psql_admin -c "SELECT pid FROM pg_stat_replication WHERE application_name = 'walcap'"; }
+
+# --- a blocked sink: the reader stops for 10 s (five wal_sender_timeouts)
 # while 40 MB of changes arrive; walcap keeps the connection with status
 # updates, leaves what it cannot write yet with the server (its memory
 # stays small) and then delivers everything
@@ -79,11 +81,13 @@ WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD "$WALCAP" run -c "$work/w.conf" \
 	>"$work/fifo" 2>"$work/err2" </dev/null &
 wpid=$!
 wait_until 10 grep -qs streaming "$work/err2"
+pid_before=$(walsender_pid)
 kill -STOP "$reader"
 # far more than a pipe holds
 psql_admin -c "INSERT INTO t SELECT g, repeat(md5(g::text), 64) FROM generate_series(100, 20099) g"
-sleep 6
+sleep 10
 rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/$wpid/status")
+assert_eq "blocked sink: the same walsender after 10 s" "$(walsender_pid)" "$pid_before"
 kill -CONT "$reader"
 wait_until 30 has_lines "$work/out2" 20000
 kill -TERM "$wpid"
@@ -91,6 +95,7 @@ wait "$wpid"
 rc=$?
 wait "$reader"
 assert_rc "blocked sink: exit status 0" "$rc" 0
+[ -n "$pid_before" ] || t_fail "blocked sink: a walsender was found"
 assert_eq "blocked sink: all 20000 rows delivered" "$(jq -r .after.id "$work/out2" | sort -n | uniq | wc -l)" 20000
 if grep -q __asan_init "$WALCAP" 2>/dev/null; then
 	echo "skip - blocked sink memory: not meaningful under ASan (${rss_kb} kB)"
@@ -100,6 +105,52 @@ else
 	t_fail "blocked sink: walcap's memory stayed small while 40 MB waited" "VmRSS ${rss_kb} kB"
 fi
 assert_eq "blocked sink: the connection was never lost" "$(grep -c 'connection lost' "$work/err2")" 0
+
+# --- a snapshot chunk held up by a lock for 8 s (four wal_sender_timeouts):
+# walcap sends status updates while the chunk query waits
+walcap_start "$work/out5" "$work/err5" "$work/w.conf"
+wait_until 10 grep -qs streaming "$work/err5"
+pid_before=$(walsender_pid)
+psql_admin -c "BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT" >/dev/null &
+locker=$!
+sleep 0.5
+psql_admin -c "INSERT INTO streamkap.streamkap_signal VALUES ('lock-1', 'execute-snapshot', '{\"data-collections\": [\"public.t\"], \"type\": \"incremental\"}')"
+waiting() { [ "$(psql_admin -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'walcap snapshot' AND wait_event_type = 'Lock'")" = 1 ]; }
+if wait_until 5 waiting; then t_ok "locked chunk: the chunk query waits for the lock"; else t_fail "locked chunk: the chunk query waits for the lock"; fi
+wait "$locker"
+wait_until 60 grep -qs 'snapshot done' "$work/err5"
+walcap_stop TERM
+assert_rc "locked chunk: exit status 0" "$WALCAP_RC" 0
+assert_eq "locked chunk: every row read" "$(jq -r 'select(.op == "r") | .after.id' "$work/out5" | sort -n | uniq | wc -l)" \
+	"$(psql_admin -c "SELECT count(*) FROM t")"
+assert_eq "locked chunk: the same walsender throughout" "$(grep -c 'connection lost' "$work/err5")" 0
+[ -n "$pid_before" ] || t_fail "locked chunk: a walsender was found"
+
+# --- the initial snapshot of a new slot (COPY in its exported snapshot)
+# with the sink blocked for 6 s: the replication connection waits idle
+# for its next command meanwhile, which wal_sender_timeout does not end
+walcap_conf "$work/x.conf" 'table.include.list=public\.t' slot.name=export_slot snapshot.mode=initial \
+	"offset.storage.file.filename=$work/x.off"
+mkfifo "$work/fifo2"
+cat "$work/fifo2" > "$work/out6" &
+reader=$!
+kill -STOP "$reader"
+WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD "$WALCAP" run -c "$work/x.conf" \
+	>"$work/fifo2" 2>"$work/err6" </dev/null &
+wpid=$!
+wait_until 10 grep -qs 'initial snapshot of 1 table' "$work/err6"
+sleep 6
+kill -CONT "$reader"
+wait_until 30 grep -qs streaming "$work/err6"
+kill -TERM "$wpid"
+wait "$wpid"
+rc=$?
+wait "$reader"
+assert_rc "blocked export: exit status 0" "$rc" 0
+assert_eq "blocked export: every row read" "$(jq -r 'select(.op == "r") | .after.id' "$work/out6" | sort -n | uniq | wc -l)" \
+	"$(psql_admin -c "SELECT count(*) FROM t")"
+assert_eq "blocked export: the connection was never lost" "$(grep -c 'connection lost' "$work/err6")" 0
+psql_admin -c "SELECT pg_drop_replication_slot('export_slot')" >/dev/null
 
 # --- a logical message outside any transaction, with the file sink: it is
 # confirmed only once it is in the file and the offset file, so a restart

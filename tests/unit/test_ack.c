@@ -318,10 +318,42 @@ test_marks_full(void)
 	CHECK_INT((int) a.nmarks, 0);
 }
 
+/*
+ * A new slot: positions start over (also below the old ones), pending
+ * marks are forgotten, the event counts go on with the sink's.
+ */
+static void
+test_restart(void)
+{
+	struct ack	a;
+
+	ack_init(&a, 0);
+	txn(&a, 2, 5000);
+	txn(&a, 1, 6000);
+	ack_written(&a);
+	ack_delivered(&a, 2);
+	ack_server_end(&a, 7000);
+	CHECK(a.durable == 5000);
+	ack_restart(&a, 3000);
+	CHECK(a.appended == 3000 && a.written == 3000 && a.durable == 3000);
+	CHECK(ack_flush_lsn(&a) == 3000);	/* not 6000 or 7000: that was the old slot */
+	CHECK_INT((int) a.nmarks, 0);
+	CHECK(a.nwritten == 3 && a.ndurable == 2);
+	/* the old slot's last event is delivered: nothing of the new is yet */
+	txn(&a, 1, 3500);			/* event 4 */
+	ack_written(&a);
+	ack_delivered(&a, 3);
+	CHECK(a.durable == 3000);
+	ack_delivered(&a, 4);
+	CHECK(a.durable == 3500);
+	CHECK(ack_flush_lsn(&a) == 3500);
+}
+
 int
 main(void)
 {
 	test_initial();
+	test_restart();
 	test_idle_server_end();
 	test_one_transaction();
 	test_commit_end_confirmed();

@@ -132,6 +132,15 @@ test_defaults(void)
 	CHECK_INT(c.backoff_initial_ms, 500);
 	CHECK_INT(c.backoff_max_ms, 30000);
 	CHECK_INT(c.max_attempts, 0);
+	CHECK_INT(c.connect_timeout_ms, 10000);
+	CHECK_INT(c.keepalive_idle_ms, 30000);
+	CHECK_INT(c.keepalive_interval_ms, 10000);
+	CHECK_INT(c.keepalive_count, 3);
+	CHECK_INT(c.tcp_user_timeout_ms, 60000);
+	CHECK_INT(c.receive_timeout_ms, 60000);
+	CHECK_INT(c.confirm_idle, 1);
+	CHECK(c.wal_warn_bytes == INT64_C(1073741824));
+	CHECK_INT(c.wal_check_ms, 60000);
 	CHECK_INT(c.log_level, LOGL_INFO);
 	CHECK_INT(c.topic_prefix_set, 0);
 	config_free(&c);
@@ -973,6 +982,50 @@ test_kafka(void)
 					 "heartbeat.interval.ms: \"-1\" is not an integer from 0 to 86400000");
 }
 
+/* The connection's timeouts and the slot guard: values and bounds. */
+static void
+test_slot_health(void)
+{
+	struct config c;
+
+	config_init(&c);
+	CHECK_INT(config_set(&c, "status.confirm.idle", "false", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.confirm_idle, 0);
+	CHECK_INT(config_set(&c, "connect.timeout.ms", "2500", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.connect_timeout_ms, 2500);
+	CHECK_INT(config_set(&c, "connect.keepalive.idle.ms", "5000", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.keepalive_idle_ms, 5000);
+	CHECK_INT(config_set(&c, "connect.keepalive.interval.ms", "1000", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.keepalive_interval_ms, 1000);
+	CHECK_INT(config_set(&c, "connect.keepalive.count", "5", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.keepalive_count, 5);
+	CHECK_INT(config_set(&c, "connect.tcp.user.timeout.ms", "0", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.tcp_user_timeout_ms, 0);
+	CHECK_INT(config_set(&c, "connect.receive.timeout.ms", "0", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.receive_timeout_ms, 0);
+	CHECK_INT(config_set(&c, "wal.retained.warn.bytes", "9223372036854775807", errbuf, sizeof(errbuf)), 0);
+	CHECK(c.wal_warn_bytes == INT64_MAX);
+	CHECK_INT(config_set(&c, "wal.retained.check.interval.ms", "100", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.wal_check_ms, 100);
+	config_free(&c);
+	expect_set_error("status.confirm.idle", "no",
+					 "status.confirm.idle: \"no\" is not one of false, true");
+	expect_set_error("connect.timeout.ms", "999",
+					 "connect.timeout.ms: \"999\" is not an integer from 1000 to 3600000");
+	expect_set_error("connect.keepalive.idle.ms", "0",
+					 "connect.keepalive.idle.ms: \"0\" is not an integer from 1000 to 86400000");
+	expect_set_error("connect.keepalive.count", "128",
+					 "connect.keepalive.count: \"128\" is not an integer from 1 to 127");
+	expect_set_error("connect.tcp.user.timeout.ms", "-1",
+					 "connect.tcp.user.timeout.ms: \"-1\" is not an integer from 0 to 86400000");
+	expect_set_error("connect.receive.timeout.ms", "1m",
+					 "connect.receive.timeout.ms: \"1m\" is not an integer from 0 to 86400000");
+	expect_set_error("wal.retained.warn.bytes", "1GB",
+					 "wal.retained.warn.bytes: \"1GB\" is not an integer from 0 to 9223372036854775807");
+	expect_set_error("wal.retained.check.interval.ms", "99",
+					 "wal.retained.check.interval.ms: \"99\" is not an integer from 100 to 86400000");
+}
+
 int
 main(void)
 {
@@ -987,5 +1040,6 @@ main(void)
 	test_lists();
 	test_include_file();
 	test_kafka();
+	test_slot_health();
 	return TEST_REPORT("test_config");
 }
