@@ -14,6 +14,8 @@ catalog_init(struct catalog *cat, const struct config *cfg)
 {
 	cat->cfg = cfg;
 	cat->conn = NULL;
+	cat->on_wait = NULL;
+	cat->wait_arg = NULL;
 }
 
 void
@@ -49,7 +51,7 @@ query_oid(struct catalog *cat, const char *sql, uint32_t oid, char *err, size_t 
 	if (cat->conn == NULL && (cat->conn = pgconn_connect(cat->cfg, 0, err, errlen)) == NULL)
 		return NULL;
 	snprintf(oidtext, sizeof(oidtext), "%u", oid);
-	res = PQexecParams(cat->conn, sql, 1, NULL, params, NULL, NULL, 0);
+	res = pgconn_exec(cat->conn, sql, 1, params, cat->on_wait, cat->wait_arg);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		pgconn_error(cat->conn, err, errlen);

@@ -15,6 +15,7 @@
 #include <libpq-fe.h>
 
 #include "config.h"
+#include "pgconn.h"
 #include "convert.h"
 #include "relcache.h"
 
@@ -22,6 +23,8 @@ struct catalog
 {
 	const struct config *cfg;	/* not owned */
 	PGconn	   *conn;			/* owned; NULL until first needed */
+	pgconn_wait_fn on_wait;		/* called while a lookup waits; may be NULL */
+	void	   *wait_arg;
 };
 
 void	catalog_init(struct catalog *cat, const struct config *cfg);

@@ -97,6 +97,7 @@ struct run
 	int			hb_failing;		/* the last action failed (logged once) */
 	int64_t		quiet_us;		/* time waited on the socket with no input */
 	int			pinged;			/* asked the server for a reply meanwhile */
+	int64_t		tick_us;		/* keep_alive's last call */
 	int64_t		next_wal_check_us;	/* next look at the WAL the slot retains */
 	int			wal_over;		/* the last look found too much */
 	uint64_t	events;			/* counters for the closing log line */
@@ -213,25 +214,60 @@ send_status(struct run *r, char *err, size_t errlen)
 }
 
 /*
- * Called while a snapshot query waits: a status update when one is due,
- * so that a chunk held up by a lock cannot let wal_sender_timeout expire.
- * Only the replication connection is touched; a failure shows up at the
- * loop's next read.
+ * Called while a query on another connection waits (a snapshot chunk
+ * held up by a lock, a heartbeat, a catalog lookup): a status update
+ * when one is due, so that wal_sender_timeout cannot expire; and the
+ * replication connection's silence counted as wait_input() counts it,
+ * without reading it (whatever is waiting there is read afterwards):
+ * when connect.receive.timeout.ms passes without the socket becoming
+ * readable, even after a reply was asked for, the path is dead, and
+ * the query is abandoned (1) so the loop can reconnect.
  */
-static void
+static int
 keep_alive(void *arg)
 {
 	struct run *r = arg;
 	char		err[256];
-	uint64_t	flush;
+	int64_t		now = mono_us();
+	int64_t		step = now - r->tick_us;
+	int64_t		limit = r->cfg->receive_timeout_ms * 1000;
 
-	if (!r->streaming || (!r->reply_now && mono_us() < r->next_status_us))
-		return;
-	flush = ack_flush_lsn(&r->ack);
-	if (source_status(&r->src, flush, flush, 0, err, sizeof(err)) != 0)
-		return;
-	r->reply_now = 0;
-	r->next_status_us = mono_us() + r->interval_us;
+	r->tick_us = now;
+	if (!r->streaming)
+		return 0;
+	if (r->reply_now || now >= r->next_status_us)
+	{
+		uint64_t	flush = ack_flush_lsn(&r->ack);
+
+		if (source_status(&r->src, flush, flush, 0, err, sizeof(err)) != 0)
+			return 1;
+		r->reply_now = 0;
+		r->next_status_us = now + r->interval_us;
+	}
+	if (limit > 0)
+	{
+		struct pollfd p = {PQsocket(r->src.conn), POLLIN, 0};
+
+		if (poll(&p, 1, 0) != 0)
+		{
+			r->quiet_us = 0;	/* input (or an error) waits: not silent */
+			r->pinged = 0;
+			return 0;
+		}
+		/* calls come every 100 ms or so; a longer gap is another wait */
+		r->quiet_us += step > 0 && step < 200000 ? step : 100000;
+		if (r->quiet_us >= limit)
+			return 1;
+		if (r->quiet_us >= limit / 2 && !r->pinged)
+		{
+			uint64_t	flush = ack_flush_lsn(&r->ack);
+
+			if (source_status(&r->src, flush, flush, 1, err, sizeof(err)) != 0)
+				return 1;
+			r->pinged = 1;
+		}
+	}
+	return 0;
 }
 
 /* A new snapshot state, whose queries keep the stream alive. */
@@ -715,15 +751,15 @@ wal_guard(struct run *r, int64_t now_us)
 		log_debug("WAL guard: %s", err);
 		return;
 	}
-	res = PQexecParams(conn,
-					   PQserverVersion(conn) >= 130000 ?
+	res = pgconn_exec(conn,
+					  PQserverVersion(conn) >= 130000 ?
 					   "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, "
 					   "pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, "
 					   "coalesce(wal_status, '') FROM pg_replication_slots WHERE slot_name = $1" :
 					   "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, "
 					   "pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, "
 					   "'' FROM pg_replication_slots WHERE slot_name = $1",
-					   1, NULL, params, NULL, NULL, 0);
+					  1, params, keep_alive, r);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
 		PQgetisnull(res, 0, 0))
 	{
@@ -778,7 +814,7 @@ heartbeat_action(struct run *r)
 		ok = 0;
 	if (ok && c->heartbeat_query)
 	{
-		res = PQexec(r->aux_conn, c->heartbeat_query);
+		res = pgconn_exec(r->aux_conn, c->heartbeat_query, 0, NULL, keep_alive, r);
 		ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
 		if (!ok)
 			pgconn_result_error(r->aux_conn, res, err, sizeof(err));
@@ -786,7 +822,8 @@ heartbeat_action(struct run *r)
 	}
 	if (ok && c->heartbeat_message)
 	{
-		res = PQexec(r->aux_conn, "SELECT pg_logical_emit_message(true, '" HEARTBEAT_PREFIX "', now()::text)");
+		res = pgconn_exec(r->aux_conn, "SELECT pg_logical_emit_message(true, '" HEARTBEAT_PREFIX "', now()::text)",
+						  0, NULL, keep_alive, r);
 		ok = PQresultStatus(res) == PGRES_TUPLES_OK;
 		if (!ok)
 			pgconn_result_error(r->aux_conn, res, err, sizeof(err));
@@ -1294,10 +1331,15 @@ recover_slot(struct run *r, int fresh)
 	if (c->snapshot_mode != CONFIG_SNAPSHOT_WHEN_NEEDED && (!fresh || r->src.slot_lost))
 	{
 		if (fresh)
+		{
 			log_error("replication slot \"%s\" %s", c->slot_name, what);
-		else
-			log_error("replication slot \"%s\" %s: the changes committed after " LSN_FMT ", the last position walcap delivered, can no longer be streamed",
-					  c->slot_name, what, LSN_ARGS(delivered));
+			log_hint("either set snapshot.mode=when_needed, and walcap recreates it and takes an initial snapshot; "
+					 "or drop it (SELECT pg_drop_replication_slot('%s');), and walcap creates it",
+					 c->slot_name);
+			return -1;
+		}
+		log_error("replication slot \"%s\" %s: the changes committed after " LSN_FMT ", the last position walcap delivered, can no longer be streamed",
+				  c->slot_name, what, LSN_ARGS(delivered));
 		log_hint("either set snapshot.mode=when_needed, and walcap recreates the slot and takes a new snapshot of every table; "
 				 "or move the offset file %s away, and walcap starts over with a new slot and an initial snapshot",
 				 c->offset_file);
@@ -1447,6 +1489,8 @@ cli_run(const struct config *c, const struct run_opts *o)
 	r.next_progress_us = mono_us() + PROGRESS_US;
 	decoder_init(&r.dec);
 	catalog_init(&r.cat, c);
+	r.cat.on_wait = keep_alive;
+	r.cat.wait_arg = &r;
 	relcache_init(&r.rels, catalog_resolve, &r.cat);
 	buf_init(&r.out, 0);
 	buf_init(&r.meta, 0);

@@ -3,8 +3,11 @@
  */
 #include "pgconn.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "convert.h"
 
@@ -182,4 +185,48 @@ pgconn_result_error(PGconn *conn, const PGresult *res, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", m);
 	else
 		pgconn_error(conn, err, errlen);
+}
+
+void
+pgconn_wait(PGconn *conn, pgconn_wait_fn on_wait, void *arg)
+{
+	while (PQisBusy(conn))
+	{
+		struct pollfd p = {PQsocket(conn), POLLIN, 0};
+		int			rc = poll(&p, 1, 100);
+
+		if (rc < 0 && errno != EINTR)
+			return;
+		if (rc > 0 && PQconsumeInput(conn) == 0)
+			return;				/* PQgetResult reports the broken connection */
+		/* reading now fails at once, and PQgetResult reports it */
+		if (rc == 0 && on_wait && on_wait(arg) != 0)
+			shutdown(PQsocket(conn), SHUT_RDWR);
+	}
+}
+
+PGresult *
+pgconn_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
+			pgconn_wait_fn on_wait, void *arg)
+{
+	PGresult   *last = NULL;
+	PGresult   *res;
+	int			sent = nparams > 0 ?
+		PQsendQueryParams(conn, sql, nparams, NULL, params, NULL, NULL, 0) :
+		PQsendQuery(conn, sql);
+
+	if (!sent)
+		return NULL;
+	for (;;)
+	{
+		pgconn_wait(conn, on_wait, arg);
+		if ((res = PQgetResult(conn)) == NULL)
+			break;
+		PQclear(last);
+		last = res;
+		if (PQresultStatus(res) == PGRES_COPY_OUT || PQresultStatus(res) == PGRES_COPY_IN ||
+			PQresultStatus(res) == PGRES_COPY_BOTH || PQstatus(conn) == CONNECTION_BAD)
+			break;
+	}
+	return last;
 }

@@ -35,6 +35,27 @@ PGconn	   *pgconn_connect(const struct config *c, int replication,
 int			pgconn_value(PGconn *conn, const char *sql, char *out, size_t outlen,
 						 char *err, size_t errlen);
 
+/*
+ * Called about every 100 ms while pgconn_exec waits for a result; a
+ * non-zero return abandons the query: its connection is shut down, so
+ * the result is a connection error and the caller reconnects later.
+ */
+typedef int (*pgconn_wait_fn) (void *arg);
+
+/*
+ * PQexec (nparams 0: the simple protocol, several statements allowed)
+ * or PQexecParams (text parameters), waiting for the result in steps and
+ * calling on_wait (may be NULL) between them.  Every query walcap runs
+ * while it streams goes through here, so that neither a lock wait nor a
+ * network path that went silent can keep the run loop from its status
+ * updates and its own timeouts.  Returns the last result, as PQexec does
+ * (NULL if the query could not be sent).
+ */
+PGresult   *pgconn_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
+						pgconn_wait_fn on_wait, void *arg);
+/* Wait for conn's next result as pgconn_exec does (pipeline mode). */
+void		pgconn_wait(PGconn *conn, pgconn_wait_fn on_wait, void *arg);
+
 /* The server's last error message without its trailing newline. */
 void		pgconn_error(PGconn *conn, char *err, size_t errlen);
 /*

@@ -222,68 +222,32 @@ clear_table(struct snapshot *s)
 	buf_reset(&s->sql);
 }
 
-/*
- * Wait for the connection's pending result in steps of 100 ms, calling
- * s->on_wait between them: a chunk query that waits for a lock, or reads
- * a large table, must not keep the run loop from sending the status
- * updates that hold off wal_sender_timeout.
- */
-static void
-snap_wait(struct snapshot *s)
+/* The caller's wait hook, remembering when it abandoned a query. */
+static int
+snap_on_wait(void *arg)
 {
-	while (PQisBusy(s->conn))
-	{
-		struct pollfd p = {PQsocket(s->conn), POLLIN, 0};
-		int			rc = poll(&p, 1, 100);
+	struct snapshot *s = arg;
 
-		if (rc < 0 && errno != EINTR)
-			return;
-		if (rc > 0 && PQconsumeInput(s->conn) == 0)
-			return;				/* PQgetResult reports the broken connection */
-		if (rc == 0 && s->on_wait)
-			s->on_wait(s->wait_arg);
-	}
+	if (s->on_wait == NULL || s->on_wait(s->wait_arg) == 0)
+		return 0;
+	s->abandoned = 1;
+	return 1;
 }
 
-/* The last result, as PQexec gives it, with snap_wait's waiting. */
-static PGresult *
-snap_finish(struct snapshot *s)
-{
-	PGresult   *last = NULL;
-	PGresult   *res;
-
-	for (;;)
-	{
-		snap_wait(s);
-		if ((res = PQgetResult(s->conn)) == NULL)
-			break;
-		PQclear(last);
-		last = res;
-		if (PQresultStatus(res) == PGRES_COPY_OUT || PQresultStatus(res) == PGRES_COPY_IN ||
-			PQresultStatus(res) == PGRES_COPY_BOTH || PQstatus(s->conn) == CONNECTION_BAD)
-			break;
-	}
-	return last;
-}
-
-/* PQexec on the snapshot's connection, waiting as snap_wait does. */
+/* PQexec on the snapshot's connection, waiting as pgconn_exec does. */
 static PGresult *
 snap_exec(struct snapshot *s, const char *sql)
 {
-	if (!PQsendQuery(s->conn, sql))
-		return NULL;
-	return snap_finish(s);
+	s->abandoned = 0;
+	return pgconn_exec(s->conn, sql, 0, NULL, snap_on_wait, s);
 }
 
-/* PQexecParams on the snapshot's connection, waiting as snap_wait does. */
+/* The same with n text parameters. */
 static PGresult *
-snap_exec_params(struct snapshot *s, const char *sql, int n, const Oid *types,
-				 const char *const *params, const int *lengths, const int *formats,
-				 int result_format)
+snap_exec_params(struct snapshot *s, const char *sql, int n, const char *const *params)
 {
-	if (!PQsendQueryParams(s->conn, sql, n, types, params, lengths, formats, result_format))
-		return NULL;
-	return snap_finish(s);
+	s->abandoned = 0;
+	return pgconn_exec(s->conn, sql, n, params, snap_on_wait, s);
 }
 
 static PGconn *
@@ -367,7 +331,7 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 					   "LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary "
 					   "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p') "
 					   "ORDER BY a.attnum",
-					   3, NULL, params, NULL, NULL, 0);
+					   3, params);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		pgconn_result_error(conn, res, err, errlen);
@@ -1246,7 +1210,7 @@ watermark(struct snapshot *s, const char *id, const char *type, int delete_open,
 		snprintf(err, errlen, "out of memory");
 		return -2;
 	}
-	res = snap_exec_params(s, q.data, delete_open ? 1 : 2, NULL, params, NULL, NULL, 0);
+	res = snap_exec_params(s, q.data, delete_open ? 1 : 2, params);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 	{
 		pgconn_result_error(s->conn, res, err, errlen);
@@ -1309,7 +1273,7 @@ chunk_query(struct snapshot *s, char *err, size_t errlen)
 		return NULL;
 	}
 	res = snap_exec_params(s, q.data, s->last_key ? 2 * s->nkeys : s->nkeys,
-					   NULL, params, NULL, NULL, 0);
+						   (const char *const *) params);
 	buf_free(&q);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
@@ -1420,7 +1384,7 @@ ahead_collect(struct snapshot *s, PGresult **res)
 	{
 		PGresult   *r;
 
-		snap_wait(s);
+		pgconn_wait(s->conn, snap_on_wait, s);
 		r = PQgetResult(s->conn);
 		if (r == NULL)
 		{
@@ -1752,7 +1716,7 @@ snapshot_queue_all(struct snapshot *s, char *err, size_t errlen)
 					   "  JOIN pg_namespace n ON n.oid = c.relnamespace "
 					   "  WHERE n.nspname = pt.schemaname AND c.relname = pt.tablename AND i.indisprimary) "
 					   "FROM pg_publication_tables pt WHERE pt.pubname = $1 ORDER BY 1, 2",
-					   1, NULL, params, NULL, NULL, 0);
+					   1, params);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		pgconn_result_error(conn, res, err, errlen);
@@ -2072,15 +2036,27 @@ snapshot_poll_tables(struct snapshot *s, char *err, size_t errlen)
 
 	if (s->exporting || s->in_cursor)
 		return 0;
-	if ((conn = conn_get(s, err, errlen)) == NULL)
-		return -1;
-	res = snap_exec_params(s,
-					   "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename), schemaname, tablename, "
-					   "EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
-					   "  JOIN pg_namespace ns ON ns.oid = c.relnamespace "
-					   "  WHERE ns.nspname = schemaname AND c.relname = tablename AND i.indisprimary) "
-					   "FROM pg_publication_tables WHERE pubname = $1 ORDER BY 1",
-					   1, NULL, params, NULL, NULL, 0);
+	/*
+	 * A connection the server closed (a restart) is found out on use:
+	 * then once more, on a new one.  Not after a query abandoned on a
+	 * silent path, where connecting would only wait again.
+	 */
+	for (int attempt = 0;; attempt++)
+	{
+		if ((conn = conn_get(s, err, errlen)) == NULL)
+			return -1;
+		res = snap_exec_params(s,
+							   "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename), schemaname, tablename, "
+							   "EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+							   "  JOIN pg_namespace ns ON ns.oid = c.relnamespace "
+							   "  WHERE ns.nspname = schemaname AND c.relname = tablename AND i.indisprimary) "
+							   "FROM pg_publication_tables WHERE pubname = $1 ORDER BY 1",
+							   1, params);
+		if (attempt > 0 || PQresultStatus(res) == PGRES_TUPLES_OK ||
+			PQstatus(conn) == CONNECTION_OK || s->abandoned)
+			break;
+		PQclear(res);
+	}
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		pgconn_result_error(conn, res, err, errlen);

@@ -46,6 +46,7 @@
 #include "config.h"
 #include "decoder.h"
 #include "event.h"
+#include "pgconn.h"
 #include "relcache.h"
 
 /* One table waiting for or being read. */
@@ -83,9 +84,10 @@ struct snapshot
 	const struct config *cfg;	/* not owned */
 	struct event_writer *ew;	/* not owned */
 	PGconn	   *conn;			/* opened on first use */
-	/* called every 100 ms while a query waits; may be NULL (not owned) */
-	void		(*on_wait) (void *arg);
+	/* called while a query waits (pgconn_exec); may be NULL (not owned) */
+	pgconn_wait_fn on_wait;
 	void	   *wait_arg;
+	int			abandoned;		/* on_wait gave up the last query */
 	int			read_only;		/* configured, or fallen back to */
 	int			paused;
 	char		id[128];		/* signal id that started it, "" for initial */
