@@ -8,7 +8,11 @@
  * reaches the sink as soon as its commit arrives.  Status updates go on
  * a deadline, not per message: at least every status.update.interval.ms
  * (or half the server's wal_sender_timeout if that is shorter), at once
- * when the server asks, also while the sink is blocked.
+ * when the server asks, also while the sink is blocked or a query on
+ * another connection waits.  A connection that stays silent for
+ * connect.receive.timeout.ms, even when asked for a reply, is taken for
+ * dead and replaced; a slot found lost on reconnecting is handled as at
+ * the start (recover_slot).
  *
  * Resuming without duplicates: transactions whose commit is at or
  * before the position recorded as delivered (offset file, or what this

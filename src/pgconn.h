@@ -3,8 +3,9 @@
  * needs them, and explaining failures.
  *
  * Connections carry the session settings convert.h relies on, an
- * application_name, a connect timeout and TCP keepalives, so that an
- * unreachable server fails within seconds instead of hanging.  The
+ * application_name, a connect timeout, TCP keepalives and a TCP user
+ * timeout (connect.*), so that an unreachable server fails within
+ * seconds and a dead peer is noticed instead of waited for.  The
  * password comes from the configuration when given there, else libpq
  * finds it (PGPASSWORD, ~/.pgpass); it never appears in a message.
  */

@@ -167,4 +167,33 @@ assert_match "invalidated, when_needed, while running: the range" "$(grep ERROR 
 	"^walcap: ERROR: replication slot \"$SLOT\" is invalidated \(wal_status lost\): the changes committed between $LSN .* were not streamed$"
 psql_admin -c "ALTER SYSTEM RESET max_slot_wal_keep_size" -c "SELECT pg_reload_conf()" >/dev/null
 
+# ---- (F) killed during the exported snapshot of a slot it created: the
+# offset file already names the new slot with the table queued, so the next
+# run snapshots it incrementally instead of streaming on without it
+psql_admin -c "INSERT INTO t SELECT g, repeat('x', 2000) FROM generate_series(1000, 20999) g"
+walcap_conf "$work/f.conf" 'table.include.list=public\.t' slot.name=fresh_slot snapshot.mode=initial \
+	"offset.storage.file.filename=$work/f.off"
+mkfifo "$work/fifo"
+# a reader that never reads: walcap's writes stop once the pipe is full
+sleep 120 <"$work/fifo" &
+reader=$!
+WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD "$WALCAP" run -c "$work/f.conf" >"$work/fifo" 2>"$work/f1.err" </dev/null &
+wpid=$!
+wait_until 15 has_line "$work/f1.err" 'initial snapshot of 1 table from the new slot'
+sleep 0.5
+kill -9 "$wpid"
+wait "$wpid" 2>/dev/null
+kill -9 "$reader" 2>/dev/null
+wait "$reader" 2>/dev/null
+assert_match "killed during the export: the offset file queues the table" "$(cat "$work/f.off")" \
+	'^snapshot=.*"tables":\[\{"schema":"public","table":"t"'
+walcap_start "$work/f.out" "$work/f2.err" "$work/f.conf"
+wait_until 60 has_line "$work/f2.err" 'snapshot done'
+walcap_stop
+assert_rc "after the kill: exit 0" "$WALCAP_RC" 0
+assert_eq "after the kill: the snapshot resumed" "$(grep -c 'resuming the snapshot of 1 table' "$work/f2.err")" 1
+assert_eq "after the kill: every row read" \
+	"$(jq -r 'select(.op == "r") | .after.id' "$work/f.out" | sort -n -u | wc -l)" "$(psql_admin -c "SELECT count(*) FROM t")"
+psql_admin -c "SELECT pg_drop_replication_slot('fresh_slot')" >/dev/null
+
 t_done
