@@ -132,23 +132,22 @@ assert_eq "locked chunk: the same walsender throughout" "$(grep -c 'connection l
 walcap_conf "$work/x.conf" 'table.include.list=public\.t' slot.name=export_slot snapshot.mode=initial \
 	"offset.storage.file.filename=$work/x.off"
 mkfifo "$work/fifo2"
-# a reader that never reads: walcap's writes stop once the pipe is full;
-# a second reader takes over after 6 s
-sleep 120 <"$work/fifo2" &
-sleeper=$!
+# the test holds the pipe open for reading on fd 7 and never reads it:
+# walcap's writes stop once the pipe is full; a reader takes over after 6 s
+exec 7<>"$work/fifo2"
 WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD "$WALCAP" run -c "$work/x.conf" \
-	>"$work/fifo2" 2>"$work/err6" </dev/null &
+	>"$work/fifo2" 2>"$work/err6" </dev/null 7<&- &
 wpid=$!
 wait_until 10 grep -qs 'initial snapshot of 1 table' "$work/err6"
 sleep 6
 assert_eq "blocked export: still in the snapshot after 6 s" "$(grep -c streaming "$work/err6")" 0
-cat "$work/fifo2" > "$work/out6" &
+cat "$work/fifo2" > "$work/out6" 7<&- &
 reader=$!
-kill "$sleeper"
 wait_until 30 grep -qs streaming "$work/err6"
 kill -TERM "$wpid"
 wait "$wpid"
 rc=$?
+exec 7<&-
 wait "$reader"
 assert_rc "blocked export: exit status 0" "$rc" 0
 assert_eq "blocked export: every row read" "$(jq -r 'select(.op == "r") | .after.id' "$work/out6" | sort -n | uniq | wc -l)" \

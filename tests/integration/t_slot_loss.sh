@@ -174,17 +174,16 @@ psql_admin -c "INSERT INTO t SELECT g, repeat('x', 2000) FROM generate_series(10
 walcap_conf "$work/f.conf" 'table.include.list=public\.t' slot.name=fresh_slot snapshot.mode=initial \
 	"offset.storage.file.filename=$work/f.off"
 mkfifo "$work/fifo"
-# a reader that never reads: walcap's writes stop once the pipe is full
-sleep 120 <"$work/fifo" &
-reader=$!
-WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD "$WALCAP" run -c "$work/f.conf" >"$work/fifo" 2>"$work/f1.err" </dev/null &
+# the test holds the pipe open for reading on fd 7 and never reads it:
+# walcap's writes stop once the pipe is full
+exec 7<>"$work/fifo"
+WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD "$WALCAP" run -c "$work/f.conf" >"$work/fifo" 2>"$work/f1.err" </dev/null 7<&- &
 wpid=$!
 wait_until 15 has_line "$work/f1.err" 'initial snapshot of 1 table from the new slot'
 sleep 0.5
 kill -9 "$wpid"
 wait "$wpid" 2>/dev/null
-kill -9 "$reader" 2>/dev/null
-wait "$reader" 2>/dev/null
+exec 7<&-
 assert_match "killed during the export: the offset file queues the table" "$(cat "$work/f.off")" \
 	'^snapshot=.*"tables":\[\{"schema":"public","table":"t"'
 walcap_start "$work/f.out" "$work/f2.err" "$work/f.conf"
