@@ -160,6 +160,43 @@ sync_sink(struct run *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* Report the flush position now; with reply set, ask the server to answer at once. */
+static int
+confirm(struct run *r, int reply, char *err, size_t errlen)
+{
+	uint64_t	flush = ack_flush_lsn(&r->ack);
+
+	return source_status(&r->src, flush, flush, reply, err, errlen);
+}
+
+/*
+ * The replication connection has been silent for r->quiet_us: past half
+ * of connect.receive.timeout.ms ask the server for a reply (it answers
+ * even with wal_sender_timeout = 0), past all of it the connection counts
+ * as dead: -1 with err set.  0 otherwise, and always when the timeout is 0.
+ */
+static int
+check_silence(struct run *r, char *err, size_t errlen)
+{
+	int64_t		limit = r->cfg->receive_timeout_ms * 1000;
+
+	if (limit <= 0)
+		return 0;
+	if (r->quiet_us >= limit)
+	{
+		snprintf(err, errlen, "no message from the server in %lld ms, not even an answer to a keepalive request (connect.receive.timeout.ms): the network path or the server went silent",
+				 (long long) r->cfg->receive_timeout_ms);
+		return -1;
+	}
+	if (r->quiet_us >= limit / 2 && !r->pinged)
+	{
+		if (confirm(r, 1, err, errlen) != 0)
+			return -1;
+		r->pinged = 1;
+	}
+	return 0;
+}
+
 /*
  * Make written events durable, record the position, tell the server.
  * Returns 0, -1 if the connection failed, -2 if the sink or the offset
@@ -168,8 +205,6 @@ sync_sink(struct run *r, char *err, size_t errlen)
 static int
 send_status(struct run *r, char *err, size_t errlen)
 {
-	uint64_t	flush;
-
 	if ((r->ack.written > r->ack.durable || r->ack.nwritten > r->ack.ndurable) &&
 		sync_sink(r, err, errlen) != 0)
 		return -2;
@@ -208,10 +243,9 @@ send_status(struct run *r, char *err, size_t errlen)
 	}
 	if (!r->streaming)
 		return 0;
-	flush = ack_flush_lsn(&r->ack);
-	if (source_status(&r->src, flush, flush, 0, err, errlen) != 0)
+	if (confirm(r, 0, err, errlen) != 0)
 		return -1;
-	log_debug("confirmed " LSN_FMT, LSN_ARGS(flush));
+	log_debug("confirmed " LSN_FMT, LSN_ARGS(r->ack.confirmed));
 	r->reply_now = 0;
 	r->next_status_us = mono_us() + r->interval_us;
 	return 0;
@@ -234,21 +268,18 @@ keep_alive(void *arg)
 	char		err[256];
 	int64_t		now = mono_us();
 	int64_t		step = now - r->tick_us;
-	int64_t		limit = r->cfg->receive_timeout_ms * 1000;
 
 	r->tick_us = now;
 	if (!r->streaming)
 		return 0;
 	if (r->reply_now || now >= r->next_status_us)
 	{
-		uint64_t	flush = ack_flush_lsn(&r->ack);
-
-		if (source_status(&r->src, flush, flush, 0, err, sizeof(err)) != 0)
+		if (confirm(r, 0, err, sizeof(err)) != 0)
 			return 1;
 		r->reply_now = 0;
 		r->next_status_us = now + r->interval_us;
 	}
-	if (limit > 0)
+	if (r->cfg->receive_timeout_ms > 0)
 	{
 		struct pollfd p = {PQsocket(r->src.conn), POLLIN, 0};
 
@@ -260,18 +291,8 @@ keep_alive(void *arg)
 		}
 		/* calls come every 100 ms or so; a longer gap is another wait */
 		r->quiet_us += step > 0 && step < 200000 ? step : 100000;
-		if (r->quiet_us >= limit)
-			return 1;
-		if (r->quiet_us >= limit / 2 && !r->pinged)
-		{
-			uint64_t	flush = ack_flush_lsn(&r->ack);
-
-			if (source_status(&r->src, flush, flush, 1, err, sizeof(err)) != 0)
-				return 1;
-			r->pinged = 1;
-		}
 	}
-	return 0;
+	return check_silence(r, err, sizeof(err)) != 0;
 }
 
 /* A new snapshot state, whose queries keep the stream alive. */
@@ -883,25 +904,12 @@ wait_input(struct run *r, int timeout_ms, char *err, size_t errlen)
 	int64_t		t0;
 	int			rc;
 
+	if (check_silence(r, err, errlen) != 0)
+		return -1;
 	if (limit > 0)
 	{
-		int64_t		left;
+		int64_t		left = ((r->pinged ? limit : limit / 2) - r->quiet_us) / 1000 + 1;
 
-		if (r->quiet_us >= limit)
-		{
-			snprintf(err, errlen, "no message from the server in %lld ms, not even an answer to a keepalive request (connect.receive.timeout.ms): the network path or the server went silent",
-					 (long long) r->cfg->receive_timeout_ms);
-			return -1;
-		}
-		if (r->quiet_us >= limit / 2 && !r->pinged)
-		{
-			uint64_t	flush = ack_flush_lsn(&r->ack);
-
-			if (source_status(&r->src, flush, flush, 1, err, errlen) != 0)
-				return -1;
-			r->pinged = 1;
-		}
-		left = ((r->pinged ? limit : limit / 2) - r->quiet_us) / 1000 + 1;
 		if (timeout_ms > left)
 			timeout_ms = (int) left;
 	}
@@ -1072,9 +1080,7 @@ stream(struct run *r, char *err, size_t errlen)
 		/* a read-only window closes on the server's position: ask for it */
 		if (snapshot_wants_position(&r->snap))
 		{
-			uint64_t	flush = ack_flush_lsn(&r->ack);
-
-			if (source_status(&r->src, flush, flush, 1, err, errlen) != 0)
+			if (confirm(r, 1, err, errlen) != 0)
 				return SESSION_LOST;
 			if (wait_input(r, 10, err, errlen) < 0)
 				return SESSION_LOST;
