@@ -18,9 +18,11 @@ PG_LIB  := $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
 WARN    := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wformat-security -Wvla -Wno-format-nonliteral
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(PG_INC) -Isrc $(CFLAGS)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(PG_INC) $(SSH_INC) -Isrc $(CFLAGS)
 KAFKA_LIB := $(shell pkg-config --libs rdkafka 2>/dev/null || echo -lrdkafka)
-LDLIBS  := $(PG_LIB) $(KAFKA_LIB) -lm
+SSH_INC := $(shell pkg-config --cflags libssh 2>/dev/null)
+SSH_LIB := $(shell pkg-config --libs libssh 2>/dev/null || echo -lssh)
+LDLIBS  := $(PG_LIB) $(KAFKA_LIB) $(SSH_LIB) -pthread -lm
 
 SRCS    := $(filter-out src/main.c,$(wildcard src/*.c))
 TESTS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))

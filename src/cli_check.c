@@ -23,6 +23,7 @@
 #include "json.h"
 #include "log.h"
 #include "pgconn.h"
+#include "tunnel.h"
 
 #define CHECK_MAX_ITEMS 48
 #define CHECK_ROLE "streamkap_role"
@@ -65,6 +66,7 @@ struct ctx
 	int			version;
 	int			rds;			/* rds_replication exists */
 	int			replication_ok;	/* the user may replicate */
+	int			tunnel_failed;	/* ssh.enabled and the tunnel did not open */
 	char		grantee[128];	/* streamkap_role if the user is in it */
 	struct buf	sig;			/* "schema"."streamkap_signal" */
 	struct buf	pub;			/* "publication" */
@@ -195,6 +197,92 @@ setting(struct ctx *x, const char *name, char *out, size_t outlen)
 	if (res && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
 		snprintf(out, outlen, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
+}
+
+/* The SSH tunnel, before anything is tried through it. */
+static void
+check_tunnel(struct ctx *x)
+{
+	char		err[2048];
+	char		desc[1024];
+	int			port;
+	unsigned	seq;
+
+	if (tunnel_ensure(x->c, &port, &seq, err, sizeof(err)) != 0)
+	{
+		char	   *nl = strchr(err, '\n');
+
+		if (nl)
+			*nl = '\0';
+		add(x->r, V_FAIL, "ssh_tunnel", "the database is reached only through the bastion (ssh.enabled)",
+			nl ? nl + 1 : "check the ssh.* keys", "%s", err);
+		x->tunnel_failed = 1;
+		return;
+	}
+	tunnel_describe(desc, sizeof(desc));
+	if (x->c->ssh_host_key_check)
+		add(x->r, V_PASS, "ssh_tunnel", NULL, NULL, "%s", desc);
+	else
+		add(x->r, V_WARN, "ssh_tunnel",
+			"without checking the bastion's host key, anyone on the path could pose as the bastion and receive the database password",
+			"add the bastion's key to ssh.known.hosts.file (its fingerprint checked on the bastion) and remove ssh.host.key.check=false",
+			"%s", desc);
+}
+
+/* Whether host is this machine: a socket directory, localhost, 127/8 or ::1. */
+static int
+is_loopback(const char *host)
+{
+	return host[0] == '/' || strcmp(host, "localhost") == 0 ||
+		strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0;
+}
+
+/*
+ * Whether the connection is encrypted, and how well the server is
+ * verified: below verify-full a server on another machine is warned
+ * about, since TLS without the name check does not stop a
+ * man-in-the-middle.  (Through an SSH tunnel this is the path from the
+ * bastion to the database.)
+ */
+static void
+check_tls(struct ctx *x)
+{
+	const char *mode = x->c->sslmode;
+	const char *host = x->c->hostname;
+	const char *fix = "set database.sslmode=verify-full and database.sslrootcert to the CA certificate that signed the server's certificate";
+
+	if (host[0] == '/')
+	{
+		add(x->r, V_PASS, "tls", NULL, NULL, "not used on a Unix-domain socket (nothing leaves this machine)");
+		return;
+	}
+	if (!PQsslInUse(x->conn))
+	{
+		if (is_loopback(host))
+			add(x->r, V_PASS, "tls", NULL, NULL, "not encrypted (sslmode=%s), on the loopback interface of this machine", mode);
+		else
+			add(x->r, V_WARN, "tls",
+				"the password exchange and every change travel unencrypted to the server",
+				strcmp(mode, "disable") == 0 || strcmp(mode, "allow") == 0 ? fix :
+				"turn TLS on in the server (ssl = on, with a certificate), then set database.sslmode=verify-full and database.sslrootcert",
+				"not encrypted (sslmode=%s%s)", mode,
+				strcmp(mode, "prefer") == 0 ? ": the server does not offer TLS" : "");
+		return;
+	}
+	if (strcmp(mode, "verify-full") == 0)
+		add(x->r, V_PASS, "tls", NULL, NULL,
+			"encrypted with %s (%s); sslmode=verify-full: the server's certificate and its name %s are verified",
+			PQsslAttribute(x->conn, "protocol"), PQsslAttribute(x->conn, "cipher"), host);
+	else if (is_loopback(host))
+		add(x->r, V_PASS, "tls", NULL, NULL, "encrypted with %s (%s); sslmode=%s, on the loopback interface of this machine",
+			PQsslAttribute(x->conn, "protocol"), PQsslAttribute(x->conn, "cipher"), mode);
+	else
+		add(x->r, V_WARN, "tls",
+			strcmp(mode, "verify-ca") == 0 ?
+			"verify-ca checks who signed the certificate but not that it was issued for this server's name" :
+			"the server's certificate is not verified: anyone on the path could pose as the server",
+			fix, "encrypted with %s (%s), but sslmode=%s is below verify-full for %s",
+			PQsslAttribute(x->conn, "protocol"), PQsslAttribute(x->conn, "cipher"), mode, host);
 }
 
 static int
@@ -1057,8 +1145,12 @@ cli_check(const struct config *c, const struct check_opts *o)
 	pgconn_quote_ident(&x.pub, c->publication_name);
 	snprintf(x.grantee, sizeof(x.grantee), "%s", CHECK_ROLE);
 
-	x.conn = pgconn_connect(c, 0, err, sizeof(err));
-	if (x.conn == NULL)
+	if (c->ssh_enabled)
+		check_tunnel(&x);
+	x.conn = x.tunnel_failed ? NULL : pgconn_connect(c, 0, err, sizeof(err));
+	if (x.tunnel_failed)
+		add(r, V_SKIP, "login", NULL, NULL, "not tried: no SSH tunnel");
+	else if (x.conn == NULL)
 	{
 		char	   *nl = strchr(err, '\n');
 
@@ -1070,6 +1162,7 @@ cli_check(const struct config *c, const struct check_opts *o)
 	else
 	{
 		add(r, V_PASS, "login", NULL, NULL, "logged in as %s to database %s", c->user, c->dbname);
+		check_tls(&x);
 		x.version = PQserverVersion(x.conn);
 		x.rds = pgconn_value(x.conn, "SELECT 1 FROM pg_roles WHERE rolname = 'rds_replication'",
 							 v, sizeof(v), err, sizeof(err)) == 1;

@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "log.h"
 #include "pgconn.h"
+#include "tunnel.h"
 
 #define SETUP_PASSWORD_ENV "WALCAP_SETUP_USER_PASSWORD"
 #define SETUP_ADMIN_DSN_ENV "WALCAP_ADMIN_DSN"
@@ -603,11 +604,37 @@ failed:
 static PGconn *
 admin_connect(const char *dsn, const struct config *c)
 {
-	const char *keys[] = {"dbname", "dbname", "application_name", "connect_timeout", NULL};
-	const char *vals[] = {dsn, c->dbname, "walcap setup", "10", NULL};
-	PGconn	   *conn = PQconnectdbParams(keys, vals, 1);
-	char		err[1024];
+	const char *keys[] = {"dbname", "dbname", "application_name", "connect_timeout",
+	"host", "hostaddr", "port", NULL};
+	const char *vals[] = {dsn, c->dbname, "walcap setup", "10", NULL, NULL, NULL, NULL};
+	char		port[16];
+	char		err[2048];
+	unsigned	seq;
+	int			tport;
+	PGconn	   *conn;
 
+	/* with ssh.enabled the administrator goes through the tunnel too */
+	if (c->ssh_enabled)
+	{
+		if (tunnel_ensure(c, &tport, &seq, err, sizeof(err)) != 0)
+		{
+			char	   *nl = strchr(err, '\n');
+
+			if (nl)
+				*nl = '\0';
+			log_error("%s", err);
+			if (nl)
+				log_hint("%s", nl + 1);
+			return NULL;
+		}
+		snprintf(port, sizeof(port), "%d", tport);
+		vals[4] = c->hostname;
+		vals[5] = "127.0.0.1";
+		vals[6] = port;
+	}
+	else
+		keys[4] = NULL;
+	conn = PQconnectdbParams(keys, vals, 1);
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
 	{
 		pgconn_error(conn, err, sizeof(err));
@@ -618,6 +645,28 @@ admin_connect(const char *dsn, const struct config *c)
 	}
 	PQsetNoticeProcessor(conn, quiet_notices, NULL);
 	return conn;
+}
+
+/*
+ * Whether dsn parses as conninfo and holds no password: 0 if so, 1 if it
+ * holds one, -1 if it does not parse.  libpq's parse message is not
+ * shown: it may quote the part of the string that holds the password.
+ */
+static int
+dsn_password(const char *dsn)
+{
+	char	   *msg = NULL;
+	PQconninfoOption *opts = PQconninfoParse(dsn, &msg);
+	int			rc = 0;
+
+	PQfreemem(msg);
+	if (opts == NULL)
+		return -1;
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val && o->val[0])
+			rc = 1;
+	PQconninfoFree(opts);
+	return rc;
 }
 
 int
@@ -637,6 +686,18 @@ cli_setup(const struct config *c, const struct setup_opts *o)
 		dsn = NULL;
 	if (password != NULL && password[0] == '\0')
 		password = NULL;
+	if (o->admin_dsn != NULL && o->admin_dsn[0] != '\0' && dsn_password(o->admin_dsn) == 1)
+	{
+		log_error("--admin-dsn: the connection string holds a password, which other users can read on the command line");
+		log_hint("put the connection string in %s instead, or the password in PGPASSWORD or ~/.pgpass", SETUP_ADMIN_DSN_ENV);
+		return EXIT_USAGE;
+	}
+	if (dsn != NULL && dsn_password(dsn) < 0)
+	{
+		log_error("the administrator connection string (%s) is not valid conninfo: key=value pairs or a postgresql:// URI (not shown: it may hold a password)",
+				  dsn == o->admin_dsn ? "--admin-dsn" : SETUP_ADMIN_DSN_ENV);
+		return EXIT_USAGE;
+	}
 	if (o->apply && dsn == NULL)
 	{
 		log_error("--apply needs an administrator connection");

@@ -88,72 +88,95 @@ enum config_key_id
 	KEY_RECEIVE_TIMEOUT,
 	KEY_WAL_WARN,
 	KEY_WAL_CHECK,
+	KEY_SSH_ENABLED,
+	KEY_SSH_HOST,
+	KEY_SSH_PORT,
+	KEY_SSH_USER,
+	KEY_SSH_KEY_FILE,
+	KEY_SSH_PASSPHRASE,
+	KEY_SSH_PASSPHRASE_FILE,
+	KEY_SSH_KNOWN_HOSTS,
+	KEY_SSH_HOST_KEY_CHECK,
+	KEY_COUNT
 };
 
+_Static_assert(KEY_COUNT <= CONFIG_NKEYS, "CONFIG_NKEYS is too small");
+
+/* A key, and the text of its default (NULL: unset until given). */
 struct config_key
 {
 	const char *name;
 	enum config_key_id id;
+	const char *def;
 };
 
 static const struct config_key config_keys[] = {
-	{"database.hostname", KEY_HOSTNAME},
-	{"database.port", KEY_PORT},
-	{"database.user", KEY_USER},
-	{"database.password", KEY_PASSWORD},
-	{"database.password.file", KEY_PASSWORD_FILE},
-	{"database.dbname", KEY_DBNAME},
-	{"database.sslmode", KEY_SSLMODE},
-	{"database.sslrootcert", KEY_SSLROOTCERT},
-	{"database.sslcert", KEY_SSLCERT},
-	{"database.sslkey", KEY_SSLKEY},
-	{"slot.name", KEY_SLOT_NAME},
-	{"publication.name", KEY_PUBLICATION_NAME},
-	{"signal.schema", KEY_SIGNAL_SCHEMA},
-	{"topic.prefix", KEY_TOPIC_PREFIX},
-	{"table.include.list", KEY_TABLE_INCLUDE},
-	{"table.exclude.list", KEY_TABLE_EXCLUDE},
-	{"schema.include.list", KEY_SCHEMA_INCLUDE},
-	{"schema.exclude.list", KEY_SCHEMA_EXCLUDE},
-	{"table.include.list.file", KEY_TABLE_INCLUDE_FILE},
-	{"binary.handling.mode", KEY_BINARY_MODE},
-	{"decimal.handling.mode", KEY_DECIMAL_MODE},
-	{"time.precision.mode", KEY_TIME_MODE},
-	{"interval.handling.mode", KEY_INTERVAL_MODE},
-	{"hstore.handling.mode", KEY_HSTORE_MODE},
-	{"unavailable.value.placeholder", KEY_PLACEHOLDER},
-	{"status.update.interval.ms", KEY_STATUS_INTERVAL},
-	{"sink.type", KEY_SINK_TYPE},
-	{"sink.file.path", KEY_SINK_FILE_PATH},
-	{"offset.storage.file.filename", KEY_OFFSET_FILE},
-	{"connect.backoff.initial.ms", KEY_BACKOFF_INITIAL},
-	{"connect.backoff.max.ms", KEY_BACKOFF_MAX},
-	{"connect.max.attempts", KEY_MAX_ATTEMPTS},
-	{"log.level", KEY_LOG_LEVEL},
-	{"snapshot.mode", KEY_SNAPSHOT_MODE},
-	{"incremental.snapshot.chunk.size", KEY_CHUNK_SIZE},
-	{"incremental.snapshot.watermarking.strategy", KEY_WATERMARKING},
-	{"read.only", KEY_READ_ONLY},
-	{"snapshot.new.tables", KEY_NEW_TABLES},
-	{"tombstones.on.delete", KEY_TOMBSTONES},
-	{"sink.kafka.flush.timeout.ms", KEY_KAFKA_FLUSH},
-	{"heartbeat.interval.ms", KEY_HB_INTERVAL},
-	{"heartbeat.action.query", KEY_HB_QUERY},
-	{"heartbeat.logical.message", KEY_HB_MESSAGE},
-	{"heartbeat.events", KEY_HB_EVENTS},
-	{"topic.heartbeat.prefix", KEY_HB_PREFIX},
-	{"message.key.columns", KEY_KEY_COLUMNS},
-	{"key.converter.schemas.enable", KEY_KEY_SCHEMAS},
-	{"value.converter.schemas.enable", KEY_VALUE_SCHEMAS},
-	{"status.confirm.idle", KEY_CONFIRM_IDLE},
-	{"connect.timeout.ms", KEY_CONNECT_TIMEOUT},
-	{"connect.keepalive.idle.ms", KEY_KEEPALIVE_IDLE},
-	{"connect.keepalive.interval.ms", KEY_KEEPALIVE_INTERVAL},
-	{"connect.keepalive.count", KEY_KEEPALIVE_COUNT},
-	{"connect.tcp.user.timeout.ms", KEY_TCP_USER_TIMEOUT},
-	{"connect.receive.timeout.ms", KEY_RECEIVE_TIMEOUT},
-	{"wal.retained.warn.bytes", KEY_WAL_WARN},
-	{"wal.retained.check.interval.ms", KEY_WAL_CHECK},
+	{"database.hostname", KEY_HOSTNAME, "localhost"},
+	{"database.port", KEY_PORT, "5432"},
+	{"database.user", KEY_USER, NULL},
+	{"database.password", KEY_PASSWORD, NULL},
+	{"database.password.file", KEY_PASSWORD_FILE, NULL},
+	{"database.dbname", KEY_DBNAME, NULL},
+	{"database.sslmode", KEY_SSLMODE, "prefer"},
+	{"database.sslrootcert", KEY_SSLROOTCERT, NULL},
+	{"database.sslcert", KEY_SSLCERT, NULL},
+	{"database.sslkey", KEY_SSLKEY, NULL},
+	{"ssh.enabled", KEY_SSH_ENABLED, "false"},
+	{"ssh.host", KEY_SSH_HOST, NULL},
+	{"ssh.port", KEY_SSH_PORT, "22"},
+	{"ssh.user", KEY_SSH_USER, NULL},
+	{"ssh.private.key.file", KEY_SSH_KEY_FILE, NULL},
+	{"ssh.private.key.passphrase", KEY_SSH_PASSPHRASE, NULL},
+	{"ssh.private.key.passphrase.file", KEY_SSH_PASSPHRASE_FILE, NULL},
+	{"ssh.known.hosts.file", KEY_SSH_KNOWN_HOSTS, "~/.ssh/known_hosts"},
+	{"ssh.host.key.check", KEY_SSH_HOST_KEY_CHECK, "true"},
+	{"slot.name", KEY_SLOT_NAME, "streamkap_pgoutput_slot"},
+	{"publication.name", KEY_PUBLICATION_NAME, "streamkap_pub"},
+	{"signal.schema", KEY_SIGNAL_SCHEMA, "streamkap"},
+	{"topic.prefix", KEY_TOPIC_PREFIX, NULL},
+	{"table.include.list", KEY_TABLE_INCLUDE, NULL},
+	{"table.exclude.list", KEY_TABLE_EXCLUDE, NULL},
+	{"schema.include.list", KEY_SCHEMA_INCLUDE, NULL},
+	{"schema.exclude.list", KEY_SCHEMA_EXCLUDE, NULL},
+	{"table.include.list.file", KEY_TABLE_INCLUDE_FILE, NULL},
+	{"binary.handling.mode", KEY_BINARY_MODE, "bytes"},
+	{"decimal.handling.mode", KEY_DECIMAL_MODE, "precise"},
+	{"time.precision.mode", KEY_TIME_MODE, "adaptive"},
+	{"interval.handling.mode", KEY_INTERVAL_MODE, "numeric"},
+	{"hstore.handling.mode", KEY_HSTORE_MODE, "json"},
+	{"unavailable.value.placeholder", KEY_PLACEHOLDER, "__debezium_unavailable_value"},
+	{"status.update.interval.ms", KEY_STATUS_INTERVAL, "10000"},
+	{"sink.type", KEY_SINK_TYPE, "stdout"},
+	{"sink.file.path", KEY_SINK_FILE_PATH, NULL},
+	{"offset.storage.file.filename", KEY_OFFSET_FILE, "walcap.offsets"},
+	{"connect.backoff.initial.ms", KEY_BACKOFF_INITIAL, "500"},
+	{"connect.backoff.max.ms", KEY_BACKOFF_MAX, "30000"},
+	{"connect.max.attempts", KEY_MAX_ATTEMPTS, "0"},
+	{"log.level", KEY_LOG_LEVEL, "info"},
+	{"snapshot.mode", KEY_SNAPSHOT_MODE, "initial"},
+	{"incremental.snapshot.chunk.size", KEY_CHUNK_SIZE, "1024"},
+	{"incremental.snapshot.watermarking.strategy", KEY_WATERMARKING, "insert_insert"},
+	{"read.only", KEY_READ_ONLY, "false"},
+	{"snapshot.new.tables", KEY_NEW_TABLES, "true"},
+	{"tombstones.on.delete", KEY_TOMBSTONES, "true"},
+	{"sink.kafka.flush.timeout.ms", KEY_KAFKA_FLUSH, "10000"},
+	{"heartbeat.interval.ms", KEY_HB_INTERVAL, "0"},
+	{"heartbeat.action.query", KEY_HB_QUERY, NULL},
+	{"heartbeat.logical.message", KEY_HB_MESSAGE, "false"},
+	{"heartbeat.events", KEY_HB_EVENTS, "false"},
+	{"topic.heartbeat.prefix", KEY_HB_PREFIX, "__debezium-heartbeat"},
+	{"message.key.columns", KEY_KEY_COLUMNS, NULL},
+	{"key.converter.schemas.enable", KEY_KEY_SCHEMAS, "false"},
+	{"value.converter.schemas.enable", KEY_VALUE_SCHEMAS, "false"},
+	{"status.confirm.idle", KEY_CONFIRM_IDLE, "true"},
+	{"connect.timeout.ms", KEY_CONNECT_TIMEOUT, "10000"},
+	{"connect.keepalive.idle.ms", KEY_KEEPALIVE_IDLE, "30000"},
+	{"connect.keepalive.interval.ms", KEY_KEEPALIVE_INTERVAL, "10000"},
+	{"connect.keepalive.count", KEY_KEEPALIVE_COUNT, "3"},
+	{"connect.tcp.user.timeout.ms", KEY_TCP_USER_TIMEOUT, "60000"},
+	{"connect.receive.timeout.ms", KEY_RECEIVE_TIMEOUT, "60000"},
+	{"wal.retained.warn.bytes", KEY_WAL_WARN, "1073741824"},
+	{"wal.retained.check.interval.ms", KEY_WAL_CHECK, "60000"},
 };
 
 /* Allowed values of the enumerated keys, in the order of their enums. */
@@ -501,6 +524,27 @@ set_name(char **field, const char *key, const char *value,
 	return set_nonempty(field, key, value, err, errlen);
 }
 
+/*
+ * Set a secret key (an empty value unsets it); *from records the key, or
+ * NULL when unset.  The old value is wiped.
+ */
+static int
+set_secret(char **field, const char **from, const char *key, const char *value,
+		   char *err, size_t errlen)
+{
+	char	   *old = *field;
+
+	*field = NULL;
+	*from = NULL;
+	free_secret(old);
+	if (value[0] == '\0')
+		return 0;
+	if ((*field = strdup(value)) == NULL)
+		return fail(err, errlen, "%s: out of memory", key);
+	*from = key;
+	return 0;
+}
+
 /* Whether s is a valid replication slot name: 1-63 of [a-z0-9_]. */
 static int
 valid_slot_name(const char *s)
@@ -514,48 +558,20 @@ valid_slot_name(const char *s)
 	return n >= 1 && n <= CONFIG_NAME_MAX;
 }
 
-/* Defaults for every key; see config.h. */
+/*
+ * Defaults for every key: the key table's texts, set as if given, so that
+ * a default is validated like any value and config_print shows it.
+ */
 void
 config_init(struct config *c)
 {
+	char		err[256];
+
 	memset(c, 0, sizeof(*c));
-	/* a failed strdup leaves NULL, which config_finish() reports */
-	c->hostname = strdup("localhost");
-	c->port = 5432;
-	c->sslmode = strdup("prefer");
-	c->slot_name = strdup("streamkap_pgoutput_slot");
-	c->publication_name = strdup("streamkap_pub");
-	c->signal_schema = strdup("streamkap");
-	c->conv.binary = CONVERT_BINARY_BYTES;
-	c->conv.decimal = CONVERT_DECIMAL_PRECISE;
-	c->conv.time = CONVERT_TIME_ADAPTIVE;
-	c->conv.interval = CONVERT_INTERVAL_NUMERIC;
-	c->conv.hstore = CONVERT_HSTORE_JSON;
-	c->unavailable_placeholder = strdup("__debezium_unavailable_value");
-	c->status_interval_ms = 10000;
-	c->sink = CONFIG_SINK_STDOUT;
-	c->offset_file = strdup("walcap.offsets");
-	c->backoff_initial_ms = 500;
-	c->backoff_max_ms = 30000;
-	c->max_attempts = 0;
-	c->log_level = LOGL_INFO;
-	c->snapshot_mode = CONFIG_SNAPSHOT_INITIAL;
-	c->chunk_size = 1024;
-	c->watermark_delete = 0;
-	c->read_only = 0;
-	c->snapshot_new_tables = 1;
-	c->tombstones = 1;
-	c->kafka_flush_ms = 10000;
-	c->heartbeat_prefix = strdup("__debezium-heartbeat");
-	c->confirm_idle = 1;
-	c->connect_timeout_ms = 10000;
-	c->keepalive_idle_ms = 30000;
-	c->keepalive_interval_ms = 10000;
-	c->keepalive_count = 3;
-	c->tcp_user_timeout_ms = 60000;
-	c->receive_timeout_ms = 60000;
-	c->wal_warn_bytes = INT64_C(1) << 30;
-	c->wal_check_ms = 60000;
+	for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
+		if (config_keys[i].def != NULL)
+			/* only out of memory can fail: config_finish() reports the NULL */
+			(void) config_set(c, config_keys[i].name, config_keys[i].def, err, sizeof(err));
 }
 
 /* Release all *c owns, wiping the password; *c is left zeroed. */
@@ -571,6 +587,14 @@ config_free(struct config *c)
 	free(c->sslrootcert);
 	free(c->sslcert);
 	free(c->sslkey);
+	free(c->ssh_host);
+	free(c->ssh_user);
+	free(c->ssh_key_file);
+	free_secret(c->ssh_passphrase);
+	free(c->ssh_passphrase_file);
+	free(c->ssh_known_hosts);
+	for (int i = 0; i < CONFIG_NKEYS; i++)
+		free(c->text[i]);
 	free(c->slot_name);
 	free(c->publication_name);
 	free(c->signal_schema);
@@ -737,34 +761,39 @@ set_kafka(struct config *c, const char *key, const char *value,
 	return 0;
 }
 
-/*
- * Validate and store one key.  A failed set leaves the key's previous
- * value in place.  The message names the key, never a password.
- */
-int
-config_set(struct config *c, const char *key, const char *value,
-		   char *err, size_t errlen)
+/* The value of librdkafka property name, or NULL if no kafka.* key set it. */
+static const char *
+kafka_value(const struct config *c, const char *name)
 {
-	const struct config_key *k = NULL;
+	for (int i = 0; i < c->nkafka; i++)
+		if (strcmp(c->kafka_keys[i], name) == 0)
+			return c->kafka_values[i];
+	return NULL;
+}
+
+int
+config_kafka_secret(const char *name)
+{
+	return strstr(name, "password") != NULL || strstr(name, "secret") != NULL ||
+		strcmp(name, "ssl.key.pem") == 0 || strcmp(name, "sasl.oauthbearer.config") == 0;
+}
+
+int
+config_is_secret(const char *key)
+{
+	if (strcmp(key, "database.password") == 0 || strcmp(key, "ssh.private.key.passphrase") == 0)
+		return 1;
+	return strncmp(key, "kafka.", 6) == 0 && config_kafka_secret(key + 6);
+}
+
+/* Validate value and store it in the field of key k. */
+static int
+set_key(struct config *c, const struct config_key *k, const char *value,
+		char *err, size_t errlen)
+{
+	const char *key = k->name;
 	int64_t		v;
 	int			i;
-
-	for (size_t j = 0; j < sizeof(config_keys) / sizeof(config_keys[0]); j++)
-		if (strcmp(key, config_keys[j].name) == 0)
-			k = &config_keys[j];
-	if (k == NULL && strncmp(key, "kafka.", 6) == 0)
-		return set_kafka(c, key, value, err, errlen);
-	if (k == NULL)
-	{
-		if (strcmp(key, "signal.data.collection") == 0 ||
-			strcmp(key, "signal.table") == 0)
-			return fail(err, errlen,
-						"%s: cannot be set: the signal table must be named "
-						CONFIG_SIGNAL_TABLE " and is always "
-						"<signal.schema>." CONFIG_SIGNAL_TABLE
-						"; set signal.schema to choose its schema", key);
-		return fail(err, errlen, "unknown key \"%s\"", key);
-	}
 
 	switch (k->id)
 	{
@@ -780,15 +809,7 @@ config_set(struct config *c, const char *key, const char *value,
 		case KEY_USER:
 			return set_optional(&c->user, key, value, err, errlen);
 		case KEY_PASSWORD:
-			{
-				char	   *old = c->password;
-
-				c->password = NULL;
-				free_secret(old);
-				if (value[0] != '\0' && (c->password = strdup(value)) == NULL)
-					return fail(err, errlen, "%s: out of memory", key);
-				return 0;
-			}
+			return set_secret(&c->password, &c->password_from, key, value, err, errlen);
 		case KEY_PASSWORD_FILE:
 			return set_optional(&c->password_file, key, value, err, errlen);
 		case KEY_DBNAME:
@@ -961,8 +982,76 @@ config_set(struct config *c, const char *key, const char *value,
 				return -1;
 			c->value_schemas = i;
 			return 0;
+		case KEY_SSH_ENABLED:
+			if ((i = choose(booleans, key, value, err, errlen)) < 0)
+				return -1;
+			c->ssh_enabled = i;
+			return 0;
+		case KEY_SSH_HOST:
+			return set_optional(&c->ssh_host, key, value, err, errlen);
+		case KEY_SSH_PORT:
+			if (parse_int(value, 1, 65535, &v) != 0)
+				return fail(err, errlen, "%s: \"%s\" is not a port number (1-65535)",
+							key, value);
+			c->ssh_port = (int) v;
+			return 0;
+		case KEY_SSH_USER:
+			return set_optional(&c->ssh_user, key, value, err, errlen);
+		case KEY_SSH_KEY_FILE:
+			return set_optional(&c->ssh_key_file, key, value, err, errlen);
+		case KEY_SSH_PASSPHRASE:
+			return set_secret(&c->ssh_passphrase, &c->ssh_passphrase_from, key, value, err, errlen);
+		case KEY_SSH_PASSPHRASE_FILE:
+			return set_optional(&c->ssh_passphrase_file, key, value, err, errlen);
+		case KEY_SSH_KNOWN_HOSTS:
+			return set_nonempty(&c->ssh_known_hosts, key, value, err, errlen);
+		case KEY_SSH_HOST_KEY_CHECK:
+			if ((i = choose(booleans, key, value, err, errlen)) < 0)
+				return -1;
+			c->ssh_host_key_check = i;
+			return 0;
+		case KEY_COUNT:
+			break;
 	}
 	return fail(err, errlen, "unknown key \"%s\"", key);
+}
+
+/*
+ * Validate and store one key.  A failed set leaves the key's previous
+ * value in place.  The message names the key, never a secret.
+ */
+int
+config_set(struct config *c, const char *key, const char *value,
+		   char *err, size_t errlen)
+{
+	const struct config_key *k = NULL;
+	char	   *text;
+
+	for (size_t j = 0; j < sizeof(config_keys) / sizeof(config_keys[0]); j++)
+		if (strcmp(key, config_keys[j].name) == 0)
+			k = &config_keys[j];
+	if (k == NULL && strncmp(key, "kafka.", 6) == 0)
+		return set_kafka(c, key, value, err, errlen);
+	if (k == NULL)
+	{
+		if (strcmp(key, "signal.data.collection") == 0 ||
+			strcmp(key, "signal.table") == 0)
+			return fail(err, errlen,
+						"%s: cannot be set: the signal table must be named "
+						CONFIG_SIGNAL_TABLE " and is always "
+						"<signal.schema>." CONFIG_SIGNAL_TABLE
+						"; set signal.schema to choose its schema", key);
+		return fail(err, errlen, "unknown key \"%s\"", key);
+	}
+	if (set_key(c, k, value, err, errlen) != 0)
+		return -1;
+	if (config_is_secret(key))
+		return 0;				/* config_print shows where it came from instead */
+	if ((text = strdup(value)) == NULL)
+		return fail(err, errlen, "%s: out of memory", key);
+	free(c->text[k->id]);
+	c->text[k->id] = text;
+	return 0;
 }
 
 /* Trim blanks off s[0..*len); returns the new start, *len the new length. */
@@ -1085,14 +1174,14 @@ config_set_arg(struct config *c, const char *arg, char *err, size_t errlen)
 }
 
 /*
- * Read the password from path: the whole file, trailing CR/LF removed;
- * it must be one non-empty line.  The message never includes the file's
- * contents, and the copy on the stack is wiped.
+ * Read a secret from path into *out (malloc'd): the whole file, trailing
+ * CR/LF removed; it must be one non-empty line.  key names the *.file key
+ * in messages, which never include the file's contents; the copy on the
+ * stack is wiped.
  */
 static int
-read_password_file(struct config *c, const char *path, char *err, size_t errlen)
+read_secret_file(const char *key, const char *path, char **out, char *err, size_t errlen)
 {
-	const char *key = "database.password.file";
 	char		data[CONFIG_PASSWORD_MAX + 3];	/* two line-end bytes, NUL */
 	size_t		len;
 	int			more;
@@ -1125,13 +1214,107 @@ read_password_file(struct config *c, const char *path, char *err, size_t errlen)
 	else if (memchr(data, '\0', len) != NULL || memchr(data, '\n', len) != NULL ||
 			 memchr(data, '\r', len) != NULL)
 		rc = fail(err, errlen,
-				  "%s: \"%s\" must hold the password alone on one line", key, path);
-	else if ((c->password = strdup(data)) == NULL)
+				  "%s: \"%s\" must hold the secret alone on one line", key, path);
+	else if ((*out = strdup(data)) == NULL)
 		rc = fail(err, errlen, "%s: out of memory", key);
 	else
 		rc = 0;
 	wipe(data, sizeof(data));
 	return rc;
+}
+
+/*
+ * A secret that its key did not give: from its file key (file, named
+ * file_key), else from the environment variable env.  *from records the
+ * source.
+ */
+static int
+secret_fallback(char **field, const char **from, const char *file_key, const char *file,
+				const char *env, char *err, size_t errlen)
+{
+	const char *v;
+
+	if (*field != NULL)
+		return 0;
+	if (file != NULL)
+	{
+		if (read_secret_file(file_key, file, field, err, errlen) != 0)
+			return -1;
+		*from = file_key;
+	}
+	else if ((v = getenv(env)) != NULL && v[0] != '\0')
+	{
+		if ((*field = strdup(v)) == NULL)
+			return fail(err, errlen, "%s: out of memory", env);
+		*from = env;
+	}
+	return 0;
+}
+
+/* librdkafka secrets that may come from WALCAP_KAFKA_<NAME> as well. */
+static const char *const kafka_env_secrets[] = {
+	"sasl.password", "ssl.key.password", "ssl.keystore.password",
+	"sasl.oauthbearer.client.secret", NULL
+};
+
+/*
+ * kafka.<secret>.file keys become kafka.<secret> (librdkafka knows no
+ * *.file property); then the environment fills the secrets still unset.
+ */
+static int
+kafka_secrets(struct config *c, char *err, size_t errlen)
+{
+	for (int i = 0; i < c->nkafka; i++)
+	{
+		const char *name = c->kafka_keys[i];
+		size_t		len = strlen(name);
+		char		stem[128];
+		char		key[160];
+		char	   *value = NULL;
+		int			rc;
+
+		if (len <= 5 || len - 5 >= sizeof(stem) || strcmp(name + len - 5, ".file") != 0)
+			continue;
+		memcpy(stem, name, len - 5);
+		stem[len - 5] = '\0';
+		if (!config_kafka_secret(stem))
+			continue;
+		snprintf(key, sizeof(key), "kafka.%s", name);
+		if (read_secret_file(key, c->kafka_values[i], &value, err, errlen) != 0)
+			return -1;
+		/* drop the *.file entry, then set the secret unless the key gave it */
+		free(c->kafka_keys[i]);
+		free(c->kafka_values[i]);
+		c->nkafka--;
+		memmove(c->kafka_keys + i, c->kafka_keys + i + 1, sizeof(char *) * (size_t) (c->nkafka - i));
+		memmove(c->kafka_values + i, c->kafka_values + i + 1, sizeof(char *) * (size_t) (c->nkafka - i));
+		i--;
+		snprintf(key, sizeof(key), "kafka.%s", stem);
+		rc = 0;
+		if (kafka_value(c, stem) == NULL)
+			rc = set_kafka(c, key, value, err, errlen);
+		free_secret(value);
+		if (rc != 0)
+			return -1;
+	}
+	for (int i = 0; kafka_env_secrets[i] != NULL; i++)
+	{
+		char		env[96];
+		char		key[96];
+		const char *v;
+		size_t		n = (size_t) snprintf(env, sizeof(env), "WALCAP_KAFKA_");
+
+		for (const char *p = kafka_env_secrets[i]; *p && n + 1 < sizeof(env); p++)
+			env[n++] = *p == '.' ? '_' : (char) toupper((unsigned char) *p);
+		env[n] = '\0';
+		if (kafka_value(c, kafka_env_secrets[i]) != NULL ||
+			(v = getenv(env)) == NULL || v[0] == '\0')
+			continue;
+		snprintf(key, sizeof(key), "kafka.%s", kafka_env_secrets[i]);
+		if (set_kafka(c, key, v, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 /*
@@ -1322,6 +1505,38 @@ read_include_file(struct config *c, char *err, size_t errlen)
 	return rc;
 }
 
+/* The ssh.* keys: required ones, and ~/ in the known hosts path. */
+static int
+finish_ssh(struct config *c, char *err, size_t errlen)
+{
+	const char *home;
+	char	   *path;
+
+	if (!c->ssh_enabled)
+		return 0;
+	if (c->ssh_host == NULL || c->ssh_user == NULL || c->ssh_key_file == NULL)
+		return fail(err, errlen,
+					"ssh.enabled is true: set ssh.host, ssh.user and ssh.private.key.file (the bastion, the user to log in as and its private key)");
+	if (c->hostname[0] == '/')
+		return fail(err, errlen,
+					"ssh.enabled is true but database.hostname \"%s\" is a Unix-domain socket directory: give the database's host name or address as the bastion sees it",
+					c->hostname);
+	if (c->ssh_known_hosts == NULL)
+		return fail(err, errlen, "config: out of memory");
+	if (strncmp(c->ssh_known_hosts, "~/", 2) != 0)
+		return 0;
+	if ((home = getenv("HOME")) == NULL || home[0] == '\0')
+		return fail(err, errlen,
+					"ssh.known.hosts.file: \"%s\" needs $HOME, which is not set; give an absolute path",
+					c->ssh_known_hosts);
+	if ((path = malloc(strlen(home) + strlen(c->ssh_known_hosts))) == NULL)
+		return fail(err, errlen, "ssh.known.hosts.file: out of memory");
+	sprintf(path, "%s%s", home, c->ssh_known_hosts + 1);
+	free(c->ssh_known_hosts);
+	c->ssh_known_hosts = path;
+	return 0;
+}
+
 /*
  * Derived values, required keys, combinations, the password and the
  * include file; may be called again (the include file is re-read).
@@ -1329,8 +1544,6 @@ read_include_file(struct config *c, char *err, size_t errlen)
 int
 config_finish(struct config *c, char *err, size_t errlen)
 {
-	const char *env;
-
 	if (c->hostname == NULL || c->sslmode == NULL || c->slot_name == NULL ||
 		c->publication_name == NULL || c->signal_schema == NULL ||
 		c->unavailable_placeholder == NULL || c->offset_file == NULL ||
@@ -1374,18 +1587,17 @@ config_finish(struct config *c, char *err, size_t errlen)
 			return fail(err, errlen, "topic.prefix: out of memory");
 	}
 
-	/* password: the key, else its file, else the environment, else libpq */
-	if (c->password == NULL && c->password_file != NULL)
-	{
-		if (read_password_file(c, c->password_file, err, errlen) != 0)
-			return -1;
-	}
-	else if (c->password == NULL &&
-			 (env = getenv(CONFIG_PASSWORD_ENV)) != NULL && env[0] != '\0')
-	{
-		if ((c->password = strdup(env)) == NULL)
-			return fail(err, errlen, CONFIG_PASSWORD_ENV ": out of memory");
-	}
+	/* secrets: the key, else its file, else the environment (else libpq's) */
+	if (secret_fallback(&c->password, &c->password_from, "database.password.file",
+						c->password_file, CONFIG_PASSWORD_ENV, err, errlen) != 0 ||
+		secret_fallback(&c->ssh_passphrase, &c->ssh_passphrase_from,
+						"ssh.private.key.passphrase.file", c->ssh_passphrase_file,
+						CONFIG_SSH_PASSPHRASE_ENV, err, errlen) != 0)
+		return -1;
+	if (c->sink == CONFIG_SINK_KAFKA && kafka_secrets(c, err, errlen) != 0)
+		return -1;
+	if (finish_ssh(c, err, errlen) != 0)
+		return -1;
 
 	patterns_free(&c->file_tables);
 	patterns_free(&c->file_schemas);
@@ -1429,4 +1641,51 @@ config_table_included(const struct config *c, const char *schema,
 	if (full != stack)
 		free(full);
 	return included;
+}
+
+/* One "key = value" line of config_print; NULL value: unset. */
+static void
+print_line(FILE *f, const char *key, const char *value)
+{
+	fprintf(f, "%s =%s%s\n", key, value ? " " : "", value ? value : "");
+}
+
+/* A secret's line: masked, with where it came from. */
+static void
+print_secret(FILE *f, const char *key, const char *value, const char *from)
+{
+	if (value == NULL)
+		fprintf(f, "%s =\n", key);
+	else if (from == NULL || strcmp(from, key) == 0)
+		fprintf(f, "%s = ********\n", key);
+	else
+		fprintf(f, "%s = ******** (from %s)\n", key, from);
+}
+
+void
+config_print(const struct config *c, FILE *f)
+{
+	fprintf(f, "# walcap: the configuration in effect (secrets masked)\n");
+	for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
+	{
+		const struct config_key *k = &config_keys[i];
+
+		if (k->id == KEY_PASSWORD)
+			print_secret(f, k->name, c->password, c->password_from);
+		else if (k->id == KEY_SSH_PASSPHRASE)
+			print_secret(f, k->name, c->ssh_passphrase, c->ssh_passphrase_from);
+		else if (k->id == KEY_TOPIC_PREFIX)
+			print_line(f, k->name, c->topic_prefix);	/* derived from database.dbname */
+		else if (k->id == KEY_SSH_KNOWN_HOSTS)
+			print_line(f, k->name, c->ssh_known_hosts);	/* ~/ expanded */
+		else
+			print_line(f, k->name, c->text[k->id]);
+	}
+	for (int i = 0; i < c->nkafka; i++)
+	{
+		if (config_kafka_secret(c->kafka_keys[i]))
+			fprintf(f, "kafka.%s = ********\n", c->kafka_keys[i]);
+		else
+			fprintf(f, "kafka.%s = %s\n", c->kafka_keys[i], c->kafka_values[i]);
+	}
 }

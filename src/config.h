@@ -23,14 +23,24 @@
 #include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "convert.h"
 
 /* The signal table's name; only its schema (signal.schema) is configurable. */
 #define CONFIG_SIGNAL_TABLE "streamkap_signal"
 
-/* Environment variable consulted for the password after the keys. */
+/*
+ * Environment variables consulted for a secret its keys do not give:
+ * WALCAP_ plus the key in capitals with '.' as '_'.  kafka.sasl.password
+ * and the other librdkafka secrets follow the same rule
+ * (WALCAP_KAFKA_SASL_PASSWORD).
+ */
 #define CONFIG_PASSWORD_ENV "WALCAP_DATABASE_PASSWORD"
+#define CONFIG_SSH_PASSPHRASE_ENV "WALCAP_SSH_PRIVATE_KEY_PASSPHRASE"
+
+/* Room for the text of every key (see config.c's key table). */
+#define CONFIG_NKEYS 80
 
 enum config_sink
 {
@@ -79,6 +89,17 @@ struct config
 	char	   *sslrootcert;
 	char	   *sslcert;
 	char	   *sslkey;
+
+	/* SSH tunnel to a bastion host (ssh.*) */
+	int			ssh_enabled;	/* ssh.enabled [false] */
+	char	   *ssh_host;		/* ssh.host (required when enabled) */
+	int			ssh_port;		/* ssh.port [22] */
+	char	   *ssh_user;		/* ssh.user (required when enabled) */
+	char	   *ssh_key_file;	/* ssh.private.key.file (required when enabled) */
+	char	   *ssh_passphrase;	/* its passphrase: key, file or env; may be NULL */
+	char	   *ssh_passphrase_file;	/* ssh.private.key.passphrase.file */
+	char	   *ssh_known_hosts;	/* ssh.known.hosts.file [~/.ssh/known_hosts] */
+	int			ssh_host_key_check;	/* ssh.host.key.check [true] */
 
 	/* replication objects, named as in the seed */
 	char	   *slot_name;		/* slot.name [streamkap_pgoutput_slot] */
@@ -151,6 +172,11 @@ struct config
 
 	/* internal: which keys were set explicitly (for derived defaults) */
 	int			topic_prefix_set;
+	/* where the secrets came from (a key or an environment variable), or NULL */
+	const char *password_from;
+	const char *ssh_passphrase_from;
+	/* the text each key was last set to (not for secrets), for config_print */
+	char	   *text[CONFIG_NKEYS];
 };
 
 /* Fill *c with the defaults; config_free() releases what it allocated. */
@@ -172,6 +198,24 @@ int		config_set(struct config *c, const char *key, const char *value,
 				   char *err, size_t errlen);
 /* Complete and check the configuration once every source has been applied. */
 int		config_finish(struct config *c, char *err, size_t errlen);
+
+/*
+ * Whether a key holds a secret: database.password,
+ * ssh.private.key.passphrase, and the kafka.* properties that
+ * config_kafka_secret() names.  Such keys may be set in the file, from
+ * their *.file key or from the environment, never with --set; their
+ * values appear in no message and no output.
+ */
+int		config_is_secret(const char *key);
+/* Whether librdkafka property name (no "kafka." prefix) holds a secret. */
+int		config_kafka_secret(const char *name);
+
+/*
+ * Write every key with the value in effect, one "key = value" line each
+ * (unset keys with nothing after '='), secrets as "********" with where
+ * they came from: `walcap run --print-config`.
+ */
+void	config_print(const struct config *c, FILE *f);
 
 /*
  * The message.key.columns rule for schema.table (the first that matches),

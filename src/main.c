@@ -2,6 +2,7 @@
  * main.c — command line: subcommand dispatch, options, exit status.
  * The only place walcap exits.
  */
+#include <ctype.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "event.h"
 #include "log.h"
 #include "lsn.h"
+#include "tunnel.h"
 
 static void
 usage(FILE *f)
@@ -23,6 +25,7 @@ usage(FILE *f)
 			"\n"
 			"Usage:\n"
 			"  walcap run [-c FILE] [--set KEY=VALUE]... [--endpos LSN] [--progress]\n"
+			"             [--print-config]\n"
 			"  walcap status [-c FILE] [--set KEY=VALUE]... [--json] [--watch SECONDS]\n"
 			"                [--max-retained-wal SIZE]\n"
 			"  walcap check [-c FILE] [--set KEY=VALUE]... [--json]\n"
@@ -52,13 +55,17 @@ usage(FILE *f)
 			"  --endpos LSN        run: stop once everything up to LSN is delivered\n"
 			"  --progress          run: log snapshot progress every 2 s (the default\n"
 			"                      when stderr is a terminal)\n"
+			"  --print-config      run: print the configuration in effect, secrets\n"
+			"                      masked, and exit\n"
 			"  --json              status: one JSON document\n"
 			"  --watch SECONDS     status: refresh every SECONDS until interrupted\n"
 			"  --max-retained-wal SIZE  status: exit 1 if the slot retains more WAL\n"
 			"\n"
 			"The password is read from database.password in the file,\n"
 			"database.password.file, WALCAP_DATABASE_PASSWORD, PGPASSWORD or ~/.pgpass;\n"
-			"never from the command line.  Keys: see docs/config.md.\n"
+			"the SSH key's passphrase from ssh.private.key.passphrase(.file) or\n"
+			"WALCAP_SSH_PRIVATE_KEY_PASSPHRASE; never from the command line.\n"
+			"Keys: see docs/config.md.\n"
 			"Exit status: 0 clean stop, 1 runtime failure, 2 usage or configuration error.\n",
 			WALCAP_VERSION);
 }
@@ -93,18 +100,39 @@ usage_error(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
-/* A --set that would put a secret into argv, where ps shows it. */
+/*
+ * Whether a --set argument would put a secret into argv, where ps shows
+ * it; key[keylen] receives the key as config_set_arg sees it (trimmed).
+ */
 static int
-is_secret_key(const char *arg)
+is_secret_arg(const char *arg, char *key, size_t keylen)
 {
 	const char *eq = strchr(arg, '=');
+	size_t		n;
 
-	if (strncmp(arg, "database.password=", 18) == 0)
-		return 1;
-	/* librdkafka's secrets: sasl.password, ssl.key.password, ... */
-	return eq && strncmp(arg, "kafka.", 6) == 0 &&
-		(memmem(arg, (size_t) (eq - arg), "password", 8) ||
-		 memmem(arg, (size_t) (eq - arg), "secret", 6));
+	if (eq == NULL)
+		return 0;
+	while (arg < eq && isspace((unsigned char) *arg))
+		arg++;
+	n = (size_t) (eq - arg);
+	while (n > 0 && isspace((unsigned char) arg[n - 1]))
+		n--;
+	if (n >= keylen)
+		return 0;
+	memcpy(key, arg, n);
+	key[n] = '\0';
+	return config_is_secret(key);
+}
+
+/* Where else the secret key may come from, for the hint. */
+static const char *
+secret_env(const char *key)
+{
+	if (strcmp(key, "database.password") == 0)
+		return CONFIG_PASSWORD_ENV;
+	if (strcmp(key, "ssh.private.key.passphrase") == 0)
+		return CONFIG_SSH_PASSPHRASE_ENV;
+	return "the environment (WALCAP_KAFKA_SASL_PASSWORD for kafka.sasl.password, see docs/config.md)";
 }
 
 /*
@@ -118,6 +146,7 @@ config_option(int argc, char **argv, int *i, struct config *cfg)
 	const char *a = argv[*i];
 	const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
 	char		err[1024];
+	char		key[128];
 	int			rc;
 
 	if (strcmp(a, "-c") != 0 && strcmp(a, "--config") != 0 && strcmp(a, "--set") != 0)
@@ -127,14 +156,11 @@ config_option(int argc, char **argv, int *i, struct config *cfg)
 	(*i)++;
 	if (strcmp(a, "--set") == 0)
 	{
-		if (is_secret_key(v))
+		if (is_secret_arg(v, key, sizeof(key)))
 		{
-			if (strncmp(v, "kafka.", 6) == 0)
-				fprintf(stderr, "walcap: %.*s cannot be given on the command line, where other users can read it\n"
-						"walcap: HINT: put it in the -c file\n", (int) (strchr(v, '=') - v), v);
-			else
-				fprintf(stderr, "walcap: database.password cannot be given on the command line, where other users can read it\n"
-						"walcap: HINT: put it in the -c file, in database.password.file, or in WALCAP_DATABASE_PASSWORD\n");
+			fprintf(stderr, "walcap: %s cannot be given on the command line, where other users can read it\n"
+					"walcap: HINT: put it in the -c file, in %s.file or in %s\n",
+					key, key, secret_env(key));
 			return -1;
 		}
 		rc = config_set_arg(cfg, v, err, sizeof(err));
@@ -182,6 +208,7 @@ cmd_run(int argc, char **argv)
 {
 	struct config cfg;
 	struct run_opts opts = {0};
+	int			print_config = 0;
 	int			rc;
 
 	config_init(&cfg);
@@ -196,6 +223,8 @@ cmd_run(int argc, char **argv)
 			continue;
 		if (strcmp(argv[i], "--progress") == 0)
 			opts.progress = 1;
+		else if (strcmp(argv[i], "--print-config") == 0)
+			print_config = 1;
 		else if (strcmp(argv[i], "--endpos") == 0)
 		{
 			if ((v = option_value(argc, argv, &i)) == NULL)
@@ -214,6 +243,12 @@ cmd_run(int argc, char **argv)
 	}
 	if (finish_config(&cfg) != 0)
 		goto usage;
+	if (print_config)
+	{
+		config_print(&cfg, stdout);
+		config_free(&cfg);
+		return fflush(stdout) == 0 ? 0 : EXIT_RUNTIME;
+	}
 	srand((unsigned) time(NULL) ^ (unsigned) getpid());
 	rc = cli_run(&cfg, &opts);
 	config_free(&cfg);
@@ -447,6 +482,8 @@ usage:
 int
 main(int argc, char **argv)
 {
+	int			rc;
+
 	if (argc < 2)
 	{
 		usage(stderr);
@@ -464,14 +501,18 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "run") == 0)
-		return cmd_run(argc - 2, argv + 2);
-	if (strcmp(argv[1], "status") == 0)
-		return cmd_status(argc - 2, argv + 2);
-	if (strcmp(argv[1], "check") == 0)
-		return cmd_check(argc - 2, argv + 2);
-	if (strcmp(argv[1], "setup") == 0)
-		return cmd_setup(argc - 2, argv + 2);
-	if (strcmp(argv[1], "snapshot") == 0)
-		return cmd_snapshot(argc - 2, argv + 2);
-	return usage_error("unknown command \"%s\"", argv[1]);
+		rc = cmd_run(argc - 2, argv + 2);
+	else if (strcmp(argv[1], "status") == 0)
+		rc = cmd_status(argc - 2, argv + 2);
+	else if (strcmp(argv[1], "check") == 0)
+		rc = cmd_check(argc - 2, argv + 2);
+	else if (strcmp(argv[1], "setup") == 0)
+		rc = cmd_setup(argc - 2, argv + 2);
+	else if (strcmp(argv[1], "snapshot") == 0)
+		rc = cmd_snapshot(argc - 2, argv + 2);
+	else
+		return usage_error("unknown command \"%s\"", argv[1]);
+	/* the SSH tunnel, if a connection opened one */
+	tunnel_close();
+	return rc;
 }

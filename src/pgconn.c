@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "convert.h"
+#include "tunnel.h"
 
 void
 pgconn_error(PGconn *conn, char *err, size_t errlen)
@@ -52,6 +53,20 @@ hint_for(const char *msg)
 		return "is PostgreSQL running at database.hostname:database.port, and does listen_addresses include that address?";
 	if (strstr(msg, "timeout expired") || strstr(msg, "timed out"))
 		return "the server did not answer in time: check database.hostname, database.port and any firewall or security group in between";
+	if ((strstr(msg, "no pg_hba.conf entry") || strstr(msg, "pg_hba.conf rejects connection")) &&
+		strstr(msg, "no encryption"))
+		return "the server accepts this user only over TLS (hostssl): set database.sslmode=verify-full (with database.sslrootcert), or at least require";
+	if (strstr(msg, "certificate verify failed"))
+		return "the server's certificate is not signed by a CA in database.sslrootcert: point it at the CA certificate that issued the server's (or use the server's own chain)";
+	if (strstr(msg, "does not match host name"))
+		return "with sslmode=verify-full, database.hostname must be a name (or address) the server's certificate lists: connect by that name, or use verify-ca to check the CA only";
+	if (strstr(msg, "root certificate file") && strstr(msg, "does not exist"))
+		return "sslmode verify-ca and verify-full need the CA certificate: set database.sslrootcert to its file";
+	if (strstr(msg, "server does not support SSL"))
+		return "the server has TLS turned off (ssl = off): turn it on there, or lower database.sslmode";
+	if (strstr(msg, "could not open certificate file") || strstr(msg, "could not load private key file") ||
+		strstr(msg, "private key file") || strstr(msg, "could not read certificate file"))
+		return "check database.sslcert and database.sslkey (the key must be readable by walcap only: chmod 600)";
 	if (strstr(msg, "no pg_hba.conf entry"))
 		return "add a pg_hba.conf line allowing database.user to connect to database.dbname from this host, then reload the server";
 	if (strstr(msg, "must be superuser or replication role") ||
@@ -70,9 +85,14 @@ pgconn_connect(const struct config *c, int replication, char *err, size_t errlen
 	char		port[16];
 	char		secs[5][24];
 	int			n = 0;
+	int			tport = 0;
+	unsigned	seq = 0;
 	PGconn	   *conn;
 
-	snprintf(port, sizeof(port), "%d", c->port);
+	/* through the tunnel: its local port, the name still checked by TLS */
+	if (c->ssh_enabled && tunnel_ensure(c, &tport, &seq, err, errlen) != 0)
+		return NULL;
+	snprintf(port, sizeof(port), "%d", tport ? tport : c->port);
 	/* libpq takes whole seconds for these (rounded up), milliseconds for the last */
 	snprintf(secs[0], sizeof(secs[0]), "%lld", (long long) (c->connect_timeout_ms + 999) / 1000);
 	snprintf(secs[1], sizeof(secs[1]), "%lld", (long long) (c->keepalive_idle_ms + 999) / 1000);
@@ -81,6 +101,8 @@ pgconn_connect(const struct config *c, int replication, char *err, size_t errlen
 	snprintf(secs[4], sizeof(secs[4]), "%lld", (long long) c->tcp_user_timeout_ms);
 #define KV(k, v) do { if (v) { keys[n] = (k); vals[n] = (v); n++; } } while (0)
 	KV("host", c->hostname);
+	if (tport)
+		KV("hostaddr", "127.0.0.1");
 	keys[n] = "port";
 	vals[n++] = port;
 	KV("user", c->user);
@@ -109,12 +131,19 @@ pgconn_connect(const struct config *c, int replication, char *err, size_t errlen
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
 	{
 		char		msg[1024];
+		char		via[320] = "";
 		const char *hint;
 
 		pgconn_error(conn, msg, sizeof(msg));
-		hint = hint_for(msg);
-		snprintf(err, errlen, "could not connect to %s port %d as user \"%s\" to database \"%s\": %s%s%s",
-				 c->hostname, c->port, c->user, c->dbname, msg,
+		/* a forwarded connection the tunnel closed: libpq cannot say why */
+		if (tport && tunnel_error_since(seq, msg, sizeof(msg)))
+			hint = "check database.hostname and database.port as the bastion sees them, and that its sshd allows TCP forwarding (AllowTcpForwarding)";
+		else
+			hint = hint_for(msg);
+		if (tport)
+			snprintf(via, sizeof(via), " through the SSH tunnel (%s@%s:%d)", c->ssh_user, c->ssh_host, c->ssh_port);
+		snprintf(err, errlen, "could not connect to %s port %d as user \"%s\" to database \"%s\"%s: %s%s%s",
+				 c->hostname, c->port, c->user, c->dbname, via, msg,
 				 hint ? "\n" : "", hint ? hint : "");
 		PQfinish(conn);
 		return NULL;

@@ -78,14 +78,6 @@ struct kafka
 	size_t		tomb_keylen, tomb_cap;
 };
 
-/* Keys whose values must never reach a message. */
-static int
-secret_key(const char *name)
-{
-	return strstr(name, "password") || strstr(name, "secret") ||
-		strcmp(name, "ssl.key.pem") == 0 || strcmp(name, "sasl.oauthbearer.config") == 0;
-}
-
 /* The configuration: defaults, then every kafka.* key; NULL with err. */
 static rd_kafka_conf_t *
 build_conf(const struct config *c, char *err, size_t errlen)
@@ -116,7 +108,7 @@ build_conf(const struct config *c, char *err, size_t errlen)
 		}
 		if (rd_kafka_conf_set(conf, k, c->kafka_values[i], msg, sizeof(msg)) != RD_KAFKA_CONF_OK)
 		{
-			if (secret_key(k))
+			if (config_kafka_secret(k))
 				snprintf(err, errlen, "kafka.%s: librdkafka refused the value (not shown: it is a secret)", k);
 			else
 				snprintf(err, errlen, "kafka.%s: %s", k, msg);

@@ -176,7 +176,11 @@ source_open(struct source *s, const struct config *c, int tolerate_slot,
 		*fatal = strstr(err, "authentication failed") != NULL ||
 			strstr(err, "does not exist") != NULL ||
 			strstr(err, "no pg_hba.conf entry") != NULL ||
-			strstr(err, "replication role") != NULL;
+			strstr(err, "pg_hba.conf rejects connection") != NULL ||
+			strstr(err, "replication role") != NULL ||
+			strstr(err, "certificate verify failed") != NULL ||
+			strstr(err, "does not match host name") != NULL ||
+			strstr(err, "SSH host key") != NULL;
 		return -1;
 	}
 	s->server_version = PQserverVersion(s->conn);

@@ -33,14 +33,53 @@
 #   wait_until SECS CMD...            poll CMD every 0.1 s, at most SECS seconds
 #   t_ok NAME / t_fail NAME [WHY]     count one check
 #   (the assert_* functions count and always return 0, so they are safe under set -e)
-#   t_done                            print "SCRIPT: N passed, N failed" and exit 0/1
+#   t_done                            secret scan of $T_TMP (a leak is a failed check), then
+#                                     print "SCRIPT: N passed, N failed" and exit 0/1
+# Secrets
+#   secret_scan DIR [EXCLUDE...]      print "NAME in FILE" (FILE relative to DIR) for every file
+#                                     under DIR, outside the EXCLUDE dirs, that holds one of
+#                                     the test secrets (secrets.sh); return 1 if any does.
+#                                     t_done (or, when the script ends before it, the EXIT
+#                                     trap) runs it over $T_TMP minus $WALCAP_TEST_SECRETS_DIR:
+#                                     each hit is t_fail "secret leak: NAME in FILE"
+# SSH (a private sshd on 127.0.0.1, for tunnel tests; root only, as in CI)
+#   sshd_start [PORT]                 fresh $T_TMP/sshd: ed25519 host key, sshd_config, the
+#                                     client key pair SSHD_KEY (encrypted with
+#                                     $WALCAP_TEST_SSH_PASSPHRASE, in authorized_keys) and
+#                                     SSHD_OTHER_KEY (no passphrase, not authorized); starts
+#                                     /usr/sbin/sshd -D -e (log: $SSHD_DIR/sshd.log) on PORT or a
+#                                     free port, waits <= 10 s for it to accept connections.
+#                                     With PORT, reuses the keys already there (a restart
+#                                     presents the same host key).  Not root: message, return 1
+#   sshd_kill                         SIGKILL that sshd and its whole process tree (every
+#                                     connection it serves, so every forwarded TCP connection
+#                                     is cut); wait <= 10 s until they are gone.  No other
+#                                     sshd is touched.  The files stay, for sshd_start PORT
+#   sshd_stop                         the same, and nothing if none runs (also run at EXIT)
+# TLS
+#   tls_certs DIR [SAN...]            openssl: DIR/ca.crt ca.key (a test CA), other-ca.crt
+#                                     other-ca.key (an unrelated CA), server.crt server.key
+#                                     (CN=walcap-test-server signed by ca.crt, subjectAltName
+#                                     SANs, default DNS:localhost; key mode 600, owned by
+#                                     postgres when root).  e.g. tls_certs d DNS:localhost IP:192.0.2.2
+#   pg_ssl_on DIR                     DIR's server.crt/server.key (and ca.crt) into $PG_DATA,
+#                                     ssl=on, ssl_cert_file, ssl_key_file; pg_restart
+#   pg_hba_set LINES                  pg_hba.conf = postgres's trust lines (socket, 127.0.0.1)
+#                                     then LINES; reload (refused if the file has errors)
+#   pg_listen_also ADDR               listen on 127.0.0.1 and ADDR; pg_hba lines for ADDR as
+#                                     for 127.0.0.1 (postgres trust, others scram); pg_restart
+#   lib_global_addr                   print the first global-scope IPv4 address (return 1: none)
 #
 # Variables (read them, do not set them, unless noted)
 #   ROOT            the repository root
 #   PGBIN           PostgreSQL 15 binaries (may be set before sourcing)
 #   WALCAP          the binary (default $ROOT/walcap; may be set before sourcing;
 #                   a relative path is taken from the current directory)
-#   WALCAP_TEST_PASSWORD   streamkap_user's password (exported)
+#   WALCAP_TEST_PASSWORD   streamkap_user's password (exported; secrets.sh)
+#   WALCAP_TEST_SSH_PASSPHRASE  the SSH client key's passphrase (exported; secrets.sh)
+#   WALCAP_TEST_KAFKA_PASSWORD  a Kafka SASL password (exported; secrets.sh)
+#   WALCAP_TEST_SECRETS_DIR  $T_TMP/secrets (mode 700, exported): the only place a
+#                   test may write a file holding a secret (password, key files)
 #   T_TMP           a private scratch dir for this script, removed at exit
 #   PG_TMP PG_DATA PG_PORT PG_SOCK PG_DB   the running cluster (PG_DB: last
 #                   database created by pg_start/seed_setup; psql_admin's default)
@@ -49,9 +88,16 @@
 #                   skip creating that object (settable)
 #   SCRIPT          the name in the closing line (default: script file name
 #                   without .sh; settable)
+#   SSHD_PID SSHD_PORT SSHD_DIR   the running sshd (pid, port on 127.0.0.1, $T_TMP/sshd)
+#   SSHD_USER       the user to log in as (the current user: root in CI)
+#   SSHD_KEY        $WALCAP_TEST_SECRETS_DIR/ssh_user_key, authorized, encrypted
+#   SSHD_OTHER_KEY  $WALCAP_TEST_SECRETS_DIR/ssh_other_key, not authorized, no passphrase
+#                   (each with its .pub beside it; authorized keys: $SSHD_DIR/authorized_keys)
+#   SSHD_KNOWN_HOSTS  $SSHD_DIR/known_hosts: the one line "[127.0.0.1]:PORT TYPE KEY"
+#   SSHD_HOST_FPR   the host key's fingerprint as ssh-keygen -l prints it (SHA256:...)
 #
 # Everything is bounded: walcap_run under timeout(1), psql under timeout(1),
-# pg_ctl with -t, walcap_stop and wait_until with limits.
+# pg_ctl with -t, walcap_stop, wait_until, sshd_start and sshd_kill with limits.
 
 # ------------------------------------------------------------------ setup
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -60,10 +106,10 @@ WALCAP=${WALCAP:-$ROOT/walcap}
 case "$WALCAP" in /*) ;; *) WALCAP=$PWD/$WALCAP ;; esac
 export WALCAP
 
-# A fixed test password: long, random-looking, only [A-Za-z0-9] so it needs no
-# quoting in SQL, shell or a conninfo string.
-WALCAP_TEST_PASSWORD=Xq7vR2mK9pLw4tZs8NbY3cHd6FgJ1uEa
-export WALCAP_TEST_PASSWORD
+# The test secrets (WALCAP_TEST_PASSWORD, WALCAP_TEST_SSH_PASSPHRASE,
+# WALCAP_TEST_KAFKA_PASSWORD; fixed values, exported), shared with run.
+# shellcheck source=tests/integration/secrets.sh
+. "$ROOT/tests/integration/secrets.sh"
 
 # Nothing from the caller's environment may steer a connection.
 unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGPASSWORD PGSERVICE \
@@ -84,11 +130,16 @@ _LIB_PG_OSUSER=postgres
 T_PASSED=0
 T_FAILED=0
 _LIB_DONE=0
+_LIB_SCANNED=0        # the secret scan of T_TMP ran (t_done, else _lib_exit)
 _LIB_PIDS=()          # background processes to end at exit
 PG_TMP='' PG_DATA='' PG_PORT='' PG_SOCK='' PG_DB=postgres
 WALCAP_PID='' WALCAP_RC=''
+SSHD_PID='' SSHD_PORT='' SSHD_DIR=''
 
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/walcap-t.XXXXXX")
+WALCAP_TEST_SECRETS_DIR=$T_TMP/secrets
+mkdir -m 700 "$WALCAP_TEST_SECRETS_DIR"
+export WALCAP_TEST_SECRETS_DIR
 
 _lib_say() { printf '%s: %s\n' "$SCRIPT" "$*" >&2; }
 
@@ -104,6 +155,7 @@ t_fail() {
 }
 
 t_done() {
+    _lib_secret_check
     _LIB_DONE=1
     printf '%s: %d passed, %d failed\n' "$SCRIPT" "$T_PASSED" "$T_FAILED"
     if [ "$T_FAILED" -eq 0 ] && [ "$T_PASSED" -gt 0 ]; then exit 0; fi
@@ -146,11 +198,43 @@ wait_until() {   # SECS CMD...
     "$@"
 }
 
+# ------------------------------------------------------------------ secrets
+secret_scan() {   # DIR [EXCLUDE...]: print "NAME in FILE" per leak, return 1 if any
+    local dir=${1%/} name f x rc=0
+    shift
+    local -a prune=()
+    for x in "$@"; do prune+=(-path "${x%/}" -prune -o); done
+    [ -d "$dir" ] || { _lib_say "secret_scan: no directory $dir"; return 2; }
+    for name in "${WALCAP_TEST_SECRET_NAMES[@]}"; do
+        [ -n "${!name:-}" ] || continue
+        # Regular files only (a fifo would block); binary files count too.
+        while IFS= read -r -d '' f; do
+            printf '%s in %s\n' "$name" "${f#"$dir"/}"
+            rc=1
+        done < <(find "$dir" "${prune[@]}" -type f -print0 2>/dev/null |
+                 xargs -0 -r grep -lFZ -D skip -- "${!name}" 2>/dev/null)
+    done
+    return "$rc"
+}
+
+# Every file under T_TMP except WALCAP_TEST_SECRETS_DIR: a secret there is a
+# failed check.  Once per script (t_done, else _lib_exit).
+_lib_secret_check() {
+    local hit
+    [ "$_LIB_SCANNED" = 1 ] && return 0
+    _LIB_SCANNED=1
+    [ -d "$T_TMP" ] || return 0
+    while IFS= read -r hit; do
+        t_fail "secret leak: $hit"
+    done < <(secret_scan "$T_TMP" "$WALCAP_TEST_SECRETS_DIR")
+}
+
 # ------------------------------------------------------------------ cleanup
 # shellcheck disable=SC2317  # called from traps
 _lib_exit() {
-    local rc=$? p
+    local rc=$? p f0
     trap - EXIT INT TERM HUP
+    sshd_stop
     for p in "${_LIB_PIDS[@]}"; do
         kill -KILL "$p" 2>/dev/null || true
     done
@@ -158,6 +242,12 @@ _lib_exit() {
         wait "$p" 2>/dev/null || true
     done
     pg_stop
+    if [ "$_LIB_SCANNED" = 0 ]; then
+        # The script ended before t_done: scan now (its files are complete).
+        f0=$T_FAILED
+        if [ -n "${LIB_NO_REPORT:-}" ]; then _lib_secret_check >&2; else _lib_secret_check; fi
+        [ "$T_FAILED" -gt "$f0" ] && [ "$rc" -eq 0 ] && rc=1
+    fi
     rm -rf -- "$T_TMP"
     if [ "$_LIB_DONE" = 0 ] && [ -z "${LIB_NO_REPORT:-}" ]; then
         # The script ended before t_done (set -e, exit, a signal): that is a failure.
@@ -424,6 +514,296 @@ SQL
     if [ -n "$SEED_SLOT" ]; then
         psql_admin -c "SELECT pg_create_logical_replication_slot('$SEED_SLOT', 'pgoutput')" >/dev/null || return 1
     fi
+}
+
+# ------------------------------------------------------------------ ssh
+# _LIB_TREE = PID and its live descendants (from /proc; zombies left out,
+# except PID itself).
+_lib_tree() {   # PID
+    local f line rest pid ppid state i
+    local -A kids=()
+    for f in /proc/[0-9]*/stat; do
+        { read -r line <"$f"; } 2>/dev/null || continue
+        pid=${line%% *}
+        rest=${line##*) }          # after "(comm) ", comm may hold anything
+        state=${rest%% *}
+        rest=${rest#* }
+        ppid=${rest%% *}
+        [ "$state" = Z ] && continue
+        kids[$ppid]+=" $pid"
+    done
+    _LIB_TREE=()
+    [ -e "/proc/$1" ] || return 0
+    _LIB_TREE=("$1")
+    for ((i = 0; i < ${#_LIB_TREE[@]}; i++)); do
+        # shellcheck disable=SC2206  # a space-separated list of pids
+        _LIB_TREE+=(${kids[${_LIB_TREE[$i]}]:-})
+    done
+}
+
+_lib_alive() {   # PID: exists and is not a zombie
+    local line
+    { read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
+    line=${line##*) }
+    [ "${line%% *}" != Z ]
+}
+
+sshd_start() {   # [PORT]
+    local want=${1:-} port conf log key other hk i j n ok user pw
+    if [ "$_LIB_IS_ROOT" != 1 ]; then
+        _lib_say "sshd_start: the test sshd needs root (privilege separation, /run/sshd); run as root, as CI does"
+        return 1
+    fi
+    [ -z "$SSHD_PID" ] || { _lib_say "sshd_start: an sshd is already running (pid $SSHD_PID): sshd_kill it first"; return 1; }
+    for i in /usr/sbin/sshd ssh-keygen; do
+        command -v "$i" >/dev/null 2>&1 || { _lib_say "sshd_start: $i not found: install openssh-server and openssh-client (scripts/deps)"; return 1; }
+    done
+    id -u sshd >/dev/null 2>&1 || { _lib_say "sshd_start: no privilege separation user 'sshd' (from openssh-server)"; return 1; }
+    user=$(id -un)
+    # Without PAM, sshd refuses a locked account ("!..." in /etc/shadow) even
+    # for a public key.
+    pw=$(getent shadow "$user" 2>/dev/null | cut -d: -f2)
+    if [ "${pw:0:1}" = '!' ]; then
+        _lib_say "sshd_start: the account '$user' is locked (password field starts with '!'); sshd (UsePAM no) refuses it"
+        return 1
+    fi
+
+    SSHD_DIR=$T_TMP/sshd
+    hk=$SSHD_DIR/host_ed25519_key
+    key=$WALCAP_TEST_SECRETS_DIR/ssh_user_key
+    other=$WALCAP_TEST_SECRETS_DIR/ssh_other_key
+    conf=$SSHD_DIR/sshd_config
+    log=$SSHD_DIR/sshd.log
+    if [ -z "$want" ] || [ ! -f "$hk" ] || [ ! -f "$key" ] || [ ! -f "$other" ] ||
+            [ ! -f "$SSHD_DIR/authorized_keys" ]; then
+        rm -rf -- "$SSHD_DIR"
+        rm -f -- "$key" "$key.pub" "$other" "$other.pub"
+        mkdir -m 700 "$SSHD_DIR" || return 1
+        if ! { ssh-keygen -q -t ed25519 -N '' -C walcap-test-host -f "$hk" &&
+               ssh-keygen -q -t ed25519 -N "$WALCAP_TEST_SSH_PASSPHRASE" -C walcap-test-user -f "$key" &&
+               ssh-keygen -q -t ed25519 -N '' -C walcap-test-other -f "$other"; } </dev/null >/dev/null 2>&1; then
+            _lib_say "sshd_start: ssh-keygen failed"
+            return 1
+        fi
+        cp "$key.pub" "$SSHD_DIR/authorized_keys"
+    fi
+    SSHD_HOST_FPR=$(ssh-keygen -lf "$hk.pub" | awk '{print $2}')
+    mkdir -p /run/sshd && chmod 755 /run/sshd
+
+    for ((i = 0; i < 5; i++)); do
+        if [ -n "$want" ]; then
+            port=$want
+        else
+            port=$(_lib_pick_port) || { _lib_say "sshd_start: no free TCP port found"; return 1; }
+        fi
+        cat >"$conf" <<CONF
+# written by tests/integration/lib.sh (sshd_start)
+ListenAddress 127.0.0.1
+Port $port
+HostKey $hk
+AuthorizedKeysFile $SSHD_DIR/authorized_keys
+PidFile $SSHD_DIR/sshd.pid
+StrictModes no
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+PermitRootLogin prohibit-password
+AllowTcpForwarding yes
+PermitTunnel no
+X11Forwarding no
+LogLevel VERBOSE
+ClientAliveInterval 0
+MaxStartups 100
+MaxSessions 50
+CONF
+        if ! /usr/sbin/sshd -t -f "$conf" >>"$log" 2>&1; then
+            tail -n 20 "$log" >&2
+            _lib_say "sshd_start: sshd -t rejects $conf"
+            return 1
+        fi
+        n=$(wc -l <"$log")
+        /usr/sbin/sshd -D -e -f "$conf" </dev/null >/dev/null 2>>"$log" &
+        SSHD_PID=$!
+        _LIB_PIDS+=("$SSHD_PID")
+        # Listening (its own log line, so not some other process on the
+        # port) and accepting connections, within 10 s.
+        ok=0
+        for ((j = 0; j < 100; j++)); do
+            if ! _lib_alive "$SSHD_PID"; then break; fi
+            if tail -n +"$((n + 1))" "$log" | grep -qF "Server listening on 127.0.0.1 port $port." &&
+                    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+                ok=1
+                break
+            fi
+            sleep 0.1
+        done
+        [ "$ok" = 1 ] && break
+        sshd_stop
+        if [ -z "$want" ] && tail -n +"$((n + 1))" "$log" | grep -q 'Address already in use'; then
+            _lib_say "sshd_start: port $port was taken, trying another"
+            continue
+        fi
+        break
+    done
+    if [ "$ok" != 1 ]; then
+        tail -n 20 "$log" >&2
+        _lib_say "sshd_start: sshd did not start on 127.0.0.1:$port (log: $log)"
+        return 1
+    fi
+    SSHD_PORT=$port
+    SSHD_USER=$user
+    SSHD_KEY=$key
+    SSHD_OTHER_KEY=$other
+    SSHD_KNOWN_HOSTS=$SSHD_DIR/known_hosts
+    printf '[127.0.0.1]:%s %s\n' "$port" "$(awk '{print $1, $2}' "$hk.pub")" >"$SSHD_KNOWN_HOSTS"
+    export SSHD_PID SSHD_PORT SSHD_DIR SSHD_USER SSHD_KEY SSHD_OTHER_KEY SSHD_KNOWN_HOSTS SSHD_HOST_FPR
+}
+
+sshd_kill() {   # SIGKILL the sshd and every process under it; wait until gone
+    local i cur prev='' p left
+    [ -n "$SSHD_PID" ] || { _lib_say "sshd_kill: no sshd running"; return 1; }
+    # Stop the whole tree first, so that nothing forks while it is collected,
+    # until two collections agree; then kill all of it at once (the children
+    # of a dead listener would be reparented and out of reach).
+    for ((i = 0; i < 20; i++)); do
+        _lib_tree "$SSHD_PID"
+        [ "${#_LIB_TREE[@]}" -gt 0 ] || break
+        kill -STOP "${_LIB_TREE[@]}" 2>/dev/null
+        cur="${_LIB_TREE[*]}"
+        [ "$cur" = "$prev" ] && break
+        prev=$cur
+    done
+    [ "${#_LIB_TREE[@]}" -gt 0 ] && kill -KILL "${_LIB_TREE[@]}" 2>/dev/null
+    wait "$SSHD_PID" 2>/dev/null
+    local -a keep=()
+    for p in "${_LIB_PIDS[@]}"; do [ "$p" = "$SSHD_PID" ] || keep+=("$p"); done
+    _LIB_PIDS=("${keep[@]}")
+    SSHD_PID=
+    for ((i = 0; i < 100; i++)); do
+        left=
+        for p in "${_LIB_TREE[@]}"; do _lib_alive "$p" && left+=" $p"; done
+        [ -z "$left" ] && return 0
+        sleep 0.1
+    done
+    _lib_say "sshd_kill: still running after 10 s:$left"
+    return 1
+}
+
+sshd_stop() {
+    [ -n "$SSHD_PID" ] || return 0
+    sshd_kill
+}
+
+# ------------------------------------------------------------------ tls
+_lib_ca_cnf() {   # CN: an openssl req config for a self-signed CA
+    printf '[req]\ndistinguished_name = dn\nprompt = no\nx509_extensions = v3\n'
+    printf '[dn]\nCN = %s\n' "$1"
+    printf '[v3]\nbasicConstraints = critical, CA:TRUE\nkeyUsage = critical, keyCertSign, cRLSign\n'
+    printf 'subjectKeyIdentifier = hash\n'
+}
+
+tls_certs() {   # DIR [SAN...]
+    local dir=$1 san='' s
+    shift
+    [ -n "$dir" ] || { _lib_say "tls_certs: no directory"; return 2; }
+    [ $# -gt 0 ] || set -- DNS:localhost
+    for s in "$@"; do san+=${san:+, }$s; done
+    command -v openssl >/dev/null 2>&1 || { _lib_say "tls_certs: openssl not found (scripts/deps)"; return 1; }
+    mkdir -p "$dir" || return 1
+    # Own config files, so nothing from /etc/ssl/openssl.cnf slips in.
+    _lib_ca_cnf walcap-test-ca >"$dir/ca.cnf"
+    _lib_ca_cnf walcap-test-other-ca >"$dir/other-ca.cnf"
+    printf '[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = walcap-test-server\n' >"$dir/server.cnf"
+    {
+        echo "basicConstraints = critical, CA:FALSE"
+        echo "keyUsage = critical, digitalSignature, keyEncipherment"
+        echo "extendedKeyUsage = serverAuth"
+        echo "subjectAltName = $san"
+        echo "subjectKeyIdentifier = hash"
+        echo "authorityKeyIdentifier = keyid"
+    } >"$dir/server.ext"
+    local -a ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+    if ! { openssl req -x509 -new "${ec[@]}" -config "$dir/ca.cnf" -days 3650 \
+               -keyout "$dir/ca.key" -out "$dir/ca.crt" &&
+           openssl req -x509 -new "${ec[@]}" -config "$dir/other-ca.cnf" -days 3650 \
+               -keyout "$dir/other-ca.key" -out "$dir/other-ca.crt" &&
+           openssl req -new "${ec[@]}" -config "$dir/server.cnf" \
+               -keyout "$dir/server.key" -out "$dir/server.csr" &&
+           openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+               -set_serial "0x$(openssl rand -hex 8)" -days 3650 -extfile "$dir/server.ext" \
+               -out "$dir/server.crt"; } </dev/null >"$dir/openssl.log" 2>&1; then
+        cat "$dir/openssl.log" >&2
+        _lib_say "tls_certs: openssl failed"
+        return 1
+    fi
+    chmod 600 "$dir/ca.key" "$dir/other-ca.key" "$dir/server.key"
+    [ "$_LIB_IS_ROOT" = 1 ] && chown "$_LIB_PG_OSUSER": "$dir/server.key"
+    return 0
+}
+
+pg_ssl_on() {   # DIR
+    local dir=$1 f
+    [ -n "$PG_TMP" ] || { _lib_say "pg_ssl_on: no cluster"; return 1; }
+    for f in server.crt server.key ca.crt; do
+        [ -f "$dir/$f" ] || { _lib_say "pg_ssl_on: no $dir/$f (tls_certs makes it)"; return 1; }
+        cp -- "$dir/$f" "$PG_DATA/$f" || return 1
+        chmod 600 "$PG_DATA/$f"
+        [ "$_LIB_IS_ROOT" = 1 ] && chown "$_LIB_PG_OSUSER": "$PG_DATA/$f"
+    done
+    pg_conf "ssl=on" "ssl_cert_file='server.crt'" "ssl_key_file='server.key'" || return 1
+    pg_restart
+}
+
+pg_hba_set() {   # LINES
+    [ -n "$PG_TMP" ] || { _lib_say "pg_hba_set: no cluster"; return 1; }
+    {
+        echo "# TYPE  DATABASE     USER      ADDRESS        METHOD"
+        echo "local   all          postgres                 trust"
+        echo "local   replication  postgres                 trust"
+        echo "host    all          postgres  127.0.0.1/32   trust"
+        echo "host    replication  postgres  127.0.0.1/32   trust"
+        echo "# ---- pg_hba_set ----"
+        printf '%s\n' "$1"
+    } >"$PG_DATA/pg_hba.conf"
+    [ "$_LIB_IS_ROOT" = 1 ] && chown "$_LIB_PG_OSUSER": "$PG_DATA/pg_hba.conf"
+    _lib_pg_reload_hba
+}
+
+# Reload, unless the file has errors (the server would keep the old rules).
+_lib_pg_reload_hba() {
+    local errs
+    errs=$(psql_admin -d postgres -c "SELECT line_number || ': ' || error FROM pg_hba_file_rules WHERE error IS NOT NULL") || return 1
+    if [ -n "$errs" ]; then
+        _lib_say "pg_hba.conf has errors, not reloaded:"
+        printf '%s\n' "$errs" | sed 's/^/    /' >&2
+        return 1
+    fi
+    [ "$(psql_admin -d postgres -c "SELECT pg_reload_conf()")" = t ]
+}
+
+pg_listen_also() {   # ADDR
+    local addr=$1 mask=32
+    [ -n "$PG_TMP" ] || { _lib_say "pg_listen_also: no cluster"; return 1; }
+    [ -n "$addr" ] || { _lib_say "pg_listen_also: no address"; return 2; }
+    case "$addr" in *:*) mask=128 ;; esac
+    pg_conf "listen_addresses='127.0.0.1, $addr'" || return 1
+    {
+        printf '%-7s %-12s %-9s %-14s %s\n' host all postgres "$addr/$mask" trust
+        printf '%-7s %-12s %-9s %-14s %s\n' host replication postgres "$addr/$mask" trust
+        printf '%-7s %-12s %-9s %-14s %s\n' host all all "$addr/$mask" scram-sha-256
+        printf '%-7s %-12s %-9s %-14s %s\n' host replication all "$addr/$mask" scram-sha-256
+    } >>"$PG_DATA/pg_hba.conf"
+    pg_restart
+}
+
+lib_global_addr() {
+    local a
+    command -v ip >/dev/null 2>&1 || return 1
+    a=$(ip -4 -o addr show scope global 2>/dev/null | awk '{print $4; exit}')
+    a=${a%%/*}
+    [ -n "$a" ] || return 1
+    printf '%s\n' "$a"
 }
 
 # ------------------------------------------------------------------ walcap

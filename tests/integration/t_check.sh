@@ -55,6 +55,7 @@ out=$(check "$work/c.conf" 2>&1); rc=$?
 assert_rc "fresh setup: exit 0" "$rc" 0
 assert_eq "fresh setup: every check" "$(verdicts <<<"$out")" \
 'PASS login
+PASS tls
 PASS server_version
 PASS wal_level
 WARN wal_sender_timeout
@@ -79,12 +80,14 @@ PASS decoding
 PASS wal_retention'
 assert_eq "fresh setup: header and summary" "$(sed -n -e 1p -e '$p' <<<"$out")" \
 "walcap check: database cdb at 127.0.0.1:$PG_PORT as streamkap_user, publication streamkap_pub, slot streamkap_pgoutput_slot
-22 passed, 1 warning, 0 failed, 0 skipped"
+23 passed, 1 warning, 0 failed, 0 skipped"
 assert_eq "fresh setup: wal_sender_timeout warns (no heartbeat)" "$(block wal_sender_timeout <<<"$out")" \
 'WARN  wal_sender_timeout: wal_sender_timeout = 1min and no heartbeat is configured (heartbeat.interval.ms with heartbeat.action.query or heartbeat.logical.message)
       why: a non-zero timeout may disconnect an idle connector on a low-volume database unless heartbeats are enabled
       fix: ALTER SYSTEM SET wal_sender_timeout = 0;
            SELECT pg_reload_conf();'
+assert_eq "fresh setup: tls on the loopback interface" "$(block tls <<<"$out")" \
+'PASS  tls: not encrypted (sslmode=prefer), on the loopback interface of this machine'
 assert_eq "fresh setup: signal table line" "$(block signal_table <<<"$out")" \
 'PASS  signal_table: streamkap.streamkap_signal (id character varying(255), type character varying(32), data character varying(2000))'
 assert_eq "wal_sender_timeout with heartbeats configured: passes" \
@@ -95,7 +98,7 @@ out=$(check "$work/c.conf" 2>&1)
 assert_eq "wal_sender_timeout = 0 after the fix" "$(block wal_sender_timeout <<<"$out")" \
 	'PASS  wal_sender_timeout: wal_sender_timeout = 0'
 assert_eq "--json: summary" "$(check "$work/c.conf" --json | jq -c '.summary')" \
-	'{"pass":23,"warn":0,"fail":0,"skip":0}'
+	'{"pass":24,"warn":0,"fail":0,"skip":0}'
 assert_eq "--json: one check" "$(check "$work/c.conf" --json | jq -c '.checks[] | select(.name == "slot")')" \
 	'{"name":"slot","status":"PASS","message":"replication slot streamkap_pgoutput_slot (pgoutput, database cdb)","why":null,"fix":null}'
 

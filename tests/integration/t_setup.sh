@@ -120,10 +120,12 @@ assert_rc "quoting: walcap run exits 0" "$rc" 0
 assert_eq "quoting: the table's insert streams" "$(jq -c '[.op, .source.schema, .source.table, .after.v]' "$work/ev2" 2>&1)" \
 	'["c","Odd Schema","Mixed \"Case\" T","seven"]'
 
-# (5) a failing step: a non-superuser administrator
+# (5) a failing step: a non-superuser administrator (a DSN holding a
+# password goes through WALCAP_ADMIN_DSN, never the command line)
 walcap_conf "$work/f.conf" database.user=other_user
-out=$(WALCAP_SETUP_USER_PASSWORD=x setup "$work/f.conf" --apply \
-	--admin-dsn "host=127.0.0.1 port=$PG_PORT user=streamkap_user dbname=sdb password=$WALCAP_TEST_PASSWORD" 2>&1); rc=$?
+out=$(WALCAP_SETUP_USER_PASSWORD=x \
+	WALCAP_ADMIN_DSN="host=127.0.0.1 port=$PG_PORT user=streamkap_user dbname=sdb password=$WALCAP_TEST_PASSWORD" \
+	setup "$work/f.conf" --apply 2>&1); rc=$?
 assert_rc "non-superuser: exit 1" "$rc" 1
 assert_eq "non-superuser: FAILED line last" "$(tail -1 <<<"$out")" \
 	'FAILED   CREATE USER "other_user": permission denied to create role'

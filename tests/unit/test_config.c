@@ -631,7 +631,7 @@ test_password(void)
 	CHECK_INT(config_set(&c, "database.password.file", pwfile, errbuf, sizeof(errbuf)), 0);
 	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
 	snprintf(want, sizeof(want),
-			 "database.password.file: \"%s\" must hold the password alone on one line",
+			 "database.password.file: \"%s\" must hold the secret alone on one line",
 			 pwfile);
 	CHECK_STR(errbuf, want);
 	CHECK(strstr(errbuf, SECRET) == NULL);
@@ -1026,6 +1026,202 @@ test_slot_health(void)
 					 "wal.retained.check.interval.ms: \"99\" is not an integer from 100 to 86400000");
 }
 
+
+/* config_print into a string (caller frees). */
+static char *
+printed(const struct config *c)
+{
+	char	   *out = NULL;
+	size_t		len = 0;
+	FILE	   *f = open_memstream(&out, &len);
+
+	config_print(c, f);
+	fclose(f);
+	return out;
+}
+
+static void
+test_ssh_keys(void)
+{
+	struct config c;
+	char		keyfile[64];
+	char	   *out;
+
+	/* defaults */
+	init_base(&c);
+	CHECK_INT(c.ssh_enabled, 0);
+	CHECK_INT(c.ssh_port, 22);
+	CHECK_INT(c.ssh_host_key_check, 1);
+	CHECK_STR(c.ssh_known_hosts, "~/.ssh/known_hosts");
+	CHECK(c.ssh_host == NULL && c.ssh_user == NULL && c.ssh_key_file == NULL);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	config_free(&c);
+
+	/* enabled: host, user and key are required */
+	init_base(&c);
+	CHECK_INT(config_set(&c, "ssh.enabled", "true", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_set(&c, "ssh.host", "bastion", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "ssh.enabled is true: set ssh.host, ssh.user and ssh.private.key.file (the bastion, the user to log in as and its private key)");
+	CHECK_INT(config_set(&c, "ssh.user", "ec2-user", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_set(&c, "ssh.private.key.file", "/k", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_set(&c, "ssh.port", "2222", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_set(&c, "ssh.port", "0", errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "ssh.port: \"0\" is not a port number (1-65535)");
+	CHECK_INT(config_set(&c, "ssh.host.key.check", "no", errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "ssh.host.key.check: \"no\" is not one of false, true");
+	setenv("HOME", "/home/w", 1);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.ssh_port, 2222);
+	CHECK_STR(c.ssh_known_hosts, "/home/w/.ssh/known_hosts");
+	/* finishing again leaves the expanded path alone */
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_STR(c.ssh_known_hosts, "/home/w/.ssh/known_hosts");
+
+	/* a socket directory cannot be reached through a bastion */
+	CHECK_INT(config_set(&c, "database.hostname", "/var/run/postgresql", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "ssh.enabled is true but database.hostname \"/var/run/postgresql\" is a Unix-domain socket directory: give the database's host name or address as the bastion sees it");
+	config_free(&c);
+
+	/* the passphrase: key, else file, else environment; from is recorded */
+	write_tmp(keyfile, "pp-file" SECRET "\n");
+	setenv(CONFIG_SSH_PASSPHRASE_ENV, "pp-env" SECRET, 1);
+	init_base(&c);
+	CHECK_INT(config_set(&c, "ssh.private.key.passphrase", "pp-key" SECRET, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_set(&c, "ssh.private.key.passphrase.file", keyfile, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_STR(c.ssh_passphrase, "pp-key" SECRET);
+	CHECK_STR(c.ssh_passphrase_from, "ssh.private.key.passphrase");
+	config_free(&c);
+	init_base(&c);
+	CHECK_INT(config_set(&c, "ssh.private.key.passphrase.file", keyfile, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_STR(c.ssh_passphrase, "pp-file" SECRET);
+	CHECK_STR(c.ssh_passphrase_from, "ssh.private.key.passphrase.file");
+	config_free(&c);
+	init_base(&c);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_STR(c.ssh_passphrase, "pp-env" SECRET);
+	CHECK_STR(c.ssh_passphrase_from, CONFIG_SSH_PASSPHRASE_ENV);
+	out = printed(&c);
+	CHECK(strstr(out, "\nssh.private.key.passphrase = ******** (from WALCAP_SSH_PRIVATE_KEY_PASSPHRASE)\n") != NULL);
+	CHECK(strstr(out, SECRET) == NULL);
+	free(out);
+	config_free(&c);
+	unsetenv(CONFIG_SSH_PASSPHRASE_ENV);
+	unlink(keyfile);
+}
+
+static void
+test_secrets(void)
+{
+	struct config c;
+	char		file[64];
+	char	   *out;
+	int			found = 0;
+
+	CHECK_INT(config_is_secret("database.password"), 1);
+	CHECK_INT(config_is_secret("ssh.private.key.passphrase"), 1);
+	CHECK_INT(config_is_secret("kafka.sasl.password"), 1);
+	CHECK_INT(config_is_secret("kafka.ssl.key.password"), 1);
+	CHECK_INT(config_is_secret("kafka.sasl.oauthbearer.client.secret"), 1);
+	CHECK_INT(config_is_secret("kafka.ssl.key.pem"), 1);
+	CHECK_INT(config_is_secret("kafka.sasl.username"), 0);
+	CHECK_INT(config_is_secret("database.password.file"), 0);
+	CHECK_INT(config_is_secret("database.user"), 0);
+
+	/* kafka.sasl.password.file becomes kafka.sasl.password */
+	write_tmp(file, "k-file" SECRET "\n");
+	setenv("WALCAP_KAFKA_SASL_PASSWORD", "k-env" SECRET, 1);
+	init_base(&c);
+	CHECK_INT(config_set(&c, "sink.type", "kafka", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_set(&c, "kafka.bootstrap.servers", "b:9092", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_set(&c, "kafka.sasl.password.file", file, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.nkafka, 2);
+	for (int i = 0; i < c.nkafka; i++)
+	{
+		CHECK(strcmp(c.kafka_keys[i], "sasl.password.file") != 0);
+		if (strcmp(c.kafka_keys[i], "sasl.password") == 0)
+		{
+			CHECK_STR(c.kafka_values[i], "k-file" SECRET);
+			found++;
+		}
+	}
+	CHECK_INT(found, 1);
+	/* finishing again changes nothing */
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.nkafka, 2);
+	out = printed(&c);
+	CHECK(strstr(out, "\nkafka.sasl.password = ********\n") != NULL);
+	CHECK(strstr(out, "\nkafka.bootstrap.servers = b:9092\n") != NULL);
+	CHECK(strstr(out, SECRET) == NULL);
+	free(out);
+	config_free(&c);
+
+	/* without key or file: the environment */
+	init_base(&c);
+	CHECK_INT(config_set(&c, "sink.type", "kafka", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.nkafka, 1);
+	CHECK_STR(c.kafka_keys[0], "sasl.password");
+	CHECK_STR(c.kafka_values[0], "k-env" SECRET);
+	config_free(&c);
+
+	/* the key wins over the environment; other sinks take nothing from it */
+	init_base(&c);
+	CHECK_INT(config_set(&c, "sink.type", "kafka", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_set(&c, "kafka.sasl.password", "k-key", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.nkafka, 1);
+	CHECK_STR(c.kafka_values[0], "k-key");
+	config_free(&c);
+	init_base(&c);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.nkafka, 0);
+	config_free(&c);
+	unsetenv("WALCAP_KAFKA_SASL_PASSWORD");
+
+	/* a missing secret file names the key */
+	init_base(&c);
+	CHECK_INT(config_set(&c, "sink.type", "kafka", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_set(&c, "kafka.ssl.key.password.file", "/nonexistent/k", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "kafka.ssl.key.password.file: cannot open \"/nonexistent/k\": No such file or directory");
+	config_free(&c);
+	unlink(file);
+
+	/* --print-config: every key, defaults and values, the password masked */
+	write_tmp(file, "db-file" SECRET "\n");
+	init_base(&c);
+	CHECK_INT(config_set(&c, "database.password.file", file, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_set(&c, "table.include.list", "public\\.orders", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	out = printed(&c);
+	CHECK(strncmp(out, "# walcap: the configuration in effect (secrets masked)\ndatabase.hostname = localhost\ndatabase.port = 5432\ndatabase.user = u\n"
+				  "database.password = ******** (from database.password.file)\n", 170) == 0);
+	CHECK(strstr(out, "\ntopic.prefix = shop\n") != NULL);	/* derived */
+	CHECK(strstr(out, "\ntable.include.list = public\\.orders\n") != NULL);
+	CHECK(strstr(out, "\ntable.exclude.list =\n") != NULL);
+	CHECK(strstr(out, "\nwal.retained.warn.bytes = 1073741824\n") != NULL);
+	CHECK(strstr(out, "\nssh.host.key.check = true\n") != NULL);
+	CHECK(strstr(out, SECRET) == NULL);
+	free(out);
+	config_free(&c);
+	unlink(file);
+
+	/* a password in the file: masked without a source */
+	init_base(&c);
+	CHECK_INT(config_set(&c, "database.password", SECRET, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	out = printed(&c);
+	CHECK(strstr(out, "\ndatabase.password = ********\n") != NULL);
+	CHECK(strstr(out, SECRET) == NULL);
+	free(out);
+	config_free(&c);
+}
+
 int
 main(void)
 {
@@ -1037,6 +1233,8 @@ main(void)
 	test_set_arg();
 	test_required();
 	test_password();
+	test_ssh_keys();
+	test_secrets();
 	test_lists();
 	test_include_file();
 	test_kafka();
