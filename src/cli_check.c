@@ -250,6 +250,8 @@ check_tls(struct ctx *x)
 	const char *mode = x->c->sslmode;
 	const char *host = x->c->hostname;
 	const char *fix = "set database.sslmode=verify-full and database.sslrootcert to the CA certificate that signed the server's certificate";
+	/* through the tunnel, database.hostname is as the bastion sees it */
+	const char *where = x->c->ssh_enabled ? "the bastion" : "this machine";
 
 	if (host[0] == '/')
 	{
@@ -259,7 +261,8 @@ check_tls(struct ctx *x)
 	if (!PQsslInUse(x->conn))
 	{
 		if (is_loopback(host))
-			add(x->r, V_PASS, "tls", NULL, NULL, "not encrypted (sslmode=%s), on the loopback interface of this machine", mode);
+			add(x->r, V_PASS, "tls", NULL, NULL, "not encrypted (sslmode=%s), on the loopback interface of %s",
+				mode, where);
 		else
 			add(x->r, V_WARN, "tls",
 				"the password exchange and every change travel unencrypted to the server",
@@ -274,8 +277,8 @@ check_tls(struct ctx *x)
 			"encrypted with %s (%s); sslmode=verify-full: the server's certificate and its name %s are verified",
 			PQsslAttribute(x->conn, "protocol"), PQsslAttribute(x->conn, "cipher"), host);
 	else if (is_loopback(host))
-		add(x->r, V_PASS, "tls", NULL, NULL, "encrypted with %s (%s); sslmode=%s, on the loopback interface of this machine",
-			PQsslAttribute(x->conn, "protocol"), PQsslAttribute(x->conn, "cipher"), mode);
+		add(x->r, V_PASS, "tls", NULL, NULL, "encrypted with %s (%s); sslmode=%s, on the loopback interface of %s",
+			PQsslAttribute(x->conn, "protocol"), PQsslAttribute(x->conn, "cipher"), mode, where);
 	else
 		add(x->r, V_WARN, "tls",
 			strcmp(mode, "verify-ca") == 0 ?

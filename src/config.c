@@ -781,8 +781,13 @@ config_kafka_secret(const char *name)
 int
 config_is_secret(const char *key)
 {
+	size_t		len = strlen(key);
+
 	if (strcmp(key, "database.password") == 0 || strcmp(key, "ssh.private.key.passphrase") == 0)
 		return 1;
+	/* kafka.sasl.password.file names a file: a path, not a secret */
+	if (len > 5 && strcmp(key + len - 5, ".file") == 0)
+		return 0;
 	return strncmp(key, "kafka.", 6) == 0 && config_kafka_secret(key + 6);
 }
 
@@ -1277,7 +1282,8 @@ kafka_secrets(struct config *c, char *err, size_t errlen)
 			continue;
 		memcpy(stem, name, len - 5);
 		stem[len - 5] = '\0';
-		if (!config_kafka_secret(stem))
+		/* a PEM key spans lines: librdkafka reads it from ssl.key.location */
+		if (!config_kafka_secret(stem) || strcmp(stem, "ssl.key.pem") == 0)
 			continue;
 		snprintf(key, sizeof(key), "kafka.%s", name);
 		if (read_secret_file(key, c->kafka_values[i], &value, err, errlen) != 0)

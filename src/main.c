@@ -109,6 +109,8 @@ is_secret_arg(const char *arg, char *key, size_t keylen)
 {
 	const char *eq = strchr(arg, '=');
 	size_t		n;
+	char	   *k;
+	int			secret;
 
 	if (eq == NULL)
 		return 0;
@@ -117,11 +119,11 @@ is_secret_arg(const char *arg, char *key, size_t keylen)
 	n = (size_t) (eq - arg);
 	while (n > 0 && isspace((unsigned char) arg[n - 1]))
 		n--;
-	if (n >= keylen)
-		return 0;
-	memcpy(key, arg, n);
-	key[n] = '\0';
-	return config_is_secret(key);
+	k = strndup(arg, n);
+	secret = k == NULL || config_is_secret(k);	/* out of memory: refuse */
+	snprintf(key, keylen, "%.*s", (int) n, arg);
+	free(k);
+	return secret;
 }
 
 /* Where else the secret key may come from, for the hint. */
@@ -158,9 +160,12 @@ config_option(int argc, char **argv, int *i, struct config *cfg)
 	{
 		if (is_secret_arg(v, key, sizeof(key)))
 		{
-			fprintf(stderr, "walcap: %s cannot be given on the command line, where other users can read it\n"
-					"walcap: HINT: put it in the -c file, in %s.file or in %s\n",
-					key, key, secret_env(key));
+			fprintf(stderr, "walcap: %s cannot be given on the command line, where other users can read it\n", key);
+			if (strcmp(key, "kafka.ssl.key.pem") == 0)
+				fprintf(stderr, "walcap: HINT: put it in the -c file, or the key in a file named by kafka.ssl.key.location\n");
+			else
+				fprintf(stderr, "walcap: HINT: put it in the -c file, in %s.file or in %s\n",
+						key, secret_env(key));
 			return -1;
 		}
 		rc = config_set_arg(cfg, v, err, sizeof(err));

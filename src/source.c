@@ -180,7 +180,9 @@ source_open(struct source *s, const struct config *c, int tolerate_slot,
 			strstr(err, "replication role") != NULL ||
 			strstr(err, "certificate verify failed") != NULL ||
 			strstr(err, "does not match host name") != NULL ||
-			strstr(err, "SSH host key") != NULL;
+			strstr(err, "SSH host key") != NULL ||
+			strstr(err, "the SSH tunnel: ssh.") != NULL ||
+			strstr(err, "ssh.known.hosts.file") != NULL;
 		return -1;
 	}
 	s->server_version = PQserverVersion(s->conn);

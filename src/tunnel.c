@@ -3,13 +3,16 @@
  *
  * The forwarding thread runs one poll() loop over the listener, the
  * session's socket and every forwarded connection's local socket.  The
- * session stays in blocking mode (with ssh.* timeouts) so that a channel
- * write waits for the peer's window as ssh(1) does; reads from channels
- * are non-blocking.  Flow control is the SSH window: a channel is read
- * only when what was read from it before has reached its local socket, so
- * a slow reader (walcap blocked on its sink) holds back only its own
- * channel, and the others — status updates going out on the replication
- * connection, a heartbeat query — keep moving.
+ * session stays in blocking mode (connect.timeout.ms bounds each wait) so
+ * that a channel write waits for the peer's window as ssh(1) does; reads
+ * from channels are non-blocking.  Flow control is the SSH window: a
+ * channel is read only when what was read from it before has reached its
+ * local socket, so a slow reader (walcap blocked on its sink) holds back
+ * only its own channel, and the others — status updates going out on the
+ * replication connection, a heartbeat query — keep moving.  What walcap
+ * sends is small (queries, status updates): a write that waits for the
+ * window, or a channel being opened, holds the loop for at most
+ * connect.timeout.ms, after which the session counts as lost.
  */
 #include "tunnel.h"
 
@@ -42,6 +45,8 @@ struct fwd
 {
 	int			fd;				/* accepted from the listener, non-blocking */
 	ssh_channel ch;
+	struct ssh_channel_callbacks_struct cb;	/* sets pending */
+	int			pending;		/* libssh holds data of this channel */
 	size_t		off;			/* buf[off..len) still to write to fd */
 	size_t		len;
 	char		buf[TUNNEL_BUF];
@@ -134,8 +139,38 @@ session_lost(void)
 		(ssh_get_status(T.ssh) & (SSH_CLOSED | SSH_CLOSED_ERROR)) != 0;
 }
 
-/* Accept one connection and open its channel; closes it on failure. */
+/*
+ * Called by libssh whenever data arrives for f's channel, whichever
+ * channel was being read: consume nothing (it stays in libssh's buffer),
+ * only note that this channel has some.
+ */
+static int
+on_data(ssh_session session, ssh_channel channel, void *data, uint32_t len,
+		int is_stderr, void *userdata)
+{
+	(void) session;
+	(void) channel;
+	(void) data;
+	(void) len;
+	(void) is_stderr;
+	((struct fwd *) userdata)->pending = 1;
+	return 0;
+}
+
+/* The same for the channel's end: reading it then reports the end. */
 static void
+on_end(ssh_session session, ssh_channel channel, void *userdata)
+{
+	(void) session;
+	(void) channel;
+	((struct fwd *) userdata)->pending = 1;
+}
+
+/*
+ * Accept one connection and open its channel; closes it on failure.
+ * Returns -1 if accept itself failed (out of descriptors, say).
+ */
+static int
 fwd_accept(void)
 {
 	struct sockaddr_in peer;
@@ -144,25 +179,28 @@ fwd_accept(void)
 							 SOCK_NONBLOCK | SOCK_CLOEXEC);
 	struct fwd *f;
 	int			one = 1;
+	int			rc;
 
 	if (fd < 0)
-		return;
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
+			errno == ECONNABORTED ? 0 : -1;
 	if (T.nfwd == TUNNEL_MAX_FWD || (f = calloc(1, sizeof(*f))) == NULL)
 	{
 		record(0, "more than %d connections through the SSH tunnel at once", TUNNEL_MAX_FWD);
 		close(fd);
-		return;
+		return 0;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	f->fd = fd;
 	f->ch = ssh_channel_new(T.ssh);
-	if (f->ch == NULL ||
-		ssh_channel_open_forward(f->ch, T.db_host, T.db_port, "127.0.0.1",
-								 ntohs(peer.sin_port)) != SSH_OK)
+	rc = f->ch ? ssh_channel_open_forward(f->ch, T.db_host, T.db_port, "127.0.0.1",
+										  ntohs(peer.sin_port)) : SSH_ERROR;
+	if (rc != SSH_OK)
 	{
-		int			lost = session_lost();
-
-		if (lost)
+		/* no answer within connect.timeout.ms: the session is as good as lost */
+		if (rc == SSH_AGAIN)
+			record(1, "the bastion %s did not answer within connect.timeout.ms", T.where);
+		else if (session_lost())
 			record(1, "the SSH connection to %s was lost: %s", T.where, ssh_get_error(T.ssh));
 		else
 			record(0, "the bastion %s could not open a connection to %s:%d: %s", T.where,
@@ -171,9 +209,16 @@ fwd_accept(void)
 			ssh_channel_free(f->ch);
 		free(f);
 		close(fd);
-		return;
+		return 0;
 	}
+	ssh_callbacks_init(&f->cb);
+	f->cb.userdata = f;
+	f->cb.channel_data_function = on_data;
+	f->cb.channel_eof_function = on_end;
+	f->cb.channel_close_function = on_end;
+	ssh_set_channel_callbacks(f->ch, &f->cb);
 	T.fwd[T.nfwd++] = f;
+	return 0;
 }
 
 /* Write what f holds to its socket; -1 if the socket is gone. */
@@ -223,6 +268,7 @@ fwd_downstream(struct fwd *f)
 
 	if (f->len > 0)
 		return 0;				/* the socket has not taken the last read yet */
+	f->pending = 0;
 	n = ssh_channel_read_nonblocking(f->ch, f->buf, sizeof(f->buf), 0);
 	if (n == SSH_EOF || (n == 0 && ssh_channel_is_eof(f->ch)))
 		return -1;				/* the server closed it */
@@ -230,42 +276,105 @@ fwd_downstream(struct fwd *f)
 		return session_lost() ? -2 : -1;
 	if (n == 0)
 		return 0;
+	f->pending = 1;				/* there may be more than one read's worth */
 	f->len = (size_t) n;
 	return fwd_flush(f) == 0 ? 1 : -1;
+}
+
+/* Whether the stop byte arrived (drains the pipe). */
+static int
+stop_requested(void)
+{
+	char		b[16];
+	int			stop;
+
+	while (read(T.wake[0], b, sizeof(b)) > 0)
+		;
+	pthread_mutex_lock(&T.mu);
+	stop = T.stop;
+	pthread_mutex_unlock(&T.mu);
+	return stop;
+}
+
+/*
+ * Move what the channels hold to their sockets, until nothing moves and
+ * no channel that could take more has data waiting in libssh (reading one
+ * channel may bring in another's).  At most 64 rounds, so that a steady
+ * stream does not starve the other direction: more waits for the next.
+ * Returns 1 if data is still waiting, 0 if not, -1 if the session is lost.
+ */
+static int
+drain_channels(void)
+{
+	for (int round = 0; round < 64; round++)
+	{
+		int			moved = 0,
+					waiting = 0;
+
+		for (int i = 0; i < T.nfwd; i++)
+		{
+			int			rc = fwd_downstream(T.fwd[i]);
+
+			if (rc == -2)
+				return -1;
+			if (rc < 0)
+				fwd_close(i--);
+			else
+				moved |= rc;
+		}
+		for (int i = 0; i < T.nfwd; i++)
+			waiting |= T.fwd[i]->pending && T.fwd[i]->len == 0;
+		if (!moved && !waiting)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * After the session is lost: keep the listener (so that its port stays
+ * ours) and close what connects to it at once, until tunnel_ensure()
+ * stops this thread to open a new session.
+ */
+static void
+refuse_until_stopped(void)
+{
+	for (;;)
+	{
+		struct pollfd p[2] = {{T.wake[0], POLLIN, 0}, {T.listen_fd, POLLIN, 0}};
+		int			fd;
+
+		if (poll(p, 2, 1000) < 0 && errno != EINTR)
+			return;
+		if (p[0].revents && stop_requested())
+			return;
+		if (p[1].revents && (fd = accept4(T.listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+			close(fd);
+		else if (p[1].revents)
+			poll(NULL, 0, 100);	/* out of descriptors: do not spin */
+	}
 }
 
 static void *
 forward(void *arg)
 {
 	struct pollfd p[TUNNEL_MAX_FWD + 3];
+	int			accept_paused = 0;
+	int			lost;
 
 	(void) arg;
 	for (;;)
 	{
 		int			n = 0,
-					moved,
-					lost = 0,
-					want_ssh = 0;
+					more,
+					want_ssh = 0,
+					ssh_events;
 
-		/* channels first, until nothing moves: data may wait in libssh */
-		do
-		{
-			moved = 0;
-			for (int i = 0; i < T.nfwd && !lost; i++)
-			{
-				int			rc = fwd_downstream(T.fwd[i]);
-
-				if (rc == -2)
-					lost = 1;
-				else if (rc < 0)
-					fwd_close(i--);
-				else
-					moved |= rc;
-			}
-		} while (moved && !lost);
+		lost = 0;
+		if ((more = drain_channels()) < 0)
+			lost = 1;
 
 		p[n++] = (struct pollfd) {T.wake[0], POLLIN, 0};
-		p[n++] = (struct pollfd) {T.listen_fd, POLLIN, 0};
+		p[n++] = (struct pollfd) {accept_paused ? -1 : T.listen_fd, POLLIN, 0};
 		for (int i = 0; i < T.nfwd; i++)
 		{
 			struct fwd *f = T.fwd[i];
@@ -273,23 +382,24 @@ forward(void *arg)
 			p[n++] = (struct pollfd) {f->fd, f->len > 0 ? POLLOUT : POLLIN, 0};
 			want_ssh |= f->len == 0;
 		}
-		/* while every channel waits for its socket, the window holds the rest */
-		p[n++] = (struct pollfd) {want_ssh && !lost ? ssh_get_fd(T.ssh) : -1, POLLIN, 0};
-		if (!lost && poll(p, (nfds_t) n, 1000) < 0 && errno != EINTR)
-			lost = 1;
-		if (!lost && p[0].revents)
-		{
-			char		b[16];
-			int			stop;
 
-			while (read(T.wake[0], b, sizeof(b)) > 0)
-				;
-			pthread_mutex_lock(&T.mu);
-			stop = T.stop;
-			pthread_mutex_unlock(&T.mu);
-			if (stop)
-				break;
-		}
+		/*
+		 * The session's socket: for reading while some channel can take
+		 * data (when every one waits for its socket, the SSH window holds
+		 * back the rest), for writing while libssh has output queued (a
+		 * window adjustment, say).
+		 */
+		ssh_events = (want_ssh ? POLLIN : 0) |
+			(ssh_get_status(T.ssh) & SSH_WRITE_PENDING ? POLLOUT : 0);
+		p[n++] = (struct pollfd) {ssh_events && !lost ? ssh_get_fd(T.ssh) : -1, (short) ssh_events, 0};
+		if (!lost && poll(p, (nfds_t) n, more || accept_paused ? (more ? 0 : 100) : 1000) < 0 &&
+			errno != EINTR)
+			lost = 1;
+		accept_paused = 0;
+		if (!lost && p[0].revents && stop_requested())
+			break;
+		if (!lost && (p[n - 1].revents & POLLOUT))
+			ssh_blocking_flush(T.ssh, 0);
 		/* local sockets: p[2 + i] is T.fwd[i] as it was before any close */
 		for (int i = T.nfwd - 1; i >= 0 && !lost; i--)
 		{
@@ -308,8 +418,8 @@ forward(void *arg)
 			else if (rc < 0)
 				fwd_close(i);
 		}
-		if (!lost && p[1].revents)
-			fwd_accept();
+		if (!lost && p[1].revents && fwd_accept() != 0)
+			accept_paused = 1;	/* out of descriptors: try again in 100 ms */
 		if (lost || session_lost())
 		{
 			record(1, "the SSH connection to %s was lost: %s", T.where, ssh_get_error(T.ssh));
@@ -321,14 +431,15 @@ forward(void *arg)
 		if (lost)
 			break;
 	}
-	/*
-	 * Cut every forwarded connection now, so that their owners notice at
-	 * once, and refuse new ones until tunnel_ensure() opens a new session.
-	 */
+
+	/* cut every forwarded connection now, so that their owners notice at once */
 	while (T.nfwd > 0)
 		fwd_close(T.nfwd - 1);
-	close(T.listen_fd);
-	T.listen_fd = -1;
+	pthread_mutex_lock(&T.mu);
+	lost = T.dead;
+	pthread_mutex_unlock(&T.mu);
+	if (lost)
+		refuse_until_stopped();
 	return NULL;
 }
 
@@ -398,13 +509,22 @@ check_host_key(const struct config *c, char *err, size_t errlen)
 		rc = 0;
 	}
 	else if (state == SSH_KNOWN_HOSTS_CHANGED || state == SSH_KNOWN_HOSTS_OTHER)
+	{
+		char		name[300];
+
+		/* known_hosts names port 22 by the bare host, others as [host]:port */
+		if (c->ssh_port == 22)
+			snprintf(name, sizeof(name), "%s", c->ssh_host);
+		else
+			snprintf(name, sizeof(name), "[%s]:%d", c->ssh_host, c->ssh_port);
 		snprintf(err, errlen, "could not open the SSH tunnel: the SSH host key of %s:%d has CHANGED: it is now %s, "
 				 "and %s holds another key for it; someone may be intercepting the connection\n"
 				 "if the bastion's key was replaced on purpose, check %s against it "
 				 "(ssh-keygen -lf on the bastion's host key), then remove the old line "
-				 "(ssh-keygen -R '[%s]:%d' -f %s) and add the new one",
+				 "(ssh-keygen -R '%s' -f %s) and add the new one",
 				 c->ssh_host, c->ssh_port, T.host_key, c->ssh_known_hosts, fpr,
-				 c->ssh_host, c->ssh_port, c->ssh_known_hosts);
+				 name, c->ssh_known_hosts);
+	}
 	else
 	{
 		if (ssh_session_export_known_hosts_entry(T.ssh, &entry) != SSH_OK)
@@ -482,7 +602,11 @@ authenticate(const struct config *c, char *err, size_t errlen)
 	return -1;
 }
 
-/* libssh's own diagnostics, at log.level=debug only. */
+/*
+ * libssh's own diagnostics, at log.level=debug only.  libssh keeps its
+ * log level and callback per thread: the forwarding thread has neither,
+ * so it never logs (log.c is not meant for two threads).
+ */
 static void
 libssh_log(int priority, const char *function, const char *buffer, void *userdata)
 {
@@ -558,13 +682,20 @@ open_listener(char *err, size_t errlen)
 	{
 		snprintf(err, errlen, "could not open the SSH tunnel: no local listener on 127.0.0.1: %s",
 				 strerror(errno));
+		if (T.listen_fd >= 0)
+			close(T.listen_fd);
+		T.listen_fd = -1;
 		return -1;
 	}
 	T.port = ntohs(a.sin_port);
 	return 0;
 }
 
-/* Close what an open attempt or a lost tunnel left; the thread is joined. */
+/*
+ * Close the session an open attempt or a lost tunnel left; the thread is
+ * joined.  The listener stays: its port is the tunnel's for as long as
+ * the process runs, so no other process can take it in between.
+ */
 static void
 release(void)
 {
@@ -574,10 +705,6 @@ release(void)
 		ssh_free(T.ssh);
 		T.ssh = NULL;
 	}
-	if (T.listen_fd >= 0)
-		close(T.listen_fd);
-	T.listen_fd = -1;
-	T.port = 0;
 }
 
 /* Stop and join the forwarding thread, if one runs. */
@@ -624,7 +751,8 @@ tunnel_ensure(const struct config *c, int *port, unsigned *seq, char *err, size_
 		snprintf(err, errlen, "could not open the SSH tunnel: pipe: %s", strerror(errno));
 		return -1;
 	}
-	if (open_session(c, err, errlen) != 0 || open_listener(err, errlen) != 0)
+	if (open_session(c, err, errlen) != 0 ||
+		(T.listen_fd < 0 && open_listener(err, errlen) != 0))
 	{
 		release();
 		return -1;
@@ -669,6 +797,10 @@ tunnel_close(void)
 {
 	join();
 	release();
+	if (T.listen_fd >= 0)
+		close(T.listen_fd);
+	T.listen_fd = -1;
+	T.port = 0;
 	if (T.wake[0] >= 0)
 	{
 		close(T.wake[0]);

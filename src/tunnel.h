@@ -15,8 +15,10 @@
  * so every failure is reported to the caller with its cause.  Then a
  * forwarding thread owns the session until it is lost or closed.  A lost
  * session (the bastion gone, its sshd killed) cuts every forwarded
- * connection at once; the next tunnel_ensure() — the reconnection path's
- * next pgconn_connect — opens a new one.  No message ever holds the
+ * connection at once, and connections made to the listener are then
+ * closed at once; the next tunnel_ensure() — the reconnection path's next
+ * pgconn_connect — opens a new session behind the same listener, whose
+ * port stays walcap's until tunnel_close().  No message ever holds the
  * key's passphrase.
  */
 #ifndef WALCAP_TUNNEL_H

@@ -84,7 +84,7 @@ out=$(INTEGRATION_ONLY='' "$ROOT/tests/integration/run" "$sd/t_fakeleak.sh" "$sd
 out=$(grep -vF -e "$WALCAP_TEST_SSH_PASSPHRASE" <<<"$out")
 assert_rc "run: a secret in a script's output fails the run" "$rc" 1
 assert_match "run: the reason" "$out" '^t_fakeleak: FAIL: a secret appeared in its output$'
-assert_match "run: counted as a failure of that script only" "$out" '^integration: 2 passed, 1 failed$'
+assert_match "run: counted as a failure of that script only" "$out" '^integration( \(asan\))?: 2 passed, 1 failed$'
 rm -rf -- "$sd"
 
 # ------------------------------------------------------------------ tls

@@ -84,6 +84,15 @@ out=$(pc timeout 10 "$WALCAP" run --print-config --set database.user=u --set dat
 assert_match "2: the hint names the file key and the environment variable" "$out" \
 	'^walcap: HINT: put it in the -c file, in ssh\.private\.key\.passphrase\.file or in WALCAP_SSH_PRIVATE_KEY_PASSPHRASE$'
 
+# the *.file keys hold paths: allowed
+out=$(pc timeout 10 "$WALCAP" run --print-config --set database.user=u --set database.dbname=d --set sink.type=kafka \
+	--set kafka.bootstrap.servers=b:1 --set "kafka.sasl.password.file=$sec/kafka_password"); rc=$?
+assert_rc "2: --set kafka.sasl.password.file: allowed" "$rc" 0
+assert_eq "2: --set kafka.sasl.password.file: read and masked" "$(line kafka.sasl.password "$out")" 'kafka.sasl.password = ********'
+out=$(pc timeout 10 "$WALCAP" run --print-config --set database.user=u --set database.dbname=d --set "kafka.ssl.key.pem=x")
+assert_match "2: kafka.ssl.key.pem: pointed at ssl.key.location" "$out" \
+	'^walcap: HINT: put it in the -c file, or the key in a file named by kafka\.ssl\.key\.location$'
+
 # setup --admin-dsn with a password: refused before anything is done
 cat >"$work/s.conf" <<EOF
 database.user=streamkap_user

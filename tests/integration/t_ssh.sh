@@ -176,7 +176,7 @@ assert_match "6a: check: the tunnel is a PASS line with its host key" "$out" \
 	"^PASS  ssh_tunnel: 127\.0\.0\.1:[0-9]+ -> $SSHD_USER@127\.0\.0\.1:$SSHD_PORT -> 127\.0\.0\.1:$PG_PORT, host key ssh-ed25519 ${SSHD_HOST_FPR//+/\\+} \(verified in $SSHD_KNOWN_HOSTS\)\$"
 assert_match "6a: check: logged in through it" "$out" '^PASS  login: logged in as streamkap_user to database sshdb$'
 assert_match "6a: check: tls line for the loopback database" "$out" \
-	'^PASS  tls: not encrypted \(sslmode=prefer\), on the loopback interface of this machine$'
+	'^PASS  tls: not encrypted \(sslmode=prefer\), on the loopback interface of the bastion$'
 walcap_conf "$work/j.conf" "${ssh[@]}" "ssh.known.hosts.file=$work/wrong_known_hosts"
 out=$(WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD timeout 30 "$WALCAP" check -c "$work/j.conf" 2>/dev/null); rc=$?
 assert_rc "6b: check with a changed host key: exit 1" "$rc" 1
@@ -205,5 +205,24 @@ assert_rc "6f: snapshot signal through the tunnel (after setup granted USAGE on 
 assert_eq "6f: the signal row is there" \
 	"$(psql_admin -c "SELECT id || ' ' || type FROM streamkap.streamkap_signal WHERE id = 'ssh-snap'")" "ssh-snap execute-snapshot"
 
+
+# ---------------------------------------------------------------- 7. the bastion's key changes under a running walcap
+# the reconnection meets the new key: refused for good (exit 1), not retried
+cp "$SSHD_KNOWN_HOSTS" "$work/known_hosts_7"
+walcap_conf "$work/m.conf" "${ssh[@]}" "ssh.known.hosts.file=$work/known_hosts_7"
+walcap_start "$work/out_m" "$work/err_m" "$work/m.conf"
+wait_until 15 grep -qs 'streaming from slot' "$work/err_m" || t_fail "7: walcap streams"
+old_fpr=$SSHD_HOST_FPR
+sshd_kill || t_fail "7: sshd_kill"
+rm -f -- "$SSHD_DIR/host_ed25519_key"
+sshd_start "$SSHD_PORT" || t_fail "7: sshd_start with a new host key"
+[ "$SSHD_HOST_FPR" != "$old_fpr" ] && t_ok "7: the sshd has a new host key" || t_fail "7: the sshd has a new host key"
+wait_until 20 eval '! kill -0 "$WALCAP_PID" 2>/dev/null'
+walcap_stop
+assert_rc "7: walcap stops with exit 1" "$WALCAP_RC" 1
+assert_match "7: the changed key is refused for good" "$(cat "$work/err_m")" \
+	"^walcap: ERROR: reconnection failed for good: could not open the SSH tunnel: the SSH host key of 127\.0\.0\.1:$SSHD_PORT has CHANGED: it is now ssh-ed25519 ${SSHD_HOST_FPR//+/\\+}, "
+assert_match "7: nothing after it but its hint" "$(tail -n 1 "$work/err_m")" \
+	"^walcap: HINT: if the bastion's key was replaced on purpose, check ${SSHD_HOST_FPR//+/\\+} against it "
 
 t_done

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # walcap itself under valgrind: a run to --endpos over inserts, updates,
 # deletes, a truncate, a message, an enum and a domain (the catalog
-# connection), then a run stopped by SIGTERM — no leaks, no errors.
+# connection), then a run stopped by SIGTERM, the other commands,
+# snapshots and the SSH tunnel — no leaks, no errors.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -73,5 +74,39 @@ rc=$?
 assert_rc "valgrind, exported snapshot: exit status" "$rc" 0
 assert_eq "valgrind, exported snapshot: every row" "$(grep -c '"op":"r"' "$work/out5")" 40
 assert_eq "valgrind, exported snapshot: no valgrind report" "$(grep '^==' "$work/err5" | head -20)" ""
+
+# the SSH tunnel: its thread, the session and the channels, streaming to
+# --endpos and stopped by SIGTERM; and a refused host key
+if sshd_start; then
+	ssh=(ssh.enabled=true ssh.host=127.0.0.1 "ssh.port=$SSHD_PORT" "ssh.user=$SSHD_USER"
+		"ssh.private.key.file=$SSHD_KEY" "ssh.known.hosts.file=$SSHD_KNOWN_HOSTS")
+	psql_admin -c "INSERT INTO public.v SELECT g, 'happy', g, 'tunnel', '{}' FROM generate_series(1000, 1099) g" >/dev/null
+	walcap_conf "$work/t.conf" "${ssh[@]}"
+	WALCAP_SSH_PRIVATE_KEY_PASSPHRASE=$WALCAP_TEST_SSH_PASSPHRASE WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD \
+		timeout 120 "${VG[@]}" "$VGBIN" run -c "$work/t.conf" --endpos "$(current_lsn)" >"$work/out6" 2>"$work/err6" </dev/null
+	rc=$?
+	assert_rc "valgrind, through the SSH tunnel: exit status" "$rc" 0
+	assert_eq "valgrind, through the SSH tunnel: every row" "$(grep -c '"t":"tunnel"' "$work/out6")" 100
+	assert_eq "valgrind, through the SSH tunnel: no valgrind report" "$(grep '^==' "$work/err6" | head -20)" ""
+	psql_admin -c "INSERT INTO public.v VALUES (2000, 'sad', 1, 'later', '{}')" >/dev/null
+	WALCAP_SSH_PRIVATE_KEY_PASSPHRASE=$WALCAP_TEST_SSH_PASSPHRASE WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD \
+		"${VG[@]}" "$VGBIN" run -c "$work/t.conf" >"$work/out7" 2>"$work/err7" </dev/null &
+	pid=$!
+	wait_until 60 grep -qs '"t":"later"' "$work/out7"
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	assert_rc "valgrind, through the SSH tunnel, SIGTERM: exit status" "$rc" 0
+	assert_eq "valgrind, through the SSH tunnel, SIGTERM: no valgrind report" "$(grep '^==' "$work/err7" | head -20)" ""
+	: >"$work/empty_known_hosts"
+	walcap_conf "$work/u.conf" "${ssh[@]}" "ssh.known.hosts.file=$work/empty_known_hosts"
+	WALCAP_SSH_PRIVATE_KEY_PASSPHRASE=$WALCAP_TEST_SSH_PASSPHRASE WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD \
+		timeout 120 "${VG[@]}" "$VGBIN" run -c "$work/u.conf" >"$work/out8" 2>"$work/err8" </dev/null
+	rc=$?
+	assert_rc "valgrind, unknown host key: exit status" "$rc" 1
+	assert_eq "valgrind, unknown host key: no valgrind report" "$(grep '^==' "$work/err8" | head -20)" ""
+else
+	t_fail "sshd_start"
+fi
 
 t_done

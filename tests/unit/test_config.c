@@ -1129,6 +1129,8 @@ test_secrets(void)
 	CHECK_INT(config_is_secret("kafka.ssl.key.pem"), 1);
 	CHECK_INT(config_is_secret("kafka.sasl.username"), 0);
 	CHECK_INT(config_is_secret("database.password.file"), 0);
+	CHECK_INT(config_is_secret("kafka.sasl.password.file"), 0);	/* a path */
+	CHECK_INT(config_is_secret("ssh.private.key.passphrase.file"), 0);
 	CHECK_INT(config_is_secret("database.user"), 0);
 
 	/* kafka.sasl.password.file becomes kafka.sasl.password */
