@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/ioctl.h>
 
 #include "log.h"
 #include "lsn.h"
@@ -400,6 +401,14 @@ source_read(struct source *s, struct source_msg *msg, char *err, size_t errlen)
 		return SOURCE_ERROR;
 	}
 	return SOURCE_MSG;
+}
+
+int
+source_input_waiting(struct source *s)
+{
+	int			n = 0;
+
+	return ioctl(PQsocket(s->conn), FIONREAD, &n) == 0 && n > 0;
 }
 
 int

@@ -82,6 +82,12 @@ int			source_read(struct source *s, struct source_msg *msg,
  * what arrived into libpq's buffer.  Returns 1 if input arrived, 0 if
  * not (timeout or a signal), -1 on error (err set).
  */
+/*
+ * Whether the kernel holds unread bytes on the replication socket.  With
+ * TLS a read takes one record (often one message), so a small read does
+ * not mean the socket was drained; this asks the socket itself.
+ */
+int			source_input_waiting(struct source *s);
 int			source_wait(struct source *s, int timeout_ms, char *err, size_t errlen);
 
 /*
