@@ -77,10 +77,12 @@ integration: walcap
 	$(MAKE) B=build build/tests/mockcluster
 	tests/integration/run
 
+# t_valgrind always runs the plain binary and the t_harness scripts run no
+# walcap: the first pass covers them.
 asan-integration: asan
 	$(MAKE) B=build build/tests/mockcluster
 	WALCAP=build/asan/walcap ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
-		tests/integration/run
+		INTEGRATION_EXCLUDE='^t_(valgrind|harness|harness_net)\.sh$$' tests/integration/run
 
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined
 fuzz: | build/fuzz

@@ -123,6 +123,11 @@ fwd_close(int i)
 {
 	struct fwd *f = T.fwd[i];
 
+	/*
+	 * libssh keeps a freed channel until the bastion confirms the close,
+	 * and would call f's callbacks from then on: detach them first.
+	 */
+	ssh_remove_channel_callbacks(f->ch, &f->cb);
 	close(f->fd);
 	if (ssh_channel_is_open(f->ch) && ssh_is_connected(T.ssh))
 		ssh_channel_close(f->ch);
@@ -216,7 +221,7 @@ fwd_accept(void)
 	f->cb.channel_data_function = on_data;
 	f->cb.channel_eof_function = on_end;
 	f->cb.channel_close_function = on_end;
-	ssh_set_channel_callbacks(f->ch, &f->cb);
+	ssh_add_channel_callbacks(f->ch, &f->cb);
 	T.fwd[T.nfwd++] = f;
 	return 0;
 }
