@@ -45,13 +45,23 @@ ${1:-}
 SQL
 }
 # the WAL of a few segments, then a checkpoint: with max_slot_wal_keep_size
-# = 1MB a slot whose restart_lsn is not in the newest segment is invalidated
+# = 1MB a slot whose restart_lsn is not in the newest segment is invalidated.
+# A transaction stays open over it all, so that the slot's restart_lsn
+# cannot follow the WAL (walcap confirms quickly, and a running-xacts
+# record logged in between would let it move into the newest segment).
 invalidate() {
+	local holder
+	psql_admin -c "BEGIN; INSERT INTO public.filler (pad) VALUES ('hold'); SELECT pg_sleep(30); COMMIT" >/dev/null 2>&1 &
+	holder=$!
+	_LIB_PIDS+=("$holder")
+	wait_until 10 eval '[ "$(psql_admin -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '"'"'%pg_sleep(30)%'"'"' AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL")" = 1 ]'
 	for _ in 1 2 3 4; do
 		psql_admin -c "SELECT pg_switch_wal()" >/dev/null
 		psql_admin -c "INSERT INTO public.filler (pad) VALUES ('y')" >/dev/null
 	done
 	psql_admin -c "CHECKPOINT" >/dev/null
+	psql_admin -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()" >/dev/null
+	wait "$holder" 2>/dev/null
 }
 lost() { [ "$(psql_admin -c "SELECT wal_status FROM pg_replication_slots WHERE slot_name = '$SLOT'")" = lost ]; }
 
