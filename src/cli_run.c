@@ -1113,20 +1113,6 @@ stream(struct run *r, char *err, size_t errlen)
 	return SESSION_DONE;
 }
 
-/* Log a multi-line "message\nhint" error as ERROR + HINT lines. */
-static void
-log_error_hint(const char *prefix, const char *err)
-{
-	const char *nl = strchr(err, '\n');
-
-	if (nl == NULL)
-	{
-		log_error("%s%s", prefix, err);
-		return;
-	}
-	log_error("%s%.*s", prefix, (int) (nl - err), err);
-	log_hint("%s", nl + 1);
-}
 
 /*
  * Read the offset file and decide where delivery resumes; *fresh is set

@@ -618,13 +618,7 @@ admin_connect(const char *dsn, const struct config *c)
 	{
 		if (tunnel_ensure(c, &tport, &seq, err, sizeof(err)) != 0)
 		{
-			char	   *nl = strchr(err, '\n');
-
-			if (nl)
-				*nl = '\0';
-			log_error("%s", err);
-			if (nl)
-				log_hint("%s", nl + 1);
+			log_error_hint("", err);
 			return NULL;
 		}
 		snprintf(port, sizeof(port), "%d", tport);

@@ -187,11 +187,7 @@ cli_snapshot(const struct config *c, const struct snapshot_opts *o)
 	conn = pgconn_connect(c, 0, err, sizeof(err));
 	if (conn == NULL)
 	{
-		const char *nl = strchr(err, '\n');
-
-		log_error("%.*s", nl ? (int) (nl - err) : (int) strlen(err), err);
-		if (nl)
-			log_hint("%s", nl + 1);
+		log_error_hint("", err);
 		signal_free(&sig);
 		buf_free(&data);
 		return EXIT_RUNTIME;

@@ -432,11 +432,7 @@ cli_status(const struct config *c, const struct status_opts *o)
 
 	if (conn == NULL)
 	{
-		const char *nl = strchr(err, '\n');
-
-		log_error("%.*s", nl ? (int) (nl - err) : (int) strlen(err), err);
-		if (nl)
-			log_hint("%s", nl + 1);
+		log_error_hint("", err);
 		return EXIT_RUNTIME;
 	}
 	memset(&st, 0, sizeof(st));

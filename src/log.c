@@ -79,3 +79,17 @@ log_hint(const char *fmt, ...)
 	log_cont("HINT", fmt, ap);
 	va_end(ap);
 }
+
+void
+log_error_hint(const char *prefix, const char *err)
+{
+	const char *nl = strchr(err, '\n');
+
+	if (nl == NULL)
+	{
+		log_error("%s%s", prefix, err);
+		return;
+	}
+	log_error("%s%.*s", prefix, (int) (nl - err), err);
+	log_hint("%s", nl + 1);
+}

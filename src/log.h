@@ -30,6 +30,12 @@ void	log_msg(enum log_level level, const char *fmt, ...)
 void	log_detail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * An error whose text is "message\nhint" (as pgconn_connect and the
+ * tunnel write them): an ERROR line with prefix, then a HINT line.
+ */
+void	log_error_hint(const char *prefix, const char *err);
+
 #define log_error(...)   log_msg(LOGL_ERROR, __VA_ARGS__)
 #define log_warning(...) log_msg(LOGL_WARNING, __VA_ARGS__)
 #define log_info(...)    log_msg(LOGL_INFO, __VA_ARGS__)

@@ -64,8 +64,7 @@ hint_for(const char *msg)
 		return "sslmode verify-ca and verify-full need the CA certificate: set database.sslrootcert to its file";
 	if (strstr(msg, "server does not support SSL"))
 		return "the server has TLS turned off (ssl = off): turn it on there, or lower database.sslmode";
-	if (strstr(msg, "could not open certificate file") || strstr(msg, "could not load private key file") ||
-		strstr(msg, "private key file") || strstr(msg, "could not read certificate file"))
+	if (strstr(msg, "certificate file") || strstr(msg, "private key file"))
 		return "check database.sslcert and database.sslkey (the key must be readable by walcap only: chmod 600)";
 	if (strstr(msg, "no pg_hba.conf entry"))
 		return "add a pg_hba.conf line allowing database.user to connect to database.dbname from this host, then reload the server";
