@@ -1149,6 +1149,17 @@ load_offset(struct run *r, const char *systemid, uint64_t *keep_size, int *fresh
 		offset_clear(&o);
 		return 0;
 	}
+	if (c->sink == CONFIG_SINK_FILE && strcmp(o.sink_path, c->sink_file_path) == 0)
+	{
+		*keep_size = o.sink_size;
+		r->off.sink_size = o.sink_size;
+	}
+	if (o.lsn == 0 && o.snapshot == NULL)
+	{
+		/* recorded at a start that was stopped before anything was delivered */
+		offset_clear(&o);
+		return 0;
+	}
 	*fresh = 0;
 	if (o.snapshot)
 	{
@@ -1167,11 +1178,6 @@ load_offset(struct run *r, const char *systemid, uint64_t *keep_size, int *fresh
 	}
 	r->off.lsn = o.lsn;
 	r->skip_before = o.lsn;
-	if (c->sink == CONFIG_SINK_FILE && strcmp(o.sink_path, c->sink_file_path) == 0)
-	{
-		*keep_size = o.sink_size;
-		r->off.sink_size = o.sink_size;
-	}
 	log_info("resuming after " LSN_FMT " (offset file %s)", LSN_ARGS(o.lsn), c->offset_file);
 	return 0;
 }
@@ -1519,6 +1525,22 @@ cli_run(const struct config *c, const struct run_opts *o)
 		goto out;
 	}
 	sink_open_ok = 1;
+	if (c->sink == CONFIG_SINK_FILE && keep_size == UINT64_MAX)
+	{
+		/*
+		 * The offset file does not describe this file yet (a first start,
+		 * or sink.file.path changed).  Record its size before the first
+		 * event goes in, so that a crash before the first confirmation
+		 * cuts what was written then instead of keeping it beside the
+		 * copy PostgreSQL sends again.
+		 */
+		r.off.sink_size = r.sink.size;
+		if (offset_save(c->offset_file, &r.off, err, sizeof(err)) != 0)
+		{
+			log_error("%s", err);
+			goto out;
+		}
+	}
 	if (r.sink.routed)
 		event_writer_route(&r.ew, &r.meta);
 	r.appended_size = r.written_size = r.sink.size;

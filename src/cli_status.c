@@ -302,7 +302,10 @@ print_text(const struct config *c, const struct status *st)
 		printf("  %.*s\n", (int) (nl - p), p);
 		p = nl + 1;
 	}
-	if (st->offset_found)
+	if (st->offset_found && st->off.lsn == 0)
+		printf("offset file %s: nothing delivered yet, written %s\n",
+			   c->offset_file, st->offset_time);
+	else if (st->offset_found)
 		printf("offset file %s: delivered up to " LSN_FMT ", written %s\n",
 			   c->offset_file, LSN_ARGS(st->off.lsn), st->offset_time);
 	else
@@ -391,7 +394,10 @@ print_json(const struct config *c, const struct status *st)
 	json_cstring(&b, c->offset_file);
 	if (st->offset_found)
 	{
-		buf_printf(&b, ",\"lsn\":\"" LSN_FMT "\",\"written\":", LSN_ARGS(st->off.lsn));
+		if (st->off.lsn == 0)
+			buf_lit(&b, ",\"lsn\":null,\"written\":");
+		else
+			buf_printf(&b, ",\"lsn\":\"" LSN_FMT "\",\"written\":", LSN_ARGS(st->off.lsn));
 		json_cstring(&b, st->offset_time);
 	}
 	else

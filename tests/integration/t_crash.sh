@@ -15,6 +15,47 @@ psql_admin -d crashdb -c "GRANT SELECT ON public.crash TO streamkap_role"
 psql_admin -d crashdb -c "SELECT pg_create_logical_replication_slot('crash_stdout', 'pgoutput')" >/dev/null
 
 work=$T_TMP
+
+# A kill before the first confirmation.  The status interval is long, so
+# nothing is confirmed while walcap runs: the offset file holds only
+# what the first start recorded, the file's size before any event, and
+# the restart must cut the events written after it, not keep them
+# beside the copies PostgreSQL sends again.  The file starts with a line
+# of someone else's that must stay.
+psql_admin -d crashdb -c "CREATE TABLE public.first (id int PRIMARY KEY)"
+psql_admin -d crashdb -c "GRANT SELECT ON public.first TO streamkap_role"
+psql_admin -d crashdb -c "SELECT pg_create_logical_replication_slot('crash_first', 'pgoutput')" >/dev/null
+echo '{"before":"walcap"}' > "$work/first.jsonl"
+walcap_conf "$work/first.conf" database.dbname=crashdb slot.name=crash_first sink.type=file \
+	"sink.file.path=$work/first.jsonl" "offset.storage.file.filename=$work/first.offsets" \
+	status.update.interval.ms=600000 'table.include.list=public\.first'
+WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD "$WALCAP" run -c "$work/first.conf" 2>"$work/first.err" &
+first=$!
+wait_until 20 grep -qs 'streaming' "$work/first.err"
+psql_admin -d crashdb -c "INSERT INTO public.first SELECT g FROM generate_series(1, 5) g"
+wait_until 20 test "$(wc -l < "$work/first.jsonl")" -ge 6
+kill -9 "$first"
+wait "$first" 2>/dev/null
+assert_eq "first start: five events written" "$(wc -l < "$work/first.jsonl")" 6
+assert_eq "first start: the offset file records the size before the first event" \
+	"$(grep -E "^(lsn|sink.file.size)=" "$work/first.offsets" | tr '\n' ' ')" "lsn=0/0 sink.file.size=20 "
+assert_eq "first start: status says nothing was delivered" \
+	"$(WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD "$WALCAP" status -c "$work/first.conf" | grep '^offset file' | sed 's/, written 20[0-9T:Z-]*$//')" \
+	"offset file $work/first.offsets: nothing delivered yet"
+assert_eq "first start: status --json has no position" \
+	"$(WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD "$WALCAP" status -c "$work/first.conf" --json | jq -c '.offset_file | [.lsn, (.written | test("^20"))]')" \
+	'[null,true]'
+end=$(current_lsn)
+WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD timeout 60 "$WALCAP" run -c "$work/first.conf" \
+	--endpos "$end" 2>>"$work/first.err"
+assert_rc "first start: the restart exit status" "$?" 0
+assert_eq "first start: the restart cut the unconfirmed events" \
+	"$(grep -c 'cutting 1[0-9][0-9][0-9] bytes of unconfirmed events' "$work/first.err")" 1
+assert_eq "first start: the line before walcap, then each row once" \
+	"$(head -1 "$work/first.jsonl"; tail -n +2 "$work/first.jsonl" | jq -r '.after.id' | tr '\n' ' ')" \
+	'{"before":"walcap"}
+1 2 3 4 5 '
+
 conf_file=$work/file.conf
 conf_out=$work/stdout.conf
 walcap_conf "$conf_file" database.dbname=crashdb sink.type=file \
