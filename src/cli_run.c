@@ -1113,10 +1113,11 @@ stream(struct run *r, char *err, size_t errlen)
 	return SESSION_DONE;
 }
 
-
 /*
  * Read the offset file and decide where delivery resumes; *fresh is set
- * when there is no usable offset (the initial snapshot's condition).
+ * when there is no usable offset (the initial snapshot's condition),
+ * which includes one recorded at 0/0 before anything was delivered.
+ * *keep_size is the file sink's length to cut back to, if recorded.
  */
 static int
 load_offset(struct run *r, const char *systemid, uint64_t *keep_size, int *fresh)
