@@ -31,7 +31,7 @@ B       ?= build
 OBJS    = $(patsubst src/%.c,$(B)/%.o,$(SRCS))
 
 .PHONY: all test unit integration asan asan-test fuzz fuzz-run valgrind demo \
-        deps bench clean
+        deps demo-deps bench clean
 
 all: walcap
 
@@ -117,7 +117,11 @@ deps:
 test: deps
 	@tests/run-all
 
-demo: deps walcap
+# The demo runs PostgreSQL 15 only: no version-matrix servers.
+demo-deps:
+	@scripts/deps --no-versions
+
+demo: demo-deps walcap
 	@scripts/demo
 
 bench: deps walcap

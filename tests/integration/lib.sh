@@ -72,7 +72,14 @@
 #
 # Variables (read them, do not set them, unless noted)
 #   ROOT            the repository root
-#   PGBIN           PostgreSQL 15 binaries (may be set before sourcing)
+#   PGBIN           PostgreSQL 15 binaries: the clients (psql, pgbench,
+#                   pg_recvlogical) always, the server unless PG_MAJOR says
+#                   otherwise (may be set before sourcing)
+#   PG_MAJOR        the server's major version, 10-18 (default 15; may be set
+#                   before sourcing): the version matrix runs the same scripts
+#                   with another one, from scripts/pg-versions
+#   PG_SERVER_BIN   initdb, pg_ctl and postgres of PG_MAJOR
+#   PG_VERSION_NUM  the running server's server_version_num (after pg_start)
 #   WALCAP          the binary (default $ROOT/walcap; may be set before sourcing;
 #                   a relative path is taken from the current directory)
 #   WALCAP_TEST_PASSWORD   streamkap_user's password (exported; secrets.sh)
@@ -102,6 +109,13 @@
 # ------------------------------------------------------------------ setup
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+PG_MAJOR=${PG_MAJOR:-15}
+if [ "$PG_MAJOR" = 15 ]; then
+    PG_SERVER_BIN=$PGBIN
+else
+    PG_SERVER_BIN=$("$ROOT/scripts/pg-versions" bindir "$PG_MAJOR") || PG_SERVER_BIN=
+fi
+PG_VERSION_NUM=
 WALCAP=${WALCAP:-$ROOT/walcap}
 case "$WALCAP" in /*) ;; *) WALCAP=$PWD/$WALCAP ;; esac
 export WALCAP
@@ -313,9 +327,11 @@ pg_start() {   # [-c name=value]... [DB]
     done
     [ -n "$PG_TMP" ] && { _lib_say "pg_start: a cluster is already running in $PG_TMP"; return 1; }
     local b
-    for b in initdb pg_ctl postgres psql; do
-        [ -x "$PGBIN/$b" ] || { _lib_say "$PGBIN/$b not found: run scripts/deps (PostgreSQL 15)"; return 1; }
+    [ -n "$PG_SERVER_BIN" ] || { _lib_say "no PostgreSQL $PG_MAJOR server: run scripts/deps"; return 1; }
+    for b in initdb pg_ctl postgres; do
+        [ -x "$PG_SERVER_BIN/$b" ] || { _lib_say "$PG_SERVER_BIN/$b not found: run scripts/deps (PostgreSQL $PG_MAJOR)"; return 1; }
     done
+    [ -x "$PGBIN/psql" ] || { _lib_say "$PGBIN/psql not found: run scripts/deps (PostgreSQL 15)"; return 1; }
     if [ "$_LIB_IS_ROOT" = 1 ] && ! id -u "$_LIB_PG_OSUSER" >/dev/null 2>&1; then
         _lib_say "running as root needs the OS user '$_LIB_PG_OSUSER' (from the postgresql-15 package)"
         return 1
@@ -331,7 +347,7 @@ pg_start() {   # [-c name=value]... [DB]
     chmod 700 "$PG_TMP"
     [ "$_LIB_IS_ROOT" = 1 ] && chown "$_LIB_PG_OSUSER": "$PG_TMP"
 
-    if ! _lib_as_pg "$PGBIN/initdb" -D "$PG_DATA" -U postgres --auth=trust -E UTF8 \
+    if ! _lib_as_pg "$PG_SERVER_BIN/initdb" -D "$PG_DATA" -U postgres --auth=trust -E UTF8 \
             --locale=C.UTF-8 --no-sync >"$T_TMP/initdb.log" 2>&1; then
         cat "$T_TMP/initdb.log" >&2
         _lib_say "initdb failed"
@@ -373,7 +389,7 @@ EOF
     # PostgreSQL releases that restrict loadable output plugins
     # (output_plugin_libraries) must allow pgoutput; older ones lack the setting.
     local opl
-    opl=$(_lib_as_pg "$PGBIN/postgres" --describe-config 2>/dev/null |
+    opl=$(_lib_as_pg "$PG_SERVER_BIN/postgres" --describe-config 2>/dev/null |
           awk -F'\t' '$1 == "output_plugin_libraries" {print $5}' || true)
     if [ -n "$opl" ] && ! printf '%s\n' "$opl" | grep -qiw pgoutput; then
         echo "output_plugin_libraries = '$opl, pgoutput'" >>"$PG_DATA/postgresql.conf"
@@ -384,7 +400,7 @@ EOF
     # bind, try another.
     for ((i = 0; i < 5; i++)); do
         PG_PORT=$(_lib_pick_port) || { _lib_say "no free TCP port found"; return 1; }
-        if _lib_as_pg "$PGBIN/pg_ctl" -D "$PG_DATA" -l "$PG_TMP/postgres.log" \
+        if _lib_as_pg "$PG_SERVER_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_TMP/postgres.log" \
                 -o "-p $PG_PORT" -w -t 60 start >/dev/null 2>&1; then
             started=1
             break
@@ -402,6 +418,8 @@ EOF
     pg_conf "port=$PG_PORT"
     export PG_TMP PG_DATA PG_PORT PG_SOCK
     PG_DB=postgres
+    PG_VERSION_NUM=$(psql_admin -d postgres -c 'SHOW server_version_num') || return 1
+    export PG_VERSION_NUM
     if [ -n "$db" ]; then
         psql_admin -d postgres -c "CREATE DATABASE \"$db\"" >/dev/null || return 1
         PG_DB=$db
@@ -411,7 +429,7 @@ EOF
 
 pg_restart() {
     [ -n "$PG_TMP" ] || { _lib_say "pg_restart: no cluster"; return 1; }
-    _lib_as_pg "$PGBIN/pg_ctl" -D "$PG_DATA" -l "$PG_TMP/postgres.log" -m fast -w -t 60 restart >/dev/null 2>&1 || {
+    _lib_as_pg "$PG_SERVER_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_TMP/postgres.log" -m fast -w -t 60 restart >/dev/null 2>&1 || {
         tail -n 30 "$PG_TMP/postgres.log" >&2 2>/dev/null || true
         _lib_say "restart failed"
         return 1
@@ -421,8 +439,8 @@ pg_restart() {
 pg_stop() {
     [ -n "$PG_TMP" ] || return 0
     if [ -f "$PG_DATA/postmaster.pid" ]; then
-        _lib_as_pg "$PGBIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 30 stop >/dev/null 2>&1 ||
-            _lib_as_pg "$PGBIN/pg_ctl" -D "$PG_DATA" -m immediate -w -t 30 stop >/dev/null 2>&1 ||
+        _lib_as_pg "$PG_SERVER_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 30 stop >/dev/null 2>&1 ||
+            _lib_as_pg "$PG_SERVER_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w -t 30 stop >/dev/null 2>&1 ||
             _lib_say "warning: could not stop the server in $PG_TMP"
     fi
     rm -rf -- "$PG_TMP"

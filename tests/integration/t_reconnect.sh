@@ -122,9 +122,9 @@ workload 300001 "$work/stop3" &
 wl=$!
 _LIB_PIDS+=("$wl")
 sleep 0.7
-_lib_as_pg "$PGBIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 60 stop >/dev/null 2>&1 || t_fail "1c: pg_ctl stop"
+_lib_as_pg "$PG_SERVER_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 60 stop >/dev/null 2>&1 || t_fail "1c: pg_ctl stop"
 sleep 2
-_lib_as_pg "$PGBIN/pg_ctl" -D "$PG_DATA" -l "$PG_TMP/postgres.log" -w -t 60 start >/dev/null 2>&1 ||
+_lib_as_pg "$PG_SERVER_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_TMP/postgres.log" -w -t 60 start >/dev/null 2>&1 ||
 	t_fail "1c: pg_ctl start"
 sleep 1
 touch "$work/stop3"
