@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "geometry.h"
 #include "json.h"
 
 #define lengthof(a) (sizeof(a) / sizeof((a)[0]))
@@ -165,42 +166,6 @@ read_signed(const char *s, size_t len, size_t *i, int64_t *v)
 	*i = j;
 	*v = neg ? -r : r;
 	return 0;
-}
-
-/* True if s[0..len) is exactly one JSON number (RFC 8259 grammar). */
-static int
-is_json_number(const char *s, size_t len)
-{
-	size_t		i = 0;
-
-	if (i < len && s[i] == '-')
-		i++;
-	if (i == len || !is_digit(s[i]))
-		return 0;
-	if (s[i] == '0')
-		i++;
-	else
-		while (i < len && is_digit(s[i]))
-			i++;
-	if (i < len && s[i] == '.')
-	{
-		i++;
-		if (i == len || !is_digit(s[i]))
-			return 0;
-		while (i < len && is_digit(s[i]))
-			i++;
-	}
-	if (i < len && (s[i] == 'e' || s[i] == 'E'))
-	{
-		i++;
-		if (i < len && (s[i] == '+' || s[i] == '-'))
-			i++;
-		if (i == len || !is_digit(s[i]))
-			return 0;
-		while (i < len && is_digit(s[i]))
-			i++;
-	}
-	return i == len;
 }
 
 /*
@@ -433,7 +398,7 @@ conv_float(struct buf *out, const char *s, size_t len)
 {
 	if (emit_float_special(out, s, len))
 		return 0;
-	if (!is_json_number(s, len))
+	if (!json_is_number(s, len))
 		return -1;
 	buf_append(out, s, len);
 	return 0;
@@ -1886,88 +1851,9 @@ conv_interval(struct buf *out, const char *s, size_t len,
 }
 
 /* ---------------------------------------------------------------------
- * point, hstore
+ * hstore
  * ---------------------------------------------------------------------
  */
-
-/* Store d as 8 little-endian bytes (IEEE 754) at p. */
-static void
-put_double_le(unsigned char *p, double d)
-{
-	uint64_t	u;
-
-	memcpy(&u, &d, sizeof(u));
-	for (int k = 0; k < 8; k++)
-		p[k] = (unsigned char) (u >> (8 * k));
-}
-
-/* Check one float8out coordinate and convert it; 0 or -1. */
-static int
-point_coord(const char *s, size_t len, double *v)
-{
-	char		tmp[64];
-
-	if (len == 0 || len >= sizeof(tmp))
-		return -1;
-	if (!is_json_number(s, len) && !text_is(s, len, "NaN") &&
-		!text_is(s, len, "Infinity") && !text_is(s, len, "-Infinity"))
-		return -1;
-	memcpy(tmp, s, len);
-	tmp[len] = '\0';
-	*v = strtod(tmp, NULL);
-	return 0;
-}
-
-/* Append a point coordinate: its text as a number, specials as strings. */
-static void
-emit_coord(struct buf *out, const char *s, size_t len)
-{
-	if (!emit_float_special(out, s, len))
-		buf_append(out, s, len);
-}
-
-/*
- * point "(x,y)" → io.debezium.data.geometry.Point, the struct
- * {"x":x,"y":y,"wkb":"<base64 of the 21-byte little-endian WKB
- * point>","srid":null} (fields in the schema's order).
- */
-static int
-conv_point(struct buf *out, const char *s, size_t len)
-{
-	const char *comma;
-	const char *xs;
-	const char *ys;
-	size_t		xlen;
-	size_t		ylen;
-	double		x;
-	double		y;
-	unsigned char wkb[21];
-
-	if (len < 5 || s[0] != '(' || s[len - 1] != ')')
-		return -1;
-	comma = memchr(s, ',', len);
-	if (comma == NULL)
-		return -1;
-	xs = s + 1;
-	xlen = (size_t) (comma - xs);
-	ys = comma + 1;
-	ylen = (size_t) (s + len - 1 - ys);
-	if (point_coord(xs, xlen, &x) != 0 || point_coord(ys, ylen, &y) != 0)
-		return -1;
-	wkb[0] = 1;					/* little-endian */
-	wkb[1] = 1;					/* wkbPoint */
-	wkb[2] = wkb[3] = wkb[4] = 0;
-	put_double_le(wkb + 5, x);
-	put_double_le(wkb + 13, y);
-	buf_lit(out, "{\"x\":");
-	emit_coord(out, xs, xlen);
-	buf_lit(out, ",\"y\":");
-	emit_coord(out, ys, ylen);
-	buf_lit(out, ",\"wkb\":\"");
-	json_base64(out, wkb, sizeof(wkb), 0);
-	buf_lit(out, "\",\"srid\":null}");
-	return 0;
-}
 
 /*
  * Append the double-quoted, backslash-escaped text starting at s[*i]
@@ -2354,7 +2240,13 @@ convert_scalar(struct buf *out, const struct convert_type *t,
 		case CONVERT_BIT:
 			return conv_bit(out, t->typmod, s, len);
 		case CONVERT_POINT:
-			return conv_point(out, s, len);
+		case CONVERT_BOX:
+		case CONVERT_LSEG:
+		case CONVERT_PATH:
+		case CONVERT_POLYGON:
+		case CONVERT_CIRCLE:
+		case CONVERT_LINE:
+			return geometry_value(out, t->kind, s, len);
 		case CONVERT_HSTORE:
 			return conv_hstore(out, s, len, o);
 		case CONVERT_ARRAY:
@@ -2439,19 +2331,19 @@ static const struct
 	{273, CONVERT_ARRAY, CONVERT_STRING, ','},	/* _pg_class */
 	{325, CONVERT_STRING, CONVERT_STRING, ','},	/* index_am_handler */
 	{600, CONVERT_POINT, CONVERT_STRING, ','},	/* point */
-	{601, CONVERT_STRING, CONVERT_STRING, ','},	/* lseg */
-	{602, CONVERT_STRING, CONVERT_STRING, ','},	/* path */
-	{603, CONVERT_STRING, CONVERT_STRING, ','},	/* box */
-	{604, CONVERT_STRING, CONVERT_STRING, ','},	/* polygon */
-	{628, CONVERT_STRING, CONVERT_STRING, ','},	/* line */
-	{629, CONVERT_ARRAY, CONVERT_STRING, ','},	/* _line */
+	{601, CONVERT_LSEG, CONVERT_STRING, ','},	/* lseg */
+	{602, CONVERT_PATH, CONVERT_STRING, ','},	/* path */
+	{603, CONVERT_BOX, CONVERT_STRING, ','},	/* box */
+	{604, CONVERT_POLYGON, CONVERT_STRING, ','},	/* polygon */
+	{628, CONVERT_LINE, CONVERT_STRING, ','},	/* line */
+	{629, CONVERT_ARRAY, CONVERT_LINE, ','},	/* _line */
 	{650, CONVERT_STRING, CONVERT_STRING, ','},	/* cidr */
 	{651, CONVERT_ARRAY, CONVERT_STRING, ','},	/* _cidr */
 	{700, CONVERT_FLOAT, CONVERT_STRING, ','},	/* float4 */
 	{701, CONVERT_FLOAT, CONVERT_STRING, ','},	/* float8 */
 	{705, CONVERT_STRING, CONVERT_STRING, ','},	/* unknown */
-	{718, CONVERT_STRING, CONVERT_STRING, ','},	/* circle */
-	{719, CONVERT_ARRAY, CONVERT_STRING, ','},	/* _circle */
+	{718, CONVERT_CIRCLE, CONVERT_STRING, ','},	/* circle */
+	{719, CONVERT_ARRAY, CONVERT_CIRCLE, ','},	/* _circle */
 	{774, CONVERT_STRING, CONVERT_STRING, ','},	/* macaddr8 */
 	{775, CONVERT_ARRAY, CONVERT_STRING, ','},	/* _macaddr8 */
 	{790, CONVERT_MONEY, CONVERT_STRING, ','},	/* money */
@@ -2475,12 +2367,12 @@ static const struct
 	{1015, CONVERT_ARRAY, CONVERT_STRING, ','},	/* _varchar */
 	{1016, CONVERT_ARRAY, CONVERT_INT, ','},	/* _int8 */
 	{1017, CONVERT_ARRAY, CONVERT_POINT, ','},	/* _point */
-	{1018, CONVERT_ARRAY, CONVERT_STRING, ','},	/* _lseg */
-	{1019, CONVERT_ARRAY, CONVERT_STRING, ','},	/* _path */
-	{1020, CONVERT_ARRAY, CONVERT_STRING, ';'},	/* _box */
+	{1018, CONVERT_ARRAY, CONVERT_LSEG, ','},	/* _lseg */
+	{1019, CONVERT_ARRAY, CONVERT_PATH, ','},	/* _path */
+	{1020, CONVERT_ARRAY, CONVERT_BOX, ';'},	/* _box */
 	{1021, CONVERT_ARRAY, CONVERT_FLOAT, ','},	/* _float4 */
 	{1022, CONVERT_ARRAY, CONVERT_FLOAT, ','},	/* _float8 */
-	{1027, CONVERT_ARRAY, CONVERT_STRING, ','},	/* _polygon */
+	{1027, CONVERT_ARRAY, CONVERT_POLYGON, ','},	/* _polygon */
 	{1028, CONVERT_ARRAY, CONVERT_INT, ','},	/* _oid */
 	{1033, CONVERT_STRING, CONVERT_STRING, ','},	/* aclitem */
 	{1034, CONVERT_ARRAY, CONVERT_STRING, ','},	/* _aclitem */

@@ -92,7 +92,13 @@ enum convert_kind
 	CONVERT_TIMESTAMPTZ,
 	CONVERT_INTERVAL,
 	CONVERT_BIT,				/* bit(n), varbit: bool for bit(1), else bytes */
-	CONVERT_POINT,
+	CONVERT_POINT,				/* the geometric types: geometry.h */
+	CONVERT_BOX,
+	CONVERT_LSEG,
+	CONVERT_PATH,
+	CONVERT_POLYGON,
+	CONVERT_CIRCLE,
+	CONVERT_LINE,
 	CONVERT_HSTORE,
 	CONVERT_ARRAY,				/* elements converted as elem_kind */
 };

@@ -177,6 +177,43 @@ json_int64(struct buf *b, int64_t v)
 		json_uint64(b, (uint64_t) v);
 }
 
+int
+json_is_number(const char *s, size_t len)
+{
+	size_t		i = 0;
+
+#define DIGIT(k) ((k) < len && s[(k)] >= '0' && s[(k)] <= '9')
+	if (i < len && s[i] == '-')
+		i++;
+	if (!DIGIT(i))
+		return 0;
+	if (s[i] == '0')
+		i++;
+	else
+		while (DIGIT(i))
+			i++;
+	if (i < len && s[i] == '.')
+	{
+		i++;
+		if (!DIGIT(i))
+			return 0;
+		while (DIGIT(i))
+			i++;
+	}
+	if (i < len && (s[i] == 'e' || s[i] == 'E'))
+	{
+		i++;
+		if (i < len && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (!DIGIT(i))
+			return 0;
+		while (DIGIT(i))
+			i++;
+	}
+#undef DIGIT
+	return i == len;
+}
+
 void
 json_base64(struct buf *b, const unsigned char *p, size_t n, int url_safe)
 {

@@ -29,6 +29,12 @@ json_cstring(struct buf *b, const char *s)
 void	json_int64(struct buf *b, int64_t v);
 void	json_uint64(struct buf *b, uint64_t v);
 
+/*
+ * True if s[0..len) is exactly one JSON number (RFC 8259 grammar), so
+ * that text read from the server can be written as it is.
+ */
+int		json_is_number(const char *s, size_t len);
+
 /* Standard base64 (RFC 4648 §4) or, with url_safe, §5 alphabet; padded. */
 void	json_base64(struct buf *b, const unsigned char *p, size_t n, int url_safe);
 

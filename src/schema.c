@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "geometry.h"
 #include "json.h"
 
 /* Type OIDs whose schema differs from what their conversion rule says. */
@@ -170,13 +171,13 @@ put_kind(struct buf *b, enum convert_kind kind, uint32_t typid, int32_t typmod,
 			}
 			return;
 		case CONVERT_POINT:
-			buf_lit(b, "{\"type\":\"struct\",\"fields\":["
-					"{\"type\":\"double\",\"optional\":false,\"field\":\"x\"},"
-					"{\"type\":\"double\",\"optional\":false,\"field\":\"y\"},"
-					"{\"type\":\"bytes\",\"optional\":true,\"field\":\"wkb\"},"
-					"{\"type\":\"int32\",\"optional\":true,\"field\":\"srid\"}],");
-			buf_puts(b, optional ? "\"optional\":true" : "\"optional\":false");
-			buf_lit(b, ",\"name\":\"io.debezium.data.geometry.Point\",\"version\":1");
+		case CONVERT_BOX:
+		case CONVERT_LSEG:
+		case CONVERT_PATH:
+		case CONVERT_POLYGON:
+		case CONVERT_CIRCLE:
+		case CONVERT_LINE:
+			geometry_schema(b, kind, optional);
 			return;
 		case CONVERT_HSTORE:
 			if (o->hstore == CONVERT_HSTORE_MAP)

@@ -335,6 +335,28 @@ test_base64(void)
 	}
 }
 
+/* json_is_number: RFC 8259's number grammar, exactly */
+static void
+test_is_number(void)
+{
+	static const char *const good[] = {
+		"0", "-0", "1", "-1", "10", "1.5", "-0.25", "1e5", "1E5", "1e+30", "1e-07",
+		"-2.2250738585072014e-308", "0.0", "123456789012345678901234567890",
+	};
+	static const char *const bad[] = {
+		"", "-", "+1", "01", "-01", ".5", "1.", "1.e5", "1e", "1e+", "e5", "0x1",
+		"NaN", "Infinity", "-Infinity", "inf", " 1", "1 ", "1,5", "--1", "1e5.5",
+	};
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		CHECK(json_is_number(good[i], strlen(good[i])));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(!json_is_number(bad[i], strlen(bad[i])));
+	/* only len bytes are read */
+	CHECK(json_is_number("12x", 2));
+	CHECK(!json_is_number("1\0", 2));
+}
+
 int
 main(void)
 {
@@ -345,6 +367,7 @@ main(void)
 	test_long();
 	test_numbers();
 	test_base64();
+	test_is_number();
 	buf_free(&out);
 	return TEST_REPORT("test_json");
 }

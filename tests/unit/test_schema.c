@@ -93,7 +93,7 @@ test_types_default_modes(void)
 				"{\"type\":\"double\",\"optional\":false,\"field\":\"y\"},"
 				"{\"type\":\"bytes\",\"optional\":true,\"field\":\"wkb\"},"
 				"{\"type\":\"int32\",\"optional\":true,\"field\":\"srid\"}],\"optional\":false,"
-				"\"name\":\"io.debezium.data.geometry.Point\",\"version\":1"));
+				"\"name\":\"io.debezium.data.geometry.Point\",\"version\":1,\"doc\":\"Geometry (POINT)\""));
 	CHECK_STR(field_of(1007, -1),
 			  F("\"type\":\"array\",\"items\":{\"type\":\"int32\",\"optional\":true},\"optional\":false"));
 	CHECK_STR(field_of(1009, -1),
