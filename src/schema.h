@@ -12,7 +12,9 @@
  * (io.debezium.time.*, io.debezium.data.*, Kafka Connect's Decimal, Date,
  * Time, Timestamp, io.debezium.data.Enum with an enum's labels, a
  * domain named as its base type); a column is optional unless the caller
- * marked it NOT NULL (relcache flags bit 4) or it is part of the key.
+ * marked it NOT NULL (relcache flags bit 4) or it is part of the key,
+ * except the geometric types' Geometry, Circle and Line structs, which
+ * are optional always (geometry.h).
  *
  * Everything is appended to a caller-owned buf; nothing is kept.
  */
