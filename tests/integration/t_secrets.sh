@@ -77,7 +77,7 @@ for kv in "database.password=$pw" "ssh.private.key.passphrase=$pp" " ssh.private
 	key=${key// /}
 	out=$(pc timeout 10 "$WALCAP" run --print-config --set database.user=u --set database.dbname=d --set "$kv"); rc=$?
 	assert_rc "2: --set $key: exit 2" "$rc" 2
-	assert_match "2: --set $key: refused" "$out" "^walcap: ${key//./\\.} cannot be given on the command line, where other users can read it\$"
+	assert_match "2: --set $key: refused" "$out" "^walcap: ERROR: ${key//./\\.} cannot be given on the command line, where other users can read it\$"
 	assert_eq "2: --set $key: the value is not repeated" "$(grep -cF -e "$pw" -e "$pp" -e "$kp" <<<"$out")" 0
 done
 out=$(pc timeout 10 "$WALCAP" run --print-config --set database.user=u --set database.dbname=d --set "ssh.private.key.passphrase=x")
