@@ -889,7 +889,7 @@ check_slot_failover(struct ctx *x, int failover)
 			add(x->r, V_WARN, "slot_failover",
 				"the slot is an ordinary one: a failover to a standby loses it, and walcap must start over with a new slot and a new snapshot",
 				"upgrade to PostgreSQL 17 or later, or set slot.failover=false",
-				"slot.failover=true, but PostgreSQL %d has no failover slots (they exist from 17 on)",
+				"slot.failover=true, but PostgreSQL %d has no failover slots (they exist from PostgreSQL 17 on)",
 				x->version / 10000);
 		return;
 	}

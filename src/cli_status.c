@@ -503,7 +503,7 @@ cli_status(const struct config *c, const struct status_opts *o)
 			if (st.version >= 170000)
 				log_warning("replication slot \"%s\" is not a failover slot, but slot.failover=true", c->slot_name);
 			else
-				log_warning("slot.failover=true, but PostgreSQL %d has no failover slots (they exist from 17 on)",
+				log_warning("slot.failover=true, but PostgreSQL %d has no failover slots (they exist from PostgreSQL 17 on)",
 							st.version / 10000);
 		}
 		if (o->watch_s <= 0 || cli_stop_requested)
