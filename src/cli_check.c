@@ -872,6 +872,54 @@ check_tables(struct ctx *x)
 
 /* ---- the slot ---- */
 
+/*
+ * Whether the slot is a failover slot (PostgreSQL 17+), which standbys
+ * keep a synchronized copy of, against slot.failover.  Below 17 there
+ * is a line only when the key asks for what the server cannot do.
+ */
+static void
+check_slot_failover(struct ctx *x, int failover)
+{
+	const struct config *c = x->c;
+	struct buf	fix;
+
+	if (x->version < 170000)
+	{
+		if (c->slot_failover)
+			add(x->r, V_WARN, "slot_failover",
+				"the slot is an ordinary one: a failover to a standby loses it, and walcap must start over with a new slot and a new snapshot",
+				"upgrade to PostgreSQL 17 or later, or set slot.failover=false",
+				"slot.failover=true, but PostgreSQL %d has no failover slots (they exist from PostgreSQL 17 on)",
+				x->version / 10000);
+		return;
+	}
+	if (failover)
+	{
+		add(x->r, V_PASS, "slot_failover", NULL, NULL,
+			"replication slot %s is a failover slot: standbys with sync_replication_slots = on keep a copy",
+			c->slot_name);
+		return;
+	}
+	if (!c->slot_failover)
+	{
+		add(x->r, V_PASS, "slot_failover", NULL, NULL,
+			"replication slot %s is not a failover slot (slot.failover=false): a failover to a standby loses it",
+			c->slot_name);
+		return;
+	}
+	buf_init(&fix, 0);
+	buf_lit(&fix, "-- walcap run does this when it starts; or, while no one streams from the slot,\n"
+			"-- as the connector user in psql connected with replication=database:\n"
+			"ALTER_REPLICATION_SLOT ");
+	pgconn_quote_ident(&fix, c->slot_name);
+	buf_lit(&fix, " (FAILOVER true);\n"
+			"-- standbys keep a copy with sync_replication_slots = on (see docs/config.md)");
+	add(x->r, V_WARN, "slot_failover",
+		"only a failover slot is synchronized to physical standbys; an ordinary one is lost when a standby is promoted, and walcap must start over with a new slot and a new snapshot",
+		text_of(&fix), "replication slot %s is not a failover slot, but slot.failover=true", c->slot_name);
+	buf_free(&fix);
+}
+
 static void
 check_slot(struct ctx *x)
 {
@@ -879,12 +927,16 @@ check_slot(struct ctx *x)
 	const char *params[1] = {c->slot_name};
 	char		err[512];
 	struct buf	create, fix;
-	PGresult   *res = query(x, x->version >= 130000 ?
+	PGresult   *res = query(x, x->version >= 170000 ?
 							"SELECT plugin, slot_type, database, database = current_database(), active, active_pid, "
-							"pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, wal_status, safe_wal_size "
-							"FROM pg_replication_slots WHERE slot_name = $1" :
+							"pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, wal_status, safe_wal_size, "
+							"failover FROM pg_replication_slots WHERE slot_name = $1" :
+							x->version >= 130000 ?
 							"SELECT plugin, slot_type, database, database = current_database(), active, active_pid, "
-							"pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, NULL, NULL "
+							"pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, wal_status, safe_wal_size, "
+							"NULL FROM pg_replication_slots WHERE slot_name = $1" :
+							"SELECT plugin, slot_type, database, database = current_database(), active, active_pid, "
+							"pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, NULL, NULL, NULL "
 							"FROM pg_replication_slots WHERE slot_name = $1",
 							1, params, err, sizeof(err));
 
@@ -892,7 +944,8 @@ check_slot(struct ctx *x)
 	buf_init(&fix, 0);
 	buf_lit(&create, "SELECT pg_create_logical_replication_slot(");
 	pgconn_quote_literal(&create, c->slot_name);
-	buf_lit(&create, ", 'pgoutput');");
+	buf_puts(&create, c->slot_failover && x->version >= 170000 ? ", 'pgoutput', failover => true);" :
+			 ", 'pgoutput');");
 	if (res == NULL)
 	{
 		add(x->r, V_SKIP, "slot", NULL, NULL, "could not be read: %s", err);
@@ -903,6 +956,8 @@ check_slot(struct ctx *x)
 		add(x->r, V_FAIL, "slot",
 			"the slot keeps the server's WAL until walcap has delivered it; walcap does not create it",
 			text_of(&create), "replication slot %s does not exist", c->slot_name);
+		if (x->version >= 170000 || c->slot_failover)
+			add(x->r, V_SKIP, "slot_failover", NULL, NULL, "no slot");
 		goto out;
 	}
 	x->slot_found = 1;
@@ -959,6 +1014,7 @@ check_slot(struct ctx *x)
 	}
 	else
 		add(x->r, V_PASS, "slot_active", NULL, NULL, "replication slot %s is not in use", c->slot_name);
+	check_slot_failover(x, is_true(res, 0, 9));
 out:
 	PQclear(res);
 	buf_free(&create);

@@ -1407,6 +1407,32 @@ recover_slot(struct run *r, int fresh)
 }
 
 /*
+ * slot.failover=true: an existing slot that is not a failover slot is
+ * made one before streaming starts (so the setup guide's slot, created
+ * without it, is covered too).  A failure costs nothing but the
+ * failover protection, so it is a warning, not a stop.
+ */
+static void
+slot_failover(struct run *r)
+{
+	const struct config *c = r->cfg;
+	char		err[512];
+
+	switch (source_set_failover(&r->src, c, err, sizeof(err)))
+	{
+		case 1:
+			log_info("replication slot \"%s\" is now a failover slot (slot.failover=true)", c->slot_name);
+			break;
+		case -1:
+			log_warning("could not make replication slot \"%s\" a failover slot (slot.failover=true): %s",
+						c->slot_name, err);
+			log_hint("as the connector user on a replication connection: ALTER_REPLICATION_SLOT \"%s\" (FAILOVER true)",
+					 c->slot_name);
+			break;
+	}
+}
+
+/*
  * After the replication connection was lost with the cause in err:
  * connect again, waiting connect.backoff.initial.ms, doubling up to
  * connect.backoff.max.ms, plus up to 20% jitter so that many walcaps do
@@ -1470,6 +1496,7 @@ reconnect(struct run *r, const char *cause, int64_t *attempts, int64_t *backoff)
 		log_info("reconnected (attempt %lld)", (long long) *attempts);
 		if (r->src.slot_missing || r->src.slot_lost)
 			return recover_slot(r, 0);
+		slot_failover(r);
 		return 0;
 	}
 }
@@ -1518,6 +1545,14 @@ cli_run(const struct config *c, const struct run_opts *o)
 		log_error_hint("", err);
 		goto out;
 	}
+	if (source_failover_unsupported(&r.src, c, msg, sizeof(msg)) != NULL)
+	{
+		log_warning("slot.failover=true, but %s: replication slot \"%s\" is an ordinary slot, which a failover to a standby does not keep",
+					msg, c->slot_name);
+		log_hint("connect to a primary running PostgreSQL 17 or later, or set slot.failover=false");
+	}
+	else
+		slot_failover(&r);
 	if (load_offset(&r, r.src.systemid, &keep_size, &fresh) != 0)
 		goto out;
 	if (sink_open(&r.sink, c, keep_size, err, sizeof(err)) != 0)

@@ -8,10 +8,17 @@
  * as such ("exists"); GRANTs are always run ("done").  The first failing
  * step stops the run with the server's message.
  *
- * Secrets: the connector user's password comes from the environment
- * (WALCAP_SETUP_USER_PASSWORD) and is only ever sent to the server; the
- * printed script uses the psql variable :'password' instead.  The admin
- * conninfo may contain a password too and is never printed.
+ * Secrets: the connector user's password is WALCAP_SETUP_USER_PASSWORD,
+ * else the password walcap itself logs in with (database.password, its
+ * .file, WALCAP_DATABASE_PASSWORD: config.c's sources).  It is hashed
+ * here with the server's password_encryption (PQencryptPasswordConn), so
+ * only the verifier reaches the server and its log; the printed script
+ * uses the psql variable :'password' instead.  The admin conninfo may
+ * contain a password too and is never printed.
+ *
+ * Output: stdout carries the product (the script, or one line per step
+ * applied: done, exists, FAILED); errors, warnings and hints go to
+ * stderr, a failed step too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,10 +277,10 @@ oom:
 	return -1;
 }
 
-/* The steps of the seed, in its order. */
+/* The steps of the seed, in its order; verifier: the hashed password, for --apply. */
 static void
 build_script(const struct config *c, const struct catalog_info *ci,
-			 const char *password, struct script *sc)
+			 const char *verifier, struct script *sc)
 {
 	struct buf	label, sql, apply, ex;
 	struct buf	sig;			/* "signal schema"."streamkap_signal" */
@@ -293,17 +300,18 @@ build_script(const struct config *c, const struct catalog_info *ci,
 	buf_lit(&label, "CREATE USER ");
 	pgconn_quote_ident(&label, c->user);
 	buf_printf(&sql, "%s PASSWORD :'password'", label.data ? label.data : "");
-	if (password)
+	if (verifier)
 	{
 		buf_printf(&apply, "%s PASSWORD ", label.data ? label.data : "");
-		pgconn_quote_literal(&apply, password);
+		pgconn_quote_literal(&apply, verifier);
 	}
 	buf_lit(&ex, "SELECT 1 FROM pg_roles WHERE rolname = ");
 	pgconn_quote_literal(&ex, c->user);
 	add_step(sc,
 			 "-- The connector's user.  The password is never printed: run this\n"
-			 "-- script with psql -v password=... (--apply reads it from "
-			 SETUP_PASSWORD_ENV ").",
+			 "-- script with psql -v password=... (--apply takes " SETUP_PASSWORD_ENV ",\n"
+			 "-- else the password walcap logs in with: database.password, its .file\n"
+			 "-- or " CONFIG_PASSWORD_ENV ").",
 			 &label, &sql, &apply, &ex);
 
 	/* the role */
@@ -476,13 +484,31 @@ build_script(const struct config *c, const struct catalog_info *ci,
 				 "-- (tables created later: ALTER PUBLICATION ... ADD TABLE)");
 	add_step(sc, comment, &label, &sql, NULL, &ex);
 
-	/* the slot */
+	/* the slot: a failover slot (slot.failover) where the server has them */
 	buf_lit(&sql, "SELECT pg_create_logical_replication_slot(");
 	pgconn_quote_literal(&sql, c->slot_name);
-	buf_lit(&sql, ", 'pgoutput')");
+	buf_lit(&sql, ", 'pgoutput'");
+	if (c->slot_failover && ci->connected && ci->version >= 170000)
+		buf_lit(&sql, ", failover => true");
+	buf_putc(&sql, ')');
 	buf_lit(&ex, "SELECT 1 FROM pg_replication_slots WHERE slot_name = ");
 	pgconn_quote_literal(&ex, c->slot_name);
-	add_step(sc, "-- Create a logical replication slot", NULL, &sql, NULL, &ex);
+	if (c->slot_failover && !ci->connected)
+		snprintf(comment, sizeof(comment),
+				 "-- Create a logical replication slot\n"
+				 "-- slot.failover=true: on PostgreSQL 17 or later add failover => true\n"
+				 "-- after 'pgoutput' (before 17 there are no failover slots)");
+	else if (c->slot_failover && ci->version < 170000)
+		snprintf(comment, sizeof(comment),
+				 "-- Create a logical replication slot (slot.failover=true, but PostgreSQL %d\n"
+				 "-- has no failover slots: they exist from 17 on)", ci->version / 10000);
+	else if (c->slot_failover)
+		snprintf(comment, sizeof(comment),
+				 "-- Create a logical replication slot, as a failover slot (slot.failover=true):\n"
+				 "-- standbys with sync_replication_slots = on keep a copy that survives a failover");
+	else
+		snprintf(comment, sizeof(comment), "-- Create a logical replication slot");
+	add_step(sc, comment, NULL, &sql, NULL, &ex);
 
 	/* server parameters */
 	buf_lit(&sc->tail, "-- Server parameters (they cannot be set from this script):\n");
@@ -548,9 +574,13 @@ quiet_notices(void *arg, const char *message)
 	(void) message;
 }
 
-/* Run every step; 0, or EXIT_RUNTIME at the first failure. */
+/*
+ * Run every step; 0, or EXIT_RUNTIME at the first failure, which ends
+ * the report on stdout and is the error on stderr.
+ */
 static int
-apply_script(PGconn *conn, const struct script *sc, const char *password)
+apply_script(PGconn *conn, const struct script *sc, const struct config *c,
+			 const char *from, int differs)
 {
 	for (int i = 0; i < sc->n; i++)
 	{
@@ -570,11 +600,6 @@ apply_script(PGconn *conn, const struct script *sc, const char *password)
 			}
 			PQclear(res);
 		}
-		if (i == 0 && password == NULL)
-		{
-			printf("FAILED   %s: %s is not set\n", st->label, SETUP_PASSWORD_ENV);
-			return EXIT_RUNTIME;
-		}
 		res = PQexec(conn, st->apply_sql ? st->apply_sql : st->sql);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK &&
 			PQresultStatus(res) != PGRES_TUPLES_OK)
@@ -582,6 +607,14 @@ apply_script(PGconn *conn, const struct script *sc, const char *password)
 		PQclear(res);
 		printf("done     %s\n", st->label);
 		fflush(stdout);
+		if (i == 0 && from)
+			log_info("user \"%s\" created with the password from %s", c->user, from);
+		if (i == 0 && differs)
+		{
+			log_warning("%s differs from the password walcap logs in with (from %s)",
+						SETUP_PASSWORD_ENV, c->password_from ? c->password_from : "database.password");
+			log_hint("walcap fails to log in as \"%s\" until the two agree", c->user);
+		}
 		continue;
 failed:
 		{
@@ -589,11 +622,39 @@ failed:
 
 			pgconn_result_error(conn, res, err, sizeof(err));
 			printf("FAILED   %s: %s\n", st->label, err);
+			fflush(stdout);
+			log_error("setup --apply stopped at %s: %s", st->label, err);
+			log_hint("%s; fix the cause and run setup --apply again: steps already done are skipped or repeated harmlessly",
+					 i == 0 ? "nothing was changed" : "the steps before it were applied");
 			PQclear(res);
 			return EXIT_RUNTIME;
 		}
 	}
 	return 0;
+}
+
+/*
+ * Whether the connector user exists already (then --apply leaves it and
+ * its password alone): 1 or 0, -1 on error (logged).
+ */
+static int
+user_exists(PGconn *conn, const struct script *sc)
+{
+	PGresult   *res = PQexec(conn, sc->steps[0].exists_sql);
+	int			rc;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		char		err[1024];
+
+		pgconn_result_error(conn, res, err, sizeof(err));
+		log_error("could not look up the user: %s", err);
+		rc = -1;
+	}
+	else
+		rc = PQntuples(res) > 0;
+	PQclear(res);
+	return rc;
 }
 
 /*
@@ -668,6 +729,8 @@ cli_setup(const struct config *c, const struct setup_opts *o)
 {
 	const char *dsn = o->admin_dsn;
 	const char *password = getenv(SETUP_PASSWORD_ENV);
+	const char *from = SETUP_PASSWORD_ENV;
+	char	   *verifier = NULL;
 	struct catalog_info ci;
 	struct script *sc;
 	PGconn	   *conn = NULL;
@@ -680,6 +743,12 @@ cli_setup(const struct config *c, const struct setup_opts *o)
 		dsn = NULL;
 	if (password != NULL && password[0] == '\0')
 		password = NULL;
+	if (password == NULL && c->password != NULL)
+	{
+		/* the user is database.user: it logs in with the configured password */
+		password = c->password;
+		from = c->password_from ? c->password_from : "database.password";
+	}
 	if (o->admin_dsn != NULL && o->admin_dsn[0] != '\0' && dsn_password(o->admin_dsn) == 1)
 	{
 		log_error("--admin-dsn: the connection string holds a password, which other users can read on the command line");
@@ -716,6 +785,25 @@ cli_setup(const struct config *c, const struct setup_opts *o)
 			PQfinish(conn);
 			return EXIT_RUNTIME;
 		}
+		if (c->slot_failover && ci.version < 170000)
+		{
+			log_warning("slot.failover=true, but PostgreSQL %d has no failover slots (they exist from PostgreSQL 17 on): the slot is an ordinary one, which a failover to a standby does not keep",
+						ci.version / 10000);
+			log_hint("connect to a primary running PostgreSQL 17 or later, or set slot.failover=false");
+		}
+	}
+	if (o->apply && password != NULL)
+	{
+		/* hashed as the server stores it: the clear text never leaves walcap */
+		verifier = PQencryptPasswordConn(conn, password, c->user, NULL);
+		if (verifier == NULL)
+		{
+			pgconn_error(conn, err, sizeof(err));
+			log_error("could not hash the password for the new user: %s", err);
+			catalog_free(&ci);
+			PQfinish(conn);
+			return EXIT_RUNTIME;
+		}
 	}
 
 	sc = calloc(1, sizeof(*sc));
@@ -727,7 +815,12 @@ cli_setup(const struct config *c, const struct setup_opts *o)
 		return EXIT_RUNTIME;
 	}
 	buf_init(&sc->tail, 0);
-	build_script(c, &ci, o->apply ? password : NULL, sc);
+	build_script(c, &ci, verifier, sc);
+	if (verifier)
+	{
+		memset(verifier, 0, strlen(verifier));
+		PQfreemem(verifier);
+	}
 	if (sc->failed)
 	{
 		log_error("out of memory");
@@ -735,9 +828,25 @@ cli_setup(const struct config *c, const struct setup_opts *o)
 	}
 	else if (o->apply)
 	{
-		rc = apply_script(conn, sc, password);
-		if (rc == 0)
-			printf("\n%s", sc->tail.data ? sc->tail.data : "");
+		/* without a password, stop before the first step unless the user exists */
+		int			exists = password ? 1 : user_exists(conn, sc);
+
+		if (exists < 0)
+			rc = EXIT_RUNTIME;
+		else if (exists == 0)
+		{
+			log_error("setup --apply: no password for the user \"%s\" it would create", c->user);
+			log_hint("set %s, or configure the password walcap logs in with: database.password in the -c file, database.password.file or %s",
+					 SETUP_PASSWORD_ENV, CONFIG_PASSWORD_ENV);
+			rc = EXIT_USAGE;
+		}
+		else
+		{
+			rc = apply_script(conn, sc, c, password ? from : NULL,
+							  password && c->password && strcmp(password, c->password) != 0);
+			if (rc == 0)
+				printf("\n%s", sc->tail.data ? sc->tail.data : "");
+		}
 	}
 	else
 		print_script(c, sc);

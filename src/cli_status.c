@@ -40,6 +40,8 @@ struct status
 	int64_t		lag;			/* bytes from confirmed_flush_lsn to it */
 	char		wal_status[32];	/* "" before PostgreSQL 13 */
 	char		safe_wal_size[32];	/* "" if unlimited or unknown */
+	int			version;		/* PQserverVersion */
+	int			failover;		/* a failover slot (PostgreSQL 17+) */
 	int			ntables;
 	struct buf	tables;			/* "schema.table\n" lines */
 	int			offset_found;
@@ -183,22 +185,27 @@ collect(PGconn *conn, const struct config *c, struct status *st,
 {
 	const char *params[1];
 	PGresult   *res;
-	int			v13 = PQserverVersion(conn) >= 130000;
 	struct stat sb;
 	char		oerr[256];
 
+	st->version = PQserverVersion(conn);
 	buf_reset(&st->tables);
 	st->ntables = 0;
 	params[0] = c->slot_name;
-	res = PQexecParams(conn, v13 ?
+	res = PQexecParams(conn, st->version >= 170000 ?
 					   "SELECT plugin, database, active, active_pid, restart_lsn, confirmed_flush_lsn, "
 					   "pg_current_wal_lsn(), pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, "
 					   "pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, "
-					   "wal_status, safe_wal_size FROM pg_replication_slots WHERE slot_name = $1" :
+					   "wal_status, safe_wal_size, failover FROM pg_replication_slots WHERE slot_name = $1" :
+					   st->version >= 130000 ?
 					   "SELECT plugin, database, active, active_pid, restart_lsn, confirmed_flush_lsn, "
 					   "pg_current_wal_lsn(), pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, "
 					   "pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, "
-					   "NULL, NULL FROM pg_replication_slots WHERE slot_name = $1",
+					   "wal_status, safe_wal_size, NULL FROM pg_replication_slots WHERE slot_name = $1" :
+					   "SELECT plugin, database, active, active_pid, restart_lsn, confirmed_flush_lsn, "
+					   "pg_current_wal_lsn(), pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, "
+					   "pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, "
+					   "NULL, NULL, NULL FROM pg_replication_slots WHERE slot_name = $1",
 					   1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
@@ -220,6 +227,7 @@ collect(PGconn *conn, const struct config *c, struct status *st,
 		st->lag = strtoll(PQgetvalue(res, 0, 8), NULL, 10);
 		copy_field(st->wal_status, sizeof(st->wal_status), res, 9);
 		copy_field(st->safe_wal_size, sizeof(st->safe_wal_size), res, 10);
+		st->failover = strcmp(PQgetvalue(res, 0, 11), "t") == 0;
 	}
 	PQclear(res);
 
@@ -292,6 +300,13 @@ print_text(const struct config *c, const struct status *st)
 		if (st->wal_status[0])
 			printf("  wal_status %s, safe_wal_size %s\n", st->wal_status,
 				   st->safe_wal_size[0] ? st->safe_wal_size : "unlimited");
+		if (st->version >= 170000)
+			printf("  failover slot: %s\n", st->failover ? "yes" :
+				   c->slot_failover ? "no, although slot.failover=true (walcap run makes it one when it starts)" :
+				   "no");
+		else if (c->slot_failover)
+			printf("  failover slot: no, PostgreSQL %d has none (slot.failover=true)\n",
+				   st->version / 10000);
 	}
 	printf("publication %s: %d table%s\n", c->publication_name, st->ntables,
 		   st->ntables == 1 ? "" : "s");
@@ -376,6 +391,8 @@ print_json(const struct config *c, const struct status *st)
 			buf_lit(&b, "null");
 		buf_lit(&b, ",\"safe_wal_size\":");
 		buf_puts(&b, st->safe_wal_size[0] ? st->safe_wal_size : "null");
+		buf_lit(&b, ",\"failover\":");
+		buf_puts(&b, st->version < 170000 ? "null" : st->failover ? "true" : "false");
 	}
 	buf_lit(&b, "},\"publication\":{\"name\":");
 	json_cstring(&b, c->publication_name);
@@ -480,6 +497,14 @@ cli_status(const struct config *c, const struct status_opts *o)
 			cli_human_size(h2, sizeof(h2), c->wal_warn_bytes);
 			log_warning("slot \"%s\" retains %s of WAL, more than wal.retained.warn.bytes (%s)",
 						c->slot_name, h1, h2);
+		}
+		if (st.slot_found && c->slot_failover && !st.failover)
+		{
+			if (st.version >= 170000)
+				log_warning("replication slot \"%s\" is not a failover slot, but slot.failover=true", c->slot_name);
+			else
+				log_warning("slot.failover=true, but PostgreSQL %d has no failover slots (they exist from PostgreSQL 17 on)",
+							st.version / 10000);
 		}
 		if (o->watch_s <= 0 || cli_stop_requested)
 			break;

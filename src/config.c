@@ -42,6 +42,7 @@ enum config_key_id
 	KEY_SSLCERT,
 	KEY_SSLKEY,
 	KEY_SLOT_NAME,
+	KEY_SLOT_FAILOVER,
 	KEY_PUBLICATION_NAME,
 	KEY_SIGNAL_SCHEMA,
 	KEY_TOPIC_PREFIX,
@@ -131,6 +132,7 @@ static const struct config_key config_keys[] = {
 	{"ssh.known.hosts.file", KEY_SSH_KNOWN_HOSTS, "~/.ssh/known_hosts"},
 	{"ssh.host.key.check", KEY_SSH_HOST_KEY_CHECK, "true"},
 	{"slot.name", KEY_SLOT_NAME, "streamkap_pgoutput_slot"},
+	{"slot.failover", KEY_SLOT_FAILOVER, "false"},
 	{"publication.name", KEY_PUBLICATION_NAME, "streamkap_pub"},
 	{"signal.schema", KEY_SIGNAL_SCHEMA, "streamkap"},
 	{"topic.prefix", KEY_TOPIC_PREFIX, NULL},
@@ -920,6 +922,11 @@ set_key(struct config *c, const struct config_key *k, const char *value,
 			if ((i = choose(watermarkings, key, value, err, errlen)) < 0)
 				return -1;
 			c->watermark_delete = i;
+			return 0;
+		case KEY_SLOT_FAILOVER:
+			if ((i = choose(booleans, key, value, err, errlen)) < 0)
+				return -1;
+			c->slot_failover = i;
 			return 0;
 		case KEY_READ_ONLY:
 			if ((i = choose(booleans, key, value, err, errlen)) < 0)

@@ -103,6 +103,8 @@ struct config
 
 	/* replication objects, named as in the seed */
 	char	   *slot_name;		/* slot.name [streamkap_pgoutput_slot] */
+	int			slot_failover;	/* slot.failover [false]: create it as a failover
+								 * slot (PostgreSQL 17+) */
 	char	   *publication_name;	/* publication.name [streamkap_pub] */
 	char	   *signal_schema;	/* signal.schema [streamkap] */
 	char	   *topic_prefix;	/* topic.prefix [database.dbname] */

@@ -1,6 +1,11 @@
 /*
  * main.c — command line: subcommand dispatch, options, exit status.
  * The only place walcap exits.
+ *
+ * stdout carries only a command's product (events, the check report,
+ * the setup script or its step report, the status report, the signal's
+ * id, --print-config, --help, --version); every error, warning and hint
+ * goes to stderr through log.h, here as in each command.
  */
 #include <ctype.h>
 #include <signal.h>
@@ -40,7 +45,9 @@ usage(FILE *f)
 			"  check   verify the database setup: one PASS/WARN/FAIL line per check,\n"
 			"          with the fix for each failure (exit 1 if anything FAILs)\n"
 			"  setup   print the setup guide's SQL for the configured names;\n"
-			"          --apply runs it as an administrator (idempotent)\n"
+			"          --apply runs it as an administrator (idempotent), creating\n"
+			"          database.user with WALCAP_SETUP_USER_PASSWORD, else the\n"
+			"          password configured for walcap\n"
 			"  snapshot  ask the running walcap for a snapshot of TABLE... (schema.table)\n"
 			"          through the signal table, or stop (all, or TABLE...), pause or\n"
 			"          resume it; --filter adds a WHERE condition, --blocking holds\n"
@@ -60,6 +67,9 @@ usage(FILE *f)
 			"  --json              status: one JSON document\n"
 			"  --watch SECONDS     status: refresh every SECONDS until interrupted\n"
 			"  --max-retained-wal SIZE  status: exit 1 if the slot retains more WAL\n"
+			"  --apply             setup: run the SQL instead of printing it\n"
+			"  --admin-dsn DSN     setup: the administrator's connection (or\n"
+			"                      WALCAP_ADMIN_DSN, which may hold a password)\n"
 			"\n"
 			"The password is read from database.password in the file,\n"
 			"database.password.file, WALCAP_DATABASE_PASSWORD, PGPASSWORD or ~/.pgpass;\n"
@@ -94,9 +104,11 @@ install_signals(void)
 static int
 usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "walcap: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry \"walcap --help\" for more information.\n");
+	char		msg[1024];
+
+	snprintf(msg, sizeof(msg), fmt, arg);
+	log_error("%s", msg);
+	log_hint("walcap --help lists the commands and their options");
 	return EXIT_USAGE;
 }
 
@@ -160,12 +172,11 @@ config_option(int argc, char **argv, int *i, struct config *cfg)
 	{
 		if (is_secret_arg(v, key, sizeof(key)))
 		{
-			fprintf(stderr, "walcap: %s cannot be given on the command line, where other users can read it\n", key);
+			log_error("%s cannot be given on the command line, where other users can read it", key);
 			if (strcmp(key, "kafka.ssl.key.pem") == 0)
-				fprintf(stderr, "walcap: HINT: put it in the -c file, or the key in a file named by kafka.ssl.key.location\n");
+				log_hint("put it in the -c file, or the key in a file named by kafka.ssl.key.location");
 			else
-				fprintf(stderr, "walcap: HINT: put it in the -c file, in %s.file or in %s\n",
-						key, secret_env(key));
+				log_hint("put it in the -c file, in %s.file or in %s", key, secret_env(key));
 			return -1;
 		}
 		rc = config_set_arg(cfg, v, err, sizeof(err));
@@ -174,7 +185,7 @@ config_option(int argc, char **argv, int *i, struct config *cfg)
 		rc = config_load_file(cfg, v, err, sizeof(err));
 	if (rc != 0)
 	{
-		fprintf(stderr, "walcap: %s\n", err);
+		log_error("%s", err);
 		return -1;
 	}
 	return 1;
@@ -200,7 +211,7 @@ finish_config(struct config *cfg)
 
 	if (config_finish(cfg, err, sizeof(err)) != 0)
 	{
-		fprintf(stderr, "walcap: %s\n", err);
+		log_error("%s", err);
 		return -1;
 	}
 	log_set_level((enum log_level) cfg->log_level);
@@ -403,7 +414,7 @@ cmd_snapshot(int argc, char **argv)
 	opts.tables = calloc((size_t) argc + 1, sizeof(char *));
 	if (opts.tables == NULL)
 	{
-		fprintf(stderr, "walcap: out of memory\n");
+		log_error("out of memory");
 		return EXIT_RUNTIME;
 	}
 	for (int i = 0; i < argc; i++)
@@ -490,10 +501,7 @@ main(int argc, char **argv)
 	int			rc;
 
 	if (argc < 2)
-	{
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+		return usage_error("%s", "no command given");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 		strcmp(argv[1], "help") == 0)
 	{

@@ -10,7 +10,28 @@
 #include <sys/socket.h>
 
 #include "convert.h"
+#include "log.h"
 #include "tunnel.h"
+
+/*
+ * A server's notice (WARNING, NOTICE, ...) on one of walcap's
+ * connections: through log.h like every other diagnostic, instead of
+ * libpq's bare "WARNING:  ..." line on stderr.
+ */
+static void
+log_notice(void *arg, const PGresult *res)
+{
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+	(void) arg;
+	if (msg == NULL)
+		return;
+	if (sev && strcmp(sev, "WARNING") == 0)
+		log_warning("the server says: %s", msg);
+	else
+		log_debug("the server says (%s): %s", sev ? sev : "NOTICE", msg);
+}
 
 void
 pgconn_error(PGconn *conn, char *err, size_t errlen)
@@ -147,6 +168,7 @@ pgconn_connect(const struct config *c, int replication, char *err, size_t errlen
 		PQfinish(conn);
 		return NULL;
 	}
+	PQsetNoticeReceiver(conn, log_notice, NULL);
 	return conn;
 }
 

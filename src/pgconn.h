@@ -22,7 +22,8 @@
  * Connect; with replication set, as a logical replication connection
  * (replication=database).  Returns the connection, or NULL with a
  * message and, after a newline, a hint in err.  The caller owns the
- * connection (PQfinish).
+ * connection (PQfinish).  The server's notices on it are logged: a
+ * WARNING as a warning, the others at debug level.
  */
 PGconn	   *pgconn_connect(const struct config *c, int replication,
 						   char *err, size_t errlen);

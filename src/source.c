@@ -58,22 +58,41 @@ check_wal_level(struct source *s, int *fatal, char *err, size_t errlen)
 	return 0;
 }
 
+/* Whether a slot walcap creates now is a failover slot. */
+static int
+use_failover(const struct source *s, const struct config *c)
+{
+	return c->slot_failover && s->server_version >= 170000 && !s->in_recovery;
+}
+
+/* The SQL that creates the slot as walcap would, for hints: lit is its name quoted. */
+static void
+create_sql(char *out, size_t len, const struct source *s, const struct config *c,
+		   const char *lit)
+{
+	snprintf(out, len, "SELECT pg_create_logical_replication_slot(%s, 'pgoutput'%s);", lit,
+			 use_failover(s, c) ? ", failover => true" : "");
+}
+
 static int
 check_slot(struct source *s, const struct config *c, int tolerate, int *fatal,
 		   char *err, size_t errlen)
 {
 	char	   *lit = literal(s->conn, c->slot_name, err, errlen);
 	char		sql[512];
+	char		create[256];
 	PGresult   *res;
 	int			rc = -1;
 
 	if (lit == NULL)
 		return -1;
 	snprintf(sql, sizeof(sql),
-			 "SELECT slot_type, coalesce(plugin, ''), coalesce(database, ''), %s "
+			 "SELECT slot_type, coalesce(plugin, ''), coalesce(database, ''), %s, %s "
 			 "FROM pg_replication_slots WHERE slot_name = %s",
 			 s->server_version >= 130000 ? "coalesce(wal_status, '')" : "''",
+			 s->server_version >= 170000 ? "failover" : "false",
 			 lit);
+	create_sql(create, sizeof(create), s, c, lit);
 	res = PQexec(s->conn, sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
@@ -81,6 +100,8 @@ check_slot(struct source *s, const struct config *c, int tolerate, int *fatal,
 		goto done;
 	}
 	*fatal = 1;
+	if (PQntuples(res) == 1)
+		s->slot_failover = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
 	if (tolerate && PQntuples(res) == 0)
 	{
 		s->slot_missing = 1;
@@ -98,19 +119,19 @@ check_slot(struct source *s, const struct config *c, int tolerate, int *fatal,
 	else if (PQntuples(res) == 0)
 		snprintf(err, errlen,
 				 "replication slot \"%s\" does not exist\n"
-				 "create it as the setup guide does: SELECT pg_create_logical_replication_slot(%s, 'pgoutput');  "
+				 "create it as the setup guide does: %s  "
 				 "(walcap creates it itself when it has no offset file yet, or with snapshot.mode=when_needed)",
-				 c->slot_name, lit);
+				 c->slot_name, create);
 	else if (strcmp(PQgetvalue(res, 0, 0), "logical") != 0)
 		snprintf(err, errlen,
 				 "replication slot \"%s\" is a %s slot, not a logical one\n"
-				 "use another slot.name, or drop it and create it with: SELECT pg_create_logical_replication_slot(%s, 'pgoutput');",
-				 c->slot_name, PQgetvalue(res, 0, 0), lit);
+				 "use another slot.name, or drop it and create it with: %s",
+				 c->slot_name, PQgetvalue(res, 0, 0), create);
 	else if (strcmp(PQgetvalue(res, 0, 1), "pgoutput") != 0)
 		snprintf(err, errlen,
 				 "replication slot \"%s\" uses the output plugin \"%s\"; walcap reads pgoutput\n"
-				 "drop it and create it again: SELECT pg_drop_replication_slot(%s); SELECT pg_create_logical_replication_slot(%s, 'pgoutput');",
-				 c->slot_name, PQgetvalue(res, 0, 1), lit, lit);
+				 "drop it and create it again: SELECT pg_drop_replication_slot(%s); %s",
+				 c->slot_name, PQgetvalue(res, 0, 1), lit, create);
 	else if (strcmp(PQgetvalue(res, 0, 2), c->dbname) != 0)
 		snprintf(err, errlen,
 				 "replication slot \"%s\" belongs to database \"%s\", not \"%s\"\n"
@@ -206,6 +227,14 @@ source_open(struct source *s, const struct config *c, int tolerate_slot,
 	snprintf(s->systemid, sizeof(s->systemid), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 
+	/* a standby refuses failover slots: it only keeps synchronized copies */
+	if (c->slot_failover && s->server_version >= 170000)
+	{
+		if (pgconn_value(s->conn, "SELECT pg_is_in_recovery()", v, sizeof(v), err, errlen) != 1)
+			return -1;
+		s->in_recovery = strcmp(v, "t") == 0;
+	}
+
 	if (check_wal_level(s, fatal, err, errlen) != 0 ||
 		check_slot(s, c, tolerate_slot, fatal, err, errlen) != 0 ||
 		check_publication(s, c, fatal, err, errlen) != 0)
@@ -250,8 +279,12 @@ source_create_slot(struct source *s, const struct config *c, int drop,
 		PQclear(res);
 		buf_reset(&sql);
 	}
-	/* the form every version from 10 on accepts */
-	buf_printf(&sql, "CREATE_REPLICATION_SLOT %s LOGICAL pgoutput EXPORT_SNAPSHOT", slot);
+	if (use_failover(s, c))
+		buf_printf(&sql, "CREATE_REPLICATION_SLOT %s LOGICAL pgoutput (FAILOVER true, SNAPSHOT 'export')",
+				   slot);
+	else
+		/* the form every version from 10 on accepts */
+		buf_printf(&sql, "CREATE_REPLICATION_SLOT %s LOGICAL pgoutput EXPORT_SNAPSHOT", slot);
 	res = buf_failed(&sql) ? NULL : PQexec(s->conn, sql.data);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 || PQnfields(res) < 4)
 	{
@@ -274,8 +307,58 @@ source_create_slot(struct source *s, const struct config *c, int drop,
 	}
 	snprintf(snapname, snaplen, "%s", PQgetvalue(res, 0, 2));
 	PQclear(res);
+	s->slot_failover = use_failover(s, c);
 	rc = 0;
 done:
+	PQfreemem(slot);
+	buf_free(&sql);
+	return rc;
+}
+
+const char *
+source_failover_unsupported(const struct source *s, const struct config *c,
+							char *buf, size_t len)
+{
+	if (!c->slot_failover)
+		return NULL;
+	if (s->server_version < 170000)
+		snprintf(buf, len, "PostgreSQL %d has no failover slots (they exist from PostgreSQL 17 on)",
+				 s->server_version / 10000);
+	else if (s->in_recovery)
+		snprintf(buf, len, "the server is a standby, where PostgreSQL %d refuses failover slots (only the primary's slots fail over)",
+				 s->server_version / 10000);
+	else
+		return NULL;
+	return buf;
+}
+
+int
+source_set_failover(struct source *s, const struct config *c, char *err, size_t errlen)
+{
+	char	   *slot;
+	struct buf	sql;
+	PGresult   *res;
+	int			rc = -1;
+
+	if (!use_failover(s, c) || s->slot_failover || s->slot_missing || s->slot_lost)
+		return 0;
+	slot = PQescapeIdentifier(s->conn, c->slot_name, strlen(c->slot_name));
+	if (slot == NULL)
+	{
+		pgconn_error(s->conn, err, errlen);
+		return -1;
+	}
+	buf_init(&sql, 0);
+	buf_printf(&sql, "ALTER_REPLICATION_SLOT %s (FAILOVER true)", slot);
+	res = buf_failed(&sql) ? NULL : PQexec(s->conn, sql.data);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK)
+	{
+		s->slot_failover = 1;
+		rc = 1;
+	}
+	else
+		pgconn_result_error(s->conn, res, err, errlen);
+	PQclear(res);
 	PQfreemem(slot);
 	buf_free(&sql);
 	return rc;

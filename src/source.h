@@ -28,6 +28,9 @@ struct source
 	int64_t		sender_timeout_ms;	/* the server's wal_sender_timeout, 0 = off */
 	int			slot_missing;	/* source_open(tolerate_slot): no such slot */
 	int			slot_lost;		/* ... or it is invalidated (wal_status lost) */
+	int			slot_failover;	/* the slot is a failover slot (17+) */
+	int			in_recovery;	/* the server is a standby (read only with
+								 * slot.failover=true on 17+) */
 };
 
 struct source_msg
@@ -64,11 +67,35 @@ int			source_open(struct source *s, const struct config *c, int tolerate_slot,
  * invalidated one of the same name first when drop is set, and export
  * its snapshot: *consistent is where streaming from it starts, snapname
  * names a snapshot of the database at exactly that point, valid until
- * the next command on this connection.  0, or -1 with err set.
+ * the next command on this connection.  With slot.failover=true it is
+ * created as a failover slot where the server has them (see
+ * source_failover_unsupported; elsewhere an ordinary slot, as Debezium
+ * does).  0, or -1 with err set.
  */
 int			source_create_slot(struct source *s, const struct config *c, int drop,
 							   uint64_t *consistent, char *snapname, size_t snaplen,
 							   char *err, size_t errlen);
+
+/*
+ * Why slot.failover=true cannot take effect on this server: "PostgreSQL
+ * 16 has no failover slots ..." below 17, or that it is a standby (the
+ * server refuses failover slots there); NULL when it can, or when the
+ * key is false.  The text names the server's version and has no
+ * trailing newline.
+ */
+const char *source_failover_unsupported(const struct source *s, const struct config *c,
+										char *buf, size_t len);
+
+/*
+ * With slot.failover=true, make the existing slot a failover slot
+ * (ALTER_REPLICATION_SLOT ... (FAILOVER true), PostgreSQL 17+, on a
+ * primary, before START_REPLICATION: the slot must not be in use).
+ * Returns 1 if it was changed, 0 if there was nothing to do (the key is
+ * false, the slot is one already, or the server cannot), -1 with the
+ * server's message in err.
+ */
+int			source_set_failover(struct source *s, const struct config *c,
+								char *err, size_t errlen);
 
 /* START_REPLICATION from start (0 = the slot's confirmed position). */
 int			source_start(struct source *s, const struct config *c,

@@ -75,7 +75,7 @@ assert_eq "no bootstrap.servers: what to set" "$out" \
 out=$(WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD timeout 20 "$WALCAP" run -c "$conf" --set kafka.sasl.password=hunter2 2>&1); rc=$?
 assert_rc "a Kafka secret on the command line: exit 2" "$rc" 2
 assert_match "a Kafka secret on the command line: refused, not shown" "$out" \
-    '^walcap: kafka\.sasl\.password cannot be given on the command line'
+    '^walcap: ERROR: kafka\.sasl\.password cannot be given on the command line'
 assert_eq "a Kafka secret on the command line: never printed" "$(grep -c hunter2 <<<"$out")" 0
 
 # ---- every op on its topic, with its key

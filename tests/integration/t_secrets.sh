@@ -77,7 +77,7 @@ for kv in "database.password=$pw" "ssh.private.key.passphrase=$pp" " ssh.private
 	key=${key// /}
 	out=$(pc timeout 10 "$WALCAP" run --print-config --set database.user=u --set database.dbname=d --set "$kv"); rc=$?
 	assert_rc "2: --set $key: exit 2" "$rc" 2
-	assert_match "2: --set $key: refused" "$out" "^walcap: ${key//./\\.} cannot be given on the command line, where other users can read it\$"
+	assert_match "2: --set $key: refused" "$out" "^walcap: ERROR: ${key//./\\.} cannot be given on the command line, where other users can read it\$"
 	assert_eq "2: --set $key: the value is not repeated" "$(grep -cF -e "$pw" -e "$pp" -e "$kp" <<<"$out")" 0
 done
 out=$(pc timeout 10 "$WALCAP" run --print-config --set database.user=u --set database.dbname=d --set "ssh.private.key.passphrase=x")
@@ -138,5 +138,40 @@ out=$(env -u WALCAP_DATABASE_PASSWORD timeout 20 "$WALCAP" run -c "$work/w.conf"
 assert_rc "3: a wrong password from the file: exit 1" "$rc" 1
 assert_match "3: a wrong password: the cause" "$out" 'password authentication failed for user "streamkap_user"'
 assert_eq "3: a wrong password: not shown" "$(grep -cF "$pw" <<<"$out")" 0
+
+# ---------------------------------------------------------------- 4. walcap setup
+# Printed, the script holds a placeholder whatever source configures the
+# password; applied, the new user's password is in no output and (hashed
+# first) not in the server's statement log.
+cat >"$sec/inline.conf" <<EOF
+database.user=streamkap_user
+database.dbname=secdb
+database.password=$pw
+EOF
+walcap_conf "$work/file.conf" "database.password.file=$sec/db_password"
+for src in "WALCAP_SETUP_USER_PASSWORD|$work/s.conf" "WALCAP_DATABASE_PASSWORD|$work/s.conf" \
+		"database.password.file|$work/file.conf" "database.password|$sec/inline.conf"; do
+	IFS='|' read -r from conf <<<"$src"
+	case $from in
+		WALCAP_*) out=$(env "$from=$pw" timeout 10 "$WALCAP" setup -c "$conf" 2>&1); rc=$? ;;
+		*) out=$(pc timeout 10 "$WALCAP" setup -c "$conf"); rc=$? ;;
+	esac
+	assert_rc "4: setup printed, password from $from: exit 0" "$rc" 0
+	assert_eq "4: setup printed, password from $from: the placeholder" "$(grep '^CREATE USER' <<<"$out")" \
+		'CREATE USER "streamkap_user" PASSWORD :'"'"'password'"'"';'
+	assert_eq "4: setup printed, password from $from: never the password" "$(grep -cF "$pw" <<<"$out")" 0
+done
+psql_admin -c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
+logged=$(wc -c <"$PG_TMP/postgres.log")
+walcap_conf "$work/new.conf" database.user=new_user "database.password.file=$sec/db_password"
+out=$(env -u WALCAP_DATABASE_PASSWORD timeout 30 "$WALCAP" setup -c "$work/new.conf" --apply \
+	--admin-dsn "host=$PG_SOCK port=$PG_PORT user=postgres dbname=secdb" 2>&1); rc=$?
+assert_rc "4: setup --apply, password from its file: exit 0" "$rc" 0
+assert_match "4: setup --apply: the user is created" "$out" '^done     CREATE USER "new_user"$'
+assert_eq "4: setup --apply: never the password in its output" "$(grep -cF "$pw" <<<"$out")" 0
+assert_eq "4: setup --apply: the server's statement log has the verifier, not the password" \
+	"$(tail -c +"$((logged + 1))" "$PG_TMP/postgres.log" | grep -c -e "PASSWORD 'SCRAM-SHA-256" -e "$pw")" 1
+assert_eq "4: the new user logs in with the password" \
+	"$(PGPASSWORD=$pw "$PGBIN/psql" -X -At -w -h 127.0.0.1 -p "$PG_PORT" -U new_user -d secdb -c 'SELECT current_user')" new_user
 
 t_done

@@ -1,18 +1,33 @@
 #!/usr/bin/env bash
 # walcap setup: the seed's SQL printed for the configured names (never the
 # password), --apply on a fresh database (then walcap streams as the new
-# user), --apply again changes nothing, identifiers that need quoting,
-# RDS detection, and a failing step.
+# user), the new user's password from each of its sources (and logging in
+# with it), none at all (refused before any step), --apply again changes
+# nothing, identifiers that need quoting, RDS detection, and a failing
+# step (the report on stdout, the error on stderr).  The server logs every
+# statement: the password never reaches it in clear.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-pg_start sdb
+pg_start -c log_statement=all sdb
 work=$T_TMP
+pw=$WALCAP_TEST_PASSWORD
+sec=$WALCAP_TEST_SECRETS_DIR
 admin() { printf 'host=%s port=%s user=postgres dbname=%s' "$PG_SOCK" "$PG_PORT" "$1"; }
 setup() {   # CONF [args...]
 	local conf=$1
 	shift
 	timeout 30 "$WALCAP" setup -c "$conf" "$@" </dev/null
+}
+login_as() {   # PASSWORD: log in as streamkap_user over TCP with it; prints current_user
+	PGPASSWORD=$1 timeout 20 "$PGBIN/psql" -X -At -w -h 127.0.0.1 -p "$PG_PORT" -U streamkap_user \
+		-d sdb -c "SELECT current_user" 2>/dev/null
+}
+drop_user() {
+	psql_admin >/dev/null <<'SQL'
+DROP OWNED BY streamkap_user;
+DROP ROLE streamkap_user;
+SQL
 }
 psql_admin -c "CREATE TABLE public.t (id int PRIMARY KEY, v text)"
 walcap_conf "$work/s.conf"
@@ -54,11 +69,28 @@ else
 	t_fail "print: psql runs the script" "$(head -3 "$work/perr")"
 fi
 
-# (2) --apply on a fresh database; walcap then streams as the new user
 psql_admin -d postgres -c "DROP DATABASE pdb" >/dev/null
 psql_admin -d postgres -c "DROP OWNED BY streamkap_user, streamkap_role; DROP ROLE streamkap_user; DROP ROLE streamkap_role" >/dev/null
-out=$(WALCAP_SETUP_USER_PASSWORD=$WALCAP_TEST_PASSWORD setup "$work/s.conf" --apply --admin-dsn "$(admin sdb)" 2>"$work/err"); rc=$?
+
+# (2a) --apply with no password for the user it would create: refused
+# before the first step, naming every source; nothing is applied
+out=$(setup "$work/s.conf" --apply --admin-dsn "$(admin sdb)" 2>"$work/err"); rc=$?
+assert_rc "no password: exit 2" "$rc" 2
+assert_eq "no password: stdout empty" "$out" ""
+assert_eq "no password: the error names every source" "$(cat "$work/err")" \
+'walcap: ERROR: setup --apply: no password for the user "streamkap_user" it would create
+walcap: HINT: set WALCAP_SETUP_USER_PASSWORD, or configure the password walcap logs in with: database.password in the -c file, database.password.file or WALCAP_DATABASE_PASSWORD'
+assert_eq "no password: nothing applied (roles, schema, publication, slot)" \
+	"$(psql_admin -c "SELECT (SELECT count(*) FROM pg_roles WHERE rolname LIKE 'streamkap%'), (SELECT count(*) FROM pg_namespace WHERE nspname = 'streamkap'), (SELECT count(*) FROM pg_publication), (SELECT count(*) FROM pg_replication_slots)")" \
+	'0|0|0|0'
+
+# (2) --apply on a fresh database, the password from
+# WALCAP_SETUP_USER_PASSWORD; walcap then streams as the new user
+out=$(WALCAP_SETUP_USER_PASSWORD=$pw setup "$work/s.conf" --apply --admin-dsn "$(admin sdb)" 2>"$work/err"); rc=$?
 assert_rc "apply: exit 0" "$rc" 0
+assert_eq "apply: stderr says where the password came from" "$(cat "$work/err")" \
+	'walcap: INFO: user "streamkap_user" created with the password from WALCAP_SETUP_USER_PASSWORD'
+assert_eq "apply: psql logs in as the new user with that password" "$(login_as "$pw")" streamkap_user
 assert_eq "apply: each step done" "$(grep -E '^(done|exists|FAILED)' <<<"$out")" \
 'done     CREATE USER "streamkap_user"
 done     CREATE ROLE "streamkap_role"
@@ -85,14 +117,53 @@ assert_rc "apply: walcap run as the new user exits 0" "$rc" 0
 assert_eq "apply: the insert streams" "$(jq -c '[.op, .source.schema, .source.table, .after.v]' "$work/ev1" 2>&1)" \
 	'["c","public","t","one"]'
 
-# (3) --apply again changes nothing
-out=$(WALCAP_SETUP_USER_PASSWORD=$WALCAP_TEST_PASSWORD setup "$work/s.conf" --apply --admin-dsn "$(admin sdb)" 2>&1); rc=$?
+# (3) --apply again changes nothing; the user exists, so no password is needed
+out=$(setup "$work/s.conf" --apply --admin-dsn "$(admin sdb)" 2>"$work/err"); rc=$?
 assert_rc "apply again: exit 0" "$rc" 0
+assert_eq "apply again: stderr empty" "$(cat "$work/err")" ""
+assert_eq "apply again: the user is left alone" "$(head -1 <<<"$out")" 'exists   CREATE USER "streamkap_user"'
 assert_eq "apply again: objects exist, grants done" "$(grep -E '^(done|exists|FAILED)' <<<"$out" | cut -c1-9 | sort | uniq -c | tr -s ' ')" \
 ' 7 done 
  7 exists '
 assert_eq "apply again: one publication, one slot" \
 	"$(psql_admin -c "SELECT (SELECT count(*) FROM pg_publication), (SELECT count(*) FROM pg_replication_slots)")" '1|1'
+
+# (3b) without WALCAP_SETUP_USER_PASSWORD the new user gets the password
+# walcap logs in with, from whichever source configures it.  Each case has
+# its own password (the test password plus a suffix, so a leak is caught).
+printf '%s\n' "${pw}File" >"$sec/pw_file"
+walcap_conf "$sec/file.conf" "database.password.file=$sec/pw_file"
+walcap_conf "$sec/inline.conf" "database.password=${pw}Conf"
+for case in "database.password.file|$sec/file.conf|${pw}File|" \
+		"WALCAP_DATABASE_PASSWORD|$work/s.conf|${pw}Env|${pw}Env" \
+		"database.password|$sec/inline.conf|${pw}Conf|"; do
+	IFS='|' read -r from conf want env <<<"$case"
+	drop_user
+	if [ -n "$env" ]; then
+		out=$(WALCAP_DATABASE_PASSWORD=$env setup "$conf" --apply --admin-dsn "$(admin sdb)" 2>"$work/err"); rc=$?
+	else
+		out=$(setup "$conf" --apply --admin-dsn "$(admin sdb)" 2>"$work/err"); rc=$?
+	fi
+	assert_rc "from $from: exit 0" "$rc" 0
+	assert_eq "from $from: the user is created" "$(head -1 <<<"$out")" 'done     CREATE USER "streamkap_user"'
+	assert_eq "from $from: stderr names the source" "$(cat "$work/err")" \
+		"walcap: INFO: user \"streamkap_user\" created with the password from $from"
+	assert_eq "from $from: psql logs in with that password" "$(login_as "$want")" streamkap_user
+	assert_eq "from $from: not with another" "$(login_as "$pw")" ""
+done
+
+# (3c) WALCAP_SETUP_USER_PASSWORD wins over the configured password, with a
+# warning that walcap will not log in until they agree
+drop_user
+out=$(WALCAP_SETUP_USER_PASSWORD=$pw WALCAP_DATABASE_PASSWORD="${pw}Env" \
+	setup "$work/s.conf" --apply --admin-dsn "$(admin sdb)" 2>"$work/err"); rc=$?
+assert_rc "both set: exit 0" "$rc" 0
+assert_eq "both set: stderr" "$(cat "$work/err")" \
+'walcap: INFO: user "streamkap_user" created with the password from WALCAP_SETUP_USER_PASSWORD
+walcap: WARNING: WALCAP_SETUP_USER_PASSWORD differs from the password walcap logs in with (from WALCAP_DATABASE_PASSWORD)
+walcap: HINT: walcap fails to log in as "streamkap_user" until the two agree'
+assert_eq "both set: the user has WALCAP_SETUP_USER_PASSWORD's" "$(login_as "$pw") / $(login_as "${pw}Env")" \
+	'streamkap_user / '
 
 # (4) names that need quoting
 psql_admin -d postgres -c "CREATE DATABASE qdb" >/dev/null
@@ -125,17 +196,38 @@ assert_eq "quoting: the table's insert streams" "$(jq -c '[.op, .source.schema, 
 walcap_conf "$work/f.conf" database.user=other_user
 out=$(WALCAP_SETUP_USER_PASSWORD=x \
 	WALCAP_ADMIN_DSN="host=127.0.0.1 port=$PG_PORT user=streamkap_user dbname=sdb password=$WALCAP_TEST_PASSWORD" \
-	setup "$work/f.conf" --apply 2>&1); rc=$?
+	setup "$work/f.conf" --apply 2>"$work/err"); rc=$?
 assert_rc "non-superuser: exit 1" "$rc" 1
-assert_eq "non-superuser: FAILED line last" "$(tail -1 <<<"$out")" \
+assert_eq "non-superuser: the report on stdout ends with the FAILED step" "$out" \
 	'FAILED   CREATE USER "other_user": permission denied to create role'
-if grep -q "$WALCAP_TEST_PASSWORD" <<<"$out"; then
+assert_eq "non-superuser: the error on stderr" "$(cat "$work/err")" \
+'walcap: ERROR: setup --apply stopped at CREATE USER "other_user": permission denied to create role
+walcap: HINT: nothing was changed; fix the cause and run setup --apply again: steps already done are skipped or repeated harmlessly'
+if grep -q "$WALCAP_TEST_PASSWORD" <<<"$out$(cat "$work/err")"; then
 	t_fail "non-superuser: no admin password in the output"
 else
 	t_ok "non-superuser: no admin password in the output"
 fi
-out=$(setup "$work/s.conf" --apply 2>&1); rc=$?
+# a later step fails (the non-superuser may not grant the role): the
+# steps before it are in the report; the server's own message for that
+# statement, as psql gets it, is in both
+why=$(PGPASSWORD=$pw "$PGBIN/psql" -X -At -w -h 127.0.0.1 -p "$PG_PORT" -U streamkap_user -d sdb \
+	-c 'GRANT "streamkap_role" TO "streamkap_user"' 2>&1 | sed -n 's/^ERROR:  //p')
+out=$(WALCAP_ADMIN_DSN="host=127.0.0.1 port=$PG_PORT user=streamkap_user dbname=sdb password=$WALCAP_TEST_PASSWORD" \
+	setup "$work/s.conf" --apply 2>"$work/err"); rc=$?
+assert_rc "a later step fails: exit 1" "$rc" 1
+assert_eq "a later step fails: the report" "$out" \
+"exists   CREATE USER \"streamkap_user\"
+exists   CREATE ROLE \"streamkap_role\"
+FAILED   GRANT \"streamkap_role\" TO \"streamkap_user\": $why"
+assert_eq "a later step fails: the error on stderr" "$(cat "$work/err")" \
+"walcap: ERROR: setup --apply stopped at GRANT \"streamkap_role\" TO \"streamkap_user\": $why
+walcap: HINT: the steps before it were applied; fix the cause and run setup --apply again: steps already done are skipped or repeated harmlessly"
+out=$(setup "$work/s.conf" --apply 2>"$work/err"); rc=$?
 assert_rc "--apply without an admin connection: exit 2" "$rc" 2
+assert_eq "--apply without an admin connection: stdout empty, the error on stderr" "$out/ $(cat "$work/err")" \
+'/ walcap: ERROR: --apply needs an administrator connection
+walcap: HINT: give --admin-dsn CONNINFO or set WALCAP_ADMIN_DSN'
 
 # (6) RDS detection
 psql_admin -c "CREATE ROLE rds_superuser; CREATE ROLE rds_replication"
@@ -149,5 +241,12 @@ if grep -q 'REPLICATION;' <<<"$out"; then
 else
 	t_ok "rds: no ALTER ROLE ... REPLICATION"
 fi
+
+# the server logged every statement walcap sent: the new user's password
+# only as its SCRAM verifier, never in clear
+log=$PG_TMP/postgres.log
+assert_eq "server log: CREATE USER carries a SCRAM verifier" \
+	"$(grep -c "CREATE USER \"streamkap_user\" PASSWORD 'SCRAM-SHA-256\\\$4096:" "$log")" 5
+assert_eq "server log: no password in clear" "$(grep -cF "$pw" "$log")" 0
 
 t_done

@@ -139,6 +139,7 @@ test_defaults(void)
 	CHECK_INT(c.tcp_user_timeout_ms, 60000);
 	CHECK_INT(c.receive_timeout_ms, 60000);
 	CHECK_INT(c.confirm_idle, 1);
+	CHECK_INT(c.slot_failover, 0);
 	CHECK(c.wal_warn_bytes == INT64_C(1073741824));
 	CHECK_INT(c.wal_check_ms, 60000);
 	CHECK_INT(c.log_level, LOGL_INFO);
@@ -991,6 +992,10 @@ test_slot_health(void)
 	config_init(&c);
 	CHECK_INT(config_set(&c, "status.confirm.idle", "false", errbuf, sizeof(errbuf)), 0);
 	CHECK_INT(c.confirm_idle, 0);
+	CHECK_INT(config_set(&c, "slot.failover", "true", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.slot_failover, 1);
+	CHECK_INT(config_set(&c, "slot.failover", "false", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.slot_failover, 0);
 	CHECK_INT(config_set(&c, "connect.timeout.ms", "2500", errbuf, sizeof(errbuf)), 0);
 	CHECK_INT(c.connect_timeout_ms, 2500);
 	CHECK_INT(config_set(&c, "connect.keepalive.idle.ms", "5000", errbuf, sizeof(errbuf)), 0);
@@ -1010,6 +1015,7 @@ test_slot_health(void)
 	config_free(&c);
 	expect_set_error("status.confirm.idle", "no",
 					 "status.confirm.idle: \"no\" is not one of false, true");
+	expect_set_error("slot.failover", "yes", "slot.failover: \"yes\" is not one of false, true");
 	expect_set_error("connect.timeout.ms", "999",
 					 "connect.timeout.ms: \"999\" is not an integer from 1000 to 3600000");
 	expect_set_error("connect.keepalive.idle.ms", "0",
