@@ -15,6 +15,8 @@ int
 event_writer_init(struct event_writer *w, const struct config *c,
 				  char *err, size_t errlen)
 {
+	int			toast_failed;
+
 	buf_init(&w->source_head, 0);
 	buf_init(&w->source_db, 0);
 	buf_init(&w->txn_head, 0);
@@ -55,10 +57,9 @@ event_writer_init(struct event_writer *w, const struct config *c,
 	json_cstring(&w->source_db, c->dbname);
 	buf_lit(&w->source_db, ",\"sequence\":\"[");
 
-	if (toast_init(&w->toast, c->unavailable_placeholder) != 0)
-		w->source_head.failed = 1;
+	toast_failed = toast_init(&w->toast, c->unavailable_placeholder) != 0;
 
-	if (buf_failed(&w->source_head) || buf_failed(&w->source_db) ||
+	if (toast_failed || buf_failed(&w->source_head) || buf_failed(&w->source_db) ||
 		buf_failed(&w->prefix) ||
 		buf_failed(&w->hb_topic) || buf_failed(&w->hb_key) || w->schema_prefix == NULL)
 	{
@@ -197,9 +198,9 @@ put_source(struct event_writer *w, struct buf *out, const char *tail,
  * TOAST value ('u') that it carries is written from it, as Debezium does
  * (PostgresChangeRecordEmitter's cachedOldToastedValues).  PostgreSQL
  * writes the old row of REPLICA IDENTITY FULL with every TOAST value
- * inline (ExtractReplicaIdentity flattens it), and the old key whenever
- * a key column is stored out of line, so only what is in no part of the
- * message becomes the placeholder.
+ * inline (ExtractReplicaIdentity flattens it), and the old key when an
+ * unchanged key column is stored out of line, so only what is in no part
+ * of the message becomes the placeholder.
  */
 static int
 put_row(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
