@@ -15,9 +15,10 @@ int
 event_writer_init(struct event_writer *w, const struct config *c,
 				  char *err, size_t errlen)
 {
+	int			toast_failed;
+
 	buf_init(&w->source_head, 0);
 	buf_init(&w->source_db, 0);
-	buf_init(&w->placeholder, 0);
 	buf_init(&w->txn_head, 0);
 	buf_init(&w->txn_id, 0);
 	buf_init(&w->prefix, 0);
@@ -56,10 +57,10 @@ event_writer_init(struct event_writer *w, const struct config *c,
 	json_cstring(&w->source_db, c->dbname);
 	buf_lit(&w->source_db, ",\"sequence\":\"[");
 
-	json_cstring(&w->placeholder, c->unavailable_placeholder);
+	toast_failed = toast_init(&w->toast, c->unavailable_placeholder) != 0;
 
-	if (buf_failed(&w->source_head) || buf_failed(&w->source_db) ||
-		buf_failed(&w->placeholder) || buf_failed(&w->prefix) ||
+	if (toast_failed || buf_failed(&w->source_head) || buf_failed(&w->source_db) ||
+		buf_failed(&w->prefix) ||
 		buf_failed(&w->hb_topic) || buf_failed(&w->hb_key) || w->schema_prefix == NULL)
 	{
 		snprintf(err, errlen, "out of memory building event templates");
@@ -74,7 +75,7 @@ event_writer_free(struct event_writer *w)
 {
 	buf_free(&w->source_head);
 	buf_free(&w->source_db);
-	buf_free(&w->placeholder);
+	toast_free(&w->toast);
 	buf_free(&w->txn_head);
 	buf_free(&w->txn_id);
 	buf_free(&w->prefix);
@@ -192,10 +193,19 @@ put_source(struct event_writer *w, struct buf *out, const char *tail,
  * A row as a JSON object.  With a mask, only the columns whose flags
  * have one of its bits: 1 the replica identity key columns (Debezium's
  * before for REPLICA IDENTITY DEFAULT), rel->keyflag the message key's.
+ *
+ * old is the old tuple of the same message (NULL if none): an unchanged
+ * TOAST value ('u') that it carries is written from it, as Debezium does
+ * (PostgresChangeRecordEmitter's cachedOldToastedValues).  PostgreSQL
+ * writes the old row of REPLICA IDENTITY FULL with every TOAST value
+ * inline (ExtractReplicaIdentity flattens it), and the old key when an
+ * unchanged key column is stored out of line, so only what is in no part
+ * of the message becomes the placeholder.
  */
 static int
 put_row(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
-		const struct decoder_tuple *t, int mask, char *err, size_t errlen)
+		const struct decoder_tuple *t, int mask, const struct decoder_tuple *old,
+		char *err, size_t errlen)
 {
 	int			first = 1;
 
@@ -206,6 +216,8 @@ put_row(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 				 rel->schema, rel->table, t->ncols, rel->ncols);
 		return -1;
 	}
+	if (old && old->ncols != t->ncols)
+		old = NULL;
 	buf_putc(out, '{');
 	for (int i = 0; i < t->ncols; i++)
 	{
@@ -214,6 +226,8 @@ put_row(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 
 		if (mask && !(col->flags & mask))
 			continue;
+		if (c->kind == DECODER_COL_UNCHANGED && old && old->cols[i].kind == DECODER_COL_TEXT)
+			c = &old->cols[i];
 		if (!first)
 			buf_putc(out, ',');
 		first = 0;
@@ -224,7 +238,8 @@ put_row(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 				buf_lit(out, "null");
 				break;
 			case DECODER_COL_UNCHANGED:
-				buf_append(out, w->placeholder.data, w->placeholder.len);
+				toast_put(&w->toast, out,
+						  toast_form(&col->conv, col->typid, col->base_typid, &w->conv));
 				break;
 			case DECODER_COL_TEXT:
 				if (convert_value(out, &col->conv, c->data, c->len, &w->conv) != 0)
@@ -322,11 +337,13 @@ rel_topic(struct event_writer *w, struct relcache_rel *rel)
 
 /*
  * The routing record of a row event: rel's topic, the key columns of
- * key (NULL, or a relation without key columns: a null key), flag.
+ * key (NULL, or a relation without key columns: a null key), flag; old
+ * as for put_row().
  */
 static int
 route_row(struct event_writer *w, struct relcache_rel *rel,
-		  const struct decoder_tuple *key, char flag, char *err, size_t errlen)
+		  const struct decoder_tuple *key, const struct decoder_tuple *old,
+		  char flag, char *err, size_t errlen)
 {
 	const char *topic = rel_topic(w, rel);
 	int			has_key = 0;
@@ -353,7 +370,7 @@ route_row(struct event_writer *w, struct relcache_rel *rel,
 		buf_puts(w->meta, ks);
 		buf_lit(w->meta, ",\"payload\":");
 	}
-	if (has_key && put_row(w, w->meta, rel, key, rel->keyflag, err, errlen) != 0)
+	if (has_key && put_row(w, w->meta, rel, key, rel->keyflag, old, err, errlen) != 0)
 		return -1;
 	if (has_key && w->key_schemas)
 		buf_putc(w->meta, '}');
@@ -376,6 +393,11 @@ key_changed(const struct relcache_rel *rel, const struct decoder_msg *m)
 		const struct decoder_column *a = &o->cols[i],
 				   *b = &n->cols[i];
 
+		/*
+		 * pgoutput sends 'u' only for a value the update did not touch
+		 * (the new row still points at the same TOAST data): unchanged,
+		 * whatever the old tuple holds for it.
+		 */
 		if (!(rel->cols[i].flags & rel->keyflag) ||
 			a->kind == DECODER_COL_UNCHANGED || b->kind == DECODER_COL_UNCHANGED)
 			continue;
@@ -402,7 +424,7 @@ split_update(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 {
 	open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
 	buf_lit(out, "{\"before\":");
-	if (put_row(w, out, rel, &m->u.change.old, m->u.change.old_kind == 'K', err, errlen) != 0)
+	if (put_row(w, out, rel, &m->u.change.old, m->u.change.old_kind == 'K', NULL, err, errlen) != 0)
 		return -1;
 	buf_lit(out, ",\"after\":null,");
 	put_source(w, out, rel->source_tail, rel->source_tail_len, txn, lsn, now_ms);
@@ -413,7 +435,7 @@ split_update(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 	buf_putc(out, '\n');
 	open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
 	buf_lit(out, "{\"before\":null,\"after\":");
-	if (put_row(w, out, rel, &m->u.change.new, 0, err, errlen) != 0)
+	if (put_row(w, out, rel, &m->u.change.new, 0, &m->u.change.old, err, errlen) != 0)
 		return -1;
 	buf_putc(out, ',');
 	put_source(w, out, rel->source_tail, rel->source_tail_len, txn, lsn, now_ms);
@@ -421,9 +443,9 @@ split_update(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 	json_int64(out, now_ms);
 	buf_putc(out, '}');
 	close_value(w, out);
-	if (route_row(w, rel, &m->u.change.old, w->tombstones ? 'S' : 'J', err, errlen) != 0)
+	if (route_row(w, rel, &m->u.change.old, NULL, w->tombstones ? 'S' : 'J', err, errlen) != 0)
 		return -1;
-	return route_row(w, rel, &m->u.change.new, '-', err, errlen);
+	return route_row(w, rel, &m->u.change.new, &m->u.change.old, '-', err, errlen);
 }
 
 int
@@ -432,6 +454,7 @@ event_change(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 			 uint64_t lsn, int64_t now_ms, char *err, size_t errlen)
 {
 	const char *op;
+	const struct decoder_tuple *old = m->u.change.old_kind ? &m->u.change.old : NULL;
 
 	if (w->meta && m->type == DECODER_UPDATE && key_changed(rel, m))
 		return split_update(w, out, rel, m, txn, lsn, now_ms, err, errlen);
@@ -441,7 +464,7 @@ event_change(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 	if (m->u.change.old_kind)
 	{
 		if (put_row(w, out, rel, &m->u.change.old,
-					m->u.change.old_kind == 'K', err, errlen) != 0)
+					m->u.change.old_kind == 'K', NULL, err, errlen) != 0)
 			return -1;
 	}
 	else
@@ -450,7 +473,7 @@ event_change(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 	buf_lit(out, ",\"after\":");
 	if (m->type == DECODER_DELETE)
 		buf_lit(out, "null");
-	else if (put_row(w, out, rel, &m->u.change.new, 0, err, errlen) != 0)
+	else if (put_row(w, out, rel, &m->u.change.new, 0, old, err, errlen) != 0)
 		return -1;
 
 	buf_putc(out, ',');
@@ -465,9 +488,8 @@ event_change(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 	if (w->meta == NULL)
 		return 0;
 	if (m->type == DECODER_DELETE)
-		return route_row(w, rel, m->u.change.old_kind ? &m->u.change.old : NULL,
-						 w->tombstones ? 'T' : '-', err, errlen);
-	return route_row(w, rel, &m->u.change.new, '-', err, errlen);
+		return route_row(w, rel, old, NULL, w->tombstones ? 'T' : '-', err, errlen);
+	return route_row(w, rel, &m->u.change.new, old, '-', err, errlen);
 }
 
 void
@@ -483,7 +505,7 @@ event_truncate(struct event_writer *w, struct buf *out,
 	buf_putc(out, '}');
 	close_value(w, out);
 	if (w->meta)
-		(void) route_row(w, rel, NULL, '-', NULL, 0);
+		(void) route_row(w, rel, NULL, NULL, '-', NULL, 0);
 }
 
 void
@@ -537,7 +559,7 @@ event_read(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 
 	open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
 	buf_lit(out, "{\"before\":null,\"after\":");
-	if (put_row(w, out, rel, row, 0, err, errlen) != 0)
+	if (put_row(w, out, rel, row, 0, NULL, err, errlen) != 0)
 		return -1;
 	buf_putc(out, ',');
 	buf_append(out, w->source_head.data, w->source_head.len);
@@ -558,7 +580,7 @@ event_read(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 	buf_putc(out, '}');
 	close_value(w, out);
 	if (w->meta)
-		return route_row(w, rel, row, '-', err, errlen);
+		return route_row(w, rel, row, NULL, '-', err, errlen);
 	return 0;
 }
 

@@ -12,6 +12,11 @@
  * Logical-decoding messages (op "m") carry "message":{"prefix","content"}
  * instead of before/after.  docs/events.md is the full contract.
  *
+ * An unchanged TOAST value that pgoutput did not send ('u') is taken from
+ * the old tuple of the same message when that carries it (REPLICA
+ * IDENTITY FULL, or a replica identity key column); otherwise it is
+ * unavailable.value.placeholder shaped like the column (toast.h).
+ *
  * The writer keeps the parts of every event that depend only on the
  * configuration, built once at init.  It owns them; event_writer_free()
  * releases them.  Events are appended to a caller-owned buf; on a
@@ -27,6 +32,7 @@
 #include "config.h"
 #include "decoder.h"
 #include "relcache.h"
+#include "toast.h"
 
 #define WALCAP_VERSION "0.1.0"
 
@@ -42,7 +48,7 @@ struct event_writer
 {
 	struct buf	source_head;	/* "source":{"version":…,"name":…,"ts_ms": */
 	struct buf	source_db;		/* ,"snapshot":"false","db":…,"sequence":" */
-	struct buf	placeholder;	/* unavailable.value.placeholder as JSON */
+	struct toast toast;			/* unavailable.value.placeholder, every shape */
 	struct convert_opts conv;
 
 	/*

@@ -217,8 +217,9 @@ put_column(struct buf *b, const struct relcache_col *col, int optional,
 		for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
 			if (arrays[i][0] == col->typid)
 				elem = arrays[i][1];
+		/* elements are converted with the column's typmod (convert.h): so is their schema */
 		buf_lit(b, "{\"type\":\"array\",\"items\":");
-		put_kind(b, col->conv.elem_kind, elem, -1, 1, o);
+		put_kind(b, col->conv.elem_kind, elem, col->typmod, 1, o);
 		buf_putc(b, '}');
 		buf_puts(b, optional ? ",\"optional\":true" : ",\"optional\":false");
 	}

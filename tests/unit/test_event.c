@@ -741,6 +741,143 @@ test_route(void)
 	CHECK(!buf_failed(&out));
 }
 
+/*
+ * Relation 16400 public.docs (k text key, n int4, tags text[], bin bytea,
+ * nums int4[]), REPLICA IDENTITY DEFAULT.
+ */
+static void
+build_docs(struct mb *m)
+{
+	static const struct
+	{
+		const char *name;
+		uint32_t	oid;
+	}			cols[] = {{"k", 25}, {"n", 23}, {"tags", 1009}, {"bin", 17}, {"nums", 1007}};
+
+	m->n = 0;
+	p8(m, 'R');
+	p32(m, 16400);
+	pstr(m, "public");
+	pstr(m, "docs");
+	p8(m, 'd');
+	p16(m, 5);
+	for (int i = 0; i < 5; i++)
+	{
+		p8(m, i == 0);
+		pstr(m, cols[i].name);
+		p32(m, cols[i].oid);
+		p32(m, 0xFFFFFFFF);
+	}
+}
+
+#define DOCS_SRC SRC_HEAD "1700000000123" SRC_DB SEQ("100", "300") \
+	"\"schema\":\"public\",\"table\":\"docs\",\"txId\":777,\"lsn\":300" SRC_END
+#define PH_B64 "X19kZWJleml1bV91bmF2YWlsYWJsZV92YWx1ZQ=="
+#define PH_NUMS "[95,95,100,101,98,101,122,105,117,109,95,117,110,97,118,97,105,108,97,98,108,101,95,118,97,108,117,101]"
+
+/*
+ * Unchanged TOAST values ('u'): taken from the old tuple of the same
+ * message when it carries them, else the placeholder shaped like the
+ * column (a text[] array, bytea's bytes in base64, int4[] the bytes as
+ * numbers).
+ */
+static void
+test_toast(void)
+{
+	struct mb	r,
+				m;
+	struct buf	meta;
+
+	build_docs(&r);
+	add_relation(&r);
+	buf_init(&meta, 0);
+
+	/* no old tuple (REPLICA IDENTITY DEFAULT, key unchanged): placeholders */
+	start_change(&m, 'U', 16400);
+	p8(&m, 'N');
+	p16(&m, 5);
+	pcol(&m, 't', "a");
+	pcol(&m, 't', "2");
+	pcol(&m, 'u', NULL);
+	pcol(&m, 'u', NULL);
+	pcol(&m, 'u', NULL);
+	CHECK_STR(change(&m, &TXN, 300),
+			  "{\"before\":null,\"after\":{\"k\":\"a\",\"n\":2,"
+			  "\"tags\":[\"__debezium_unavailable_value\"],\"bin\":\"" PH_B64 "\","
+			  "\"nums\":" PH_NUMS "}," DOCS_SRC "\"u\",\"ts_ms\":1700000000999}");
+
+	/*
+	 * an unchanged out-of-line key column: PostgreSQL logs the old key
+	 * ('K'), which fills the key in after and in the message key; the
+	 * other columns are not in it ('n'): placeholders
+	 */
+	event_writer_route(&ew, &meta);
+	start_change(&m, 'U', 16400);
+	p8(&m, 'K');
+	p16(&m, 5);
+	pcol(&m, 't', "kk");
+	pcol(&m, 'n', NULL);
+	pcol(&m, 'n', NULL);
+	pcol(&m, 'n', NULL);
+	pcol(&m, 'n', NULL);
+	p8(&m, 'N');
+	p16(&m, 5);
+	pcol(&m, 'u', NULL);
+	pcol(&m, 't', "3");
+	pcol(&m, 'u', NULL);
+	pcol(&m, 'n', NULL);
+	pcol(&m, 'u', NULL);
+	CHECK_STR(change(&m, &TXN, 300),
+			  "{\"before\":{\"k\":\"kk\"},\"after\":{\"k\":\"kk\",\"n\":3,"
+			  "\"tags\":[\"__debezium_unavailable_value\"],\"bin\":null,"
+			  "\"nums\":" PH_NUMS "}," DOCS_SRC "\"u\",\"ts_ms\":1700000000999}");
+	CHECK_STR(route_text(&meta), "srv.public.docs|{\"k\":\"kk\"}|-");
+	event_writer_route(&ew, NULL);
+
+	/* the whole old row ('O', REPLICA IDENTITY FULL) carries every value */
+	start_change(&m, 'U', 16400);
+	p8(&m, 'O');
+	p16(&m, 5);
+	pcol(&m, 't', "a");
+	pcol(&m, 't', "1");
+	pcol(&m, 't', "{x,\"y z\"}");
+	pcol(&m, 't', "\\x0102");
+	pcol(&m, 't', "{1,2}");
+	p8(&m, 'N');
+	p16(&m, 5);
+	pcol(&m, 't', "a");
+	pcol(&m, 't', "2");
+	pcol(&m, 'u', NULL);
+	pcol(&m, 'u', NULL);
+	pcol(&m, 'u', NULL);
+	CHECK_STR(change(&m, &TXN, 300),
+			  "{\"before\":{\"k\":\"a\",\"n\":1,\"tags\":[\"x\",\"y z\"],\"bin\":\"AQI=\",\"nums\":[1,2]},"
+			  "\"after\":{\"k\":\"a\",\"n\":2,\"tags\":[\"x\",\"y z\"],\"bin\":\"AQI=\",\"nums\":[1,2]},"
+			  DOCS_SRC "\"u\",\"ts_ms\":1700000000999}");
+
+	/* ... but not a value the old tuple lacks too */
+	start_change(&m, 'U', 16400);
+	p8(&m, 'O');
+	p16(&m, 5);
+	pcol(&m, 't', "a");
+	pcol(&m, 't', "1");
+	pcol(&m, 'u', NULL);
+	pcol(&m, 'n', NULL);
+	pcol(&m, 't', "{1}");
+	p8(&m, 'N');
+	p16(&m, 5);
+	pcol(&m, 't', "a");
+	pcol(&m, 't', "2");
+	pcol(&m, 'u', NULL);
+	pcol(&m, 'u', NULL);
+	pcol(&m, 't', "{3}");
+	CHECK_STR(change(&m, &TXN, 300),
+			  "{\"before\":{\"k\":\"a\",\"n\":1,\"tags\":[\"__debezium_unavailable_value\"],\"bin\":null,\"nums\":[1]},"
+			  "\"after\":{\"k\":\"a\",\"n\":2,\"tags\":[\"__debezium_unavailable_value\"],\"bin\":\"" PH_B64 "\",\"nums\":[3]},"
+			  DOCS_SRC "\"u\",\"ts_ms\":1700000000999}");
+	buf_free(&meta);
+}
+
 /* With schemas, values and keys are {"schema":…,"payload":…}. */
 static void
 test_schemas(void)
@@ -837,6 +974,7 @@ main(void)
 	test_transaction_switch();
 	test_topic_part();
 	test_route();
+	test_toast();
 	test_schemas();
 	test_relations();
 

@@ -98,6 +98,21 @@ test_types_default_modes(void)
 			  F("\"type\":\"array\",\"items\":{\"type\":\"int32\",\"optional\":true},\"optional\":false"));
 	CHECK_STR(field_of(1009, -1),
 			  F("\"type\":\"array\",\"items\":{\"type\":\"string\",\"optional\":true},\"optional\":false"));
+	/* elements take the column's typmod, as their values do */
+	CHECK_STR(field_of(1231, (5 << 16 | 2) + 4),
+			  F("\"type\":\"array\",\"items\":{\"type\":\"bytes\",\"optional\":true,"
+				"\"name\":\"org.apache.kafka.connect.data.Decimal\",\"version\":1,"
+				"\"parameters\":{\"scale\":\"2\",\"connect.decimal.precision\":\"5\"}},\"optional\":false"));
+	CHECK_STR(field_of(1231, -1),
+			  F("\"type\":\"array\",\"items\":{\"type\":\"struct\",\"fields\":["
+				"{\"type\":\"int32\",\"optional\":false,\"field\":\"scale\"},"
+				"{\"type\":\"bytes\",\"optional\":false,\"field\":\"value\"}],\"optional\":true,"
+				"\"name\":\"io.debezium.data.VariableScaleDecimal\",\"version\":1},\"optional\":false"));
+	CHECK_STR(field_of(1183, 3),
+			  F("\"type\":\"array\",\"items\":{\"type\":\"int32\",\"optional\":true,"
+				"\"name\":\"io.debezium.time.Time\",\"version\":1},\"optional\":false"));
+	CHECK_STR(field_of(1561, 1),
+			  F("\"type\":\"array\",\"items\":{\"type\":\"boolean\",\"optional\":true},\"optional\":false"));
 }
 
 static void
