@@ -308,10 +308,15 @@ build_script(const struct config *c, const struct catalog_info *ci,
 	buf_lit(&ex, "SELECT 1 FROM pg_roles WHERE rolname = ");
 	pgconn_quote_literal(&ex, c->user);
 	add_step(sc,
-			 "-- The connector's user.  The password is never printed: run this\n"
-			 "-- script with psql -v password=... (--apply takes " SETUP_PASSWORD_ENV ",\n"
-			 "-- else the password walcap logs in with: database.password, its .file\n"
-			 "-- or " CONFIG_PASSWORD_ENV ").",
+			 "-- The connector's user.  The password is never printed: psql asks\n"
+			 "-- for it here (psql -v password=... would put it in psql's command\n"
+			 "-- line, which other users of the machine can read).  --apply takes\n"
+			 "-- " SETUP_PASSWORD_ENV ", else the password walcap logs in with:\n"
+			 "-- database.password, its .file or " CONFIG_PASSWORD_ENV ".\n"
+			 "\\if :{?password}\n"
+			 "\\else\n"
+			 "\\prompt 'Password for the new user: ' password\n"
+			 "\\endif",
 			 &label, &sql, &apply, &ex);
 
 	/* the role */
@@ -556,7 +561,8 @@ print_script(const struct config *c, const struct script *sc)
 {
 	printf("-- walcap setup for database %s, user %s, publication %s, slot %s\n"
 		   "-- Run as a superuser (on Amazon RDS / Aurora: a member of rds_superuser),\n"
-		   "-- e.g.: psql -v ON_ERROR_STOP=1 -v password=... -d %s -f this-file\n\n",
+		   "-- e.g.: psql -v ON_ERROR_STOP=1 -d %s -f this-file\n"
+		   "-- (psql 10 or later: it asks for the new user's password)\n\n",
 		   c->dbname, c->user, c->publication_name, c->slot_name, c->dbname);
 	for (int i = 0; i < sc->n; i++)
 	{

@@ -36,7 +36,11 @@ walcap_conf "$work/s.conf"
 out=$(WALCAP_SETUP_USER_PASSWORD=$WALCAP_TEST_PASSWORD setup "$work/s.conf" 2>"$work/err"); rc=$?
 assert_rc "print: exit 0" "$rc" 0
 assert_eq "print: the statements in the seed's order" "$(grep -v -e '^--' -e '^$' -e '^  ' -e '^);' <<<"$out")" \
-'CREATE USER "streamkap_user" PASSWORD :'"'"'password'"'"';
+'\if :{?password}
+\else
+\prompt '"'"'Password for the new user: '"'"' password
+\endif
+CREATE USER "streamkap_user" PASSWORD :'"'"'password'"'"';
 CREATE ROLE "streamkap_role";
 GRANT "streamkap_role" TO "streamkap_user";
 ALTER ROLE "streamkap_user" REPLICATION;
@@ -68,6 +72,23 @@ if psql_admin -d pdb -v password=pw1 -f "$work/p.sql" >/dev/null 2>"$work/perr";
 else
 	t_fail "print: psql runs the script" "$(head -3 "$work/perr")"
 fi
+assert_eq "print: -v password sets the password" "$(PGPASSWORD=pw1 timeout 20 "$PGBIN/psql" -X -At -w \
+	-h 127.0.0.1 -p "$PG_PORT" -U streamkap_user -d pdb -c "SELECT current_user" 2>&1)" streamkap_user
+# without -v password, psql asks (here on its standard input: no terminal)
+psql_admin -d pdb -c "SELECT pg_drop_replication_slot('p_slot')" >/dev/null
+psql_admin -d postgres -c "DROP DATABASE pdb" >/dev/null
+psql_admin -d postgres -c "DROP OWNED BY streamkap_user, streamkap_role; DROP ROLE streamkap_user; DROP ROLE streamkap_role" >/dev/null
+psql_admin -d postgres -c "CREATE DATABASE pdb" >/dev/null
+if printf 'pw2\n' | PGDATABASE=pdb timeout 60 "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -At -h "$PG_SOCK" \
+		-p "$PG_PORT" -U postgres -f "$work/p.sql" >"$work/pout" 2>"$work/perr"; then
+	t_ok "print: psql runs the script, asking for the password"
+else
+	t_fail "print: psql runs the script, asking for the password" "$(head -3 "$work/perr")"
+fi
+assert_eq "print: the prompt" "$(head -c 26 "$work/pout")" "Password for the new user:"
+assert_eq "print: the password psql asked for is set" "$(PGPASSWORD=pw2 timeout 20 "$PGBIN/psql" -X -At -w \
+	-h 127.0.0.1 -p "$PG_PORT" -U streamkap_user -d pdb -c "SELECT current_user" 2>&1)" streamkap_user
+psql_admin -d pdb -c "SELECT pg_drop_replication_slot('p_slot')" >/dev/null
 
 psql_admin -d postgres -c "DROP DATABASE pdb" >/dev/null
 psql_admin -d postgres -c "DROP OWNED BY streamkap_user, streamkap_role; DROP ROLE streamkap_user; DROP ROLE streamkap_role" >/dev/null
