@@ -425,17 +425,90 @@ conv_int(struct buf *out, const char *s, size_t len)
 }
 
 /*
- * float4/float8: float8out's shortest-exact text is already a JSON
- * number ("1e+30", "1.5", "-0"); NaN and the infinities become strings.
+ * Significant digits of a float text that passed is_json_number(): the
+ * mantissa's digits after any leading zeros ("0.000123" has 3,
+ * "1.2345678901234568e+17" has 17).
  */
 static int
-conv_float(struct buf *out, const char *s, size_t len)
+float_digits(const char *s, size_t len)
+{
+	int			n = 0;
+
+	for (size_t i = 0; i < len && s[i] != 'e' && s[i] != 'E'; i++)
+	{
+		if (is_digit(s[i]) && (n > 0 || s[i] != '0'))
+			n++;
+	}
+	return n;
+}
+
+/*
+ * Append a finite float's text s[0..len) as a JSON number.  From a
+ * server older than 12 (legacy), whose texts have 18 or 9 digits, the
+ * fewest digits that still read back as the same float4 (single) or
+ * float8 value, in C's %g form, as PostgreSQL 12+ and Java's
+ * Float/Double.toString give them ("0.1" for "0.100000001"); other
+ * texts are already that and are copied.
+ */
+static void
+emit_float_text(struct buf *out, const char *s, size_t len, int single, int legacy)
+{
+	char		tmp[64];
+	char		cand[40];
+	int			digits;
+
+	if (!legacy || len >= sizeof(tmp))
+	{
+		buf_append(out, s, len);
+		return;
+	}
+	digits = float_digits(s, len);
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	if (single)
+	{
+		float		f = strtof(tmp, NULL);
+
+		for (int p = 6; p <= 8 && p < digits; p++)
+		{
+			snprintf(cand, sizeof(cand), "%.*g", p, (double) f);
+			if (strtof(cand, NULL) == f)
+			{
+				buf_append(out, cand, strlen(cand));
+				return;
+			}
+		}
+	}
+	else
+	{
+		double		d = strtod(tmp, NULL);
+
+		for (int p = 15; p <= 17 && p < digits; p++)
+		{
+			snprintf(cand, sizeof(cand), "%.*g", p, d);
+			if (strtod(cand, NULL) == d)
+			{
+				buf_append(out, cand, strlen(cand));
+				return;
+			}
+		}
+	}
+	buf_append(out, s, len);
+}
+
+/*
+ * float4/float8: the text as a JSON number ("1e+30", "1.5", "-0"; see
+ * emit_float_text); NaN and the infinities become strings.
+ */
+static int
+conv_float(struct buf *out, const char *s, size_t len, int single,
+		   const struct convert_opts *o)
 {
 	if (emit_float_special(out, s, len))
 		return 0;
 	if (!is_json_number(s, len))
 		return -1;
-	buf_append(out, s, len);
+	emit_float_text(out, s, len, single, o->legacy_floats);
 	return 0;
 }
 
@@ -1920,10 +1993,10 @@ point_coord(const char *s, size_t len, double *v)
 
 /* Append a point coordinate: its text as a number, specials as strings. */
 static void
-emit_coord(struct buf *out, const char *s, size_t len)
+emit_coord(struct buf *out, const char *s, size_t len, const struct convert_opts *o)
 {
 	if (!emit_float_special(out, s, len))
-		buf_append(out, s, len);
+		emit_float_text(out, s, len, 0, o->legacy_floats);
 }
 
 /*
@@ -1932,7 +2005,7 @@ emit_coord(struct buf *out, const char *s, size_t len)
  * point>","srid":null} (fields in the schema's order).
  */
 static int
-conv_point(struct buf *out, const char *s, size_t len)
+conv_point(struct buf *out, const char *s, size_t len, const struct convert_opts *o)
 {
 	const char *comma;
 	const char *xs;
@@ -1960,9 +2033,9 @@ conv_point(struct buf *out, const char *s, size_t len)
 	put_double_le(wkb + 5, x);
 	put_double_le(wkb + 13, y);
 	buf_lit(out, "{\"x\":");
-	emit_coord(out, xs, xlen);
+	emit_coord(out, xs, xlen, o);
 	buf_lit(out, ",\"y\":");
-	emit_coord(out, ys, ylen);
+	emit_coord(out, ys, ylen, o);
 	buf_lit(out, ",\"wkb\":\"");
 	json_base64(out, wkb, sizeof(wkb), 0);
 	buf_lit(out, "\",\"srid\":null}");
@@ -2332,7 +2405,9 @@ convert_scalar(struct buf *out, const struct convert_type *t,
 		case CONVERT_INT:
 			return conv_int(out, s, len);
 		case CONVERT_FLOAT:
-			return conv_float(out, s, len);
+			return conv_float(out, s, len, 0, o);
+		case CONVERT_FLOAT4:
+			return conv_float(out, s, len, 1, o);
 		case CONVERT_NUMERIC:
 			return conv_numeric(out, t->typmod, s, len, o);
 		case CONVERT_MONEY:
@@ -2354,7 +2429,7 @@ convert_scalar(struct buf *out, const struct convert_type *t,
 		case CONVERT_BIT:
 			return conv_bit(out, t->typmod, s, len);
 		case CONVERT_POINT:
-			return conv_point(out, s, len);
+			return conv_point(out, s, len, o);
 		case CONVERT_HSTORE:
 			return conv_hstore(out, s, len, o);
 		case CONVERT_ARRAY:
@@ -2447,7 +2522,7 @@ static const struct
 	{629, CONVERT_ARRAY, CONVERT_STRING, ','},	/* _line */
 	{650, CONVERT_STRING, CONVERT_STRING, ','},	/* cidr */
 	{651, CONVERT_ARRAY, CONVERT_STRING, ','},	/* _cidr */
-	{700, CONVERT_FLOAT, CONVERT_STRING, ','},	/* float4 */
+	{700, CONVERT_FLOAT4, CONVERT_STRING, ','},	/* float4 */
 	{701, CONVERT_FLOAT, CONVERT_STRING, ','},	/* float8 */
 	{705, CONVERT_STRING, CONVERT_STRING, ','},	/* unknown */
 	{718, CONVERT_STRING, CONVERT_STRING, ','},	/* circle */
@@ -2478,7 +2553,7 @@ static const struct
 	{1018, CONVERT_ARRAY, CONVERT_STRING, ','},	/* _lseg */
 	{1019, CONVERT_ARRAY, CONVERT_STRING, ','},	/* _path */
 	{1020, CONVERT_ARRAY, CONVERT_STRING, ';'},	/* _box */
-	{1021, CONVERT_ARRAY, CONVERT_FLOAT, ','},	/* _float4 */
+	{1021, CONVERT_ARRAY, CONVERT_FLOAT4, ','},	/* _float4 */
 	{1022, CONVERT_ARRAY, CONVERT_FLOAT, ','},	/* _float8 */
 	{1027, CONVERT_ARRAY, CONVERT_STRING, ','},	/* _polygon */
 	{1028, CONVERT_ARRAY, CONVERT_INT, ','},	/* _oid */
