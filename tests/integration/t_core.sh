@@ -544,12 +544,21 @@ assert_eq "status --json: the slot" "$(jq -c .slot <<<"$json")" \
 		  wal_status:(if $v13 then "reserved" else null end),safe_wal_size:null}')"
 
 # =========================================================================
-# 5. an incremental snapshot (execute-snapshot signal), chunks of 2 rows
+# 5. an incremental snapshot (an execute-snapshot signal written by
+#    walcap snapshot), chunks of 2 rows
 # =========================================================================
 walcap_conf "$work/i.conf" "database.dbname=$DB" incremental.snapshot.chunk.size=2 \
 	"offset.storage.file.filename=$work/c.conf.offsets"
+# walcap snapshot writes the signal row (no walcap reads the slot now:
+# the next run acts on it).
+out=$(WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD timeout 30 "$WALCAP" snapshot -c "$work/i.conf" \
+	--id snap-1 public.snap public.ty 2>"$work/snapcli.err")
+rc=$?
+assert_rc "walcap snapshot: exit 0" "$rc" 0
+assert_eq "walcap snapshot: the signal, as printed and in the table" \
+	"$out / $(psql_admin -c "SELECT id || ' ' || type || ' ' || data FROM streamkap.streamkap_signal")" \
+	'snap-1 execute-snapshot {"data-collections":["public.snap","public.ty"],"type":"incremental"} / snap-1 execute-snapshot {"data-collections":["public.snap","public.ty"],"type":"incremental"}'
 walcap_start "$work/inc.out" "$work/inc.err" "$work/i.conf"
-psql_admin -c "INSERT INTO streamkap.streamkap_signal VALUES ('snap-1', 'execute-snapshot', '{\"data-collections\": [\"public.snap\", \"public.ty\"]}')" >/dev/null
 inc_done() { grep -q 'incremental snapshot of "public.ty" done' "$work/inc.err"; }
 wait_until 30 inc_done
 walcap_stop
