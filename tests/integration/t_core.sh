@@ -212,6 +212,23 @@ assert_eq "check: wal_retention" "$(block wal_retention <<<"$out")" "$want"
 assert_eq "check: the signal table" "$(block signal_table <<<"$out")" \
 	'PASS  signal_table: streamkap.streamkap_signal (id character varying(255), type character varying(32), data character varying(2000))'
 
+# A publication that does not publish deletes: the fix names what this
+# server's publications can publish (truncate from 11), and runs as
+# printed.
+psql_admin -c "ALTER PUBLICATION streamkap_pub SET (publish = 'insert, update')" >/dev/null
+out=$(check 2>&1)
+rc=$?
+assert_rc "publication without deletes: exit 1" "$rc" 1
+trunc=
+[ "$V" -ge 110000 ] && trunc=', truncate'
+assert_eq "publication without deletes: the line and the fix" "$(block publication <<<"$out")" \
+"FAIL  publication: publication streamkap_pub does not publish deletes
+      why: the changes it does not publish never reach walcap
+      fix: ALTER PUBLICATION \"streamkap_pub\" SET (publish = 'insert, update, delete$trunc');"
+block publication <<<"$out" | sed -n 's/^      fix: //p' | psql_admin >/dev/null 2>"$work/fix.err" || cat "$work/fix.err"
+assert_eq "publication without deletes: passes after the printed fix" "$(check 2>&1 | block publication)" \
+	'PASS  publication: publication streamkap_pub exists (FOR ALL TABLES)'
+
 # =========================================================================
 # 2. the type table (t_types.sh's columns and default-mode values)
 # =========================================================================
