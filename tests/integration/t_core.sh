@@ -140,8 +140,8 @@ assert_eq "the publication: FOR ALL TABLES, insert, update, delete$([ "$V" -ge 1
 	"$(psql_admin -c "SELECT puballtables, pubinsert, pubupdate, pubdelete, $([ "$V" -ge 110000 ] && echo pubtruncate || echo "''") FROM pg_publication WHERE pubname = 'streamkap_pub'")" \
 	"$want_pub"
 
-check() {   # [args...]
-	WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD timeout 60 "$WALCAP" check -c "$work/c.conf" "$@" </dev/null
+check() {
+	WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD timeout 60 "$WALCAP" check -c "$work/c.conf" </dev/null
 }
 # One check's block: its verdict line and its why/fix lines.
 block() {   # NAME <report
@@ -414,8 +414,8 @@ assert_eq "TOAST value stored out of line" "$(q "pg_column_size(big) > 2100 FROM
 BIG=$(q "big FROM toast")
 
 # the type row
-vals=$(printf ', %s' "${TY_VALS[@]}")
-psql_admin -c "INSERT INTO ty VALUES (${vals:2})" >/dev/null || t_fail "insert the type row"
+ty_row=$(printf ', %s' "${TY_VALS[@]}")
+psql_admin -c "INSERT INTO ty VALUES (${ty_row:2})" >/dev/null || t_fail "insert the type row"
 
 # a transactional logical-decoding message, then a truncate
 psql_admin -c "SELECT pg_logical_emit_message(true, 'pfx', 'hello')" >/dev/null
