@@ -3,7 +3,10 @@
 #   make            build ./walcap
 #   make test       install what is missing, then every test (unit, unit
 #                   under ASan+UBSan, integration against a throwaway
-#                   PostgreSQL 15, integration under ASan+UBSan, fuzz)
+#                   PostgreSQL 15, the version matrix's core scripts
+#                   against PostgreSQL 10-14 and 16-18, integration under
+#                   ASan+UBSan, fuzz, unit tests under valgrind)
+#   make matrix     the version matrix alone (MATRIX_VERSIONS="10 17": those)
 #   make demo       a throwaway PostgreSQL set up as the seed describes,
 #                   walcap streaming its changes to the terminal
 #   make asan       ./build/asan/walcap with AddressSanitizer + UBSan
@@ -30,7 +33,7 @@ TESTS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 B       ?= build
 OBJS    = $(patsubst src/%.c,$(B)/%.o,$(SRCS))
 
-.PHONY: all test unit integration asan asan-test fuzz fuzz-run valgrind demo \
+.PHONY: all test unit integration matrix asan asan-test fuzz fuzz-run valgrind demo \
         deps demo-deps bench clean
 
 all: walcap
@@ -76,6 +79,12 @@ asan-unit: asan
 integration: walcap
 	$(MAKE) B=build build/tests/mockcluster
 	tests/integration/run
+
+# The version matrix: tests/run-matrix runs its scripts (MATRIX_SCRIPTS
+# there) against every PostgreSQL of scripts/pg-versions list;
+# MATRIX_VERSIONS="10 17" runs only those.
+matrix: walcap
+	tests/run-matrix
 
 # t_valgrind always runs the plain binary and the t_harness scripts run no
 # walcap: the first pass covers them.

@@ -1493,6 +1493,7 @@ reconnect(struct run *r, const char *cause, int64_t *attempts, int64_t *backoff)
 					  r->src.systemid, r->off.systemid);
 			return -1;
 		}
+		r->ew.conv.legacy_floats = r->src.server_version < 120000;
 		log_info("reconnected (attempt %lld)", (long long) *attempts);
 		if (r->src.slot_missing || r->src.slot_lost)
 			return recover_slot(r, 0);
@@ -1553,6 +1554,8 @@ cli_run(const struct config *c, const struct run_opts *o)
 	}
 	else
 		slot_failover(&r);
+	/* before 12 float texts are exact but long: see convert_opts */
+	r.ew.conv.legacy_floats = r.src.server_version < 120000;
 	if (load_offset(&r, r.src.systemid, &keep_size, &fresh) != 0)
 		goto out;
 	if (sink_open(&r.sink, c, keep_size, err, sizeof(err)) != 0)

@@ -390,17 +390,18 @@ conv_int(struct buf *out, const char *s, size_t len)
 }
 
 /*
- * float4/float8: float8out's shortest-exact text is already a JSON
- * number ("1e+30", "1.5", "-0"); NaN and the infinities become strings.
+ * float4/float8: the text as a JSON number ("1e+30", "1.5", "-0"; see
+ * json_float_text); NaN and the infinities become strings.
  */
 static int
-conv_float(struct buf *out, const char *s, size_t len)
+conv_float(struct buf *out, const char *s, size_t len, int single,
+		   const struct convert_opts *o)
 {
 	if (emit_float_special(out, s, len))
 		return 0;
 	if (!json_is_number(s, len))
 		return -1;
-	buf_append(out, s, len);
+	json_float_text(out, s, len, single, o->legacy_floats);
 	return 0;
 }
 
@@ -2218,7 +2219,9 @@ convert_scalar(struct buf *out, const struct convert_type *t,
 		case CONVERT_INT:
 			return conv_int(out, s, len);
 		case CONVERT_FLOAT:
-			return conv_float(out, s, len);
+			return conv_float(out, s, len, 0, o);
+		case CONVERT_FLOAT4:
+			return conv_float(out, s, len, 1, o);
 		case CONVERT_NUMERIC:
 			return conv_numeric(out, t->typmod, s, len, o);
 		case CONVERT_MONEY:
@@ -2246,7 +2249,7 @@ convert_scalar(struct buf *out, const struct convert_type *t,
 		case CONVERT_POLYGON:
 		case CONVERT_CIRCLE:
 		case CONVERT_LINE:
-			return geometry_value(out, t->kind, s, len);
+			return geometry_value(out, t->kind, s, len, o);
 		case CONVERT_HSTORE:
 			return conv_hstore(out, s, len, o);
 		case CONVERT_ARRAY:
@@ -2339,7 +2342,7 @@ static const struct
 	{629, CONVERT_ARRAY, CONVERT_LINE, ','},	/* _line */
 	{650, CONVERT_STRING, CONVERT_STRING, ','},	/* cidr */
 	{651, CONVERT_ARRAY, CONVERT_STRING, ','},	/* _cidr */
-	{700, CONVERT_FLOAT, CONVERT_STRING, ','},	/* float4 */
+	{700, CONVERT_FLOAT4, CONVERT_STRING, ','},	/* float4 */
 	{701, CONVERT_FLOAT, CONVERT_STRING, ','},	/* float8 */
 	{705, CONVERT_STRING, CONVERT_STRING, ','},	/* unknown */
 	{718, CONVERT_CIRCLE, CONVERT_STRING, ','},	/* circle */
@@ -2370,7 +2373,7 @@ static const struct
 	{1018, CONVERT_ARRAY, CONVERT_LSEG, ','},	/* _lseg */
 	{1019, CONVERT_ARRAY, CONVERT_PATH, ','},	/* _path */
 	{1020, CONVERT_ARRAY, CONVERT_BOX, ';'},	/* _box */
-	{1021, CONVERT_ARRAY, CONVERT_FLOAT, ','},	/* _float4 */
+	{1021, CONVERT_ARRAY, CONVERT_FLOAT4, ','},	/* _float4 */
 	{1022, CONVERT_ARRAY, CONVERT_FLOAT, ','},	/* _float8 */
 	{1027, CONVERT_ARRAY, CONVERT_POLYGON, ','},	/* _polygon */
 	{1028, CONVERT_ARRAY, CONVERT_INT, ','},	/* _oid */

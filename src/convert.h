@@ -15,7 +15,9 @@
  * stage fixes them on every connection it opens (CONVERT_SESSION_OPTIONS)
  * so that this module can rely on: DateStyle=ISO, IntervalStyle=
  * iso_8601, TimeZone=UTC, bytea_output=hex, lc_monetary=C,
- * extra_float_digits=1.
+ * extra_float_digits=3 (exact floats on every server: the shortest text
+ * from PostgreSQL 12 on, 18 or 9 significant digits before, which
+ * convert_opts.legacy_floats has shortened here).
  *
  * The full mapping, mode by mode, with an example for every type and
  * the places where walcap departs from Debezium, is in docs/events.md ("Column types").
@@ -30,7 +32,7 @@
 
 #define CONVERT_SESSION_OPTIONS \
 	"-c DateStyle=ISO -c IntervalStyle=iso_8601 -c TimeZone=UTC " \
-	"-c bytea_output=hex -c lc_monetary=C -c extra_float_digits=1"
+	"-c bytea_output=hex -c lc_monetary=C -c extra_float_digits=3"
 
 enum convert_binary_mode
 {
@@ -73,6 +75,15 @@ struct convert_opts
 	enum convert_time_mode time;
 	enum convert_interval_mode interval;
 	enum convert_hstore_mode hstore;
+
+	/*
+	 * The server is older than PostgreSQL 12: its float texts carry 18
+	 * (float8) or 9 (float4) significant digits, exact but longer than
+	 * the shortest text that reads back as the same value (which 12+
+	 * prints, and Debezium writes); convert_value() shortens them.
+	 * The caller sets it from the server's version.
+	 */
+	int			legacy_floats;
 };
 
 /* How a column's text is turned into JSON. */
@@ -81,7 +92,8 @@ enum convert_kind
 	CONVERT_STRING = 0,			/* any text: a JSON string (the fallback) */
 	CONVERT_BOOL,				/* t/f */
 	CONVERT_INT,				/* int2, int4, int8, oid, xid...: a JSON number */
-	CONVERT_FLOAT,				/* float4, float8: number, or "NaN"/"Infinity" */
+	CONVERT_FLOAT,				/* float8: number, or "NaN"/"Infinity" */
+	CONVERT_FLOAT4,				/* float4: the same, shortened as a float */
 	CONVERT_NUMERIC,
 	CONVERT_MONEY,
 	CONVERT_BYTEA,

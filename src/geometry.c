@@ -50,6 +50,7 @@ struct gtext
 	const char *s;
 	size_t		len;
 	size_t		i;
+	int			shorten;		/* convert_opts.legacy_floats: see json_float_text */
 };
 
 /* One number of the text: where it is and, when parsed, its value. */
@@ -216,26 +217,29 @@ wkb_end(struct wkb *w)
 	buf_putc(w->out, '"');
 }
 
-/* A number as JsonConverter writes a FLOAT64: the server's text, specials quoted. */
+/*
+ * A number as JsonConverter writes a FLOAT64: the server's text (its
+ * shortest form from a server older than 12), specials quoted.
+ */
 static void
-put_num(struct buf *out, const struct gnum *n)
+put_num(struct buf *out, const struct gnum *n, int shorten)
 {
 	if (is_special(n->s, n->len))
 		json_string(out, n->s, n->len);
 	else
-		buf_append(out, n->s, n->len);
+		json_float_text(out, n->s, n->len, 0, shorten);
 }
 
 /* io.debezium.data.geometry.Point: {"x":…,"y":…,"wkb":…,"srid":null} */
 static void
-put_point(struct buf *out, const struct gpoint *p)
+put_point(struct buf *out, const struct gpoint *p, int shorten)
 {
 	struct wkb	w;
 
 	buf_lit(out, "{\"x\":");
-	put_num(out, &p->x);
+	put_num(out, &p->x, shorten);
 	buf_lit(out, ",\"y\":");
-	put_num(out, &p->y);
+	put_num(out, &p->y, shorten);
 	buf_lit(out, ",\"wkb\":");
 	wkb_begin(&w, out, WKB_POINT);
 	wkb_double(&w, p->x.v);
@@ -272,7 +276,7 @@ conv_point(struct buf *out, struct gtext *g)
 
 	if (read_point(g, &p, 1) != 0 || g->i != g->len)
 		return -1;
-	put_point(out, &p);
+	put_point(out, &p, g->shorten);
 	return 0;
 }
 
@@ -413,9 +417,9 @@ conv_circle(struct buf *out, struct gtext *g)
 		read_num(g, &r, 0) != 0 || !eat(g, '>') || g->i != g->len)
 		return -1;
 	buf_lit(out, "{\"center\":");
-	put_point(out, &c);
+	put_point(out, &c, g->shorten);
 	buf_lit(out, ",\"radius\":");
-	put_num(out, &r);
+	put_num(out, &r, g->shorten);
 	buf_putc(out, '}');
 	return 0;
 }
@@ -432,19 +436,20 @@ conv_line(struct buf *out, struct gtext *g)
 		!eat(g, '}') || g->i != g->len)
 		return -1;
 	buf_lit(out, "{\"a\":");
-	put_num(out, &a);
+	put_num(out, &a, g->shorten);
 	buf_lit(out, ",\"b\":");
-	put_num(out, &b);
+	put_num(out, &b, g->shorten);
 	buf_lit(out, ",\"c\":");
-	put_num(out, &c);
+	put_num(out, &c, g->shorten);
 	buf_putc(out, '}');
 	return 0;
 }
 
 int
-geometry_value(struct buf *out, enum convert_kind kind, const char *s, size_t len)
+geometry_value(struct buf *out, enum convert_kind kind, const char *s, size_t len,
+			   const struct convert_opts *o)
 {
-	struct gtext g = {s, len, 0};
+	struct gtext g = {s, len, 0, o != NULL && o->legacy_floats};
 
 	switch (kind)
 	{

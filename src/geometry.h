@@ -23,8 +23,9 @@
  * first; an lseg, and a path open or closed, a LineString of the points
  * as printed; a polygon a one-ring Polygon, its first point repeated at
  * the end unless the last equals it (IEEE comparison: a NaN coordinate
- * never equals).  Numbers are the server's text, NaN and ±Infinity as
- * JSON strings.
+ * never equals).  Numbers are the server's text (shortened from a
+ * server older than 12, see json_float_text), NaN and ±Infinity as JSON
+ * strings.
  *
  * Memory: everything is appended to out; nothing is allocated.  A path or
  * polygon is read twice (count and check, then encode), so its size is
@@ -40,12 +41,13 @@
 
 /*
  * Append the JSON of one value of a geometric kind whose text is
- * s[0..len) (not NUL-terminated).  0, or -1 if the text is not what the
+ * s[0..len) (not NUL-terminated), under modes o (NULL: the defaults;
+ * only legacy_floats matters).  0, or -1 if the text is not what the
  * type's output function writes (out may then hold a partial value:
  * convert_value() rewinds it).
  */
 int		geometry_value(struct buf *out, enum convert_kind kind,
-					   const char *s, size_t len);
+					   const char *s, size_t len, const struct convert_opts *o);
 
 /*
  * Append the Kafka Connect schema of a geometric kind, from its "{" up to

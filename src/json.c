@@ -3,6 +3,10 @@
  */
 #include "json.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 /*
  * Bytes that can be copied as they are: printable ASCII other than '"'
  * and '\\'.  Everything else takes the slow path below.
@@ -265,4 +269,69 @@ json_cstring_or_null(struct buf *b, const char *s)
 		json_cstring(b, s);
 	else
 		buf_lit(b, "null");
+}
+
+/*
+ * Significant digits of a float text that passed json_is_number(): the
+ * mantissa's digits after any leading zeros ("0.000123" has 3,
+ * "1.2345678901234568e+17" has 17).
+ */
+static int
+float_digits(const char *s, size_t len)
+{
+	int			n = 0;
+
+	for (size_t i = 0; i < len && s[i] != 'e' && s[i] != 'E'; i++)
+	{
+		if (s[i] >= '0' && s[i] <= '9' && (n > 0 || s[i] != '0'))
+			n++;
+	}
+	return n;
+}
+
+/* See json.h; PostgreSQL 12+ prints the shortest text itself (Ryu). */
+void
+json_float_text(struct buf *out, const char *s, size_t len, int single, int shorten)
+{
+	char		tmp[64];
+	char		cand[40];
+	int			digits;
+
+	if (!shorten || len >= sizeof(tmp))
+	{
+		buf_append(out, s, len);
+		return;
+	}
+	digits = float_digits(s, len);
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	if (single)
+	{
+		float		f = strtof(tmp, NULL);
+
+		for (int p = 6; p <= 8 && p < digits; p++)
+		{
+			snprintf(cand, sizeof(cand), "%.*g", p, (double) f);
+			if (strtof(cand, NULL) == f)
+			{
+				buf_append(out, cand, strlen(cand));
+				return;
+			}
+		}
+	}
+	else
+	{
+		double		d = strtod(tmp, NULL);
+
+		for (int p = 15; p <= 17 && p < digits; p++)
+		{
+			snprintf(cand, sizeof(cand), "%.*g", p, d);
+			if (strtod(cand, NULL) == d)
+			{
+				buf_append(out, cand, strlen(cand));
+				return;
+			}
+		}
+	}
+	buf_append(out, s, len);
 }

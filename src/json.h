@@ -35,6 +35,16 @@ void	json_uint64(struct buf *b, uint64_t v);
  */
 int		json_is_number(const char *s, size_t len);
 
+/*
+ * Append a finite float's text s[0..len), which passed json_is_number(),
+ * as a JSON number.  With shorten (a server older than 12, whose texts
+ * under extra_float_digits=3 have 17 or 9 significant digits), the
+ * fewest digits that read back as the same float4 (single) or float8, as
+ * PostgreSQL 12+ and Java's Float/Double.toString give them ("0.1" for
+ * "0.100000001"); otherwise the text as it is.
+ */
+void	json_float_text(struct buf *b, const char *s, size_t len, int single, int shorten);
+
 /* Standard base64 (RFC 4648 §4) or, with url_safe, §5 alphabet; padded. */
 void	json_base64(struct buf *b, const unsigned char *p, size_t n, int url_safe);
 

@@ -99,6 +99,7 @@ put_kind(struct buf *b, enum convert_kind kind, uint32_t typid, int32_t typmod,
 					 optional, NULL);
 			return;
 		case CONVERT_FLOAT:
+		case CONVERT_FLOAT4:
 			put_type(b, typid == OID_FLOAT4 ? "float" : "double", optional, NULL);
 			return;
 		case CONVERT_NUMERIC:

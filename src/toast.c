@@ -156,6 +156,7 @@ shape_of(enum convert_kind kind, int32_t typmod, const struct convert_opts *o)
 			return SHAPE_NONE;
 		case CONVERT_INT:
 		case CONVERT_FLOAT:
+		case CONVERT_FLOAT4:
 		case CONVERT_DATE:
 		case CONVERT_TIME:
 		case CONVERT_TIMESTAMP:

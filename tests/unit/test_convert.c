@@ -185,7 +185,7 @@ test_int(void)
 static void
 test_float(void)
 {
-	/* float8out / float4out texts (extra_float_digits=1: shortest exact) */
+	/* float8out / float4out texts of 12+ (extra_float_digits > 0: shortest exact) */
 	CHECK_STR(cv(CONVERT_FLOAT, -1, "1e+30", &DEF), "1e+30");
 	CHECK_STR(cv(CONVERT_FLOAT, -1, "1.5", &DEF), "1.5");
 	CHECK_STR(cv(CONVERT_FLOAT, -1, "100", &DEF), "100");
@@ -215,6 +215,52 @@ test_float(void)
 	CHECK_STR(cv(CONVERT_FLOAT, -1, "+1", &DEF), "ERR");
 	CHECK_STR(cv(CONVERT_FLOAT, -1, "", &DEF), "ERR");
 	CHECK_STR(cv(CONVERT_FLOAT, -1, "01", &DEF), "ERR");
+	/* float4out texts of PostgreSQL 12+ are the shortest already */
+	CHECK_STR(cv(CONVERT_FLOAT4, -1, "0.33333334", &DEF), "0.33333334");
+	CHECK_STR(cv(CONVERT_FLOAT4, -1, "1.6777216e+07", &DEF), "1.6777216e+07");
+	CHECK_STR(cv(CONVERT_FLOAT4, -1, "NaN", &DEF), "\"NaN\"");
+	CHECK_STR(cv(CONVERT_FLOAT4, -1, "1,5", &DEF), "ERR");
+}
+
+/*
+ * Servers before 12 print floats with extra_float_digits=3 as %.18g
+ * (float8) and %.9g (float4): exact, but longer than the shortest text
+ * that reads back as the same value.  Inputs are PostgreSQL 10's texts
+ * under CONVERT_SESSION_OPTIONS; the expected values are what
+ * PostgreSQL 12 prints for the same values (0.1::float8 + 0.2,
+ * 1/3::float8, 1e16, 123456789012345678, 0.1, 1e30; 1/3::real, 0.1::real).
+ */
+static void
+test_float_legacy(void)
+{
+	struct convert_opts old = DEF;
+
+	old.legacy_floats = 1;
+	CHECK_STR(cv(CONVERT_FLOAT, -1, "0.300000000000000044", &old), "0.30000000000000004");
+	CHECK_STR(cv(CONVERT_FLOAT, -1, "0.333333333333333315", &old), "0.3333333333333333");
+	CHECK_STR(cv(CONVERT_FLOAT, -1, "10000000000000000", &old), "1e+16");
+	CHECK_STR(cv(CONVERT_FLOAT, -1, "123456789012345680", &old), "1.2345678901234568e+17");
+	CHECK_STR(cv(CONVERT_FLOAT, -1, "0.100000000000000006", &old), "0.1");
+	CHECK_STR(cv(CONVERT_FLOAT, -1, "1.00000000000000002e+30", &old), "1e+30");
+	CHECK_STR(cv(CONVERT_FLOAT, -1, "-2.25e-10", &old), "-2.25e-10");
+	CHECK_STR(cv(CONVERT_FLOAT, -1, "-0", &old), "-0");
+	CHECK_STR(cv(CONVERT_FLOAT, -1, "-Infinity", &old), "\"-Infinity\"");
+	CHECK_STR(cv(CONVERT_FLOAT4, -1, "0.333333343", &old), "0.33333334");
+	CHECK_STR(cv(CONVERT_FLOAT4, -1, "0.100000001", &old), "0.1");
+	CHECK_STR(cv(CONVERT_FLOAT4, -1, "1.5", &old), "1.5");
+	/* 16777216 needs all 8 digits: the text is kept (12+ spells it 1.6777216e+07) */
+	CHECK_STR(cv(CONVERT_FLOAT4, -1, "16777216", &old), "16777216");
+	/* without the flag the text is copied as it is */
+	CHECK_STR(cv(CONVERT_FLOAT, -1, "0.300000000000000044", &DEF), "0.300000000000000044");
+	/* arrays and point coordinates too */
+	{
+		struct convert_type at = {CONVERT_ARRAY, CONVERT_FLOAT4, -1, ','};
+		struct convert_type pt = {CONVERT_POINT, CONVERT_STRING, -1, ','};
+
+		CHECK_STR(conv_t(&at, "{0.333333343,NaN}", 17, &old), "[0.33333334,\"NaN\"]");
+		CHECK_STR(conv_t(&pt, "(0.100000000000000006,-2)", 25, &old),
+				  "{\"x\":0.1,\"y\":-2,\"wkb\":\"AQEAAACamZmZmZm5PwAAAAAAAADA\",\"srid\":null}");
+	}
 }
 
 static void
@@ -1229,7 +1275,7 @@ test_builtin(void)
 		{604, CONVERT_POLYGON, CONVERT_STRING, ','},
 		{628, CONVERT_LINE, CONVERT_STRING, ','},
 		{629, CONVERT_ARRAY, CONVERT_LINE, ','},
-		{700, CONVERT_FLOAT, CONVERT_STRING, ','},
+		{700, CONVERT_FLOAT4, CONVERT_STRING, ','},
 		{701, CONVERT_FLOAT, CONVERT_STRING, ','},
 		{718, CONVERT_CIRCLE, CONVERT_STRING, ','},
 		{719, CONVERT_ARRAY, CONVERT_CIRCLE, ','},
@@ -1247,7 +1293,7 @@ test_builtin(void)
 		{1018, CONVERT_ARRAY, CONVERT_LSEG, ','},
 		{1019, CONVERT_ARRAY, CONVERT_PATH, ','},
 		{1020, CONVERT_ARRAY, CONVERT_BOX, ';'},
-		{1021, CONVERT_ARRAY, CONVERT_FLOAT, ','},
+		{1021, CONVERT_ARRAY, CONVERT_FLOAT4, ','},
 		{1022, CONVERT_ARRAY, CONVERT_FLOAT, ','},
 		{1027, CONVERT_ARRAY, CONVERT_POLYGON, ','},
 		{1042, CONVERT_STRING, CONVERT_STRING, ','},
@@ -1341,6 +1387,7 @@ main(void)
 	test_bool();
 	test_int();
 	test_float();
+	test_float_legacy();
 	test_numeric();
 	test_numeric_huge();
 	test_money();
