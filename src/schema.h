@@ -33,8 +33,13 @@ void	schema_envelope(struct buf *b, const struct relcache_rel *rel, const char *
 void	schema_key(struct buf *b, const struct relcache_rel *rel, const char *prefix,
 				   const struct convert_opts *o);
 
-/* Logical-decoding message events and their key; heartbeats and their key. */
+/*
+ * Logical-decoding message events (content as bytes: binary.handling.mode
+ * bytes; as a string: the other modes) and their key; heartbeats and their
+ * key.
+ */
 extern const char SCHEMA_MESSAGE_VALUE[];
+extern const char SCHEMA_MESSAGE_VALUE_STRING[];
 extern const char SCHEMA_MESSAGE_KEY[];
 extern const char SCHEMA_HEARTBEAT_VALUE[];
 extern const char SCHEMA_HEARTBEAT_KEY[];
