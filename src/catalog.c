@@ -169,7 +169,8 @@ catalog_columns(struct catalog *cat, struct relcache_rel *rel, char *err, size_t
 				if (PQgetvalue(res, j, 2)[0] == 't')
 					rel->cols[i].flags |= 2;
 				if (relcache_set_type_info(rel, i, PQgetisnull(res, j, 3) ? NULL : PQgetvalue(res, j, 3),
-										   (uint32_t) strtoul(PQgetvalue(res, j, 4), NULL, 10)) != 0)
+										   (uint32_t) strtoul(PQgetvalue(res, j, 4), NULL, 10),
+										   PQgetisnull(res, j, 5) ? NULL : PQgetvalue(res, j, 5)) != 0)
 				{
 					snprintf(err, errlen, "out of memory");
 					PQclear(res);

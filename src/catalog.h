@@ -35,14 +35,18 @@ int		catalog_resolve(void *arg, uint32_t typid, int32_t typmod,
 						struct convert_type *out, char *err, size_t errlen);
 
 /*
- * Two select-list items, for a query over pg_attribute a joined to its
- * pg_type t: an enum's labels in order, comma-separated (or NULL), and a
- * domain's base type OID (or 0); what relcache_set_type_info() takes.
+ * Three select-list items, for a query over pg_attribute a joined to its
+ * pg_type t: an enum's labels in order, comma-separated (an enum array's:
+ * its element's; or NULL), a domain's base type OID (or 0), and the type's
+ * name (a domain's: its base type's); what relcache_set_type_info() takes.
  */
 #define CATALOG_TYPE_INFO_SQL \
 	"(SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e " \
-	" WHERE e.enumtypid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END), " \
-	"CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE 0 END "
+	" WHERE e.enumtypid = CASE WHEN t.typtype = 'd' THEN t.typbasetype " \
+	"  WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END), " \
+	"CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE 0 END, " \
+	"(SELECT b.typname FROM pg_catalog.pg_type b " \
+	" WHERE b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END) "
 
 /*
  * Mark rel's primary key columns (flags bit 2) and make them its message

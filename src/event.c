@@ -170,11 +170,11 @@ cache_txn(struct event_writer *w, const struct event_txn *txn, int64_t now_ms)
 	w->cache_valid = txn != NULL;
 }
 
-/* The source block, and everything after it up to "op":. */
+/* The source block and the (null) transaction block. */
 static void
-put_source(struct event_writer *w, struct buf *out, const char *tail,
-		   size_t tail_len, const struct event_txn *txn, uint64_t lsn,
-		   int64_t now_ms)
+put_source_block(struct event_writer *w, struct buf *out, const char *tail,
+				 size_t tail_len, const struct event_txn *txn, uint64_t lsn,
+				 int64_t now_ms)
 {
 	char		l[24];
 	size_t		n = format_lsn(l, sizeof(l), lsn);
@@ -186,7 +186,17 @@ put_source(struct event_writer *w, struct buf *out, const char *tail,
 	buf_append(out, tail, tail_len);
 	buf_append(out, w->txn_id.data, w->txn_id.len);
 	buf_append(out, l, n);
-	buf_lit(out, ",\"xmin\":null},\"transaction\":null,\"op\":");
+	buf_lit(out, ",\"xmin\":null},\"transaction\":null");
+}
+
+/* The source block, and everything after it up to "op":. */
+static void
+put_source(struct event_writer *w, struct buf *out, const char *tail,
+		   size_t tail_len, const struct event_txn *txn, uint64_t lsn,
+		   int64_t now_ms)
+{
+	put_source_block(w, out, tail, tail_len, txn, lsn, now_ms);
+	buf_lit(out, ",\"op\":");
 }
 
 /*
@@ -514,17 +524,33 @@ event_message(struct event_writer *w, struct buf *out,
 			  int64_t now_ms)
 {
 	static const char tail[] = "\"schema\":\"\",\"table\":\"\"";
+	const unsigned char *content = (const unsigned char *) m->u.message.content;
 
-	open_value(w, out, SCHEMA_MESSAGE_VALUE);
-	buf_putc(out, '{');
-	put_source(w, out, tail, sizeof(tail) - 1, txn, m->u.message.lsn, now_ms);
-	buf_lit(out, "\"m\",\"ts_ms\":");
+	/* Debezium's MessageValue field order: op, ts_ms, source, transaction, message */
+	open_value(w, out, w->conv.binary == CONVERT_BINARY_BYTES ?
+			   SCHEMA_MESSAGE_VALUE : SCHEMA_MESSAGE_VALUE_STRING);
+	buf_lit(out, "{\"op\":\"m\",\"ts_ms\":");
 	json_int64(out, now_ms);
+	buf_putc(out, ',');
+	put_source_block(w, out, tail, sizeof(tail) - 1, txn, m->u.message.lsn, now_ms);
 	buf_lit(out, ",\"message\":{\"prefix\":");
 	json_cstring(out, m->u.message.prefix);
+	/* in binary.handling.mode's encoding, as LogicalDecodingMessageMonitor writes it */
 	buf_lit(out, ",\"content\":\"");
-	json_base64(out, (const unsigned char *) m->u.message.content,
-				m->u.message.len, 0);
+	if (w->conv.binary == CONVERT_BINARY_HEX)
+	{
+		static const char hex[] = "0123456789abcdef";
+
+		for (size_t i = 0; i < m->u.message.len; i++)
+		{
+			char		h[2] = {hex[content[i] >> 4], hex[content[i] & 15]};
+
+			buf_append(out, h, 2);
+		}
+	}
+	else
+		json_base64(out, content, m->u.message.len,
+					w->conv.binary == CONVERT_BINARY_BASE64_URL_SAFE);
 	buf_lit(out, "\"}}");
 	close_value(w, out);
 	if (w->meta)

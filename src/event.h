@@ -9,8 +9,10 @@
  *    "table":…,"txId":…,"lsn":…,"xmin":null},"transaction":null,
  *    "op":"c|u|d|t","ts_ms":<ms when walcap wrote it>}
  *
- * Logical-decoding messages (op "m") carry "message":{"prefix","content"}
- * instead of before/after.  docs/events.md is the full contract.
+ * Logical-decoding messages are {"op":"m","ts_ms":…,"source":…,
+ * "transaction":null,"message":{"prefix","content"}}, Debezium's
+ * MessageValue field order, content in binary.handling.mode's encoding
+ * (base64 for bytes).  docs/events.md is the full contract.
  *
  * An unchanged TOAST value that pgoutput did not send ('u') is taken from
  * the old tuple of the same message when that carries it (REPLICA

@@ -29,6 +29,7 @@ rel_free(struct relcache_rel *r)
 		free(r->cols[i].name);
 		free(r->cols[i].key);
 		free(r->cols[i].enum_labels);
+		free(r->cols[i].type_name);
 	}
 	free(r->cols);
 	free(r->schema);
@@ -243,16 +244,20 @@ relcache_set_key(struct relcache_rel *rel, char *const *cols, int ncols)
 
 int
 relcache_set_type_info(struct relcache_rel *rel, int col, const char *enum_labels,
-					   uint32_t base_typid)
+					   uint32_t base_typid, const char *type_name)
 {
 	struct relcache_col *c = &rel->cols[col];
 
 	free(c->enum_labels);
 	c->enum_labels = NULL;
+	free(c->type_name);
+	c->type_name = NULL;
 	c->base_typid = base_typid;
 	free(rel->value_schema);	/* worked out again */
 	rel->value_schema = NULL;
 	if (enum_labels && (c->enum_labels = strdup(enum_labels)) == NULL)
+		return -1;
+	if (type_name && (c->type_name = strdup(type_name)) == NULL)
 		return -1;
 	return 0;
 }

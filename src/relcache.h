@@ -40,8 +40,11 @@ struct relcache_col
 	int			warned;			/* a bad value was already logged */
 	struct convert_type conv;
 	/* for schemas, from the catalog (relcache_set_type_info) */
-	char	   *enum_labels;	/* an enum's labels, comma-separated, or NULL */
+	char	   *enum_labels;	/* an enum's (an enum array's element's)
+								 * labels, comma-separated, or NULL */
 	uint32_t	base_typid;		/* a domain's base type, or 0 */
+	char	   *type_name;		/* the type's (a domain's base type's)
+								 * pg_type.typname, or NULL */
 };
 
 struct relcache_rel
@@ -94,11 +97,12 @@ int		relcache_set_key(struct relcache_rel *rel, char *const *cols, int ncols);
 
 /*
  * Record what schemas need of a column's type beyond its conversion rule:
- * an enum's labels (NULL if not an enum) and a domain's base type OID (0
- * if not a domain).  -1 if out of memory.
+ * an enum's labels, or for an array of an enum its element's (NULL if
+ * neither), a domain's base type OID (0 if not a domain), and the type's
+ * name (a domain's base type's; NULL if unknown).  -1 if out of memory.
  */
 int		relcache_set_type_info(struct relcache_rel *rel, int col, const char *enum_labels,
-							   uint32_t base_typid);
+							   uint32_t base_typid, const char *type_name);
 void	relcache_free(struct relcache *c);
 
 /*

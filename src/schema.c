@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "geometry.h"
 #include "json.h"
@@ -17,30 +18,42 @@
 #define OID_XML 142
 #define OID_JSONB 3802
 #define OID_UUID 2950
+#define OID_TSVECTOR 3614
 
 #define NOT_NULL 4				/* relcache_col flags: marked NOT NULL */
 
+/*
+ * The fixed schemas, as Debezium's SchemaFactory and
+ * PostgresSchemaFactory build them (each struct with its version), in
+ * the JSON converter's key order (schema.h).
+ */
 const char	SCHEMA_MESSAGE_KEY[] =
 "{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":true,\"field\":\"prefix\"}],"
-"\"optional\":false,\"name\":\"io.debezium.connector.postgresql.MessageKey\"}";
+"\"optional\":false,\"name\":\"io.debezium.connector.postgresql.MessageKey\",\"version\":1}";
 
 const char	SCHEMA_HEARTBEAT_KEY[] =
 "{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":\"serverName\"}],"
-"\"optional\":false,\"name\":\"io.debezium.connector.common.ServerNameKey\"}";
+"\"optional\":false,\"name\":\"io.debezium.connector.common.ServerNameKey\",\"version\":1}";
 
 const char	SCHEMA_HEARTBEAT_VALUE[] =
 "{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":\"ts_ms\"}],"
-"\"optional\":false,\"name\":\"io.debezium.connector.common.Heartbeat\"}";
+"\"optional\":false,\"name\":\"io.debezium.connector.common.Heartbeat\",\"version\":1}";
 
+/*
+ * The snapshot field's default goes after its parameters: the converter
+ * writes "default" last.  Debezium's source block also has ts_us, ts_ns,
+ * origin and origin_lsn, which walcap's events do not carry (docs/events.md,
+ * "Where walcap differs"): the schema describes the events as written.
+ */
 #define SOURCE_SCHEMA \
 	"{\"type\":\"struct\",\"fields\":[" \
 	"{\"type\":\"string\",\"optional\":false,\"field\":\"version\"}," \
 	"{\"type\":\"string\",\"optional\":false,\"field\":\"connector\"}," \
 	"{\"type\":\"string\",\"optional\":false,\"field\":\"name\"}," \
 	"{\"type\":\"int64\",\"optional\":false,\"field\":\"ts_ms\"}," \
-	"{\"type\":\"string\",\"optional\":true,\"default\":\"false\",\"name\":\"io.debezium.data.Enum\"," \
-	"\"version\":1,\"parameters\":{\"allowed\":\"true,first,first_in_data_collection," \
-	"last_in_data_collection,last,false,incremental\"},\"field\":\"snapshot\"}," \
+	"{\"type\":\"string\",\"optional\":true,\"name\":\"io.debezium.data.Enum\",\"version\":1," \
+	"\"parameters\":{\"allowed\":\"true,first,first_in_data_collection," \
+	"last_in_data_collection,last,false,incremental\"},\"default\":\"false\",\"field\":\"snapshot\"}," \
 	"{\"type\":\"string\",\"optional\":false,\"field\":\"db\"}," \
 	"{\"type\":\"string\",\"optional\":true,\"field\":\"sequence\"}," \
 	"{\"type\":\"string\",\"optional\":false,\"field\":\"schema\"}," \
@@ -48,7 +61,8 @@ const char	SCHEMA_HEARTBEAT_VALUE[] =
 	"{\"type\":\"int64\",\"optional\":true,\"field\":\"txId\"}," \
 	"{\"type\":\"int64\",\"optional\":true,\"field\":\"lsn\"}," \
 	"{\"type\":\"int64\",\"optional\":true,\"field\":\"xmin\"}]," \
-	"\"optional\":false,\"name\":\"io.debezium.connector.postgresql.Source\",\"field\":\"source\"}"
+	"\"optional\":false,\"name\":\"io.debezium.connector.postgresql.Source\",\"version\":1," \
+	"\"field\":\"source\"}"
 
 #define TRANSACTION_SCHEMA \
 	"{\"type\":\"struct\",\"fields\":[" \
@@ -57,15 +71,21 @@ const char	SCHEMA_HEARTBEAT_VALUE[] =
 	"{\"type\":\"int64\",\"optional\":false,\"field\":\"data_collection_order\"}]," \
 	"\"optional\":true,\"name\":\"event.block\",\"version\":1,\"field\":\"transaction\"}"
 
-const char	SCHEMA_MESSAGE_VALUE[] =
-"{\"type\":\"struct\",\"fields\":[" SOURCE_SCHEMA "," TRANSACTION_SCHEMA ","
-"{\"type\":\"string\",\"optional\":false,\"field\":\"op\"},"
-"{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ms\"},"
-"{\"type\":\"struct\",\"fields\":["
-"{\"type\":\"string\",\"optional\":false,\"field\":\"prefix\"},"
-"{\"type\":\"bytes\",\"optional\":true,\"field\":\"content\"}],"
-"\"optional\":false,\"name\":\"io.debezium.connector.postgresql.Message\",\"field\":\"message\"}],"
-"\"optional\":false,\"name\":\"io.debezium.connector.postgresql.MessageValue\"}";
+/* content's type is binary.handling.mode's: bytes, or a string */
+#define MESSAGE_VALUE_SCHEMA(content_type) \
+	"{\"type\":\"struct\",\"fields\":[" \
+	"{\"type\":\"string\",\"optional\":false,\"field\":\"op\"}," \
+	"{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ms\"}," \
+	SOURCE_SCHEMA "," TRANSACTION_SCHEMA "," \
+	"{\"type\":\"struct\",\"fields\":[" \
+	"{\"type\":\"string\",\"optional\":true,\"field\":\"prefix\"}," \
+	"{\"type\":\"" content_type "\",\"optional\":true,\"field\":\"content\"}]," \
+	"\"optional\":false,\"name\":\"io.debezium.connector.postgresql.Message\",\"version\":1," \
+	"\"field\":\"message\"}]," \
+	"\"optional\":false,\"name\":\"io.debezium.connector.postgresql.MessageValue\",\"version\":1}"
+
+const char	SCHEMA_MESSAGE_VALUE[] = MESSAGE_VALUE_SCHEMA("bytes");
+const char	SCHEMA_MESSAGE_VALUE_STRING[] = MESSAGE_VALUE_SCHEMA("string");
 
 /* type, optional, and a logical name with version 1 (NULL: none) */
 static void
@@ -114,7 +134,8 @@ put_kind(struct buf *b, enum convert_kind kind, uint32_t typid, int32_t typmod,
 						"{\"type\":\"int32\",\"optional\":false,\"field\":\"scale\"},"
 						"{\"type\":\"bytes\",\"optional\":false,\"field\":\"value\"}],");
 				buf_puts(b, optional ? "\"optional\":true" : "\"optional\":false");
-				buf_lit(b, ",\"name\":\"io.debezium.data.VariableScaleDecimal\",\"version\":1");
+				buf_lit(b, ",\"name\":\"io.debezium.data.VariableScaleDecimal\",\"version\":1,"
+						"\"doc\":\"Variable scaled decimal\"");
 			}
 			else
 			{
@@ -196,9 +217,29 @@ put_kind(struct buf *b, enum convert_kind kind, uint32_t typid, int32_t typmod,
 			put_type(b, "string", optional,
 					 typid == OID_UUID ? "io.debezium.data.Uuid" :
 					 typid == OID_JSON || typid == OID_JSONB ? "io.debezium.data.Json" :
-					 typid == OID_XML ? "io.debezium.data.Xml" : NULL);
+					 typid == OID_XML ? "io.debezium.data.Xml" :
+					 typid == OID_TSVECTOR ? "io.debezium.data.Tsvector" : NULL);
 			return;
 	}
+}
+
+/* io.debezium.data.Enum with its labels, as put_type() (no closing brace) */
+static void
+put_enum(struct buf *b, int optional, const char *labels)
+{
+	put_type(b, "string", optional, "io.debezium.data.Enum");
+	buf_lit(b, ",\"parameters\":{\"allowed\":");
+	json_cstring(b, labels);
+	buf_putc(b, '}');
+}
+
+/* The type (a domain's base type) is the ltree extension's, or its array. */
+static int
+is_ltree(const struct relcache_col *col)
+{
+	const char *n = col->type_name;
+
+	return n && strcmp(n + (col->conv.kind == CONVERT_ARRAY && n[0] == '_'), "ltree") == 0;
 }
 
 /* One column's schema as a struct field. */
@@ -211,26 +252,35 @@ put_column(struct buf *b, const struct relcache_col *col, int optional,
 		/* element OIDs of the arrays whose schema depends on more than the rule */
 		static const uint32_t arrays[][2] = {
 			{199, OID_JSON}, {1005, OID_INT2}, {1007, OID_INT4}, {1021, OID_FLOAT4},
-			{2951, OID_UUID}, {3807, OID_JSONB}, {143, OID_XML},
+			{2951, OID_UUID}, {3807, OID_JSONB}, {143, OID_XML}, {3643, OID_TSVECTOR},
 		};
 		uint32_t	elem = 0;
+		uint32_t	typid = col->base_typid ? col->base_typid : col->typid;
 
 		for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
-			if (arrays[i][0] == col->typid)
+			if (arrays[i][0] == typid)
 				elem = arrays[i][1];
-		/* elements are converted with the column's typmod (convert.h): so is their schema */
 		buf_lit(b, "{\"type\":\"array\",\"items\":");
-		put_kind(b, col->conv.elem_kind, elem, col->typmod, 1, o);
+
+		/*
+		 * Debezium's explicit array schemas make their elements optional;
+		 * the arrays it builds from the element type's own builder (enum,
+		 * tsvector) do not.  Elements are converted with the column's typmod
+		 * (convert.h): so is their schema.
+		 */
+		if (col->enum_labels)
+			put_enum(b, 0, col->enum_labels);
+		else if (is_ltree(col))
+			put_type(b, "string", 1, "io.debezium.data.Ltree");
+		else
+			put_kind(b, col->conv.elem_kind, elem, col->typmod, elem != OID_TSVECTOR, o);
 		buf_putc(b, '}');
 		buf_puts(b, optional ? ",\"optional\":true" : ",\"optional\":false");
 	}
 	else if (col->enum_labels)
-	{
-		put_type(b, "string", optional, "io.debezium.data.Enum");
-		buf_lit(b, ",\"parameters\":{\"allowed\":");
-		json_cstring(b, col->enum_labels);
-		buf_putc(b, '}');
-	}
+		put_enum(b, optional, col->enum_labels);
+	else if (col->conv.kind == CONVERT_STRING && is_ltree(col))
+		put_type(b, "string", optional, "io.debezium.data.Ltree");
 	else
 		put_kind(b, col->conv.kind, col->base_typid ? col->base_typid : col->typid,
 				 col->typmod, optional, o);
@@ -296,7 +346,7 @@ schema_envelope(struct buf *b, const struct relcache_rel *rel, const char *prefi
 			"{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ms\"}],"
 			"\"optional\":false,\"name\":");
 	put_name(b, prefix, rel, "Envelope");
-	buf_putc(b, '}');
+	buf_lit(b, ",\"version\":2}");
 }
 
 void

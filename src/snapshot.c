@@ -408,7 +408,8 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 	cols = NULL;
 	for (int i = 0; s->rel && i < ncols; i++)
 		if (relcache_set_type_info(s->rel, i, PQgetisnull(res, i, 9) ? NULL : PQgetvalue(res, i, 9),
-								   (uint32_t) strtoul(PQgetvalue(res, i, 10), NULL, 10)) != 0)
+								   (uint32_t) strtoul(PQgetvalue(res, i, 10), NULL, 10),
+								   PQgetisnull(res, i, 11) ? NULL : PQgetvalue(res, i, 11)) != 0)
 			s->rel = NULL;
 	PQclear(res);
 	res = NULL;

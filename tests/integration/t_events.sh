@@ -223,7 +223,9 @@ toast_events() {
 	ev u public.toastf "$(jq -nc --arg b "$BIGF" '{id:1,n:1,big:$b}')" "$(jq -nc --arg b "$BIGF" '{id:1,n:2,big:$b}')"
 }
 X_TOAST=$(toast_events '"__debezium_unavailable_value"')
-X_MSG=$(printf '{"source":{"version":"%s","connector":"postgresql","name":"%s","snapshot":"false","db":"%s","schema":"","table":""},"transaction":null,"op":"m","message":{"prefix":"pfx","content":"%s"}}' \
+# a message's fields in Debezium's MessageValue order (op, ts_ms, source,
+# transaction, message: PostgresSchemaFactory.logicalDecodingMessageMonitorValueSchema)
+X_MSG=$(printf '{"op":"m","source":{"version":"%s","connector":"postgresql","name":"%s","snapshot":"false","db":"%s","schema":"","table":""},"transaction":null,"message":{"prefix":"pfx","content":"%s"}}' \
 	"$VER" "$DB" "$DB" "$HELLO_B64")
 X_EVOL=$(
 	ev c public.evol null '{"id":1,"a":"a"}'

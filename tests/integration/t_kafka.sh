@@ -28,8 +28,10 @@ CREATE TABLE public.sch (id int PRIMARY KEY, amount numeric(10,2) NOT NULL, qty 
     at timestamptz, doc jsonb, ref uuid, tags int[], day date, big numeric);
 CREATE TYPE public.mood AS ENUM ('sad', 'ok', 'happy');
 CREATE DOMAIN public.uid AS uuid;
-CREATE TABLE public.sch2 (id int PRIMARY KEY, m public.mood, u public.uid);
-INSERT INTO public.sch2 VALUES (1, 'ok', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11');
+CREATE EXTENSION ltree;
+CREATE TABLE public.sch2 (id int PRIMARY KEY, m public.mood, u public.uid, ms public.mood[] NOT NULL,
+    l ltree, la ltree[], tv tsvector, tva tsvector[]);
+INSERT INTO public.sch2 VALUES (1, 'ok', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{ok}', 'a.b', '{c.d}', 'x', '{y}');
 INSERT INTO public.orders VALUES (1, 'eu', 10);
 SQL
 seed_setup kdb public.items public.full_t 'public."odd name"' public.spread public.w public.orders public.sch public.sch2
@@ -159,29 +161,60 @@ psql_admin -c "INSERT INTO public.sch VALUES (7, 12.50, 3, '2024-01-02 03:04:05+
 wait_until 20 caught_up
 msg=$(topic_read k.public.sch | head -1)
 key=$(cut -f2 <<<"$msg"); value=$(cut -f3 <<<"$msg")
+# Expected schemas, written from the sources (not from walcap): the key
+# order of Kafka's JsonConverter.asJsonSchema (type; fields/items; optional;
+# name; version; doc; parameters; default; then a struct field's "field"),
+# Debezium 3.7's TableSchemaBuilder (Value optional, Key not, no version),
+# Envelope (version 2), PostgresSourceInfoStructMaker and SchemaFactory
+# (source version 1, snapshot an optional Enum with default "false"; less
+# ts_us, ts_ns, origin, origin_lsn: docs/events.md), transactionBlockSchema,
+# PostgresValueConverter per column type (Decimal with scale and
+# connect.decimal.precision; VariableScaleDecimal with its doc).
+SOURCE='{"type":"struct","fields":[{"type":"string","optional":false,"field":"version"},{"type":"string","optional":false,"field":"connector"},{"type":"string","optional":false,"field":"name"},{"type":"int64","optional":false,"field":"ts_ms"},{"type":"string","optional":true,"name":"io.debezium.data.Enum","version":1,"parameters":{"allowed":"true,first,first_in_data_collection,last_in_data_collection,last,false,incremental"},"default":"false","field":"snapshot"},{"type":"string","optional":false,"field":"db"},{"type":"string","optional":true,"field":"sequence"},{"type":"string","optional":false,"field":"schema"},{"type":"string","optional":false,"field":"table"},{"type":"int64","optional":true,"field":"txId"},{"type":"int64","optional":true,"field":"lsn"},{"type":"int64","optional":true,"field":"xmin"}],"optional":false,"name":"io.debezium.connector.postgresql.Source","version":1,"field":"source"}'
+TXN='{"type":"struct","fields":[{"type":"string","optional":false,"field":"id"},{"type":"int64","optional":false,"field":"total_order"},{"type":"int64","optional":false,"field":"data_collection_order"}],"optional":true,"name":"event.block","version":1,"field":"transaction"}'
+TAIL='{"type":"string","optional":false,"field":"op"},{"type":"int64","optional":true,"field":"ts_ms"}'
+SCH_COLS='{"type":"int32","optional":false,"field":"id"},{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2","connect.decimal.precision":"10"},"field":"amount"},{"type":"int16","optional":true,"field":"qty"},{"type":"string","optional":true,"name":"io.debezium.time.ZonedTimestamp","version":1,"field":"at"},{"type":"string","optional":true,"name":"io.debezium.data.Json","version":1,"field":"doc"},{"type":"string","optional":true,"name":"io.debezium.data.Uuid","version":1,"field":"ref"},{"type":"array","items":{"type":"int32","optional":true},"optional":true,"field":"tags"},{"type":"int32","optional":true,"name":"io.debezium.time.Date","version":1,"field":"day"},{"type":"struct","fields":[{"type":"int32","optional":false,"field":"scale"},{"type":"bytes","optional":false,"field":"value"}],"optional":true,"name":"io.debezium.data.VariableScaleDecimal","version":1,"doc":"Variable scaled decimal","field":"big"}'
+envelope() {   # TABLE COLUMNS
+    printf '{"type":"struct","fields":[{"type":"struct","fields":[%s],"optional":true,"name":"k.public.%s.Value","field":"before"},{"type":"struct","fields":[%s],"optional":true,"name":"k.public.%s.Value","field":"after"},%s,%s,%s],"optional":false,"name":"k.public.%s.Envelope","version":2}' \
+        "$2" "$1" "$2" "$1" "$SOURCE" "$TXN" "$TAIL" "$1"
+}
 assert_eq "schemas: the key" "$key" \
     '{"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"}],"optional":false,"name":"k.public.sch.Key"},"payload":{"id":7}}'
-assert_eq "schemas: the value's row schema" "$(jq -c '.schema.fields[1]' <<<"$value")" \
-    '{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2","connect.decimal.precision":"10"},"field":"amount"},{"type":"int16","optional":true,"field":"qty"},{"type":"string","optional":true,"name":"io.debezium.time.ZonedTimestamp","version":1,"field":"at"},{"type":"string","optional":true,"name":"io.debezium.data.Json","version":1,"field":"doc"},{"type":"string","optional":true,"name":"io.debezium.data.Uuid","version":1,"field":"ref"},{"type":"array","items":{"type":"int32","optional":true},"optional":true,"field":"tags"},{"type":"int32","optional":true,"name":"io.debezium.time.Date","version":1,"field":"day"},{"type":"struct","fields":[{"type":"int32","optional":false,"field":"scale"},{"type":"bytes","optional":false,"field":"value"}],"optional":true,"name":"io.debezium.data.VariableScaleDecimal","version":1,"field":"big"}],"optional":true,"name":"k.public.sch.Value","field":"after"}'
-assert_eq "schemas: the envelope's fields and name" \
-    "$(jq -c '[.schema.name, [.schema.fields[] | .field], .schema.fields[2].name, .schema.fields[3].name]' <<<"$value")" \
-    '["k.public.sch.Envelope",["before","after","source","transaction","op","ts_ms"],"io.debezium.connector.postgresql.Source","event.block"]'
+assert_eq "schemas: the value's schema, whole" "$(jq -c '.schema' <<<"$value")" "$(envelope sch "$SCH_COLS")"
 assert_eq "schemas: the payload is the event" "$(jq -c '[.payload.op, .payload.after]' <<<"$value")" \
     '["c",{"id":7,"amount":"BOI=","qty":3,"at":"2024-01-02T03:04:05.000000Z","doc":"{\"a\": 1}","ref":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11","tags":[1,2],"day":19724,"big":{"scale":1,"value":"Dw=="}}]'
-assert_eq "schemas: the source schema's fields" "$(jq -c '[.schema.fields[2].fields[] | .field]' <<<"$value")" \
-    '["version","connector","name","ts_ms","snapshot","db","sequence","schema","table","txId","lsn","xmin"]'
-# an enum with its labels, a domain named as its base type: streamed and snapshot rows alike
+assert_eq "schemas: the payload's fields are the schema's, in its order" \
+    "$(jq -c '[(.schema.fields | map(.field)), (.payload | keys_unsorted), (.schema.fields[2].fields | map(.field)), (.payload.source | keys_unsorted)] | .[0] == .[1] and .[2] == .[3]' <<<"$value")" true
+# an enum with its labels, an enum array (its elements Enum, not optional:
+# SchemaBuilder.array(Enum.builder(...))), a domain named as its base type,
+# ltree (io.debezium.data.Ltree) and ltree[] (optional elements), tsvector
+# (io.debezium.data.Tsvector) and tsvector[] (elements TsVector.builder(),
+# not optional): streamed and snapshot rows alike
+SCH2_COLS='{"type":"int32","optional":false,"field":"id"},{"type":"string","optional":true,"name":"io.debezium.data.Enum","version":1,"parameters":{"allowed":"sad,ok,happy"},"field":"m"},{"type":"string","optional":true,"name":"io.debezium.data.Uuid","version":1,"field":"u"},{"type":"array","items":{"type":"string","optional":false,"name":"io.debezium.data.Enum","version":1,"parameters":{"allowed":"sad,ok,happy"}},"optional":false,"field":"ms"},{"type":"string","optional":true,"name":"io.debezium.data.Ltree","version":1,"field":"l"},{"type":"array","items":{"type":"string","optional":true,"name":"io.debezium.data.Ltree","version":1},"optional":true,"field":"la"},{"type":"string","optional":true,"name":"io.debezium.data.Tsvector","version":1,"field":"tv"},{"type":"array","items":{"type":"string","optional":false,"name":"io.debezium.data.Tsvector","version":1},"optional":true,"field":"tva"}'
 psql_admin >/dev/null <<'SQL'
-INSERT INTO public.sch2 VALUES (2, 'happy', 'b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12');
+INSERT INTO public.sch2 VALUES (2, 'happy', 'b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12', '{sad,happy}', 'x.y', '{a,b.c}', 'a b', '{z}');
 INSERT INTO streamkap.streamkap_signal VALUES ('s2', 'execute-snapshot', '{"data-collections": ["public.sch2"]}');
+SELECT pg_logical_emit_message(true, 'audit', 'hi');
 SQL
 wait_until 20 grep -q 'incremental snapshot of "public.sch2" done' "$work/k.err"
 wait_until 20 caught_up
-assert_eq "schemas: enum and domain columns, streamed (c) and snapshot (r) rows alike" \
-    "$(topic_read k.public.sch2 | cut -f3 | jq -c '[.payload.op, .payload.after.m, (.schema.fields[1].fields[1:] | map(del(.field)))]' | sort -u)" \
-'["c","happy",[{"type":"string","optional":true,"name":"io.debezium.data.Enum","version":1,"parameters":{"allowed":"sad,ok,happy"}},{"type":"string","optional":true,"name":"io.debezium.data.Uuid","version":1}]]
-["r","happy",[{"type":"string","optional":true,"name":"io.debezium.data.Enum","version":1,"parameters":{"allowed":"sad,ok,happy"}},{"type":"string","optional":true,"name":"io.debezium.data.Uuid","version":1}]]
-["r","ok",[{"type":"string","optional":true,"name":"io.debezium.data.Enum","version":1,"parameters":{"allowed":"sad,ok,happy"}},{"type":"string","optional":true,"name":"io.debezium.data.Uuid","version":1}]]'
+assert_eq "schemas: enum, enum[], domain, ltree, ltree[], tsvector, tsvector[] columns, streamed (c) and snapshot (r) rows alike" \
+    "$(topic_read k.public.sch2 | cut -f3 | jq -c '[.payload.op, .payload.after.m, .payload.after.ms, .payload.after.l, .payload.after.la, (.schema == $e)]' --argjson e "$(envelope sch2 "$SCH2_COLS")" | sort -u)" \
+'["c","happy",["sad","happy"],"x.y",["a","b.c"],true]
+["r","happy",["sad","happy"],"x.y",["a","b.c"],true]
+["r","ok",["ok"],"a.b",["c.d"],true]'
+# a logical-decoding message: PostgresSchemaFactory's key and value schemas
+# (version 1; prefix an optional string; content bytes in the default
+# binary.handling.mode), the payload in the value schema's field order
+MSG_VALUE='{"type":"struct","fields":[{"type":"string","optional":false,"field":"op"},{"type":"int64","optional":true,"field":"ts_ms"},'"$SOURCE,$TXN"',{"type":"struct","fields":[{"type":"string","optional":true,"field":"prefix"},{"type":"bytes","optional":true,"field":"content"}],"optional":false,"name":"io.debezium.connector.postgresql.Message","version":1,"field":"message"}],"optional":false,"name":"io.debezium.connector.postgresql.MessageValue","version":1}'
+msg=$(topic_read k.message | grep '"hi"\|aGk=' | head -1)
+assert_eq "schemas: a logical-decoding message's key" "$(cut -f2 <<<"$msg")" \
+    '{"schema":{"type":"struct","fields":[{"type":"string","optional":true,"field":"prefix"}],"optional":false,"name":"io.debezium.connector.postgresql.MessageKey","version":1},"payload":{"prefix":"audit"}}'
+assert_eq "schemas: a logical-decoding message's value schema, whole" \
+    "$(cut -f3 <<<"$msg" | jq -c '.schema')" "$MSG_VALUE"
+assert_eq "schemas: a logical-decoding message's payload, in its schema's order" \
+    "$(cut -f3 <<<"$msg" | jq -c '[(.payload | keys_unsorted), .payload.op, .payload.message]')" \
+    '[["op","ts_ms","source","transaction","message"],"m",{"prefix":"audit","content":"aGk="}]'
 
 # ---- brokers down for longer than wal_sender_timeout (2 s), then up;
 # with a producer queue of 50 messages the 150 rows do not fit: walcap

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "relcache.h"
 #include "msgbuild.h"
+#include "schema.h"
 #include "testhelp.h"
 
 /* A tuple column: 't' + s, 'n' or 'u' (s NULL), or 'b' + s. */
@@ -95,6 +96,13 @@ build_items(struct mb *m)
 #define SEQ_FIRST(lsn) "null,\\\"" lsn "\\\"]\","
 #define ITEMS "\"schema\":\"public\",\"table\":\"items\""
 #define SRC_END ",\"xmin\":null},\"transaction\":null,\"op\":"
+/*
+ * A message event's fields come in its schema's order, as the JSON
+ * converter writes a Struct: op, ts_ms, source, transaction, message
+ * (Debezium's PostgresSchemaFactory.logicalDecodingMessageMonitorValueSchema).
+ */
+#define MSG_HEAD "{\"op\":\"m\",\"ts_ms\":1700000000999,"
+#define MSG_SRC_END ",\"xmin\":null},\"transaction\":null,"
 
 /* The source block of the standard transaction: xid 777, LSN 200. */
 #define SRC_777(lsn) SRC_HEAD "1700000000123" SRC_DB SEQ("100", lsn) ITEMS \
@@ -378,9 +386,8 @@ test_message(void)
 	buf_reset(&out);
 	event_message(&ew, &out, &msg, &TXN, NOW);
 	CHECK_STR(out.data,
-			  "{" SRC_HEAD "1700000000123" SRC_DB SEQ("100", "600")
-			  "\"schema\":\"\",\"table\":\"\",\"txId\":777,\"lsn\":600" SRC_END
-			  "\"m\",\"ts_ms\":1700000000999,"
+			  MSG_HEAD SRC_HEAD "1700000000123" SRC_DB SEQ("100", "600")
+			  "\"schema\":\"\",\"table\":\"\",\"txId\":777,\"lsn\":600" MSG_SRC_END
 			  "\"message\":{\"prefix\":\"pfx\",\"content\":\"aGVsbG8=\"}}");
 
 	/* non-transactional: no txId, no previous commit, read time as ts_ms */
@@ -389,10 +396,29 @@ test_message(void)
 	buf_reset(&out);
 	event_message(&ew, &out, &msg, NULL, NOW);
 	CHECK_STR(out.data,
-			  "{" SRC_HEAD "1700000000999" SRC_DB SEQ_FIRST("700")
-			  "\"schema\":\"\",\"table\":\"\",\"txId\":null,\"lsn\":700" SRC_END
-			  "\"m\",\"ts_ms\":1700000000999,"
+			  MSG_HEAD SRC_HEAD "1700000000999" SRC_DB SEQ_FIRST("700")
+			  "\"schema\":\"\",\"table\":\"\",\"txId\":null,\"lsn\":700" MSG_SRC_END
 			  "\"message\":{\"prefix\":\"a\\\"b\",\"content\":\"AP/+\"}}");
+
+	/*
+	 * content in binary.handling.mode's encoding, as Debezium's
+	 * LogicalDecodingMessageMonitor.convertContent writes it: base64 (the
+	 * bytes 00 ff fe are "AP/+"), base64-url-safe ("AP_-"), hex (its
+	 * HexConverter: lowercase, "00fffe")
+	 */
+	ew.conv.binary = CONVERT_BINARY_BASE64;
+	buf_reset(&out);
+	event_message(&ew, &out, &msg, NULL, NOW);
+	CHECK(strstr(out.data, "\"content\":\"AP/+\"}}") != NULL);
+	ew.conv.binary = CONVERT_BINARY_BASE64_URL_SAFE;
+	buf_reset(&out);
+	event_message(&ew, &out, &msg, NULL, NOW);
+	CHECK(strstr(out.data, "\"content\":\"AP_-\"}}") != NULL);
+	ew.conv.binary = CONVERT_BINARY_HEX;
+	buf_reset(&out);
+	event_message(&ew, &out, &msg, NULL, NOW);
+	CHECK(strstr(out.data, "\"content\":\"00fffe\"}}") != NULL);
+	ew.conv.binary = CONVERT_BINARY_BYTES;
 
 	/* empty content */
 	build_message(&m, 1, 701, "", "", 0);
@@ -400,9 +426,8 @@ test_message(void)
 	buf_reset(&out);
 	event_message(&ew, &out, &msg, &TXN, NOW);
 	CHECK_STR(out.data,
-			  "{" SRC_HEAD "1700000000123" SRC_DB SEQ("100", "701")
-			  "\"schema\":\"\",\"table\":\"\",\"txId\":777,\"lsn\":701" SRC_END
-			  "\"m\",\"ts_ms\":1700000000999,"
+			  MSG_HEAD SRC_HEAD "1700000000123" SRC_DB SEQ("100", "701")
+			  "\"schema\":\"\",\"table\":\"\",\"txId\":777,\"lsn\":701" MSG_SRC_END
 			  "\"message\":{\"prefix\":\"\",\"content\":\"\"}}");
 }
 
@@ -897,7 +922,7 @@ test_schemas(void)
 	pcol(&m, 'n', NULL);
 	p = change(&m, &TXN, 200);
 	CHECK(strncmp(p, "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"struct\"", 52) == 0);
-	CHECK(strstr(p, "\"name\":\"srv.public.items.Envelope\"},\"payload\":{\"before\":null,"
+	CHECK(strstr(p, "\"name\":\"srv.public.items.Envelope\",\"version\":2},\"payload\":{\"before\":null,"
 				 "\"after\":{\"id\":1,\"name\":\"a\",\"note\":null},") != NULL);
 	CHECK(p[strlen(p) - 1] == '}' && p[strlen(p) - 2] == '}');
 	CHECK_STR(route_text(&meta),
@@ -910,14 +935,24 @@ test_schemas(void)
 	CHECK_INT(decode(&m), 0);
 	buf_reset(&out);
 	event_message(&ew, &out, &msg, &TXN, NOW);
-	CHECK(strstr(out.data, "\"name\":\"io.debezium.connector.postgresql.MessageValue\"},\"payload\":{\"source\"") != NULL);
-	CHECK(strstr(route_text(&meta), "\"name\":\"io.debezium.connector.postgresql.MessageKey\"},\"payload\":{\"prefix\":\"audit\"}}|-") != NULL);
+	CHECK(strncmp(out.data, "{\"schema\":", 10) == 0 &&
+		  strncmp(out.data + 10, SCHEMA_MESSAGE_VALUE, strlen(SCHEMA_MESSAGE_VALUE)) == 0);
+	CHECK(strstr(out.data, "\"name\":\"io.debezium.connector.postgresql.MessageValue\",\"version\":1},"
+				 "\"payload\":{\"op\":\"m\"") != NULL);
+	CHECK(strstr(route_text(&meta), "\"name\":\"io.debezium.connector.postgresql.MessageKey\",\"version\":1},"
+				 "\"payload\":{\"prefix\":\"audit\"}}|-") != NULL);
+	/* content is a string in the other binary modes, in value and schema */
+	ew.conv.binary = CONVERT_BINARY_BASE64;
+	buf_reset(&out);
+	event_message(&ew, &out, &msg, &TXN, NOW);
+	CHECK(strncmp(out.data + 10, SCHEMA_MESSAGE_VALUE_STRING, strlen(SCHEMA_MESSAGE_VALUE_STRING)) == 0);
+	ew.conv.binary = CONVERT_BINARY_BYTES;
 
 	/* truncate: the table's envelope, a null key */
 	buf_reset(&meta);
 	buf_reset(&out);
 	event_truncate(&ew, &out, relcache_get(&cache, 16384), &TXN, 500, NOW);
-	CHECK(strstr(out.data, "\"name\":\"srv.public.items.Envelope\"},\"payload\":{\"before\":null,\"after\":null,") != NULL);
+	CHECK(strstr(out.data, "\"name\":\"srv.public.items.Envelope\",\"version\":2},\"payload\":{\"before\":null,\"after\":null,") != NULL);
 	CHECK_STR(route_text(&meta), "srv.public.items||-");
 
 	/* heartbeat values */
@@ -925,7 +960,8 @@ test_schemas(void)
 	buf_reset(&out);
 	event_heartbeat(&ew, &out, NOW);
 	CHECK_STR(out.data, "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":\"ts_ms\"}],"
-			  "\"optional\":false,\"name\":\"io.debezium.connector.common.Heartbeat\"},\"payload\":{\"ts_ms\":1700000000999}}");
+			  "\"optional\":false,\"name\":\"io.debezium.connector.common.Heartbeat\",\"version\":1},"
+			  "\"payload\":{\"ts_ms\":1700000000999}}");
 
 	ew.value_schemas = ew.key_schemas = 0;
 	event_writer_route(&ew, NULL);

@@ -1,7 +1,23 @@
 /*
  * test_schema.c — unit tests for schema.c: the Kafka Connect schema of
- * each kind of column in every mode, nullability, the key, and the
- * envelope around them.
+ * each kind of column in every mode, nullability, the key, the envelope
+ * around them, and the fixed message and heartbeat schemas.
+ *
+ * Every expected string is written from the sources, not from walcap:
+ *   - the key order is Kafka's JsonConverter.asJsonSchema (apache/kafka
+ *     connect/json/.../JsonConverter.java, the same in 3.8.0, 3.9.0 and
+ *     4.0): "type"; "fields" / "items" / "keys","values"; "optional";
+ *     "name"; "version"; "doc"; "parameters"; "default"; and a struct
+ *     field's "field" added after its schema's own keys;
+ *   - the schemas are Debezium 3.7's (debezium/debezium main):
+ *     SchemaFactory (source block, envelope, event.block, heartbeat,
+ *     VariableScaleDecimal, Enum, Bits, Json, Uuid, Xml),
+ *     PostgresSchemaFactory (the message schemas, Ltree),
+ *     PostgresSourceInfoStructMaker, Envelope (SCHEMA_VERSION 2),
+ *     TableSchemaBuilder (Value optional, Key not), PostgresValueConverter
+ *     .schemaBuilder (per type, and which array elements are optional),
+ *     io.debezium.time.* and io.debezium.data.TsVector (name, version 1),
+ *     and Kafka's Decimal/Date/Time/Timestamp builders (version 1).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,26 +31,21 @@
 static struct convert_opts opts;
 static struct buf out;
 
-/* The key schema of a one-column table (oid, typmod): its field's schema. */
+/* The key schema of a one-column table: its field's schema. */
 static const char *
-field_of(uint32_t oid, int32_t typmod)
+field_of_col(struct relcache_col *col)
 {
 	static char field[1024];
-	struct relcache_col col;
 	struct relcache_rel rel;
 	const char *start, *end;
 
-	memset(&col, 0, sizeof(col));
 	memset(&rel, 0, sizeof(rel));
-	col.name = (char *) "c";
-	col.typid = oid;
-	col.typmod = typmod;
-	col.flags = 1;
-	convert_builtin(oid, typmod, &col.conv);
+	col->name = (char *) "c";
+	col->flags = 1;
 	rel.schema = (char *) "s";
 	rel.table = (char *) "t";
 	rel.ncols = 1;
-	rel.cols = &col;
+	rel.cols = col;
 	rel.keyflag = 1;
 	buf_reset(&out);
 	schema_key(&out, &rel, "p", &opts);
@@ -46,6 +57,19 @@ field_of(uint32_t oid, int32_t typmod)
 	start += 10;
 	snprintf(field, sizeof(field), "%.*s", (int) (end - start), start);
 	return field;
+}
+
+/* The same for a built-in type (oid, typmod). */
+static const char *
+field_of(uint32_t oid, int32_t typmod)
+{
+	struct relcache_col col;
+
+	memset(&col, 0, sizeof(col));
+	col.typid = oid;
+	col.typmod = typmod;
+	convert_builtin(oid, typmod, &col.conv);
+	return field_of_col(&col);
 }
 
 #define F(type_and_more) "{" type_and_more ",\"field\":\"c\"}"
@@ -68,7 +92,8 @@ test_types_default_modes(void)
 	CHECK_STR(field_of(1700, -1),
 			  F("\"type\":\"struct\",\"fields\":[{\"type\":\"int32\",\"optional\":false,\"field\":\"scale\"},"
 				"{\"type\":\"bytes\",\"optional\":false,\"field\":\"value\"}],\"optional\":false,"
-				"\"name\":\"io.debezium.data.VariableScaleDecimal\",\"version\":1"));
+				"\"name\":\"io.debezium.data.VariableScaleDecimal\",\"version\":1,"
+				"\"doc\":\"Variable scaled decimal\""));
 	CHECK_STR(field_of(790, -1),
 			  F("\"type\":\"bytes\",\"optional\":false,\"name\":\"org.apache.kafka.connect.data.Decimal\","
 				"\"version\":1,\"parameters\":{\"scale\":\"2\"}"));
@@ -84,6 +109,22 @@ test_types_default_modes(void)
 	CHECK_STR(field_of(2950, -1), F("\"type\":\"string\",\"optional\":false,\"name\":\"io.debezium.data.Uuid\",\"version\":1"));
 	CHECK_STR(field_of(3802, -1), F("\"type\":\"string\",\"optional\":false,\"name\":\"io.debezium.data.Json\",\"version\":1"));
 	CHECK_STR(field_of(142, -1), F("\"type\":\"string\",\"optional\":false,\"name\":\"io.debezium.data.Xml\",\"version\":1"));
+	/* TsVector.builder() (Debezium 3.3+): string, io.debezium.data.Tsvector, version 1 */
+	CHECK_STR(field_of(3614, -1), F("\"type\":\"string\",\"optional\":false,\"name\":\"io.debezium.data.Tsvector\",\"version\":1"));
+	/*
+	 * tsvector[] is no explicit case of schemaBuilder(): its elements come
+	 * from arrayElementSchema(), TsVector.builder() as built, not optional
+	 */
+	CHECK_STR(field_of(3643, -1),
+			  F("\"type\":\"array\",\"items\":{\"type\":\"string\",\"optional\":false,"
+				"\"name\":\"io.debezium.data.Tsvector\",\"version\":1},\"optional\":false"));
+	/* the explicit ones are SchemaBuilder.array(X.optional()): uuid[], json[] */
+	CHECK_STR(field_of(2951, -1),
+			  F("\"type\":\"array\",\"items\":{\"type\":\"string\",\"optional\":true,"
+				"\"name\":\"io.debezium.data.Uuid\",\"version\":1},\"optional\":false"));
+	CHECK_STR(field_of(199, -1),
+			  F("\"type\":\"array\",\"items\":{\"type\":\"string\",\"optional\":true,"
+				"\"name\":\"io.debezium.data.Json\",\"version\":1},\"optional\":false"));
 	CHECK_STR(field_of(1560, 1), F("\"type\":\"boolean\",\"optional\":false"));
 	CHECK_STR(field_of(1560, 5),
 			  F("\"type\":\"bytes\",\"optional\":false,\"name\":\"io.debezium.data.Bits\",\"version\":1,"
@@ -107,7 +148,8 @@ test_types_default_modes(void)
 			  F("\"type\":\"array\",\"items\":{\"type\":\"struct\",\"fields\":["
 				"{\"type\":\"int32\",\"optional\":false,\"field\":\"scale\"},"
 				"{\"type\":\"bytes\",\"optional\":false,\"field\":\"value\"}],\"optional\":true,"
-				"\"name\":\"io.debezium.data.VariableScaleDecimal\",\"version\":1},\"optional\":false"));
+				"\"name\":\"io.debezium.data.VariableScaleDecimal\",\"version\":1,"
+				"\"doc\":\"Variable scaled decimal\"},\"optional\":false"));
 	CHECK_STR(field_of(1183, 3),
 			  F("\"type\":\"array\",\"items\":{\"type\":\"int32\",\"optional\":true,"
 				"\"name\":\"io.debezium.time.Time\",\"version\":1},\"optional\":false"));
@@ -143,12 +185,56 @@ test_types_other_modes(void)
 	opts.interval = CONVERT_INTERVAL_NUMERIC;
 }
 
-/* The envelope: before/after optional Value structs, nullability, names. */
+/*
+ * The source block (PostgresSourceInfoStructMaker on SchemaFactory's
+ * sourceInfoSchemaBuilder, version 1, less the ts_us, ts_ns, origin and
+ * origin_lsn fields walcap's events do not carry); snapshot is
+ * snapshotRecordSchema(): Enum of SnapshotRecord's names, optional,
+ * default "false", which the converter writes after the parameters.
+ */
+#define SOURCE \
+	"{\"type\":\"struct\",\"fields\":[" \
+	"{\"type\":\"string\",\"optional\":false,\"field\":\"version\"}," \
+	"{\"type\":\"string\",\"optional\":false,\"field\":\"connector\"}," \
+	"{\"type\":\"string\",\"optional\":false,\"field\":\"name\"}," \
+	"{\"type\":\"int64\",\"optional\":false,\"field\":\"ts_ms\"}," \
+	"{\"type\":\"string\",\"optional\":true,\"name\":\"io.debezium.data.Enum\",\"version\":1," \
+	"\"parameters\":{\"allowed\":\"true,first,first_in_data_collection,last_in_data_collection,last,false,incremental\"}," \
+	"\"default\":\"false\",\"field\":\"snapshot\"}," \
+	"{\"type\":\"string\",\"optional\":false,\"field\":\"db\"}," \
+	"{\"type\":\"string\",\"optional\":true,\"field\":\"sequence\"}," \
+	"{\"type\":\"string\",\"optional\":false,\"field\":\"schema\"}," \
+	"{\"type\":\"string\",\"optional\":false,\"field\":\"table\"}," \
+	"{\"type\":\"int64\",\"optional\":true,\"field\":\"txId\"}," \
+	"{\"type\":\"int64\",\"optional\":true,\"field\":\"lsn\"}," \
+	"{\"type\":\"int64\",\"optional\":true,\"field\":\"xmin\"}]," \
+	"\"optional\":false,\"name\":\"io.debezium.connector.postgresql.Source\",\"version\":1,\"field\":\"source\"}"
+
+/* SchemaFactory.transactionBlockSchema(): optional, event.block, version 1 */
+#define TXN_BLOCK \
+	"{\"type\":\"struct\",\"fields\":[" \
+	"{\"type\":\"string\",\"optional\":false,\"field\":\"id\"}," \
+	"{\"type\":\"int64\",\"optional\":false,\"field\":\"total_order\"}," \
+	"{\"type\":\"int64\",\"optional\":false,\"field\":\"data_collection_order\"}]," \
+	"\"optional\":true,\"name\":\"event.block\",\"version\":1,\"field\":\"transaction\"}"
+
+/*
+ * The envelope, whole: TableSchemaBuilder's Value struct (optional, no
+ * version) as before and after, the source and transaction blocks, op and
+ * ts_ms (Envelope.defineSchema's build(); walcap's events have no ts_us,
+ * ts_ns), named <prefix>.<schema>.<table>.Envelope, version 2.
+ */
 static void
 test_envelope(void)
 {
 	struct relcache_col cols[2];
 	struct relcache_rel rel;
+
+#define ROW(field) \
+	"{\"type\":\"struct\",\"fields\":[" \
+	"{\"type\":\"int32\",\"optional\":false,\"field\":\"id\"}," \
+	"{\"type\":\"string\",\"optional\":true,\"field\":\"n\\\"ote\"}]," \
+	"\"optional\":true,\"name\":\"srv.public.t.Value\",\"field\":\"" field "\"}"
 
 	memset(&opts, 0, sizeof(opts));
 	memset(cols, 0, sizeof(cols));
@@ -167,43 +253,124 @@ test_envelope(void)
 	rel.keyflag = 1;
 	buf_reset(&out);
 	schema_envelope(&out, &rel, "srv", &opts);
-	CHECK(strncmp(out.data,
-				  "{\"type\":\"struct\",\"fields\":[{\"type\":\"struct\",\"fields\":["
-				  "{\"type\":\"int32\",\"optional\":false,\"field\":\"id\"},"
-				  "{\"type\":\"string\",\"optional\":true,\"field\":\"n\\\"ote\"}],"
-				  "\"optional\":true,\"name\":\"srv.public.t.Value\",\"field\":\"before\"},", 200) == 0);
-	CHECK(strstr(out.data, "\"name\":\"srv.public.t.Value\",\"field\":\"after\"},{\"type\":\"struct\"") != NULL);
-	CHECK(strstr(out.data, "\"name\":\"io.debezium.connector.postgresql.Source\",\"field\":\"source\"}") != NULL);
-	CHECK(strstr(out.data, "\"optional\":true,\"name\":\"event.block\",\"version\":1,\"field\":\"transaction\"}") != NULL);
-	{
-		size_t		n = strlen(out.data);
-		const char *tail = "{\"type\":\"string\",\"optional\":false,\"field\":\"op\"},"
-			"{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ms\"}],"
-			"\"optional\":false,\"name\":\"srv.public.t.Envelope\"}";
-
-		CHECK(n > strlen(tail) && strcmp(out.data + n - strlen(tail), tail) == 0);
-	}
+	CHECK_STR(out.data,
+			  "{\"type\":\"struct\",\"fields\":[" ROW("before") "," ROW("after") ","
+			  SOURCE "," TXN_BLOCK ","
+			  "{\"type\":\"string\",\"optional\":false,\"field\":\"op\"},"
+			  "{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ms\"}],"
+			  "\"optional\":false,\"name\":\"srv.public.t.Envelope\",\"version\":2}");
 	CHECK(!buf_failed(&out));
+#undef ROW
 
-	/* an enum's labels, a domain named as its base type */
-	cols[1].enum_labels = (char *) "a,b c";
-	buf_reset(&out);
-	schema_envelope(&out, &rel, "srv", &opts);
-	CHECK(strstr(out.data, "{\"type\":\"string\",\"optional\":true,\"name\":\"io.debezium.data.Enum\",\"version\":1,"
-				 "\"parameters\":{\"allowed\":\"a,b c\"},\"field\":\"n\\\"ote\"}") != NULL);
-	cols[1].enum_labels = NULL;
-	cols[1].base_typid = 2950;
-	buf_reset(&out);
-	schema_envelope(&out, &rel, "srv", &opts);
-	CHECK(strstr(out.data, "{\"type\":\"string\",\"optional\":true,\"name\":\"io.debezium.data.Uuid\",\"version\":1,"
-				 "\"field\":\"n\\\"ote\"}") != NULL);
-	cols[1].base_typid = 0;
-
-	/* the key: keyflag columns only, never optional */
+	/* the key: keyflag columns only, never optional, no version */
 	buf_reset(&out);
 	schema_key(&out, &rel, "srv", &opts);
 	CHECK_STR(out.data, "{\"type\":\"struct\",\"fields\":[{\"type\":\"int32\",\"optional\":false,\"field\":\"id\"}],"
 			  "\"optional\":false,\"name\":\"srv.public.t.Key\"}");
+}
+
+/*
+ * What the catalog adds (relcache_set_type_info): an enum's labels
+ * (SchemaFactory.datatypeEnumSchema: string, Enum, version 1, "allowed"),
+ * an enum array's (PostgresValueConverter: SchemaBuilder.array(Enum
+ * .builder(labels)), the element not optional), a domain named as its base
+ * type, and the ltree extension's type (PostgresSchemaFactory
+ * .datatypeLtreeSchema: string, io.debezium.data.Ltree, version 1; ltree[]:
+ * SchemaBuilder.array(Ltree.builder().optional())).
+ */
+static void
+test_catalog_types(void)
+{
+	struct relcache_col col;
+
+	memset(&opts, 0, sizeof(opts));
+	memset(&col, 0, sizeof(col));
+	col.typid = 16400;
+	col.conv.kind = CONVERT_STRING;
+	col.enum_labels = (char *) "a,b c,\"d\"";
+	CHECK_STR(field_of_col(&col),
+			  F("\"type\":\"string\",\"optional\":false,\"name\":\"io.debezium.data.Enum\",\"version\":1,"
+				"\"parameters\":{\"allowed\":\"a,b c,\\\"d\\\"\"}"));
+
+	memset(&col, 0, sizeof(col));
+	col.typid = 16399;
+	col.conv.kind = CONVERT_ARRAY;
+	col.conv.elem_kind = CONVERT_STRING;
+	col.enum_labels = (char *) "sad,ok";
+	CHECK_STR(field_of_col(&col),
+			  F("\"type\":\"array\",\"items\":{\"type\":\"string\",\"optional\":false,"
+				"\"name\":\"io.debezium.data.Enum\",\"version\":1,\"parameters\":{\"allowed\":\"sad,ok\"}},"
+				"\"optional\":false"));
+
+	memset(&col, 0, sizeof(col));
+	col.typid = 16500;
+	col.base_typid = 2950;
+	convert_builtin(2950, -1, &col.conv);
+	CHECK_STR(field_of_col(&col), F("\"type\":\"string\",\"optional\":false,\"name\":\"io.debezium.data.Uuid\",\"version\":1"));
+
+	memset(&col, 0, sizeof(col));
+	col.typid = 16600;
+	col.conv.kind = CONVERT_STRING;
+	col.type_name = (char *) "ltree";
+	CHECK_STR(field_of_col(&col), F("\"type\":\"string\",\"optional\":false,\"name\":\"io.debezium.data.Ltree\",\"version\":1"));
+	/* a domain over ltree: the catalog gives its base type's name */
+	col.typid = 16700;
+	col.base_typid = 16600;
+	CHECK_STR(field_of_col(&col), F("\"type\":\"string\",\"optional\":false,\"name\":\"io.debezium.data.Ltree\",\"version\":1"));
+
+	memset(&col, 0, sizeof(col));
+	col.typid = 16605;
+	col.conv.kind = CONVERT_ARRAY;
+	col.conv.elem_kind = CONVERT_STRING;
+	col.type_name = (char *) "_ltree";
+	CHECK_STR(field_of_col(&col),
+			  F("\"type\":\"array\",\"items\":{\"type\":\"string\",\"optional\":true,"
+				"\"name\":\"io.debezium.data.Ltree\",\"version\":1},\"optional\":false"));
+
+	/* any other type name: a plain string (citext, isbn: SchemaBuilder.string()) */
+	memset(&col, 0, sizeof(col));
+	col.typid = 16800;
+	col.conv.kind = CONVERT_STRING;
+	col.type_name = (char *) "citext";
+	CHECK_STR(field_of_col(&col), F("\"type\":\"string\",\"optional\":false"));
+	col.type_name = (char *) "_ltree";	/* not an array: not ltree */
+	CHECK_STR(field_of_col(&col), F("\"type\":\"string\",\"optional\":false"));
+}
+
+/*
+ * The fixed schemas, whole.  Heartbeats: SchemaFactory.heartbeatKeySchema
+ * and heartbeatValueSchema (version 1).  Messages: PostgresSchemaFactory
+ * .logicalDecodingMessageMonitorKeySchema, ...BlockSchema (prefix an
+ * optional string, content binaryHandlingMode.getSchema().optional():
+ * bytes, or a string in the base64, base64-url-safe and hex modes) and
+ * ...ValueSchema (op, ts_ms, source, transaction, message), version 1 each.
+ */
+static void
+test_fixed(void)
+{
+#define MESSAGE_VALUE(content) \
+	"{\"type\":\"struct\",\"fields\":[" \
+	"{\"type\":\"string\",\"optional\":false,\"field\":\"op\"}," \
+	"{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ms\"}," \
+	SOURCE "," TXN_BLOCK "," \
+	"{\"type\":\"struct\",\"fields\":[" \
+	"{\"type\":\"string\",\"optional\":true,\"field\":\"prefix\"}," \
+	"{\"type\":\"" content "\",\"optional\":true,\"field\":\"content\"}]," \
+	"\"optional\":false,\"name\":\"io.debezium.connector.postgresql.Message\",\"version\":1,\"field\":\"message\"}]," \
+	"\"optional\":false,\"name\":\"io.debezium.connector.postgresql.MessageValue\",\"version\":1}"
+
+	CHECK_STR(SCHEMA_HEARTBEAT_KEY,
+			  "{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":\"serverName\"}],"
+			  "\"optional\":false,\"name\":\"io.debezium.connector.common.ServerNameKey\",\"version\":1}");
+	CHECK_STR(SCHEMA_HEARTBEAT_VALUE,
+			  "{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":\"ts_ms\"}],"
+			  "\"optional\":false,\"name\":\"io.debezium.connector.common.Heartbeat\",\"version\":1}");
+	CHECK_STR(SCHEMA_MESSAGE_KEY,
+			  "{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":true,\"field\":\"prefix\"}],"
+			  "\"optional\":false,\"name\":\"io.debezium.connector.postgresql.MessageKey\",\"version\":1}");
+	CHECK_STR(SCHEMA_MESSAGE_VALUE, MESSAGE_VALUE("bytes"));
+	CHECK_STR(SCHEMA_MESSAGE_VALUE_STRING, MESSAGE_VALUE("string"));
+#undef MESSAGE_VALUE
 }
 
 int
@@ -213,6 +380,8 @@ main(void)
 	test_types_default_modes();
 	test_types_other_modes();
 	test_envelope();
+	test_catalog_types();
+	test_fixed();
 	buf_free(&out);
 	return TEST_REPORT("test_schema");
 }
