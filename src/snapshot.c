@@ -656,7 +656,7 @@ void
 snapshot_change(struct snapshot *s, const struct relcache_rel *rel,
 				const struct decoder_msg *m)
 {
-	if (s->chunk == NULL || s->rel == NULL || rel->relid != s->rel->relid)
+	if (s->chunk == NULL || s->rel == NULL || rel->root_relid != s->rel->relid)
 		return;
 	if (s->phase == SNAP_RO_WAIT ? !s->txn_invisible : s->phase != SNAP_OPEN)
 		return;
