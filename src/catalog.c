@@ -231,9 +231,8 @@ catalog_truncates_root(struct catalog *cat, uint32_t root, const uint32_t *relid
 	}
 	params[2] = list.data;
 	res = query(cat,
-				"SELECT " PARTITION_LEAVES_SQL("$1::oid",
-											   PARTITION_LEAF_PUBLISHED("$2")
-											   " AND NOT l.oid = ANY ($3::oid[])") " IS NULL",
+				"SELECT coalesce(bool_and(NOT published OR relid = ANY ($3::oid[])), true) "
+				"FROM (" PARTITION_LEAVES_SQL ") leaves",
 				3, params, err, errlen);
 	buf_free(&list);
 	if (res == NULL)

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pgconn.h"
+
 /*
  * Up from $1 through pg_inherits while the child is a partition (plain
  * inheritance children are published under their own names on every
@@ -146,4 +148,19 @@ partition_published_sql(int server_version)
 		" SELECT DISTINCT n.nspname AS schemaname, c.relname AS tablename, c.oid AS relid, c.relkind "
 		" FROM top JOIN pg_catalog.pg_class c ON c.oid = top.oid "
 		" JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace) pt";
+}
+
+PGresult *
+partition_leaves(PGconn *conn, const char *root, const char *pub, char *err, size_t errlen)
+{
+	const char *params[2] = {root, pub};
+	PGresult   *res = PQexecParams(conn, PARTITION_LEAVES_SQL, 2, NULL, params, NULL, NULL, 0);
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		pgconn_result_error(conn, res, err, errlen);
+		PQclear(res);
+		return NULL;
+	}
+	return res;
 }

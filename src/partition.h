@@ -107,24 +107,39 @@ void		partition_remap_tuple(const int *map, int ncols, struct decoder_tuple *t,
 const char *partition_published_sql(int server_version);
 
 /*
- * SQL expression: the root's partitions (leaves, at every level) in
- * the publication named by the SQL expression pub, or not in it, as a
- * comma-separated list of quoted qualified names in name order (NULL
- * when there are none).  rel is an SQL expression giving the
- * partitioned table's OID.
+ * SQL: the partitions (leaves, at every level) of the partitioned table
+ * whose OID is $1, one row each in name order: schema, name, OID,
+ * whether publication $2 publishes it, and whether UPDATE and DELETE
+ * work on it once published (it has a replica identity: a primary key
+ * under DEFAULT, its USING INDEX index, or FULL).  The columns are
+ * numbered PARTITION_LEAF_*.
  */
-#define PARTITION_LEAVES_SQL(rel, cond) \
-	"(WITH RECURSIVE tree(oid) AS (SELECT " rel " UNION ALL " \
+enum
+{
+	PARTITION_LEAF_SCHEMA, PARTITION_LEAF_TABLE, PARTITION_LEAF_RELID,
+	PARTITION_LEAF_PUBLISHED, PARTITION_LEAF_IDENTITY
+};
+#define PARTITION_LEAVES_SQL \
+	"WITH RECURSIVE tree(oid) AS (SELECT $1::oid UNION ALL " \
 	"  SELECT i.inhrelid FROM tree t JOIN pg_catalog.pg_inherits i ON i.inhparent = t.oid) " \
-	" SELECT string_agg(quote_ident(ln.nspname) || '.' || quote_ident(l.relname), ', ' " \
-	"   ORDER BY ln.nspname, l.relname) " \
-	" FROM tree t JOIN pg_catalog.pg_class l ON l.oid = t.oid AND l.relkind = 'r' " \
-	" JOIN pg_catalog.pg_namespace ln ON ln.oid = l.relnamespace WHERE " cond ")"
+	"SELECT ln.nspname AS schemaname, l.relname, l.oid AS relid, " \
+	" EXISTS (SELECT 1 FROM pg_catalog.pg_publication_tables pt WHERE pt.pubname = $2 " \
+	"  AND pt.schemaname = ln.nspname AND pt.tablename = l.relname) AS published, " \
+	" l.relreplident = 'f' " \
+	" OR (l.relreplident = 'd' AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i " \
+	"   WHERE i.indrelid = l.oid AND i.indisprimary)) " \
+	" OR (l.relreplident = 'i' AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i " \
+	"   WHERE i.indrelid = l.oid AND i.indisreplident)) AS identity " \
+	"FROM tree t JOIN pg_catalog.pg_class l ON l.oid = t.oid AND l.relkind = 'r' " \
+	"JOIN pg_catalog.pg_namespace ln ON ln.oid = l.relnamespace ORDER BY 1, 2"
 
-/* A PARTITION_LEAVES_SQL cond: the leaf l is in publication pub. */
-#define PARTITION_LEAF_PUBLISHED(pub) \
-	"EXISTS (SELECT 1 FROM pg_catalog.pg_publication_tables pt WHERE pt.pubname = " pub \
-	" AND pt.schemaname = ln.nspname AND pt.tablename = l.relname)"
+/*
+ * Run PARTITION_LEAVES_SQL for the partitioned table root and
+ * publication pub on conn (a command's own connection): the result, or
+ * NULL with err.  The caller PQclear()s it.
+ */
+PGresult   *partition_leaves(PGconn *conn, const char *root, const char *pub,
+							 char *err, size_t errlen);
 
 /*
  * SQL expression: the key of the partitioned table whose OID rel gives,
