@@ -208,7 +208,7 @@ catalog_partition_root(struct catalog *cat, uint32_t relid, int server_version,
 }
 
 int
-catalog_truncates_root(struct catalog *cat, uint32_t root, const uint32_t *relids, int n,
+catalog_truncates_root(struct catalog *cat, uint32_t root, const struct decoder_msg *m,
 					   char *err, size_t errlen)
 {
 	char		oidtext[16];
@@ -220,8 +220,8 @@ catalog_truncates_root(struct catalog *cat, uint32_t root, const uint32_t *relid
 	snprintf(oidtext, sizeof(oidtext), "%u", root);
 	buf_init(&list, 0);
 	buf_putc(&list, '{');
-	for (int i = 0; i < n; i++)
-		buf_printf(&list, "%s%u", i ? "," : "", relids[i]);
+	for (int i = 0; i < m->u.truncate.nrels; i++)
+		buf_printf(&list, "%s%u", i ? "," : "", decoder_truncate_relid(m, i));
 	buf_putc(&list, '}');
 	if (buf_failed(&list))
 	{

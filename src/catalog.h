@@ -65,12 +65,12 @@ int		catalog_partition_root(struct catalog *cat, uint32_t relid, int server_vers
 							   struct partition_root *root, char *err, size_t errlen);
 
 /*
- * Whether a Truncate message naming relids[0..n) truncated the whole of
- * the partitioned table root: every partition of it that the
- * publication (publication.name) publishes is among them.  1 yes, 0
- * no, -1 with err.
+ * Whether the Truncate message m truncated the whole of the partitioned
+ * table root: every partition of it that the publication
+ * (publication.name) publishes is among its relations.  1 yes, 0 no,
+ * -1 with err.
  */
-int		catalog_truncates_root(struct catalog *cat, uint32_t root, const uint32_t *relids,
-							   int n, char *err, size_t errlen);
+int		catalog_truncates_root(struct catalog *cat, uint32_t root, const struct decoder_msg *m,
+							   char *err, size_t errlen);
 
 #endif

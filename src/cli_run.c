@@ -484,8 +484,6 @@ static int
 truncates_root(struct run *r, const struct decoder_msg *m, int i,
 			   const struct relcache_rel *rel, char *err, size_t errlen)
 {
-	uint32_t   *relids;
-	int			n = m->u.truncate.nrels;
 	int			rc;
 
 	for (int j = 0; j < i; j++)
@@ -495,15 +493,7 @@ truncates_root(struct run *r, const struct decoder_msg *m, int i,
 		if (o && o->root_relid == rel->root_relid)
 			return 0;
 	}
-	if ((relids = malloc(sizeof(uint32_t) * (size_t) n)) == NULL)
-	{
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	for (int j = 0; j < n; j++)
-		relids[j] = decoder_truncate_relid(m, j);
-	rc = catalog_truncates_root(&r->cat, rel->root_relid, relids, n, err, errlen);
-	free(relids);
+	rc = catalog_truncates_root(&r->cat, rel->root_relid, m, err, errlen);
 	if (rc == 0)
 		log_warning("a TRUNCATE of some partitions of \"%s\".\"%s\" produces no event, as PostgreSQL 13 and later send none with publish_via_partition_root: consumers keep those partitions' rows",
 					rel->schema, rel->table);
@@ -612,9 +602,6 @@ cache_relation(struct run *r, const struct decoder_msg *m, struct relcache_rel *
 			   char *err, size_t errlen)
 {
 	struct partition_root root;
-	struct decoder_msg as_root;
-	struct decoder_relcol *cols;
-	int		   *map;
 	int			rc = 0;
 
 	if (r->src.server_version < PARTITION_VIAROOT_VERSION)
@@ -632,20 +619,9 @@ cache_relation(struct run *r, const struct decoder_msg *m, struct relcache_rel *
 	if (rc == 0)
 		return (*out = relcache_update(&r->rels, m, err, errlen)) ? 0 : -1;
 
-	*out = NULL;
-	cols = calloc((size_t) root.ncols, sizeof(*cols));
-	map = calloc((size_t) root.ncols, sizeof(*map));
-	if (cols == NULL || map == NULL || grow_remap(r, root.ncols) != 0)
+	*out = grow_remap(r, root.ncols) == 0 ? partition_cache(&r->rels, &root, m, err, errlen) : NULL;
+	if (*out == NULL && r->remap_cap < root.ncols)
 		snprintf(err, errlen, "out of memory");
-	else if (partition_as_root(&root, m, &as_root, cols, map, err, errlen) == 0 &&
-			 (*out = relcache_update(&r->rels, &as_root, err, errlen)) != NULL &&
-			 relcache_set_root(*out, root.relid, map, root.ncols) != 0)
-	{
-		snprintf(err, errlen, "out of memory");
-		*out = NULL;
-	}
-	free(cols);
-	free(map);
 	partition_root_free(&root);
 	return *out ? 0 : -1;
 }

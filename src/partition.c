@@ -114,6 +114,29 @@ partition_as_root(const struct partition_root *root, const struct decoder_msg *l
 	return 0;
 }
 
+struct relcache_rel *
+partition_cache(struct relcache *c, const struct partition_root *root,
+				const struct decoder_msg *m, char *err, size_t errlen)
+{
+	struct decoder_relcol *cols = calloc((size_t) root->ncols, sizeof(*cols));
+	int		   *map = calloc((size_t) root->ncols, sizeof(*map));
+	struct decoder_msg as_root;
+	struct relcache_rel *rel = NULL;
+
+	if (cols == NULL || map == NULL)
+		snprintf(err, errlen, "out of memory");
+	else if (partition_as_root(root, m, &as_root, cols, map, err, errlen) == 0 &&
+			 (rel = relcache_update(c, &as_root, err, errlen)) != NULL &&
+			 relcache_set_root(rel, root->relid, map, root->ncols) != 0)
+	{
+		snprintf(err, errlen, "out of memory");
+		rel = NULL;
+	}
+	free(cols);
+	free(map);
+	return rel;
+}
+
 void
 partition_remap_tuple(const int *map, int ncols, struct decoder_tuple *t,
 					  struct decoder_column *scratch)

@@ -43,6 +43,7 @@
 #include <stdint.h>
 
 #include "decoder.h"
+#include "relcache.h"
 
 /* Servers from this version on map partitions themselves (pubviaroot). */
 #define PARTITION_VIAROOT_VERSION 130000
@@ -88,6 +89,14 @@ int			partition_as_root(const struct partition_root *root,
 							  const struct decoder_msg *leaf, struct decoder_msg *out,
 							  struct decoder_relcol *cols, int *map,
 							  char *err, size_t errlen);
+
+/*
+ * Cache the Relation message of the leaf m in c as its root's
+ * (partition_as_root, relcache_update, relcache_set_root): the entry,
+ * or NULL with err.
+ */
+struct relcache_rel *partition_cache(struct relcache *c, const struct partition_root *root,
+									 const struct decoder_msg *m, char *err, size_t errlen);
 
 /*
  * Put tuple t (ncols columns in the leaf's order) in the root's order:

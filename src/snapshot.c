@@ -301,30 +301,37 @@ param_list(struct snapshot *s, struct buf *b, int first)
 
 /*
  * A partitioned table without a primary key of its own (PostgreSQL 10
- * allows none): its partitions' shared primary key (partition.h), as
- * key columns of load_table's result res (their names in cols), with
- * the replica identity flag its streamed changes have.  How many, 0 if
- * it has none (or it could not be read: logged), -1 out of memory.
+ * allows none) is read by its partitions' shared primary key
+ * (partition.h): its column names, in key order, for load_table's
+ * result res.  NULL with err on failure (a connection error when
+ * conn is no longer OK).
  */
-static int
-leaf_key(struct snapshot *s, PGresult *res, struct decoder_relcol *cols,
-		 char *err, size_t errlen)
+static PGresult *
+leaf_key_query(struct snapshot *s, PGresult *res, char *err, size_t errlen)
 {
 	const char *params[1] = {PQgetvalue(res, 0, 0)};
 	PGresult   *kr = snap_exec_params(s,
 									  "SELECT k.name FROM unnest(" PARTITION_LEAF_KEY_SQL("$1::oid") ") "
 									  "WITH ORDINALITY k(name, n) ORDER BY k.n",
 									  1, params);
+
+	if (PQresultStatus(kr) == PGRES_TUPLES_OK)
+		return kr;
+	pgconn_result_error(s->conn, kr, err, errlen);
+	PQclear(kr);
+	return NULL;
+}
+
+/*
+ * The key columns leaf_key_query() found (kr) as load_table's key: their
+ * indexes in res, types, and the replica identity flag its streamed
+ * changes have.  How many, -1 out of memory.
+ */
+static int
+leaf_key(struct snapshot *s, PGresult *kr, PGresult *res, struct decoder_relcol *cols)
+{
 	int			nkeys = 0;
 
-	if (PQresultStatus(kr) != PGRES_TUPLES_OK)
-	{
-		pgconn_result_error(s->conn, kr, err, errlen);
-		log_warning("the key of the partitions of \"%s.%s\" could not be read: %s",
-					s->items[0].schema, s->items[0].table, err);
-		PQclear(kr);
-		return 0;
-	}
 	for (int j = 0; j < PQntuples(kr); j++)
 		for (int i = 0; i < PQntuples(res); i++)
 			if (strcmp(cols[i].name, PQgetvalue(kr, j, 0)) == 0)
@@ -332,13 +339,9 @@ leaf_key(struct snapshot *s, PGresult *res, struct decoder_relcol *cols,
 				cols[i].flags |= 1;
 				s->keyidx[nkeys] = i;
 				if ((s->keytypes[nkeys] = strdup(PQgetvalue(res, i, 6))) == NULL)
-				{
-					PQclear(kr);
 					return -1;
-				}
 				nkeys++;
 			}
-	PQclear(kr);
 	return nkeys;
 }
 
@@ -355,6 +358,7 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 	const char *params[3] = {it->schema, it->table, it->surrogate_key};
 	PGconn	   *conn = conn_get(s, err, errlen);
 	PGresult   *res;
+	PGresult   *kr = NULL;		/* the partitions' key, when needed */
 	struct decoder_msg m;
 	struct decoder_relcol *cols = NULL;
 	int			ncols, nkeys = 0;
@@ -403,6 +407,22 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 		remove_item(s, 0);
 		return 0;
 	}
+	if (PQgetvalue(res, 0, 11)[0] == 'p' && !it->surrogate_key)
+	{
+		int			has_pk = 0;
+
+		for (int i = 0; i < ncols; i++)
+			has_pk |= !PQgetisnull(res, i, 5);
+		if (!has_pk && (kr = leaf_key_query(s, res, err, errlen)) == NULL)
+		{
+			if (PQstatus(conn) != CONNECTION_OK)
+			{
+				PQclear(res);
+				return -1;
+			}
+			log_warning("the key of the partitions of \"%s\" could not be read: %s", name, err);
+		}
+	}
 	cols = calloc((size_t) ncols, sizeof(*cols));
 	s->keyidx = calloc((size_t) ncols, sizeof(int));
 	s->keytypes = calloc((size_t) ncols, sizeof(char *));
@@ -426,9 +446,10 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 					goto oom;
 				nkeys++;
 			}
-	if (nkeys == 0 && !it->surrogate_key && PQgetvalue(res, 0, 11)[0] == 'p' &&
-		(nkeys = leaf_key(s, res, cols, err, errlen)) < 0)
+	if (kr && (nkeys = leaf_key(s, kr, res, cols)) < 0)
 		goto oom;
+	PQclear(kr);
+	kr = NULL;
 	s->nkeys = nkeys;
 	/* never analyzed: -1 (PostgreSQL 14+) or 0 */
 	s->table_estimate = strtoll(PQgetvalue(res, 0, 7), NULL, 10);
@@ -510,6 +531,7 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 oom:
 	free(cols);
 	PQclear(res);
+	PQclear(kr);
 	snprintf(err, errlen, "out of memory");
 	log_error("snapshot of \"%s\": out of memory", name);
 	remove_item(s, 0);
