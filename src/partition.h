@@ -18,10 +18,14 @@
  *     (a partition may have its columns in another order, or dropped
  *     ones), each with the leaf's type and replica identity flag
  *     (partition_as_root), and the map from root to leaf positions kept
- *     in the relation cache;
+ *     in the relation cache (partition_cache does both);
  *   - each change's tuples are put in the root's order through that map
  *     (partition_remap_tuple): a copy of column descriptors into a
  *     caller-owned array, no allocation, no catalog lookup per row.
+ *
+ * The leaf's replica identity (its Relation message's key flags, the
+ * 'K' or 'O' old tuple the WAL holds) is kept: on 13+ pgoutput goes by
+ * the root's setting, the same unless a partition was given another.
  *
  * The SQL fragments below give the rest of walcap the same view:
  * the publication's tables as the stream names them (leaves as their
