@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "partition.h"
 #include "pgconn.h"
 
 void
@@ -37,30 +39,39 @@ struct pgtype
 };
 
 /*
- * Run sql with the OID as its one parameter ($1), opening the connection
- * on first use; the result, or NULL with err (a broken connection is
- * reopened next time).
+ * Run sql with its text parameters, opening the connection on first
+ * use; the result, or NULL with err (a broken connection is reopened
+ * next time).
  */
 static PGresult *
-query_oid(struct catalog *cat, const char *sql, uint32_t oid, char *err, size_t errlen)
+query(struct catalog *cat, const char *sql, int nparams, const char *const *params,
+	  char *err, size_t errlen)
 {
-	char		oidtext[16];
-	const char *params[1] = {oidtext};
 	PGresult   *res;
 
 	if (cat->conn == NULL && (cat->conn = pgconn_connect(cat->cfg, 0, err, errlen)) == NULL)
 		return NULL;
-	snprintf(oidtext, sizeof(oidtext), "%u", oid);
-	res = pgconn_exec(cat->conn, sql, 1, params, cat->on_wait, cat->wait_arg);
+	res = pgconn_exec(cat->conn, sql, nparams, params, cat->on_wait, cat->wait_arg);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		pgconn_error(cat->conn, err, errlen);
+		pgconn_result_error(cat->conn, res, err, errlen);
 		PQclear(res);
 		if (PQstatus(cat->conn) != CONNECTION_OK)
 			catalog_close(cat);
 		return NULL;
 	}
 	return res;
+}
+
+/* query() with the OID as its one parameter ($1). */
+static PGresult *
+query_oid(struct catalog *cat, const char *sql, uint32_t oid, char *err, size_t errlen)
+{
+	char		oidtext[16];
+	const char *params[1] = {oidtext};
+
+	snprintf(oidtext, sizeof(oidtext), "%u", oid);
+	return query(cat, sql, 1, params, err, errlen);
 }
 
 static int
@@ -181,4 +192,53 @@ catalog_columns(struct catalog *cat, struct relcache_rel *rel, char *err, size_t
 	rel->keyflag = 2;
 	PQclear(res);
 	return 0;
+}
+
+int
+catalog_partition_root(struct catalog *cat, uint32_t relid, int server_version,
+					   struct partition_root *root, char *err, size_t errlen)
+{
+	PGresult   *res = query_oid(cat, partition_root_sql(server_version), relid, err, errlen);
+	int			rc;
+
+	if (res == NULL)
+		return -1;
+	rc = partition_root_read(res, root, err, errlen);
+	PQclear(res);
+	return rc;
+}
+
+int
+catalog_truncates_root(struct catalog *cat, uint32_t root, const struct decoder_msg *m,
+					   char *err, size_t errlen)
+{
+	char		oidtext[16];
+	const char *params[3] = {oidtext, cat->cfg->publication_name, NULL};
+	struct buf	list;
+	PGresult   *res;
+	int			rc;
+
+	snprintf(oidtext, sizeof(oidtext), "%u", root);
+	buf_init(&list, 0);
+	buf_putc(&list, '{');
+	for (int i = 0; i < m->u.truncate.nrels; i++)
+		buf_printf(&list, "%s%u", i ? "," : "", decoder_truncate_relid(m, i));
+	buf_putc(&list, '}');
+	if (buf_failed(&list))
+	{
+		buf_free(&list);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	params[2] = list.data;
+	res = query(cat,
+				"SELECT coalesce(bool_and(NOT published OR relid = ANY ($3::oid[])), true) "
+				"FROM (" PARTITION_LEAVES_SQL ") leaves",
+				3, params, err, errlen);
+	buf_free(&list);
+	if (res == NULL)
+		return -1;
+	rc = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	return rc;
 }

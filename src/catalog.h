@@ -2,7 +2,8 @@
  * catalog.h — answers about types that are not built in, from pg_type,
  * and about primary keys and NOT NULL columns (Kafka keys, schemas), on an ordinary
  * (non-replication) connection opened on first use: the replication
- * connection cannot run queries while it streams.
+ * connection cannot run queries while it streams; and, on servers
+ * before 13, about partitions (partition.h).
  *
  * It is relcache's resolver: called once per column of a relation whose
  * type OID convert_builtin() does not know.  Domains resolve to their
@@ -17,6 +18,7 @@
 #include "config.h"
 #include "pgconn.h"
 #include "convert.h"
+#include "partition.h"
 #include "relcache.h"
 
 struct catalog
@@ -57,5 +59,22 @@ int		catalog_resolve(void *arg, uint32_t typid, int32_t typmod,
  */
 int		catalog_columns(struct catalog *cat, struct relcache_rel *rel,
 						char *err, size_t errlen);
+
+/*
+ * The topmost partition root of relid (partition.h), for a server of
+ * that version: 1 and *root filled (partition_root_free() releases it),
+ * 0 when relid is no partition, -1 with err.
+ */
+int		catalog_partition_root(struct catalog *cat, uint32_t relid, int server_version,
+							   struct partition_root *root, char *err, size_t errlen);
+
+/*
+ * Whether the Truncate message m truncated the whole of the partitioned
+ * table root: every partition of it that the publication
+ * (publication.name) publishes is among its relations.  1 yes, 0 no,
+ * -1 with err.
+ */
+int		catalog_truncates_root(struct catalog *cat, uint32_t root, const struct decoder_msg *m,
+							   char *err, size_t errlen);
 
 #endif

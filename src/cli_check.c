@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "json.h"
 #include "log.h"
+#include "partition.h"
 #include "pgconn.h"
 #include "tunnel.h"
 
@@ -688,6 +689,62 @@ check_publication(struct ctx *x)
 
 /* ---- the captured tables ---- */
 
+/* list_add() of a partitioned table with the names of some partitions. */
+static void
+list_add_leaves(struct buf *b, int *n, const char *schema, const char *table,
+				struct buf *leaves)
+{
+	if (*n < CHECK_LIST_MAX)
+		buf_printf(b, "%s%s.%s (partitions %s)", *n ? ", " : "", schema, table,
+				   text_of(leaves));
+	(*n)++;
+}
+
+/* The fix for a table without a replica identity. */
+static void
+key_fix(struct buf *fix, const char *schema, const char *table)
+{
+	buf_lit(fix, "ALTER TABLE ");
+	pgconn_quote_qualified(fix, schema, table);
+	buf_lit(fix, " ADD PRIMARY KEY (<columns>);  -- or: ALTER TABLE ");
+	pgconn_quote_qualified(fix, schema, table);
+	buf_lit(fix, " REPLICA IDENTITY FULL;\n");
+}
+
+/*
+ * The partitions in leaves (partition_leaves()) whose column col is
+ * false: their names into names (reset first; a CHECK_LIST_MAX list),
+ * and, when given, each quoted into pub_fix (comma-separated, after
+ * what is there) or its key_fix() into key_fix.  How many.
+ */
+static int
+leaf_list(PGresult *leaves, int col, struct buf *names, struct buf *pub_fix,
+		  struct buf *key_fixes)
+{
+	int			n = 0;
+
+	buf_reset(names);
+	for (int j = 0; j < PQntuples(leaves); j++)
+	{
+		const char *sch = PQgetvalue(leaves, j, PARTITION_LEAF_SCHEMA);
+		const char *tab = PQgetvalue(leaves, j, PARTITION_LEAF_TABLE);
+
+		if (is_true(leaves, j, col))
+			continue;
+		if (pub_fix)
+		{
+			if (n)
+				buf_lit(pub_fix, ", ");
+			pgconn_quote_qualified(pub_fix, sch, tab);
+		}
+		if (key_fixes)
+			key_fix(key_fixes, sch, tab);
+		list_add(names, &n, sch, tab);
+	}
+	list_end(names, n);
+	return n;
+}
+
 static void
 check_tables(struct ctx *x)
 {
@@ -695,9 +752,9 @@ check_tables(struct ctx *x)
 	const char *params[1] = {c->publication_name};
 	char		err[512];
 	PGresult   *res;
-	struct buf	no_usage, no_select, unpublished, no_root, no_key;
+	struct buf	no_usage, no_select, unpublished, no_root, no_key, mapped, item;
 	struct buf	fix_usage, fix_select, fix_pub, fix_key;
-	int			n_usage = 0, n_select = 0, n_unpub = 0, n_root = 0, n_key = 0;
+	int			n_usage = 0, n_select = 0, n_unpub = 0, n_root = 0, n_key = 0, n_mapped = 0;
 	int			ntables = 0;
 	const char *last_schema = "";
 
@@ -705,13 +762,11 @@ check_tables(struct ctx *x)
 				"SELECT n.nspname, c.relname, c.relkind = 'p', "
 				"has_schema_privilege(n.oid, 'USAGE'), has_table_privilege(c.oid, 'SELECT'), "
 				"EXISTS (SELECT 1 FROM pg_publication_tables pt "
-				"  JOIN pg_namespace pn ON pn.nspname = pt.schemaname "
-				"  JOIN pg_class pc ON pc.relnamespace = pn.oid AND pc.relname = pt.tablename "
-				"  WHERE pt.pubname = $1 AND (pc.oid = c.oid OR pc.oid IN "
-				"    (SELECT inhrelid FROM pg_inherits WHERE inhparent = c.oid))), "
+				"  WHERE pt.pubname = $1 AND pt.schemaname = n.nspname AND pt.tablename = c.relname), "
 				"c.relreplident, "
 				"EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary), "
-				"EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisreplident) "
+				"EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisreplident), "
+				"c.oid "
 				"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 				"WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
 				"AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
@@ -728,6 +783,8 @@ check_tables(struct ctx *x)
 	buf_init(&unpublished, 0);
 	buf_init(&no_root, 0);
 	buf_init(&no_key, 0);
+	buf_init(&mapped, 0);
+	buf_init(&item, 0);
 	buf_init(&fix_usage, 0);
 	buf_init(&fix_select, 0);
 	buf_init(&fix_pub, 0);
@@ -737,7 +794,8 @@ check_tables(struct ctx *x)
 		const char *sch = PQgetvalue(res, i, 0);
 		const char *tab = PQgetvalue(res, i, 1);
 		char		ident = PQgetvalue(res, i, 6)[0];
-		int			inc;
+		int			inc, in_pub = is_true(res, i, 5);
+		PGresult   *leaves = NULL;
 
 		if (strcmp(sch, c->signal_schema) == 0 && strcmp(tab, CONFIG_SIGNAL_TABLE) == 0)
 			continue;
@@ -766,28 +824,59 @@ check_tables(struct ctx *x)
 			pgconn_quote_ident(&fix_select, x->grantee);
 			buf_lit(&fix_select, ";\n");
 		}
-		if (x->pub_found && !x->pub_all && !is_true(res, i, 5))
+		/*
+		 * A partitioned table's changes are its partitions' (leaves'):
+		 * before 13 they must be in the publication themselves, and
+		 * UPDATE/DELETE on each needs its own replica identity.
+		 */
+		if (is_true(res, i, 2) &&
+			(x->version < PARTITION_VIAROOT_VERSION ||
+			 (x->pub_found && !x->pub_all && !x->pub_viaroot)) &&
+			(leaves = partition_leaves(x->conn, PQgetvalue(res, i, 9), c->publication_name,
+									   err, sizeof(err))) == NULL)
+			add(x->r, V_SKIP, "partition_leaves", NULL, NULL, "the partitions of %s.%s could not be read: %s",
+				sch, tab, err);
+		if (leaves && x->version < PARTITION_VIAROOT_VERSION)
+		{
+			list_add(&mapped, &n_mapped, sch, tab);
+			in_pub = leaf_list(leaves, PARTITION_LEAF_PUBLISHED, &item, NULL, NULL) == 0;
+		}
+		else if (leaves)		/* 13+ without publish_via_partition_root */
+			in_pub |= leaf_list(leaves, PARTITION_LEAF_PUBLISHED, &item, NULL, NULL) <
+				PQntuples(leaves);
+		if (x->pub_found && !x->pub_all && !in_pub)
 		{
 			if (n_unpub == 0)
 				buf_printf(&fix_pub, "ALTER PUBLICATION %s ADD TABLE ", text_of(&x->pub));
 			else
 				buf_lit(&fix_pub, ", ");
-			pgconn_quote_qualified(&fix_pub, sch, tab);
-			list_add(&unpublished, &n_unpub, sch, tab);
+			if (leaves && x->version < PARTITION_VIAROOT_VERSION)
+			{
+				/* 10-12 refuse a partitioned table in a publication: its partitions */
+				leaf_list(leaves, PARTITION_LEAF_PUBLISHED, &item, &fix_pub, NULL);
+				list_add_leaves(&unpublished, &n_unpub, sch, tab, &item);
+			}
+			else
+			{
+				pgconn_quote_qualified(&fix_pub, sch, tab);
+				list_add(&unpublished, &n_unpub, sch, tab);
+			}
 		}
 		if (is_true(res, i, 2) && x->version >= 130000 && !x->pub_viaroot)
 			list_add(&no_root, &n_root, sch, tab);
 		/* UPDATE/DELETE of a published table fail without a replica identity */
-		if (ident == 'n' || (ident == 'd' && !is_true(res, i, 7)) ||
-			(ident == 'i' && !is_true(res, i, 8)))
+		if (leaves && x->version < PARTITION_VIAROOT_VERSION)
+		{
+			if (leaf_list(leaves, PARTITION_LEAF_IDENTITY, &item, NULL, &fix_key) > 0)
+				list_add_leaves(&no_key, &n_key, sch, tab, &item);
+		}
+		else if (ident == 'n' || (ident == 'd' && !is_true(res, i, 7)) ||
+				 (ident == 'i' && !is_true(res, i, 8)))
 		{
 			list_add(&no_key, &n_key, sch, tab);
-			buf_lit(&fix_key, "ALTER TABLE ");
-			pgconn_quote_qualified(&fix_key, sch, tab);
-			buf_lit(&fix_key, " ADD PRIMARY KEY (<columns>);  -- or: ALTER TABLE ");
-			pgconn_quote_qualified(&fix_key, sch, tab);
-			buf_lit(&fix_key, " REPLICA IDENTITY FULL;\n");
+			key_fix(&fix_key, sch, tab);
 		}
+		PQclear(leaves);
 	}
 	PQclear(res);
 	list_end(&no_usage, n_usage);
@@ -851,6 +940,12 @@ check_tables(struct ctx *x)
 		buf_free(&f);
 	}
 
+	list_end(&mapped, n_mapped);
+	if (n_mapped)
+		add(x->r, V_PASS, "partition_root", NULL, NULL,
+			"PostgreSQL %d publishes each partition's changes under its own name; walcap gives them the name of their partitioned table: %s",
+			x->version / 10000, text_of(&mapped));
+
 	if (n_key)
 		add(x->r, V_FAIL, "replica_identity",
 			"once a table is published, UPDATE and DELETE on it fail without a primary key or replica identity",
@@ -864,6 +959,8 @@ check_tables(struct ctx *x)
 	buf_free(&unpublished);
 	buf_free(&no_root);
 	buf_free(&no_key);
+	buf_free(&mapped);
+	buf_free(&item);
 	buf_free(&fix_usage);
 	buf_free(&fix_select);
 	buf_free(&fix_pub);

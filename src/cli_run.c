@@ -37,6 +37,7 @@
 #include "log.h"
 #include "lsn.h"
 #include "offset.h"
+#include "partition.h"
 #include "pgconn.h"
 #include "relcache.h"
 #include "sink.h"
@@ -60,6 +61,9 @@ struct run
 	struct decoder dec;
 	struct relcache rels;
 	struct catalog cat;
+	/* a mapped partition's tuples in its root's column order (old, new) */
+	struct decoder_column *remap[2];
+	int			remap_cap;
 	struct event_writer ew;
 	struct snapshot snap;
 	char	   *snap_state;		/* snapshot progress in the offset file */
@@ -430,16 +434,26 @@ is_signal_table(const struct run *r, const struct relcache_rel *rel)
 }
 
 static int
-handle_change(struct run *r, const struct decoder_msg *m, uint64_t lsn,
+handle_change(struct run *r, const struct decoder_msg *msg, uint64_t lsn,
 			  char *err, size_t errlen)
 {
-	struct relcache_rel *rel = relcache_get(&r->rels, m->u.change.relid);
+	struct relcache_rel *rel = relcache_get(&r->rels, msg->u.change.relid);
+	struct decoder_msg mapped;
+	const struct decoder_msg *m = msg;
 
 	if (rel == NULL)
 	{
 		snprintf(err, errlen, "a change of relation OID %u arrived before its Relation message",
-				 m->u.change.relid);
+				 msg->u.change.relid);
 		return -1;
+	}
+	if (rel->colmap)
+	{
+		/* a partition whose columns are in another order than its root's */
+		mapped = *msg;
+		partition_remap_tuple(rel->colmap, rel->ncols, &mapped.u.change.old, r->remap[0]);
+		partition_remap_tuple(rel->colmap, rel->ncols, &mapped.u.change.new, r->remap[1]);
+		m = &mapped;
 	}
 	if (!rel->included)
 	{
@@ -458,6 +472,34 @@ handle_change(struct run *r, const struct decoder_msg *m, uint64_t lsn,
 	return 0;
 }
 
+/*
+ * Whether the partition rel, mapped to its root, stands for a truncate
+ * of the root in the Truncate message m: once per root (its first
+ * partition in the message), and only when the message truncates every
+ * published partition of it, since that is when pgoutput from 13 on
+ * (publish_via_partition_root) sends the root's truncate; a TRUNCATE of
+ * some partitions only sends nothing there.  1 yes, 0 no, -1 with err.
+ */
+static int
+truncates_root(struct run *r, const struct decoder_msg *m, int i,
+			   const struct relcache_rel *rel, char *err, size_t errlen)
+{
+	int			rc;
+
+	for (int j = 0; j < i; j++)
+	{
+		const struct relcache_rel *o = relcache_get(&r->rels, decoder_truncate_relid(m, j));
+
+		if (o && o->root_relid == rel->root_relid)
+			return 0;
+	}
+	rc = catalog_truncates_root(&r->cat, rel->root_relid, m, err, errlen);
+	if (rc == 0)
+		log_warning("a TRUNCATE of some partitions of \"%s\".\"%s\" produces no event, as PostgreSQL 13 and later send none with publish_via_partition_root: consumers keep those partitions' rows",
+					rel->schema, rel->table);
+	return rc;
+}
+
 static int
 handle_truncate(struct run *r, const struct decoder_msg *m, uint64_t lsn,
 				char *err, size_t errlen)
@@ -473,7 +515,25 @@ handle_truncate(struct run *r, const struct decoder_msg *m, uint64_t lsn,
 					 relid);
 			return -1;
 		}
-		if (!rel->included || already_written(r))
+		if (!rel->included)
+			continue;
+		if (rel->root_relid != rel->relid && !r->skipping)
+		{
+			int			rc = truncates_root(r, m, i, rel, err, errlen);
+
+			if (rc < 0)
+			{
+				char		cause[512];
+
+				snprintf(cause, sizeof(cause), "%.*s", (int) sizeof(cause) - 1, err);
+				snprintf(err, errlen, "could not look up the partitions of \"%s\".\"%s\": %s",
+						 rel->schema, rel->table, cause);
+				return -2;
+			}
+			if (rc == 0)
+				continue;
+		}
+		if (already_written(r))
 			continue;
 		event_truncate(&r->ew, &r->out, rel, &r->txn, lsn, r->now_ms);
 		end_event(r);
@@ -511,13 +571,73 @@ choose_key(struct run *r, struct relcache_rel *rel)
 	}
 }
 
-/* One pgoutput message at WAL position lsn. */
+/* Room for a mapped partition's tuples of n columns (r->remap). */
+static int
+grow_remap(struct run *r, int n)
+{
+	if (n <= r->remap_cap)
+		return 0;
+	for (int k = 0; k < 2; k++)
+	{
+		struct decoder_column *p = realloc(r->remap[k], sizeof(*p) * (size_t) n);
+
+		if (p == NULL)
+			return -1;
+		r->remap[k] = p;
+	}
+	r->remap_cap = n;
+	return 0;
+}
+
+/*
+ * Cache the relation of a Relation message in *out.  Before PostgreSQL
+ * 13 a partition's entry is made its root's (partition.h): the name,
+ * the column order, and the map that puts its tuples in that order.
+ * 0; -1 with err on a fatal error; -2 with err when the catalog could
+ * not be read (the session is started again, and the Relation message
+ * with it).
+ */
+static int
+cache_relation(struct run *r, const struct decoder_msg *m, struct relcache_rel **out,
+			   char *err, size_t errlen)
+{
+	struct partition_root root;
+	int			rc = 0;
+
+	if (r->src.server_version < PARTITION_VIAROOT_VERSION)
+		rc = catalog_partition_root(&r->cat, m->u.relation.relid, r->src.server_version,
+									&root, err, errlen);
+	if (rc < 0)
+	{
+		char		cause[512];
+
+		snprintf(cause, sizeof(cause), "%.*s", (int) sizeof(cause) - 1, err);
+		snprintf(err, errlen, "could not look up whether \"%s\".\"%s\" is a partition: %s",
+				 m->u.relation.nspname, m->u.relation.relname, cause);
+		return -2;
+	}
+	if (rc == 0)
+		return (*out = relcache_update(&r->rels, m, err, errlen)) ? 0 : -1;
+
+	*out = grow_remap(r, root.ncols) == 0 ? partition_cache(&r->rels, &root, m, err, errlen) : NULL;
+	if (*out == NULL && r->remap_cap < root.ncols)
+		snprintf(err, errlen, "out of memory");
+	partition_root_free(&root);
+	return *out ? 0 : -1;
+}
+
+/*
+ * One pgoutput message at WAL position lsn.  0; -1 with err on a fatal
+ * error; -2 with err when a catalog lookup failed: the session starts
+ * again (nothing after the confirmed position is lost).
+ */
 static int
 handle_xlog(struct run *r, const char *data, size_t len, uint64_t lsn,
 			char *err, size_t errlen)
 {
 	struct decoder_msg m;
 	struct relcache_rel *rel;
+	int			rc;
 
 	if (decoder_decode(&r->dec, data, len, &m, err, errlen) != 0)
 		return -1;
@@ -569,16 +689,16 @@ handle_xlog(struct run *r, const char *data, size_t len, uint64_t lsn,
 				r->done = 1;
 			return 0;
 		case DECODER_RELATION:
-			rel = relcache_update(&r->rels, &m, err, errlen);
-			if (rel == NULL)
-				return -1;
+			if ((rc = cache_relation(r, &m, &rel, err, errlen)) != 0)
+				return rc;
 			/* out of memory in the matcher (-1) errs toward capturing */
 			rel->included = !is_signal_table(r, rel) &&
 				config_table_included(r->cfg, rel->schema, rel->table) != 0;
 			if (rel->included && (r->sink.routed || r->cfg->value_schemas))
 				choose_key(r, rel);
-			log_debug("relation %u \"%s\".\"%s\": %d columns, %s",
-					  rel->relid, rel->schema, rel->table, rel->ncols,
+			log_debug("relation %u \"%s\".\"%s\"%s: %d columns, %s",
+					  rel->relid, rel->schema, rel->table,
+					  rel->root_relid != rel->relid ? " (a partition of it)" : "", rel->ncols,
 					  rel->included ? "captured" : "not captured");
 			return 0;
 		case DECODER_ORIGIN:
@@ -1003,8 +1123,8 @@ stream(struct run *r, char *err, size_t errlen)
 						return rc == -1 ? SESSION_LOST : SESSION_FAILED;
 				}
 			}
-			else if (handle_xlog(r, msg.data, msg.len, msg.wal_start, err, errlen) != 0)
-				return SESSION_FAILED;
+			else if ((rc = handle_xlog(r, msg.data, msg.len, msg.wal_start, err, errlen)) != 0)
+				return rc == -2 ? SESSION_LOST : SESSION_FAILED;
 			else if (snapshot_emitting(&r->snap) &&
 					 (rc = emit_snapshot(r, r->ack.in_txn ? msg.wal_start : r->ack.appended,
 										 err, errlen)) != 0)
@@ -1693,6 +1813,8 @@ out:
 	free(r.snap_state);
 	event_writer_free(&r.ew);
 	relcache_free(&r.rels);
+	free(r.remap[0]);
+	free(r.remap[1]);
 	catalog_close(&r.cat);
 	decoder_free(&r.dec);
 	buf_free(&r.out);

@@ -27,6 +27,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "log.h"
+#include "partition.h"
 #include "pgconn.h"
 #include "tunnel.h"
 
@@ -187,6 +188,53 @@ setting(PGconn *conn, const char *name, char *out, size_t outlen)
 		out[0] = '\0';
 }
 
+/* Add "schema"."table" to the FOR TABLE list; 0 or -1 (out of memory). */
+static int
+push_table(struct catalog_info *ci, const char *schema, const char *table)
+{
+	struct buf	b;
+	char	   *s;
+
+	buf_init(&b, 0);
+	pgconn_quote_qualified(&b, schema, table);
+	s = buf_take(&b);
+	if (s == NULL || push_str(&ci->tables, &ci->ntables, s) != 0)
+	{
+		free(s);
+		return -1;
+	}
+	free(s);
+	return 0;
+}
+
+/*
+ * A captured table for the FOR TABLE list; a partitioned one (root, its
+ * OID) before PostgreSQL 13, which refuses it in a publication, as its
+ * partitions.  0, or -1 with err.
+ */
+static int
+push_tables(PGconn *conn, struct catalog_info *ci, const char *schema, const char *table,
+			const char *root, char *err, size_t errlen)
+{
+	PGresult   *leaves;
+	int			rc = 0;
+
+	if (root == NULL || ci->version >= PARTITION_VIAROOT_VERSION)
+		rc = push_table(ci, schema, table);
+	else if ((leaves = partition_leaves(conn, root, "", err, errlen)) == NULL)
+		return -1;
+	else
+	{
+		for (int i = 0; i < PQntuples(leaves) && rc == 0; i++)
+			rc = push_table(ci, PQgetvalue(leaves, i, PARTITION_LEAF_SCHEMA),
+							PQgetvalue(leaves, i, PARTITION_LEAF_TABLE));
+		PQclear(leaves);
+	}
+	if (rc != 0)
+		snprintf(err, errlen, "out of memory");
+	return rc;
+}
+
 /*
  * Read the catalog: RDS roles, captured schemas and tables, partitioned
  * tables, server parameters.  0, or -1 with the message in err.
@@ -216,7 +264,7 @@ read_catalog(PGconn *conn, const struct config *c, struct catalog_info *ci,
 			sizeof(ci->wal_sender_timeout));
 
 	res = PQexec(conn,
-				 "SELECT n.nspname, c.relname, c.relkind = 'p' "
+				 "SELECT n.nspname, c.relname, c.relkind = 'p', c.oid "
 				 "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 				 "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
 				 "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
@@ -251,22 +299,12 @@ read_catalog(PGconn *conn, const struct config *c, struct catalog_info *ci,
 			if (push_str(&ci->schemas, &ci->nschemas, sch) != 0)
 				goto oom;
 		}
-		if (uses_table_list(c))
+		if (uses_table_list(c) &&
+			push_tables(conn, ci, sch, tab, PQgetvalue(res, i, 2)[0] == 't' ? PQgetvalue(res, i, 3) : NULL,
+						err, errlen) != 0)
 		{
-			struct buf	b;
-			char	   *s;
-
-			buf_init(&b, 0);
-			pgconn_quote_ident(&b, sch);
-			buf_putc(&b, '.');
-			pgconn_quote_ident(&b, tab);
-			s = buf_take(&b);
-			if (s == NULL || push_str(&ci->tables, &ci->ntables, s) != 0)
-			{
-				free(s);
-				goto oom;
-			}
-			free(s);
+			PQclear(res);
+			return -1;
 		}
 	}
 	PQclear(res);
@@ -481,12 +519,16 @@ build_script(const struct config *c, const struct catalog_info *ci,
 				 "-- The publication: the included tables plus the signal table\n"
 				 "-- (without a connection the table list is not resolved: add them)\n",
 				 "-- PostgreSQL 13 or later with partitioned tables: add\n"
-				 "-- WITH (publish_via_partition_root = true)");
+				 "-- WITH (publish_via_partition_root = true)\n"
+				 "-- (before 13, FOR TABLE lists a partitioned table's partitions)");
 	else
-		snprintf(comment, sizeof(comment), "%s",
+		snprintf(comment, sizeof(comment), "%s%s",
 				 all_tables ? "-- The publication: all tables" :
 				 "-- The publication: the included tables plus the signal table\n"
-				 "-- (tables created later: ALTER PUBLICATION ... ADD TABLE)");
+				 "-- (tables created later: ALTER PUBLICATION ... ADD TABLE)",
+				 !all_tables && ci->partitioned && ci->version < PARTITION_VIAROOT_VERSION ?
+				 "\n-- (PostgreSQL 10-12 refuse a partitioned table here: its partitions are listed;\n"
+				 "-- add partitions attached later too)" : "");
 	add_step(sc, comment, &label, &sql, NULL, &ex);
 
 	/* the slot: a failover slot (slot.failover) where the server has them */

@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "json.h"
 #include "log.h"
+#include "partition.h"
 #include "pgconn.h"
 #include "signals.h"
 
@@ -64,6 +65,108 @@ build_data(const struct snapshot_opts *o, struct buf *b)
 	buf_putc(b, '}');
 }
 
+/* The table is not in the publication: logged, 1. */
+static int
+not_published(const struct config *c, const char *schema, const char *table)
+{
+	log_error("table \"%s.%s\" is not in publication \"%s\": walcap receives none of its changes",
+			  schema, table, c->publication_name);
+	log_hint("as the table's owner: ALTER PUBLICATION \"%s\" ADD TABLE \"%s\".\"%s\"; (walcap then snapshots it by itself with snapshot.new.tables=true)",
+			 c->publication_name, schema, table);
+	return 1;
+}
+
+/*
+ * A partition (on a server before 13, or published with
+ * publish_via_partition_root): its changes are its root's, so is its
+ * snapshot.  Logs the error; 1, or -1 on a server error (err).
+ */
+static int
+partition_refused(PGconn *conn, const char *oid, const char *schema, const char *table,
+				  char *err, size_t errlen)
+{
+	const char *params[1] = {oid};
+	PGresult   *res = PQexecParams(conn, partition_root_sql(PQserverVersion(conn)), 1, NULL,
+								   params, NULL, NULL, 0);
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) == 0)
+	{
+		pgconn_result_error(conn, res, err, errlen);
+		PQclear(res);
+		return -1;
+	}
+	log_error("table \"%s.%s\" is a partition of \"%s.%s\": walcap captures its changes as those of \"%s.%s\"",
+			  schema, table, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
+			  PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+	log_hint("snapshot \"%s.%s\": that reads every partition", PQgetvalue(res, 0, 1),
+			 PQgetvalue(res, 0, 2));
+	PQclear(res);
+	return 1;
+}
+
+/*
+ * Whether the publication covers a partitioned table (root's OID oid,
+ * listed: pg_publication_tables lists it): before 13 it must list
+ * every partition, from 13 on the table itself with
+ * publish_via_partition_root.  0; 1 with the reason and the fix
+ * logged; -1 on a server error (err).
+ */
+static int
+partition_unpublished(PGconn *conn, const struct config *c, const char *oid, int listed,
+					  const char *schema, const char *table, int viaroot,
+					  char *err, size_t errlen)
+{
+	PGresult   *leaves;
+	struct buf	names, fix;
+	int			missing = 0, published = 0;
+
+	if (listed && PQserverVersion(conn) >= PARTITION_VIAROOT_VERSION)
+		return 0;
+	if ((leaves = partition_leaves(conn, oid, c->publication_name, err, errlen)) == NULL)
+		return -1;
+	buf_init(&names, 0);
+	buf_init(&fix, 0);
+	for (int i = 0; i < PQntuples(leaves); i++)
+	{
+		const char *sch = PQgetvalue(leaves, i, PARTITION_LEAF_SCHEMA);
+		const char *tab = PQgetvalue(leaves, i, PARTITION_LEAF_TABLE);
+
+		if (PQgetvalue(leaves, i, PARTITION_LEAF_PUBLISHED)[0] == 't')
+		{
+			published++;
+			continue;
+		}
+		buf_printf(&names, "%s%s.%s", missing ? ", " : "", sch, tab);
+		buf_puts(&fix, missing ? ", " : "");
+		pgconn_quote_qualified(&fix, sch, tab);
+		missing++;
+	}
+	PQclear(leaves);
+	if (PQserverVersion(conn) < PARTITION_VIAROOT_VERSION)
+	{
+		if (missing)
+		{
+			log_error("partitions of table \"%s.%s\" are not in publication \"%s\": %s; walcap receives none of their changes",
+					  schema, table, c->publication_name, names.data);
+			log_hint("as the tables' owner: ALTER PUBLICATION \"%s\" ADD TABLE %s; (PostgreSQL %d publishes partitions, not partitioned tables)",
+					 c->publication_name, fix.data, PQserverVersion(conn) / 10000);
+		}
+	}
+	else if (published && !viaroot)
+	{
+		log_error("publication \"%s\" has publish_via_partition_root = false: the changes of \"%s.%s\" arrive under its partitions' names",
+				  c->publication_name, schema, table);
+		log_hint("as the publication's owner: ALTER PUBLICATION \"%s\" SET (publish_via_partition_root = true);",
+				 c->publication_name);
+		missing = 1;
+	}
+	else
+		missing = not_published(c, schema, table);
+	buf_free(&names);
+	buf_free(&fix);
+	return missing != 0;
+}
+
 /*
  * Whether walcap can snapshot schema.table as asked: 0, 1 with the
  * reason and the fix logged, -1 on a server error (err).
@@ -73,19 +176,27 @@ check_table(PGconn *conn, const struct config *c, const struct snapshot_opts *o,
 			const char *schema, const char *table, char *err, size_t errlen)
 {
 	const char *params[4] = {schema, table, c->publication_name, o->surrogate_key};
+	int			old = PQserverVersion(conn) < PARTITION_VIAROOT_VERSION;
+	struct buf	q;
 	PGresult   *res;
 	int			rc = 0;
 
-	res = PQexecParams(conn,
-					   "SELECT c.relkind, "
-					   "EXISTS (SELECT 1 FROM pg_publication_tables p WHERE p.pubname = $3 "
-					   "        AND p.schemaname = $1 AND p.tablename = $2), "
-					   "EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary), "
-					   "$4::text IS NULL OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid "
-					   "        AND a.attname = $4 AND a.attnum > 0 AND NOT a.attisdropped) "
-					   "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-					   "WHERE n.nspname = $1 AND c.relname = $2",
-					   4, NULL, params, NULL, NULL, 0);
+	buf_init(&q, 0);
+	buf_puts(&q, "SELECT c.relkind, "
+			 "EXISTS (SELECT 1 FROM pg_publication_tables p WHERE p.pubname = $3 "
+			 "        AND p.schemaname = $1 AND p.tablename = $2), "
+			 "EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary) "
+			 "OR (c.relkind = 'p' AND " PARTITION_LEAF_KEY_SQL("c.oid") " IS NOT NULL), "
+			 "$4::text IS NULL OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid "
+			 "        AND a.attname = $4 AND a.attnum > 0 AND NOT a.attisdropped), "
+			 "c.oid, c.relispartition, ");
+	/* before 13 every partition's changes come as its own, as with false */
+	buf_puts(&q, old ? "false " :
+			 "coalesce((SELECT pubviaroot FROM pg_publication WHERE pubname = $3), false) ");
+	buf_puts(&q, "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+			 "WHERE n.nspname = $1 AND c.relname = $2");
+	res = buf_failed(&q) ? NULL : PQexecParams(conn, q.data, 4, NULL, params, NULL, NULL, 0);
+	buf_free(&q);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		pgconn_result_error(conn, res, err, errlen);
@@ -99,27 +210,27 @@ check_table(PGconn *conn, const struct config *c, const struct snapshot_opts *o,
 		log_hint("name tables as schema.table (no schema means public); quote a part with dots or capitals: '\"My Schema\".\"Orders\"'");
 		rc = 1;
 	}
+	/* a partition whose changes walcap names after its root */
+	else if (PQgetvalue(res, 0, 5)[0] == 't' && (old || PQgetvalue(res, 0, 6)[0] == 't'))
+		rc = partition_refused(conn, PQgetvalue(res, 0, 4), schema, table, err, errlen);
+	else if (PQgetvalue(res, 0, 0)[0] == 'p')
+		rc = partition_unpublished(conn, c, PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 1)[0] == 't',
+								   schema, table, PQgetvalue(res, 0, 6)[0] == 't', err, errlen);
 	else if (PQgetvalue(res, 0, 1)[0] != 't')
-	{
-		log_error("table \"%s.%s\" is not in publication \"%s\": walcap receives none of its changes",
-				  schema, table, c->publication_name);
-		log_hint("as the table's owner: ALTER PUBLICATION \"%s\" ADD TABLE \"%s\".\"%s\"; (walcap then snapshots it by itself with snapshot.new.tables=true)",
-				 c->publication_name, schema, table);
-		rc = 1;
-	}
-	else if (config_table_included(c, schema, table) == 0)
+		rc = not_published(c, schema, table);
+	if (rc == 0 && config_table_included(c, schema, table) == 0)
 	{
 		log_error("table \"%s.%s\" is not captured by this configuration (table.include.list, schema.include.list and the exclude lists)",
 				  schema, table);
 		rc = 1;
 	}
-	else if (PQgetvalue(res, 0, 3)[0] != 't')
+	else if (rc == 0 && PQgetvalue(res, 0, 3)[0] != 't')
 	{
 		log_error("table \"%s.%s\" has no column \"%s\" (--surrogate-key)", schema, table,
 				  o->surrogate_key);
 		rc = 1;
 	}
-	else if (o->kind == SNAPSHOT_CMD_EXECUTE && !o->blocking && !o->surrogate_key &&
+	else if (rc == 0 && o->kind == SNAPSHOT_CMD_EXECUTE && !o->blocking && !o->surrogate_key &&
 			 PQgetvalue(res, 0, 2)[0] != 't')
 	{
 		log_error("table \"%s.%s\" has no primary key to read it by in chunks", schema, table);

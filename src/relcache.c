@@ -32,6 +32,7 @@ rel_free(struct relcache_rel *r)
 		free(r->cols[i].type_name);
 	}
 	free(r->cols);
+	free(r->colmap);
 	free(r->schema);
 	free(r->table);
 	free(r->source_tail);
@@ -140,6 +141,7 @@ build(struct relcache *c, const struct decoder_msg *m)
 	if (r == NULL)
 		return NULL;
 	r->relid = m->u.relation.relid;
+	r->root_relid = r->relid;
 	r->replident = m->u.relation.replident;
 	r->keyflag = 1;
 	/* pgoutput sends "" for pg_catalog */
@@ -240,6 +242,25 @@ relcache_set_key(struct relcache_rel *rel, char *const *cols, int ncols)
 	free(rel->key_schema);
 	rel->key_schema = NULL;
 	return found;
+}
+
+int
+relcache_set_root(struct relcache_rel *rel, uint32_t root_relid, const int *map, int ncols)
+{
+	int			same = 1;
+
+	free(rel->colmap);
+	rel->colmap = NULL;
+	rel->root_relid = root_relid;
+	for (int i = 0; i < ncols; i++)
+		same &= map[i] == i;
+	if (same)
+		return 0;				/* the leaf's order is the root's: nothing to do per row */
+	rel->colmap = malloc(sizeof(int) * (size_t) ncols);
+	if (rel->colmap == NULL)
+		return -1;
+	memcpy(rel->colmap, map, sizeof(int) * (size_t) ncols);
+	return 0;
 }
 
 int

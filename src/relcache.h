@@ -9,6 +9,12 @@
  * escaped, and its conversion rule (struct convert_type), and the
  * relation's part of the event's source block.
  *
+ * On servers before PostgreSQL 13 a partition's entry is its partition
+ * root's (partition.h): the caller passes a Relation message rewritten
+ * with the root's name and column order, then relcache_set_root()
+ * records the root's OID and the map that puts the leaf's tuples in
+ * that order.
+ *
  * Types that are not built in (enums, domains, extension types such as
  * hstore, arrays of those) are resolved through a callback that asks the
  * catalog; without one, or if it fails, such a column is written as a
@@ -50,6 +56,13 @@ struct relcache_col
 struct relcache_rel
 {
 	uint32_t	relid;
+	/*
+	 * The table whose changes these are: relid, or a partition's root
+	 * when walcap maps the partition to it (servers before 13).
+	 */
+	uint32_t	root_relid;
+	int		   *colmap;			/* NULL (same order), or tuple column
+								 * colmap[i] is cols[i] */
 	char	   *schema;			/* "public", never "" */
 	char	   *table;
 	char		replident;		/* d, n, f or i */
@@ -104,6 +117,15 @@ int		relcache_set_key(struct relcache_rel *rel, char *const *cols, int ncols);
 int		relcache_set_type_info(struct relcache_rel *rel, int col, const char *enum_labels,
 							   uint32_t base_typid, const char *type_name);
 void	relcache_free(struct relcache *c);
+
+/*
+ * Make rel a partition mapped to its root root_relid: its tuples arrive
+ * in the leaf's column order, and map[i] (ncols entries, copied) is the
+ * leaf position of rel->cols[i] (kept only if it is not the identity).
+ * -1 if out of memory.
+ */
+int		relcache_set_root(struct relcache_rel *rel, uint32_t root_relid,
+						  const int *map, int ncols);
 
 /*
  * Add or replace the entry for a decoded Relation message.  Returns the

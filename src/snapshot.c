@@ -18,6 +18,7 @@
 #include "jsonread.h"
 #include "log.h"
 #include "lsn.h"
+#include "partition.h"
 #include "pgconn.h"
 #include "signals.h"
 
@@ -299,6 +300,52 @@ param_list(struct snapshot *s, struct buf *b, int first)
 }
 
 /*
+ * A partitioned table without a primary key of its own (PostgreSQL 10
+ * allows none) is read by its partitions' shared primary key
+ * (partition.h): its column names, in key order, for load_table's
+ * result res.  NULL with err on failure (a connection error when
+ * conn is no longer OK).
+ */
+static PGresult *
+leaf_key_query(struct snapshot *s, PGresult *res, char *err, size_t errlen)
+{
+	const char *params[1] = {PQgetvalue(res, 0, 0)};
+	PGresult   *kr = snap_exec_params(s,
+									  "SELECT k.name FROM unnest(" PARTITION_LEAF_KEY_SQL("$1::oid") ") "
+									  "WITH ORDINALITY k(name, n) ORDER BY k.n",
+									  1, params);
+
+	if (PQresultStatus(kr) == PGRES_TUPLES_OK)
+		return kr;
+	pgconn_result_error(s->conn, kr, err, errlen);
+	PQclear(kr);
+	return NULL;
+}
+
+/*
+ * The key columns leaf_key_query() found (kr) as load_table's key: their
+ * indexes in res, types, and the replica identity flag its streamed
+ * changes have.  How many, -1 out of memory.
+ */
+static int
+leaf_key(struct snapshot *s, PGresult *kr, PGresult *res, struct decoder_relcol *cols)
+{
+	int			nkeys = 0;
+
+	for (int j = 0; j < PQntuples(kr); j++)
+		for (int i = 0; i < PQntuples(res); i++)
+			if (strcmp(cols[i].name, PQgetvalue(kr, j, 0)) == 0)
+			{
+				cols[i].flags |= 1;
+				s->keyidx[nkeys] = i;
+				if ((s->keytypes[nkeys] = strdup(PQgetvalue(res, i, 6))) == NULL)
+					return -1;
+				nkeys++;
+			}
+	return nkeys;
+}
+
+/*
  * Load the current item's columns and key, and the start of its query
  * (whole: all rows, no key needed).  Returns 1 when the table
  * can be read, 0 when it was dropped from the queue (logged), -1 on a
@@ -311,6 +358,7 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 	const char *params[3] = {it->schema, it->table, it->surrogate_key};
 	PGconn	   *conn = conn_get(s, err, errlen);
 	PGresult   *res;
+	PGresult   *kr = NULL;		/* the partitions' key, when needed */
 	struct decoder_msg m;
 	struct decoder_relcol *cols = NULL;
 	int			ncols, nkeys = 0;
@@ -325,6 +373,7 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 					   "ELSE (SELECT k.n FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(att, n) WHERE k.att = a.attnum) END, "
 					   "format_type(a.atttypid, a.atttypmod), c.reltuples::bigint, a.attnotnull, "
 					   CATALOG_TYPE_INFO_SQL
+					   ", c.relkind, c.relispartition "
 					   "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 					   "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
 					   "JOIN pg_type t ON t.oid = a.atttypid "
@@ -350,6 +399,30 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 		remove_item(s, 0);
 		return 0;
 	}
+	if (PQgetvalue(res, 0, 12)[0] == 't' && PQserverVersion(conn) < PARTITION_VIAROOT_VERSION)
+	{
+		log_warning("snapshot of \"%s\" skipped: it is a partition, and walcap captures its rows as its partitioned table's", name);
+		log_hint("snapshot the partitioned table: that reads every partition");
+		PQclear(res);
+		remove_item(s, 0);
+		return 0;
+	}
+	if (PQgetvalue(res, 0, 11)[0] == 'p' && !it->surrogate_key)
+	{
+		int			has_pk = 0;
+
+		for (int i = 0; i < ncols; i++)
+			has_pk |= !PQgetisnull(res, i, 5);
+		if (!has_pk && (kr = leaf_key_query(s, res, err, errlen)) == NULL)
+		{
+			if (PQstatus(conn) != CONNECTION_OK)
+			{
+				PQclear(res);
+				return -1;
+			}
+			log_warning("the key of the partitions of \"%s\" could not be read: %s", name, err);
+		}
+	}
 	cols = calloc((size_t) ncols, sizeof(*cols));
 	s->keyidx = calloc((size_t) ncols, sizeof(int));
 	s->keytypes = calloc((size_t) ncols, sizeof(char *));
@@ -373,6 +446,10 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 					goto oom;
 				nkeys++;
 			}
+	if (kr && (nkeys = leaf_key(s, kr, res, cols)) < 0)
+		goto oom;
+	PQclear(kr);
+	kr = NULL;
 	s->nkeys = nkeys;
 	/* never analyzed: -1 (PostgreSQL 14+) or 0 */
 	s->table_estimate = strtoll(PQgetvalue(res, 0, 7), NULL, 10);
@@ -455,6 +532,7 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 oom:
 	free(cols);
 	PQclear(res);
+	PQclear(kr);
 	snprintf(err, errlen, "out of memory");
 	log_error("snapshot of \"%s\": out of memory", name);
 	remove_item(s, 0);
@@ -572,16 +650,19 @@ build_hash(struct snapshot *s)
 	return 0;
 }
 
-/* Map the key columns onto a stream relation's columns, by name. */
+/*
+ * Map the key columns onto a stream relation's columns, by name (the
+ * partitions of a partitioned table take turns: the map is redone
+ * without allocating).
+ */
 static int
 map_keys(struct snapshot *s, const struct relcache_rel *srel)
 {
 	if (s->mapped == srel)
 		return 0;
-	free(s->map);
-	s->map = malloc(sizeof(int) * (size_t) (s->nkeys ? s->nkeys : 1));
 	s->mapped = NULL;
-	if (s->map == NULL)
+	if (s->map == NULL &&
+		(s->map = malloc(sizeof(int) * (size_t) (s->nkeys ? s->nkeys : 1))) == NULL)
 		return -1;
 	for (int j = 0; j < s->nkeys; j++)
 	{
@@ -657,7 +738,7 @@ void
 snapshot_change(struct snapshot *s, const struct relcache_rel *rel,
 				const struct decoder_msg *m)
 {
-	if (s->chunk == NULL || s->rel == NULL || rel->relid != s->rel->relid)
+	if (s->chunk == NULL || s->rel == NULL || rel->root_relid != s->rel->relid)
 		return;
 	if (s->phase == SNAP_RO_WAIT ? !s->txn_invisible : s->phase != SNAP_OPEN)
 		return;
@@ -1702,28 +1783,50 @@ snapshot_step(struct snapshot *s, uint64_t lsn, uint64_t nevents, char *err, siz
 
 /* ---- the initial snapshot's tables ---- */
 
+/*
+ * The publication's tables under the names the stream gives their
+ * changes (partition.h: before 13, partitions as their roots), as cols
+ * and whether each has a key to read it by in chunks, ordered by
+ * order.  NULL with err if the query failed.
+ */
+static PGresult *
+published(struct snapshot *s, const char *cols, const char *order, char *err, size_t errlen)
+{
+	const char *params[1] = {s->cfg->publication_name};
+	struct buf	q;
+	PGresult   *res;
+
+	buf_init(&q, 0);
+	buf_printf(&q, "SELECT %s, "
+			   "EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = pt.relid AND i.indisprimary) "
+			   "OR (pt.relkind = 'p' AND " PARTITION_LEAF_KEY_SQL("pt.relid") " IS NOT NULL) "
+			   "FROM %s ORDER BY %s",
+			   cols, partition_published_sql(PQserverVersion(s->conn)), order);
+	res = buf_failed(&q) ? NULL : snap_exec_params(s, q.data, 1, params);
+	buf_free(&q);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		if (res == NULL)
+			snprintf(err, errlen, "out of memory");
+		else
+			pgconn_result_error(s->conn, res, err, errlen);
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
 int
 snapshot_queue_all(struct snapshot *s, char *err, size_t errlen)
 {
-	const char *params[1] = {s->cfg->publication_name};
 	PGconn	   *conn = conn_get(s, err, errlen);
 	PGresult   *res;
 
 	if (conn == NULL)
 		return -1;
-	res = snap_exec_params(s,
-					   "SELECT pt.schemaname, pt.tablename, "
-					   "EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
-					   "  JOIN pg_namespace n ON n.oid = c.relnamespace "
-					   "  WHERE n.nspname = pt.schemaname AND c.relname = pt.tablename AND i.indisprimary) "
-					   "FROM pg_publication_tables pt WHERE pt.pubname = $1 ORDER BY 1, 2",
-					   1, params);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		pgconn_result_error(conn, res, err, errlen);
-		PQclear(res);
+	res = published(s, "pt.schemaname, pt.tablename", "1, 2", err, errlen);
+	if (res == NULL)
 		return -1;
-	}
 	for (int i = 0; i < PQntuples(res); i++)
 	{
 		struct snapshot_item it;
@@ -2029,7 +2132,6 @@ cmp_str(const void *a, const void *b)
 int
 snapshot_poll_tables(struct snapshot *s, char *err, size_t errlen)
 {
-	const char *params[1] = {s->cfg->publication_name};
 	PGconn	   *conn;
 	PGresult   *res;
 	char	  **now;
@@ -2046,24 +2148,13 @@ snapshot_poll_tables(struct snapshot *s, char *err, size_t errlen)
 	{
 		if ((conn = conn_get(s, err, errlen)) == NULL)
 			return -1;
-		res = snap_exec_params(s,
-							   "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename), schemaname, tablename, "
-							   "EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
-							   "  JOIN pg_namespace ns ON ns.oid = c.relnamespace "
-							   "  WHERE ns.nspname = schemaname AND c.relname = tablename AND i.indisprimary) "
-							   "FROM pg_publication_tables WHERE pubname = $1 ORDER BY 1",
-							   1, params);
-		if (attempt > 0 || PQresultStatus(res) == PGRES_TUPLES_OK ||
-			PQstatus(conn) == CONNECTION_OK || s->abandoned)
+		res = published(s, "quote_ident(pt.schemaname) || '.' || quote_ident(pt.tablename), "
+						"pt.schemaname, pt.tablename", "1", err, errlen);
+		if (attempt > 0 || res != NULL || PQstatus(conn) == CONNECTION_OK || s->abandoned)
 			break;
-		PQclear(res);
 	}
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		pgconn_result_error(conn, res, err, errlen);
-		PQclear(res);
+	if (res == NULL)
 		return -1;
-	}
 	n = PQntuples(res);
 	now = calloc((size_t) n + 1, sizeof(char *));
 	if (now == NULL)
