@@ -590,9 +590,25 @@ grow_remap(struct run *r, int n)
 }
 
 /*
- * Cache the relation of a Relation message in *out.  Before PostgreSQL
- * 13 a partition's entry is made its root's (partition.h): the name,
- * the column order, and the map that puts its tuples in that order.
+ * Whether a Relation message may come under a partition's own name
+ * although the events must carry its root's: always before 13 (no
+ * publish_via_partition_root), and on 13 and 14 with that option, whose
+ * pgoutput keeps what it worked out for a table before ATTACH PARTITION
+ * made it a partition (its own name) until the walsender restarts
+ * (fixed in 15): walcap maps such a table as it does before 13.
+ */
+static int
+maps_partitions(const struct run *r)
+{
+	return r->src.server_version < PARTITION_VIAROOT_VERSION ||
+		(r->src.server_version < 150000 && r->src.pub_via_root);
+}
+
+/*
+ * Cache the relation of a Relation message in *out.  Where
+ * maps_partitions() says so, a partition's entry is made its root's
+ * (partition.h): the name, the column order, and the map that puts its
+ * tuples in that order.
  * 0; -1 with err on a fatal error; -2 with err when the catalog could
  * not be read (the session is started again, and the Relation message
  * with it).
@@ -604,7 +620,7 @@ cache_relation(struct run *r, const struct decoder_msg *m, struct relcache_rel *
 	struct partition_root root;
 	int			rc = 0;
 
-	if (r->src.server_version < PARTITION_VIAROOT_VERSION)
+	if (maps_partitions(r))
 		rc = catalog_partition_root(&r->cat, m->u.relation.relid, r->src.server_version,
 									&root, err, errlen);
 	if (rc < 0)

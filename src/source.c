@@ -165,9 +165,12 @@ check_publication(struct source *s, const struct config *c, int *fatal,
 
 	if (lit == NULL)
 		return -1;
-	snprintf(sql, sizeof(sql), "SELECT 1 FROM pg_publication WHERE pubname = %s", lit);
+	snprintf(sql, sizeof(sql), "SELECT %s FROM pg_publication WHERE pubname = %s",
+			 s->server_version >= 130000 ? "pubviaroot" : "false", lit);
 	PQfreemem(lit);
 	rc = pgconn_value(s->conn, sql, v, sizeof(v), err, errlen);
+	if (rc == 1)
+		s->pub_via_root = v[0] == 't';
 	if (rc != 0)
 		return rc == 1 ? 0 : -1;
 	*fatal = 1;

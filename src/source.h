@@ -28,6 +28,7 @@ struct source
 	int64_t		sender_timeout_ms;	/* the server's wal_sender_timeout, 0 = off */
 	int			slot_missing;	/* source_open(tolerate_slot): no such slot */
 	int			slot_lost;		/* ... or it is invalidated (wal_status lost) */
+	int			pub_via_root;	/* the publication has publish_via_partition_root */
 	int			slot_failover;	/* the slot is a failover slot (17+) */
 	int			in_recovery;	/* the server is a standby (read only with
 								 * slot.failover=true on 17+) */
