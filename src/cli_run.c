@@ -1088,6 +1088,14 @@ stream(struct run *r, char *err, size_t errlen)
 	r->streaming = 1;
 	r->quiet_us = 0;
 	r->pinged = 0;
+	/*
+	 * With --endpos, ask for a keepalive at once: its WAL end is where
+	 * the server has sent up to (the slot's position at first), so an
+	 * end position already behind it stops the run now rather than at
+	 * the server's next keepalive, up to wal_sender_timeout / 2 away.
+	 */
+	if (r->opts->endpos && confirm(r, 1, err, errlen) != 0)
+		return SESSION_LOST;
 	while (!r->done && !cli_stop_requested)
 	{
 		int			rc;

@@ -590,14 +590,29 @@ source_close(struct source *s, int graceful)
 			if (PQconsumeInput(s->conn) == 0)
 				break;
 		}
-		while ((res = PQgetResult(s->conn)) != NULL)
+		/*
+		 * The command's results, without blocking: a server before 13 may
+		 * answer CopyDone only when more WAL arrives, and PQgetResult()
+		 * would wait for that without a limit.
+		 */
+		while (source_now_us() <= deadline)
 		{
+			if (PQisBusy(s->conn))
+			{
+				struct pollfd p = {PQsocket(s->conn), POLLIN, 0};
+
+				if (poll(&p, 1, 100) < 0 && errno != EINTR)
+					break;
+				if (PQconsumeInput(s->conn) == 0)
+					break;
+				continue;
+			}
+			if ((res = PQgetResult(s->conn)) == NULL)
+				break;
 			if (PQresultStatus(res) == PGRES_FATAL_ERROR)
 				log_warning("while ending replication: %s",
 							PQresultErrorMessage(res));
 			PQclear(res);
-			if (source_now_us() > deadline)
-				break;
 		}
 	}
 	PQfinish(s->conn);
