@@ -1728,8 +1728,10 @@ snapshot_step(struct snapshot *s, uint64_t lsn, uint64_t nevents, char *err, siz
 		}
 		else
 		{
+			/* read from the start (a blocking read cannot resume): count anew */
 			free_keys(last, nrestored);
 			free_keys(max, nrestored);
+			s->chunk_no = s->table_rows = s->started_rows = 0;
 		}
 		s->restored_nkeys = 0;
 		if (!s->items[0].blocking && s->max_key == NULL)
