@@ -1002,13 +1002,15 @@ stream(struct run *r, char *err, size_t errlen)
 		/* a blocking read holds the stream until its table is out */
 		if (snapshot_holds_stream(&r->snap))
 		{
-			if ((rc = step_snapshot(r, err, errlen)) < 0 ||
+			int			did;
+
+			if ((did = rc = step_snapshot(r, err, errlen)) < 0 ||
 				(rc = save_progress(r, err, errlen)) != 0)
 				return rc == -1 ? SESSION_LOST : SESSION_FAILED;
 			if ((r->reply_now || mono_us() >= r->next_status_us) &&
 				(rc = send_status(r, err, errlen)) != 0)
 				return rc == -1 ? SESSION_LOST : SESSION_FAILED;
-			if (rc == 0 && snapshot_holds_stream(&r->snap))
+			if (did == 0 && snapshot_holds_stream(&r->snap))
 				usleep(10000);
 			continue;
 		}
