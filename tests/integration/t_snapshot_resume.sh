@@ -43,7 +43,10 @@ make_table e_b 5000
 # Slow reads: row-level security with a policy that sleeps 1 ms a row,
 # for walcap's user only (the workload's user owns the tables), so that
 # the first run reads a chunk in about 100 ms and the test sees the
-# third one recorded before the snapshot is over.  Off for the restarts.
+# third one recorded before the snapshot is over.  walcap records chunks
+# that come faster than every 100 ms together, so at this pace the
+# offset file is at most two chunks behind what run 1 wrote.  Off for
+# the restarts.
 # Analyzed, so that the chunk queries scan the key's index, not the table.
 psql_admin >/dev/null <<'SQL'
 CREATE FUNCTION public.slow_true() RETURNS boolean LANGUAGE plpgsql AS
@@ -151,16 +154,16 @@ resume_case() {
     stdout)
         whole "$work/$t.out1" >"$work/$t.run1"
         n1=$(r_count "$t" <"$work/$t.run1")
-        assert_match "$sink: run 1 wrote what the offset file records and at most the chunk in flight ($n1 written, $rows recorded)" \
-            "$(( n1 - rows ))" "^([0-9]|[1-9][0-9]|100)$"
+        assert_match "$sink: run 1 wrote what the offset file records and at most two chunks more ($n1 written, $rows recorded)" \
+            "$(( n1 - rows ))" "^([0-9]|[1-9][0-9]|1[0-9][0-9]|200)$"
         ;;
     file)
         size=$(sed -n 's/^sink\.file\.size=//p' "$off")
         n1=$(whole "$work/$t.json" | r_count "$t")
         assert_eq "$sink: the file up to the recorded length holds exactly the recorded rows" \
             "$(head -c "$size" "$work/$t.json" | r_count "$t")" "$rows"
-        assert_match "$sink: run 1 wrote at most the chunk in flight past it ($n1 written, $rows recorded)" \
-            "$(( n1 - rows ))" "^([0-9]|[1-9][0-9]|100)$"
+        assert_match "$sink: run 1 wrote at most two chunks past it ($n1 written, $rows recorded)" \
+            "$(( n1 - rows ))" "^([0-9]|[1-9][0-9]|1[0-9][0-9]|200)$"
         ;;
     kafka)
         # what the brokers hold now stays: read until two reads agree
