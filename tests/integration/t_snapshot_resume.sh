@@ -9,7 +9,7 @@
 # progress, then done), and all the events of both runs, replayed in
 # order, reproduce the table.  Then the same for a blocking snapshot
 # (read again whole) and for the initial snapshot from a new slot's
-# exported snapshot, killed while a table waits: the tables already
+# exported snapshot, killed in the middle of a table: the tables already
 # copied stay in the file, the rest are read incrementally.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -106,7 +106,7 @@ untouched_missing() {   # TABLE FILE LO HI
     comm -23 <(psql_admin -c "SELECT id FROM public.$1 WHERE n = 0 AND v = 'row ' || id AND id > $3 AND id <= $4" | sort) \
         <(jq -r --arg t "$1" 'select(.op == "r" and .source.table == $t) | .after.id' "$2" | sort -u) | tr '\n' ' '
 }
-# Write the signal row SNAP again (deleted, inserted), as a tool that
+# Write the signal row ID again (deleted, inserted), as a tool that
 # retries would.
 signal_again() {   # ID TABLE
     psql_admin >/dev/null <<SQL
@@ -128,7 +128,7 @@ resume_case() {
         "table.include.list=public\\.($t|fence)" "$@"
     slow_reads "$t" on
     walcap_start "$work/$t.out1" "$work/$t.err1" "$conf"
-    wait_until 30 grep -q "streaming from slot" "$work/$t.err1"
+    wait_until 30 grep -qs "streaming from slot" "$work/$t.err1"
     workload_start "$t" "$nrows" 60 "$rate"
     sleep 0.5
     signal "snap-$t" execute-snapshot "{\"data-collections\": [\"public.$t\"]}"
@@ -185,10 +185,10 @@ resume_case() {
     # the signal written again before the restart: the snapshot in progress
     signal_again "snap-$t" "$t"
     walcap_start "$work/$t.out2" "$work/$t.err2" "$conf"
-    wait_until 90 grep -q 'INFO: snapshot done' "$work/$t.err2"
+    wait_until 90 grep -qs 'INFO: snapshot done' "$work/$t.err2"
     # ... and once it is done
     signal_again "snap-$t" "$t"
-    wait_until 30 grep -q "signal \"snap-$t\" ignored: its snapshot is already done" "$work/$t.err2"
+    wait_until 30 grep -qs "signal \"snap-$t\" ignored: its snapshot is already done" "$work/$t.err2"
     workload_stop
     if [ "$sink" = kafka ]; then kafka_fence; else fence "$work/$t.$([ "$sink" = file ] && echo json || echo out2)"; fi
     walcap_stop
@@ -234,7 +234,7 @@ walcap_conf "$work/blk.conf" incremental.snapshot.chunk.size=$CHUNK status.updat
     'table.include.list=public\.(blk|fence)'
 slow_reads blk on
 walcap_start "$work/blk.out1" "$work/blk.err1" "$work/blk.conf"
-wait_until 30 grep -q "streaming from slot" "$work/blk.err1"
+wait_until 30 grep -qs "streaming from slot" "$work/blk.err1"
 workload_start blk "$ROWS" 60
 sleep 0.5
 signal snap-blk execute-snapshot '{"data-collections": ["public.blk"], "type": "blocking"}'
@@ -248,7 +248,7 @@ assert_eq "blocking: the recorded state" \
     '["snap-blk",null,[["blk","snap-blk",true]]]'
 slow_reads blk off
 walcap_start "$work/blk.out2" "$work/blk.err2" "$work/blk.conf"
-wait_until 90 grep -q 'INFO: snapshot done' "$work/blk.err2"
+wait_until 90 grep -qs 'INFO: snapshot done' "$work/blk.err2"
 workload_stop
 fence "$work/blk.out2"
 walcap_stop
@@ -295,7 +295,7 @@ assert_eq "exported: the recorded file length holds every row of e_a, once" \
 4998 e_a true"
 slow_reads e_b off
 walcap_start /dev/null "$work/e.err2" "$work/e.conf"
-wait_until 90 grep -q 'INFO: snapshot done' "$work/e.err2"
+wait_until 90 grep -qs 'INFO: snapshot done' "$work/e.err2"
 workload_stop
 fence "$work/e.json"
 walcap_stop
