@@ -51,6 +51,8 @@ volatile sig_atomic_t cli_stop_requested = 0;
 #define DRAINED_PAUSE_US 100
 #define POLL_TABLES_US 5000000	/* how often to look for new published tables */
 #define PROGRESS_US 2000000	/* how often a snapshot's progress is logged */
+#define SAVE_MIN_US 100000		/* snapshot progress recorded at most this often */
+#define SAVE_RETRY_US 10000		/* how often to look for Kafka's acknowledgement of a chunk */
 #define HEARTBEAT_PREFIX "walcap_heartbeat"	/* heartbeat.logical.message's prefix */
 
 struct run
@@ -69,6 +71,7 @@ struct run
 	char	   *snap_state;		/* snapshot progress in the offset file */
 	int			snap_only;		/* snapshot.mode=initial_only: stop when done */
 	int64_t		snap_retry_us;	/* after a failed snapshot step, not before */
+	int64_t		next_save_us;	/* snapshot progress is not recorded before */
 	int			streaming;		/* START_REPLICATION done: status updates go out */
 	int64_t		next_poll_us;	/* next look for tables added to the publication */
 	int			progress;		/* log snapshot progress (a terminal, or --progress) */
@@ -202,6 +205,56 @@ check_silence(struct run *r, char *err, size_t errlen)
 }
 
 /*
+ * Make written events durable and record what is durable now in the
+ * offset file: the position, and the snapshot's progress, whenever
+ * either changed.  0, or -1 if the sink or the offset file failed (err).
+ */
+static int
+record_durable(struct run *r, char *err, size_t errlen)
+{
+	const char *st;
+	int			changed;
+	struct offset o;
+
+	if ((r->ack.written > r->ack.durable || r->ack.nwritten > r->ack.ndurable) &&
+		sync_sink(r, err, errlen) != 0)
+		return -1;
+	st = snapshot_state_at(&r->snap, r->ack.durable, r->ack.ndurable);
+	changed = st != NULL && strcmp(st, r->snap_state ? r->snap_state : "") != 0;
+	if (changed)
+	{
+		char	   *copy = strdup(st);
+
+		if (copy == NULL)
+		{
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		free(r->snap_state);
+		r->snap_state = copy;
+	}
+	if (r->ack.durable <= r->off.lsn && !changed)
+		return 0;
+	o = r->off;
+	if (r->ack.durable > o.lsn)
+		o.lsn = r->ack.durable;
+	/*
+	 * A file sink has everything written durable now, snapshot rows
+	 * delivered at an unchanged position too (an initial snapshot's
+	 * tables, read-only and blocking chunks): its length goes with the
+	 * state, or a restart would cut rows the state counts as delivered.
+	 */
+	if (!r->sink.counts)
+		o.sink_size = r->written_size;
+	o.snapshot = r->snap_state;
+	if (offset_save(r->cfg->offset_file, &o, err, errlen) != 0)
+		return -1;
+	o.snapshot = NULL;
+	r->off = o;
+	return 0;
+}
+
+/*
  * Make written events durable, record the position, tell the server.
  * Returns 0, -1 if the connection failed, -2 if the sink or the offset
  * file did (err set).
@@ -209,47 +262,14 @@ check_silence(struct run *r, char *err, size_t errlen)
 static int
 send_status(struct run *r, char *err, size_t errlen)
 {
-	if ((r->ack.written > r->ack.durable || r->ack.nwritten > r->ack.ndurable) &&
-		sync_sink(r, err, errlen) != 0)
+	if (record_durable(r, err, errlen) != 0)
 		return -2;
-	{
-		const char *st = snapshot_state_at(&r->snap, r->ack.durable, r->ack.ndurable);
-		int			changed = st != NULL &&
-			strcmp(st, r->snap_state ? r->snap_state : "") != 0;
-
-		if (changed)
-		{
-			char	   *copy = strdup(st);
-
-			if (copy == NULL)
-			{
-				snprintf(err, errlen, "out of memory");
-				return -2;
-			}
-			free(r->snap_state);
-			r->snap_state = copy;
-		}
-		if (r->ack.durable > r->off.lsn || changed)
-		{
-			struct offset o = r->off;
-
-			if (r->ack.durable > o.lsn)
-			{
-				o.lsn = r->ack.durable;
-				o.sink_size = r->written_size;
-			}
-			o.snapshot = r->snap_state;
-			if (offset_save(r->cfg->offset_file, &o, err, errlen) != 0)
-				return -2;
-			o.snapshot = NULL;
-			r->off = o;
-		}
-	}
 	if (!r->streaming)
 		return 0;
 	if (confirm(r, 0, err, errlen) != 0)
 		return -1;
 	log_debug("confirmed " LSN_FMT, LSN_ARGS(r->ack.confirmed));
+	snapshot_confirmed(&r->snap, r->ack.confirmed);
 	r->reply_now = 0;
 	r->next_status_us = mono_us() + r->interval_us;
 	return 0;
@@ -388,6 +408,44 @@ finish_delivery(struct run *r, char *err, size_t errlen)
 			break;
 		}
 	}
+	return 0;
+}
+
+/*
+ * A snapshot chunk was emitted (or the queue changed): write it out, make
+ * it durable and record it in the offset file now, not at the next status
+ * update (10 s by default), so that a crash makes a restart read at most
+ * the chunks of the last moment again.  Each record costs a sink sync and
+ * an offset file write (four fsyncs with the file sink): one per chunk
+ * made a fast snapshot several times slower, so chunks that come faster
+ * than SAVE_MIN_US are recorded together.  A sink that acknowledges
+ * later (Kafka) is looked at every SAVE_RETRY_US, and the offset file
+ * written only once it has acknowledged the chunk, however far the
+ * stream's own events got meanwhile.  Returns 0, or as drain_batch.
+ */
+static int
+save_progress(struct run *r, char *err, size_t errlen)
+{
+	int			rc;
+
+	if (!snapshot_unsaved(&r->snap, r->ack.appended, r->ack.nappended) ||
+		mono_us() < r->next_save_us)
+		return 0;
+	if (r->out.len > 0 && (rc = drain_batch(r, err, errlen)) != 0)
+		return rc;
+	if (r->sink.counts)
+	{
+		if (sync_sink(r, err, errlen) != 0)
+			return -2;
+		if (!snapshot_unsaved(&r->snap, r->ack.durable, r->ack.ndurable))
+		{
+			r->next_save_us = mono_us() + SAVE_RETRY_US;
+			return 0;
+		}
+	}
+	if (record_durable(r, err, errlen) != 0)
+		return -2;
+	r->next_save_us = mono_us() + SAVE_MIN_US;
 	return 0;
 }
 
@@ -1103,12 +1161,15 @@ stream(struct run *r, char *err, size_t errlen)
 		/* a blocking read holds the stream until its table is out */
 		if (snapshot_holds_stream(&r->snap))
 		{
-			if ((rc = step_snapshot(r, err, errlen)) < 0)
+			int			did;
+
+			if ((did = rc = step_snapshot(r, err, errlen)) < 0 ||
+				(rc = save_progress(r, err, errlen)) != 0)
 				return rc == -1 ? SESSION_LOST : SESSION_FAILED;
 			if ((r->reply_now || mono_us() >= r->next_status_us) &&
 				(rc = send_status(r, err, errlen)) != 0)
 				return rc == -1 ? SESSION_LOST : SESSION_FAILED;
-			if (rc == 0 && snapshot_holds_stream(&r->snap))
+			if (did == 0 && snapshot_holds_stream(&r->snap))
 				usleep(10000);
 			continue;
 		}
@@ -1167,6 +1228,8 @@ stream(struct run *r, char *err, size_t errlen)
 			 */
 			if (r->out.len >= BATCH_BYTES && (rc = drain_batch(r, err, errlen)) != 0)
 				return rc == -1 ? SESSION_LOST : SESSION_FAILED;
+			if ((rc = save_progress(r, err, errlen)) != 0)
+				return rc == -1 ? SESSION_LOST : SESSION_FAILED;
 			if ((r->reply_now || mono >= r->next_status_us) &&
 				(rc = send_status(r, err, errlen)) != 0)
 				return rc == -1 ? SESSION_LOST : SESSION_FAILED;
@@ -1218,7 +1281,8 @@ stream(struct run *r, char *err, size_t errlen)
 		/* Idle: everything appended goes to the sink now. */
 		heartbeat(r, mono_us());
 		wal_guard(r, mono_us());
-		if ((rc = drain_batch(r, err, errlen)) != 0)
+		if ((rc = drain_batch(r, err, errlen)) != 0 ||
+			(rc = save_progress(r, err, errlen)) != 0)
 			return rc == -1 ? SESSION_LOST : SESSION_FAILED;
 		if ((rc = step_snapshot(r, err, errlen)) < 0)
 			return rc == -1 ? SESSION_LOST : SESSION_FAILED;
@@ -1244,6 +1308,10 @@ stream(struct run *r, char *err, size_t errlen)
 				until = r->next_hb_us;
 			if (r->next_wal_check_us < until)
 				until = r->next_wal_check_us;
+			/* a chunk waits to be recorded (save_progress) */
+			if (snapshot_unsaved(&r->snap, r->ack.appended, r->ack.nappended) &&
+				r->next_save_us < until)
+				until = r->next_save_us;
 			wait = (until - mono_us()) / 1000 + 1;
 
 			if (wait_input(r, wait > 0 ? (int) wait : 0, err, errlen) < 0)
@@ -1414,27 +1482,32 @@ run_export(struct run *r, const char *snapname, uint64_t lsn)
 		for (long i = 0; i < n; i++)
 			ack_event(&r->ack);
 		r->events += (uint64_t) n;
-		if (r->snap.nitems != before || r->out.len >= BATCH_BYTES)
-		{
-			if (drain_batch(r, err, sizeof(err)) != 0)
-			{
-				log_error("%s", err);
-				rc = -1;
-				break;
-			}
-		}
 		if (r->snap.nitems != before)
 		{
-			/* a table is complete: it is delivered at the slot's start */
+			/*
+			 * A table is complete: it is delivered at the slot's start,
+			 * and the file length recorded with it must include it, so
+			 * noted before the batch is written.
+			 */
 			ack_commit(&r->ack, lsn);
 			note_commit_size(r);
 			snapshot_position(&r->snap, lsn, r->ack.nappended);
-			if (send_status(r, err, sizeof(err)) != 0)
-			{
-				log_error("%s", err);
-				rc = -1;
-				break;
-			}
+		}
+		if ((r->snap.nitems != before || r->out.len >= BATCH_BYTES) &&
+			drain_batch(r, err, sizeof(err)) != 0)
+		{
+			log_error("%s", err);
+			rc = -1;
+			break;
+		}
+		/* at a table's end; and for Kafka, once it has acknowledged it */
+		if (snapshot_unsaved(&r->snap, r->ack.appended, r->ack.nappended) &&
+			(r->snap.nitems != before || r->sink.counts) &&
+			record_durable(r, err, sizeof(err)) != 0)
+		{
+			log_error("%s", err);
+			rc = -1;
+			break;
 		}
 		if (cli_stop_requested)
 		{

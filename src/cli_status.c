@@ -79,6 +79,13 @@ parse_snapshot(PGconn *conn, struct status *st)
 		return;
 	}
 	root = jsonread_root(&d);
+	v = jsonread_get(root, "tables");
+	if (v && v->type == JSONREAD_ARRAY && v->n == 0)
+	{
+		/* only the ids of finished snapshots: none in progress */
+		jsonread_free(&d);
+		return;
+	}
 	t0 = jsonread_array_get(jsonread_get(root, "tables"), 0);
 	schema = jsonread_string(jsonread_get(t0, "schema"));
 	table = jsonread_string(jsonread_get(t0, "table"));

@@ -53,6 +53,7 @@ item_free(struct snapshot_item *it)
 	free(it->table);
 	free(it->filter);
 	free(it->surrogate_key);
+	free(it->signal);
 	memset(it, 0, sizeof(*it));
 }
 
@@ -141,9 +142,10 @@ push_item(struct snapshot *s, const struct snapshot_item *it)
 	n->table = sdup(it->table);
 	n->filter = sdup(it->filter);
 	n->surrogate_key = sdup(it->surrogate_key);
+	n->signal = sdup(it->signal);
 	n->blocking = it->blocking;
 	if (!n->schema || !n->table || (it->filter && !n->filter) ||
-		(it->surrogate_key && !n->surrogate_key))
+		(it->surrogate_key && !n->surrogate_key) || (it->signal && !n->signal))
 	{
 		item_free(n);
 		return -1;
@@ -153,20 +155,34 @@ push_item(struct snapshot *s, const struct snapshot_item *it)
 	return 0;
 }
 
+/* Whether a queued table came from the signal with this id. */
+static int
+signal_queued(const struct snapshot *s, const char *id)
+{
+	for (int i = 0; i < s->nitems; i++)
+		if (s->items[i].signal && strcmp(s->items[i].signal, id) == 0)
+			return 1;
+	return 0;
+}
+
+/* Unqueue table i; its signal is done when it was that signal's last. */
 static void
 remove_item(struct snapshot *s, int i)
 {
+	char	   *signal = s->items[i].signal;
+
 	if (i == 0)
 		clear_table(s);
+	s->items[i].signal = NULL;
 	item_free(&s->items[i]);
 	memmove(&s->items[i], &s->items[i + 1], sizeof(s->items[0]) * (size_t) (s->nitems - i - 1));
 	s->nitems--;
 	s->dirty = 1;
+	if (signal && !signal_queued(s, signal))
+		sigdone_add(&s->done, signal);
+	free(signal);
 	if (s->nitems == 0)
-	{
-		s->id[0] = '\0';
 		s->paused = 0;
-	}
 }
 
 /* ---- the current table ---- */
@@ -784,10 +800,11 @@ serialize(const struct snapshot *s)
 	struct buf	b;
 
 	buf_init(&b, 0);
-	if (s->nitems == 0)
+	if (s->nitems == 0 && s->done.n == 0)
 		return strdup("");
+	/* the current table's signal, for walcap status */
 	buf_lit(&b, "{\"id\":");
-	json_cstring(&b, s->id);
+	json_cstring(&b, s->nitems && s->items[0].signal ? s->items[0].signal : "");
 	buf_printf(&b, ",\"paused\":%s,\"chunk\":%" PRId64 ",\"rows\":%" PRId64 ",\"last_key\":",
 			   s->paused ? "true" : "false", s->chunk_no, s->table_rows);
 	json_keys(&b, s->last_key, s->rel ? s->nkeys : s->restored_nkeys);
@@ -803,9 +820,12 @@ serialize(const struct snapshot *s)
 		json_opt_string(&b, "table", it->table);
 		json_opt_string(&b, "filter", it->filter);
 		json_opt_string(&b, "surrogate_key", it->surrogate_key);
+		json_opt_string(&b, "signal", it->signal);
 		buf_printf(&b, ",\"blocking\":%s}", it->blocking ? "true" : "false");
 	}
-	buf_lit(&b, "]}");
+	buf_lit(&b, "],\"done\":");
+	sigdone_json(&s->done, &b);
+	buf_putc(&b, '}');
 	return buf_take(&b);
 }
 
@@ -814,6 +834,7 @@ push_state(struct snapshot *s, uint64_t lsn, uint64_t nevents)
 {
 	char	   *st;
 
+	sigdone_place(&s->done, lsn);
 	if (!s->dirty)
 		return;
 	st = serialize(s);
@@ -857,6 +878,14 @@ snapshot_state_at(struct snapshot *s, uint64_t lsn, uint64_t ndurable)
 	return s->saved;
 }
 
+void
+snapshot_confirmed(struct snapshot *s, uint64_t lsn)
+{
+	/* the next state recorded leaves them out */
+	if (sigdone_forget(&s->done, lsn) > 0)
+		s->dirty = 1;
+}
+
 static char **
 keys_from_json(const struct jsonread_value *v, int *n)
 {
@@ -888,6 +917,7 @@ snapshot_restore(struct snapshot *s, const char *state, char *err, size_t errlen
 {
 	struct jsonread_doc doc;
 	const struct jsonread_value *root, *tables, *v;
+	const char *old_id;
 	int			nlast = 0, nmax = 0;
 
 	if (state == NULL || state[0] == '\0')
@@ -902,6 +932,8 @@ snapshot_restore(struct snapshot *s, const char *state, char *err, size_t errlen
 		jsonread_free(&doc);
 		return -1;
 	}
+	/* a state from before tables carried their signal: the id was the first's */
+	old_id = jsonread_string(jsonread_get(root, "id"));
 	for (size_t i = 0; i < jsonread_array_len(tables); i++)
 	{
 		const struct jsonread_value *t = jsonread_array_get(tables, i);
@@ -912,6 +944,10 @@ snapshot_restore(struct snapshot *s, const char *state, char *err, size_t errlen
 		it.table = (char *) jsonread_string(jsonread_get(t, "table"));
 		it.filter = (char *) jsonread_string(jsonread_get(t, "filter"));
 		it.surrogate_key = (char *) jsonread_string(jsonread_get(t, "surrogate_key"));
+		if (jsonread_get(t, "signal"))
+			it.signal = (char *) jsonread_string(jsonread_get(t, "signal"));
+		else if (old_id && old_id[0])
+			it.signal = (char *) old_id;
 		v = jsonread_get(t, "blocking");
 		it.blocking = v && v->type == JSONREAD_TRUE;
 		if (it.schema == NULL || it.table == NULL || push_item(s, &it) != 0)
@@ -921,8 +957,15 @@ snapshot_restore(struct snapshot *s, const char *state, char *err, size_t errlen
 			return -1;
 		}
 	}
-	if ((v = jsonread_get(root, "id")) && jsonread_string(v))
-		snprintf(s->id, sizeof(s->id), "%s", jsonread_string(v));
+	if (sigdone_from_json(&s->done, jsonread_get(root, "done"), err, errlen) != 0)
+	{
+		char		why[256];
+
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "snapshot state: %s", why);
+		jsonread_free(&doc);
+		return -1;
+	}
 	v = jsonread_get(root, "paused");
 	s->paused = v && v->type == JSONREAD_TRUE;
 	if ((v = jsonread_get(root, "chunk")) && v->type == JSONREAD_NUMBER)
@@ -951,6 +994,18 @@ on_execute(struct snapshot *s, const char *id, const struct signal *sig)
 {
 	int			added = 0;
 
+	/* the same request again: its transaction resent, or its row rewritten */
+	if (signal_queued(s, id))
+	{
+		log_info("signal \"%s\" ignored: its snapshot is already in progress", id);
+		return;
+	}
+	if (sigdone_has(&s->done, id))
+	{
+		log_info("signal \"%s\" ignored: its snapshot is already done", id);
+		return;
+	}
+
 	for (int i = 0; i < sig->ncollections; i++)
 	{
 		const struct signal_collection *c = &sig->collections[i];
@@ -975,6 +1030,7 @@ on_execute(struct snapshot *s, const char *id, const struct signal *sig)
 		it.table = c->table;
 		it.filter = c->filter;
 		it.surrogate_key = sig->surrogate_key;
+		it.signal = (char *) id;
 		it.blocking = sig->snapshot_type == SIGNAL_BLOCKING;
 		if (push_item(s, &it) != 0)
 		{
@@ -983,8 +1039,12 @@ on_execute(struct snapshot *s, const char *id, const struct signal *sig)
 		}
 		added++;
 	}
-	if (added && s->id[0] == '\0')
-		snprintf(s->id, sizeof(s->id), "%s", id);
+	if (added == 0)
+	{
+		/* nothing to read: over already, and a repeat must not start it */
+		sigdone_add(&s->done, id);
+		s->dirty = 1;
+	}
 	log_info("signal \"%s\": %s snapshot of %d table%s queued", id,
 			 sig->snapshot_type == SIGNAL_BLOCKING ? "blocking" : "incremental",
 			 added, added == 1 ? "" : "s");
@@ -1750,8 +1810,10 @@ snapshot_step(struct snapshot *s, uint64_t lsn, uint64_t nevents, char *err, siz
 		}
 		else
 		{
+			/* read from the start (a blocking read cannot resume): count anew */
 			free_keys(last, nrestored);
 			free_keys(max, nrestored);
+			s->chunk_no = s->table_rows = s->started_rows = 0;
 		}
 		s->restored_nkeys = 0;
 		if (!s->items[0].blocking && s->max_key == NULL)

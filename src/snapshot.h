@@ -21,11 +21,15 @@
  * (snapshot_step).  Rows ready to go out are taken with snapshot_emit,
  * in pieces, so the caller can write them between pieces.
  *
- * Progress — the queue of tables, the current table's last key, the
- * chunk number — is a one-line JSON state tied to the stream position
- * where it took effect; snapshot_state_at() gives the newest state at
- * or before a durable position, for the offset file, and
- * snapshot_restore() resumes from one.
+ * Progress — the queue of tables (each with the id of the signal that
+ * queued it), the current table's last key, the chunk number, the ids
+ * of signals whose snapshots are over (sigdone.h) — is a one-line JSON
+ * state tied to the stream position where it took effect: after each
+ * chunk is emitted, and when the queue changes.  snapshot_state_at()
+ * gives the newest state at or before a durable position, for the
+ * offset file, and snapshot_restore() resumes from one.  An
+ * execute-snapshot signal whose id is queued or done is the same
+ * request delivered again: it is logged and ignored.
  *
  * The next chunk is read ahead while the current one's window closes
  * (its watermarks and SELECT pipelined on the connection), so the
@@ -48,6 +52,7 @@
 #include "event.h"
 #include "pgconn.h"
 #include "relcache.h"
+#include "sigdone.h"
 
 /* One table waiting for or being read. */
 struct snapshot_item
@@ -56,6 +61,7 @@ struct snapshot_item
 	char	   *table;
 	char	   *filter;			/* additional condition, or NULL */
 	char	   *surrogate_key;	/* key column to chunk by, or NULL */
+	char	   *signal;			/* id of the signal that queued it, or NULL */
 	int			blocking;		/* read whole, streaming held */
 };
 
@@ -90,7 +96,7 @@ struct snapshot
 	int			abandoned;		/* on_wait gave up the last query */
 	int			read_only;		/* configured, or fallen back to */
 	int			paused;
-	char		id[128];		/* signal id that started it, "" for initial */
+	struct sigdone done;		/* signals whose snapshots are over */
 	int			nitems;
 	int			capitems;
 	struct snapshot_item *items;	/* items[0] is the current table */
@@ -258,6 +264,25 @@ int		snapshot_wants_position(const struct snapshot *s);
  * no snapshot in progress.  Owned by s, valid until the next call.
  */
 const char *snapshot_state_at(struct snapshot *s, uint64_t lsn, uint64_t ndurable);
+
+/*
+ * Whether a progress state waits to be recorded that is durable once
+ * the events appended so far are: appended is the newest position
+ * appended, nappended the events.  For the caller to record each
+ * chunk as soon as the sink holds it, not only at status updates.
+ */
+static inline int
+snapshot_unsaved(const struct snapshot *s, uint64_t appended, uint64_t nappended)
+{
+	return s->npending > 0 && s->pending[0].lsn <= appended &&
+		s->pending[0].nevents <= nappended;
+}
+
+/*
+ * The server has confirmed lsn: forget the finished signals it can no
+ * longer send again (sigdone.h).
+ */
+void	snapshot_confirmed(struct snapshot *s, uint64_t lsn);
 
 /*
  * Look at the publication's tables: the first call remembers them; a

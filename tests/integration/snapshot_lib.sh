@@ -11,12 +11,12 @@ GRANT SELECT ON public.$1 TO streamkap_role;
 SQL
 }
 
-# pgbench, 2 clients at 400 transactions/s in all (4 changes each), for SECS seconds on public.NAME with ids 1..ROWS:
+# pgbench, 2 clients at RATE (default 400) transactions/s in all (4 changes each), for SECS seconds on public.NAME with ids 1..ROWS:
 # updates of a column, updates OF THE PRIMARY KEY, inserts, deletes.
 # Every statement is its own transaction and none can fail: a key moves
 # to key + 2,000,000, which only that key can move to.
-workload_start() {   # NAME ROWS SECS
-    local t=$1 rows=$2 secs=$3
+workload_start() {   # NAME ROWS SECS [RATE]
+    local t=$1 rows=$2 secs=$3 rate=${4:-400}
     cat >"$T_TMP/workload.sql" <<SQL
 \\set k random(1, $rows)
 \\set j random(1, $rows)
@@ -27,7 +27,7 @@ UPDATE public.$t SET id = id + 2000000 WHERE id = :j AND NOT EXISTS (SELECT 1 FR
 INSERT INTO public.$t VALUES (:i + 1000000, 'ins ' || :i, 0) ON CONFLICT DO NOTHING;
 DELETE FROM public.$t WHERE id = :d + 500;
 SQL
-    "$PGBIN/pgbench" -n -h "$PG_SOCK" -p "$PG_PORT" -U postgres -c 2 -j 2 -R 400 -T "$secs" \
+    "$PGBIN/pgbench" -n -h "$PG_SOCK" -p "$PG_PORT" -U postgres -c 2 -j 2 -R "$rate" -T "$secs" \
         -f "$T_TMP/workload.sql" "$PG_DB" >"$T_TMP/workload.log" 2>&1 &
     WORKLOAD_PID=$!
     _LIB_PIDS+=("$WORKLOAD_PID")
