@@ -225,6 +225,8 @@ clear_table(struct snapshot *s)
 	free_keys(s->last_key, s->nkeys);
 	free_keys(s->max_key, s->nkeys);
 	free(s->map);
+	free(s->pubfilter);
+	s->pubfilter = NULL;
 	s->keyidx = NULL;
 	s->keytypes = s->last_key = s->max_key = NULL;
 	s->map = NULL;
@@ -316,6 +318,85 @@ param_list(struct snapshot *s, struct buf *b, int first)
 }
 
 /*
+ * Append the conditions on the current table's rows: the signal's
+ * additional condition and the publication's row filter, as " WHERE
+ * (a) AND (b)", or " AND (a) AND (b)" after a condition (and set).
+ */
+static void
+add_filters(const struct snapshot *s, struct buf *b, int and)
+{
+	const char *f[2] = {s->items[0].filter, s->pubfilter};
+
+	for (int k = 0; k < 2; k++)
+		if (f[k])
+		{
+			buf_printf(b, " %s (%s)", and ? "AND" : "WHERE", f[k]);
+			and = 1;
+		}
+}
+
+/* The columns of load_columns()'s result. */
+enum
+{
+	LT_OID, LT_REPLIDENT, LT_ATTNAME, LT_TYPID, LT_TYPMOD, LT_KEYPOS, LT_FORMAT,
+	LT_RELTUPLES, LT_NOTNULL, LT_RELKIND, LT_ISPARTITION, LT_ROWFILTER,
+	LT_ENUM_LABELS, LT_BASE_TYPID, LT_TYPE_NAME	/* CATALOG_TYPE_INFO_SQL */
+};
+
+/*
+ * The table's columns, one row each in column order, with its key
+ * (params: schema, table, surrogate key or NULL, publication): only the
+ * columns pgoutput sends of it, so that its snapshot rows have the shape
+ * of its streamed rows, and the publication's row filter (15+), so that
+ * they are the rows the stream would have sent.  pgoutput leaves out
+ * generated columns (12+) unless the publication publishes them (18:
+ * publish_generated_columns, or a column list naming them) and, from 15,
+ * the columns outside the publication's column list; from 16
+ * pg_publication_tables.attnames says exactly which it sends (15 lists
+ * generated columns there although it never sends them).  A table the
+ * publication does not list under its own name (a partition root
+ * without publish_via_partition_root) gets its non-generated columns.
+ */
+static PGresult *
+load_columns(struct snapshot *s, PGconn *conn, const char *const *params)
+{
+	int			v = PQserverVersion(conn);
+	const char *published = "";
+	struct buf	q;
+	PGresult   *res;
+
+	if (v >= 160000)
+		published = "AND (a.attname = ANY (pt.attnames) OR pt.attnames IS NULL AND a.attgenerated = '') ";
+	else if (v >= 150000)
+		published = "AND a.attgenerated = '' AND (a.attname = ANY (pt.attnames) OR pt.attnames IS NULL) ";
+	else if (v >= 120000)
+		published = "AND a.attgenerated = '' ";
+	buf_init(&q, 0);
+	buf_printf(&q,
+			   "SELECT c.oid, c.relreplident, a.attname, a.atttypid, a.atttypmod, "
+			   "CASE WHEN $3::text IS NOT NULL THEN CASE WHEN a.attname = $3 THEN 1 END "
+			   "ELSE (SELECT k.n FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(att, n) WHERE k.att = a.attnum) END, "
+			   "format_type(a.atttypid, a.atttypmod), c.reltuples::bigint, a.attnotnull, "
+			   "c.relkind, c.relispartition, %s, "
+			   CATALOG_TYPE_INFO_SQL
+			   "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+			   "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+			   "JOIN pg_type t ON t.oid = a.atttypid "
+			   "LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary "
+			   "%s"
+			   "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p') "
+			   "AND $4::text IS NOT NULL %s"
+			   "ORDER BY a.attnum",
+			   v >= 150000 ? "pt.rowfilter" : "NULL::text",
+			   v >= 150000 ? "LEFT JOIN pg_catalog.pg_publication_tables pt ON pt.pubname = $4 "
+			   "AND pt.schemaname = n.nspname AND pt.tablename = c.relname " : "",
+			   published);
+	res = buf_failed(&q) ? NULL : snap_exec_params(s, q.data, 4, params);
+	buf_free(&q);
+	return res;
+}
+
+/*
  * A partitioned table without a primary key of its own (PostgreSQL 10
  * allows none) is read by its partitions' shared primary key
  * (partition.h): its column names, in key order, for load_table's
@@ -325,7 +406,7 @@ param_list(struct snapshot *s, struct buf *b, int first)
 static PGresult *
 leaf_key_query(struct snapshot *s, PGresult *res, char *err, size_t errlen)
 {
-	const char *params[1] = {PQgetvalue(res, 0, 0)};
+	const char *params[1] = {PQgetvalue(res, 0, LT_OID)};
 	PGresult   *kr = snap_exec_params(s,
 									  "SELECT k.name FROM unnest(" PARTITION_LEAF_KEY_SQL("$1::oid") ") "
 									  "WITH ORDINALITY k(name, n) ORDER BY k.n",
@@ -354,7 +435,7 @@ leaf_key(struct snapshot *s, PGresult *kr, PGresult *res, struct decoder_relcol 
 			{
 				cols[i].flags |= 1;
 				s->keyidx[nkeys] = i;
-				if ((s->keytypes[nkeys] = strdup(PQgetvalue(res, i, 6))) == NULL)
+				if ((s->keytypes[nkeys] = strdup(PQgetvalue(res, i, LT_FORMAT))) == NULL)
 					return -1;
 				nkeys++;
 			}
@@ -371,7 +452,8 @@ static int
 load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 {
 	struct snapshot_item *it = &s->items[0];
-	const char *params[3] = {it->schema, it->table, it->surrogate_key};
+	const char *params[4] = {it->schema, it->table, it->surrogate_key,
+	s->cfg->publication_name};
 	PGconn	   *conn = conn_get(s, err, errlen);
 	PGresult   *res;
 	PGresult   *kr = NULL;		/* the partitions' key, when needed */
@@ -383,20 +465,7 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 	if (conn == NULL)
 		return -1;
 	snprintf(name, sizeof(name), "%s.%s", it->schema, it->table);
-	res = snap_exec_params(s,
-					   "SELECT c.oid, c.relreplident, a.attname, a.atttypid, a.atttypmod, "
-					   "CASE WHEN $3::text IS NOT NULL THEN CASE WHEN a.attname = $3 THEN 1 END "
-					   "ELSE (SELECT k.n FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(att, n) WHERE k.att = a.attnum) END, "
-					   "format_type(a.atttypid, a.atttypmod), c.reltuples::bigint, a.attnotnull, "
-					   CATALOG_TYPE_INFO_SQL
-					   ", c.relkind, c.relispartition "
-					   "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-					   "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
-					   "JOIN pg_type t ON t.oid = a.atttypid "
-					   "LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary "
-					   "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p') "
-					   "ORDER BY a.attnum",
-					   3, params);
+	res = load_columns(s, conn, params);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		pgconn_result_error(conn, res, err, errlen);
@@ -415,7 +484,7 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 		remove_item(s, 0);
 		return 0;
 	}
-	if (PQgetvalue(res, 0, 12)[0] == 't' && PQserverVersion(conn) < PARTITION_VIAROOT_VERSION)
+	if (PQgetvalue(res, 0, LT_ISPARTITION)[0] == 't' && PQserverVersion(conn) < PARTITION_VIAROOT_VERSION)
 	{
 		log_warning("snapshot of \"%s\" skipped: it is a partition, and walcap captures its rows as its partitioned table's", name);
 		log_hint("snapshot the partitioned table: that reads every partition");
@@ -423,12 +492,12 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 		remove_item(s, 0);
 		return 0;
 	}
-	if (PQgetvalue(res, 0, 11)[0] == 'p' && !it->surrogate_key)
+	if (PQgetvalue(res, 0, LT_RELKIND)[0] == 'p' && !it->surrogate_key)
 	{
 		int			has_pk = 0;
 
 		for (int i = 0; i < ncols; i++)
-			has_pk |= !PQgetisnull(res, i, 5);
+			has_pk |= !PQgetisnull(res, i, LT_KEYPOS);
 		if (!has_pk && (kr = leaf_key_query(s, res, err, errlen)) == NULL)
 		{
 			if (PQstatus(conn) != CONNECTION_OK)
@@ -446,19 +515,19 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 		goto oom;
 	for (int i = 0; i < ncols; i++)
 	{
-		cols[i].name = PQgetvalue(res, i, 2);
-		cols[i].typid = (uint32_t) strtoul(PQgetvalue(res, i, 3), NULL, 10);
-		cols[i].typmod = (int32_t) strtol(PQgetvalue(res, i, 4), NULL, 10);
-		cols[i].flags = (PQgetisnull(res, i, 5) ? 0 : 1) |
-			(PQgetvalue(res, i, 8)[0] == 't' ? 4 : 0);	/* NOT NULL, for schemas */
+		cols[i].name = PQgetvalue(res, i, LT_ATTNAME);
+		cols[i].typid = (uint32_t) strtoul(PQgetvalue(res, i, LT_TYPID), NULL, 10);
+		cols[i].typmod = (int32_t) strtol(PQgetvalue(res, i, LT_TYPMOD), NULL, 10);
+		cols[i].flags = (PQgetisnull(res, i, LT_KEYPOS) ? 0 : 1) |
+			(PQgetvalue(res, i, LT_NOTNULL)[0] == 't' ? 4 : 0);	/* NOT NULL, for schemas */
 	}
 	/* key columns in index order */
 	for (int pos = 1; pos <= ncols; pos++)
 		for (int i = 0; i < ncols; i++)
-			if (!PQgetisnull(res, i, 5) && atoi(PQgetvalue(res, i, 5)) == pos)
+			if (!PQgetisnull(res, i, LT_KEYPOS) && atoi(PQgetvalue(res, i, LT_KEYPOS)) == pos)
 			{
 				s->keyidx[nkeys] = i;
-				if ((s->keytypes[nkeys] = strdup(PQgetvalue(res, i, 6))) == NULL)
+				if ((s->keytypes[nkeys] = strdup(PQgetvalue(res, i, LT_FORMAT))) == NULL)
 					goto oom;
 				nkeys++;
 			}
@@ -467,8 +536,11 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 	PQclear(kr);
 	kr = NULL;
 	s->nkeys = nkeys;
+	if (!PQgetisnull(res, 0, LT_ROWFILTER) &&
+		(s->pubfilter = strdup(PQgetvalue(res, 0, LT_ROWFILTER))) == NULL)
+		goto oom;
 	/* never analyzed: -1 (PostgreSQL 14+) or 0 */
-	s->table_estimate = strtoll(PQgetvalue(res, 0, 7), NULL, 10);
+	s->table_estimate = strtoll(PQgetvalue(res, 0, LT_RELTUPLES), NULL, 10);
 	if (s->table_estimate <= 0)
 		s->table_estimate = -1;
 	s->started_us = mono_us();
@@ -490,19 +562,19 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 	}
 	memset(&m, 0, sizeof(m));
 	m.type = DECODER_RELATION;
-	m.u.relation.relid = (uint32_t) strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+	m.u.relation.relid = (uint32_t) strtoul(PQgetvalue(res, 0, LT_OID), NULL, 10);
 	m.u.relation.nspname = it->schema;
 	m.u.relation.relname = it->table;
-	m.u.relation.replident = PQgetvalue(res, 0, 1)[0];
+	m.u.relation.replident = PQgetvalue(res, 0, LT_REPLIDENT)[0];
 	m.u.relation.ncols = ncols;
 	m.u.relation.cols = cols;
 	s->rel = relcache_update(&s->meta, &m, err, errlen);
 	free(cols);
 	cols = NULL;
 	for (int i = 0; s->rel && i < ncols; i++)
-		if (relcache_set_type_info(s->rel, i, PQgetisnull(res, i, 9) ? NULL : PQgetvalue(res, i, 9),
-								   (uint32_t) strtoul(PQgetvalue(res, i, 10), NULL, 10),
-								   PQgetisnull(res, i, 11) ? NULL : PQgetvalue(res, i, 11)) != 0)
+		if (relcache_set_type_info(s->rel, i, PQgetisnull(res, i, LT_ENUM_LABELS) ? NULL : PQgetvalue(res, i, LT_ENUM_LABELS),
+								   (uint32_t) strtoul(PQgetvalue(res, i, LT_BASE_TYPID), NULL, 10),
+								   PQgetisnull(res, i, LT_TYPE_NAME) ? NULL : PQgetvalue(res, i, LT_TYPE_NAME)) != 0)
 			s->rel = NULL;
 	PQclear(res);
 	res = NULL;
@@ -528,10 +600,7 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 	buf_lit(&s->sql, " FROM ");
 	pgconn_quote_qualified(&s->sql, it->schema, it->table);
 	if (it->blocking || whole)
-	{
-		if (it->filter)
-			buf_printf(&s->sql, " WHERE (%s)", it->filter);
-	}
+		add_filters(s, &s->sql, 0);
 	else
 	{
 		/* the bound; chunk_query() adds the lower key and the order */
@@ -539,8 +608,7 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 		key_list(s, &s->sql, NULL);
 		buf_lit(&s->sql, " <= ");
 		param_list(s, &s->sql, 1);
-		if (it->filter)
-			buf_printf(&s->sql, " AND (%s)", it->filter);
+		add_filters(s, &s->sql, 1);
 	}
 	if (buf_failed(&s->sql))
 		goto oom;
@@ -574,8 +642,7 @@ load_max_key(struct snapshot *s, char *err, size_t errlen)
 	}
 	buf_lit(&q, " FROM ");
 	pgconn_quote_qualified(&q, it->schema, it->table);
-	if (it->filter)
-		buf_printf(&q, " WHERE (%s)", it->filter);
+	add_filters(s, &q, 0);
 	buf_lit(&q, " ORDER BY ");
 	for (int j = 0; j < s->nkeys; j++)
 	{

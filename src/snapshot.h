@@ -116,6 +116,7 @@ struct snapshot
 	int64_t		started_us;		/* when this run started the table (mono_us) */
 	int64_t		started_rows;	/* table_rows then (a resumed table has some) */
 	int			table_done;		/* the chunk in flight is the last */
+	char	   *pubfilter;		/* the publication's row filter, or NULL */
 	struct buf	sql;			/* the chunk query, built once per table */
 
 	/* the window */
