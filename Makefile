@@ -94,15 +94,13 @@ asan-integration: asan
 		INTEGRATION_EXCLUDE='^t_(valgrind|harness|harness_net)\.sh$$' tests/integration/run
 
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined
-fuzz: | build/fuzz
+fuzz:
+	mkdir -p build/fuzz
 	$(MAKE) B=build/fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build/fuzz/libwalcap.a
 	clang -std=c11 -D_GNU_SOURCE $(WARN) $(PG_INC) -Isrc $(FUZZ_FLAGS) \
 		-o build/fuzz/fuzz_decoder tests/fuzz/fuzz_decoder.c build/fuzz/libwalcap.a $(LDLIBS)
 	clang -std=c11 -D_GNU_SOURCE $(WARN) $(PG_INC) -Isrc $(FUZZ_FLAGS) \
 		-o build/fuzz/fuzz_signals tests/fuzz/fuzz_signals.c build/fuzz/libwalcap.a $(LDLIBS)
-
-build/fuzz:
-	mkdir -p $@
 
 # A short bounded run for the test suite; see tests/fuzz/README.md for a long one.
 fuzz-run: fuzz

@@ -33,11 +33,18 @@ SQL
     _LIB_PIDS+=("$WORKLOAD_PID")
 }
 
+# Stop pgbench, and wait until none of its sessions is left: a statement
+# the server was running when pgbench went away still commits, and a
+# fence written before it would not be the last change.
 workload_stop() {
     [ -n "${WORKLOAD_PID:-}" ] || return 0
     kill "$WORKLOAD_PID" 2>/dev/null
     wait "$WORKLOAD_PID" 2>/dev/null
     WORKLOAD_PID=
+    wait_until 30 _workload_gone
+}
+_workload_gone() {
+    [ "$(psql_admin -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgbench'")" = 0 ]
 }
 
 # Whether the slot has confirmed everything up to LSN.
