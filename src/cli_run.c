@@ -693,8 +693,8 @@ cache_relation(struct run *r, const struct decoder_msg *m, struct relcache_rel *
 	if (rc == 0)
 		return (*out = relcache_update(&r->rels, m, err, errlen)) ? 0 : -1;
 
-	*out = grow_remap(r, root.ncols) == 0 ? partition_cache(&r->rels, &root, m, err, errlen) : NULL;
-	if (*out == NULL && r->remap_cap < root.ncols)
+	*out = grow_remap(r, m->u.relation.ncols) == 0 ? partition_cache(&r->rels, &root, m, err, errlen) : NULL;
+	if (*out == NULL && r->remap_cap < m->u.relation.ncols)
 		snprintf(err, errlen, "out of memory");
 	partition_root_free(&root);
 	return *out ? 0 : -1;

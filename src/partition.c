@@ -78,59 +78,60 @@ oom:
 	return -1;
 }
 
-int
+void
 partition_as_root(const struct partition_root *root, const struct decoder_msg *leaf,
-				  struct decoder_msg *out, struct decoder_relcol *cols, int *map,
-				  char *err, size_t errlen)
+				  struct decoder_msg *out, struct decoder_relcol *cols, int *map)
 {
 	int			nleaf = leaf->u.relation.ncols;
+	int			n = 0;
 
-	if (nleaf != root->ncols)
-	{
-		snprintf(err, errlen, "partition \"%s\".\"%s\" (OID %u) has %d columns, its partitioned table \"%s\".\"%s\" %d",
-				 leaf->u.relation.nspname, leaf->u.relation.relname, leaf->u.relation.relid,
-				 nleaf, root->schema, root->table, root->ncols);
-		return -1;
-	}
+	/* the root's columns the leaf's message has, in the root's order */
 	for (int i = 0; i < root->ncols; i++)
-	{
-		map[i] = -1;
-		for (int j = 0; j < nleaf && map[i] < 0; j++)
+		for (int j = 0; j < nleaf; j++)
 			if (strcmp(leaf->u.relation.cols[j].name, root->cols[i]) == 0)
-				map[i] = j;
-		if (map[i] < 0)
-		{
-			snprintf(err, errlen, "partition \"%s\".\"%s\" (OID %u) has no column \"%s\" of its partitioned table \"%s\".\"%s\"",
-					 leaf->u.relation.nspname, leaf->u.relation.relname,
-					 leaf->u.relation.relid, root->cols[i], root->schema, root->table);
-			return -1;
-		}
-		cols[i] = leaf->u.relation.cols[map[i]];
+			{
+				map[n++] = j;
+				break;
+			}
+	/* then the message's columns the root no longer has, in their order */
+	for (int j = 0; j < nleaf; j++)
+	{
+		int			found = 0;
+
+		for (int i = 0; i < root->ncols && !found; i++)
+			found = strcmp(leaf->u.relation.cols[j].name, root->cols[i]) == 0;
+		if (!found)
+			map[n++] = j;
 	}
+	for (int i = 0; i < nleaf; i++)
+		cols[i] = leaf->u.relation.cols[map[i]];
 	*out = *leaf;
 	out->u.relation.nspname = root->schema;
 	out->u.relation.relname = root->table;
 	out->u.relation.cols = cols;
-	return 0;
 }
 
 struct relcache_rel *
 partition_cache(struct relcache *c, const struct partition_root *root,
 				const struct decoder_msg *m, char *err, size_t errlen)
 {
-	struct decoder_relcol *cols = calloc((size_t) root->ncols, sizeof(*cols));
-	int		   *map = calloc((size_t) root->ncols, sizeof(*map));
+	int			n = m->u.relation.ncols;
+	struct decoder_relcol *cols = calloc((size_t) (n > 0 ? n : 1), sizeof(*cols));
+	int		   *map = calloc((size_t) (n > 0 ? n : 1), sizeof(*map));
 	struct decoder_msg as_root;
 	struct relcache_rel *rel = NULL;
 
 	if (cols == NULL || map == NULL)
 		snprintf(err, errlen, "out of memory");
-	else if (partition_as_root(root, m, &as_root, cols, map, err, errlen) == 0 &&
-			 (rel = relcache_update(c, &as_root, err, errlen)) != NULL &&
-			 relcache_set_root(rel, root->relid, map, root->ncols) != 0)
+	else
 	{
-		snprintf(err, errlen, "out of memory");
-		rel = NULL;
+		partition_as_root(root, m, &as_root, cols, map);
+		if ((rel = relcache_update(c, &as_root, err, errlen)) != NULL &&
+			relcache_set_root(rel, root->relid, map, n) != 0)
+		{
+			snprintf(err, errlen, "out of memory");
+			rel = NULL;
+		}
 	}
 	free(cols);
 	free(map);

@@ -82,17 +82,21 @@ void		partition_root_free(struct partition_root *root);
 
 /*
  * Rewrite the Relation message of a leaf as the root's: *out gets the
- * leaf's relid and replica identity, the root's schema, name and
- * column order; its columns are written to cols (root->ncols entries)
- * and map[i] is the leaf's position of the root's column i.  0, or -1
- * with err when the columns do not match by name (which PostgreSQL
- * does not allow for a partition).  *out points into leaf, root and
+ * leaf's relid and replica identity, the root's schema and name, and
+ * the message's columns (n = leaf->u.relation.ncols of them, written to
+ * cols; map[i] is the leaf's position of column i): first those the
+ * root has, in the root's order, then those it does not have, in the
+ * message's order.  The catalog is read when the message is decoded,
+ * so a column added to, dropped from or renamed in the partitioned table
+ * since the change was made is not in both lists; such a change keeps
+ * every column the message has, never failing (13+ converts it to the
+ * root's row type as it was then, which this matches but for where a
+ * dropped or renamed column comes).  *out points into leaf, root and
  * cols.
  */
-int			partition_as_root(const struct partition_root *root,
+void		partition_as_root(const struct partition_root *root,
 							  const struct decoder_msg *leaf, struct decoder_msg *out,
-							  struct decoder_relcol *cols, int *map,
-							  char *err, size_t errlen);
+							  struct decoder_relcol *cols, int *map);
 
 /*
  * Cache the Relation message of the leaf m in c as its root's
@@ -103,7 +107,7 @@ struct relcache_rel *partition_cache(struct relcache *c, const struct partition_
 									 const struct decoder_msg *m, char *err, size_t errlen);
 
 /*
- * Put tuple t (ncols columns in the leaf's order) in the root's order:
+ * Put tuple t (ncols columns in the leaf's order) in the mapped order:
  * t->cols becomes scratch (ncols entries, caller-owned), scratch[i] =
  * the leaf's column map[i].  A tuple of another width is left as it is
  * (the event writer reports the mismatch).

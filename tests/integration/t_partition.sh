@@ -529,4 +529,24 @@ fi
 psql_admin -c "$sql" >/dev/null
 assert_rc "setup: the server accepts the publication" "$?" 0
 
+# =========================================================================
+# 6. the partitioned table's columns changed after its changes were made
+#    (walcap behind): every change keeps the columns it was made with,
+#    as 13+ converts it to the root's row type of its time
+# =========================================================================
+psql_admin -c "SELECT pg_create_logical_replication_slot('s_ddl', 'pgoutput')" >/dev/null
+psql_admin >/dev/null <<'SQL'
+INSERT INTO part VALUES (10, 6, 'd1');
+ALTER TABLE part ADD COLUMN extra int;
+INSERT INTO part VALUES (11, 7, 'd2', 5);
+ALTER TABLE part DROP COLUMN extra;
+INSERT INTO part VALUES (12, 8, 'd3');
+SQL
+END=$(current_lsn)
+run ddl s_ddl publication.name=pub_all 'table.include.list=public\.part'
+assert_eq "columns added and dropped since: each change with its own columns" "$(normalize "$work/ddl.out")" \
+	"$(ev c part null '{"id":10,"k":6,"v":"d1"}'
+	   ev c part null '{"id":11,"k":7,"v":"d2","extra":5}'
+	   ev c part null '{"id":12,"k":8,"v":"d3"}')"
+
 t_done
