@@ -69,10 +69,18 @@ build_data(const struct snapshot_opts *o, struct buf *b)
 static int
 not_published(const struct config *c, const char *schema, const char *table)
 {
+	struct buf	fix;
+
+	buf_init(&fix, 0);
+	buf_lit(&fix, "ALTER PUBLICATION ");
+	pgconn_quote_ident(&fix, c->publication_name);
+	buf_lit(&fix, " ADD TABLE ");
+	pgconn_quote_qualified(&fix, schema, table);
 	log_error("table \"%s.%s\" is not in publication \"%s\": walcap receives none of its changes",
 			  schema, table, c->publication_name);
-	log_hint("as the table's owner: ALTER PUBLICATION \"%s\" ADD TABLE \"%s\".\"%s\"; (walcap then snapshots it by itself with snapshot.new.tables=true)",
-			 c->publication_name, schema, table);
+	log_hint("as the table's owner: %s; (walcap then snapshots it by itself with snapshot.new.tables=true)",
+			 buf_failed(&fix) ? "ALTER PUBLICATION ... ADD TABLE ..." : fix.data);
+	buf_free(&fix);
 	return 1;
 }
 
@@ -126,6 +134,10 @@ partition_unpublished(PGconn *conn, const struct config *c, const char *oid, int
 		return -1;
 	buf_init(&names, 0);
 	buf_init(&fix, 0);
+	buf_lit(&fix, "ALTER PUBLICATION ");
+	pgconn_quote_ident(&fix, c->publication_name);
+	buf_puts(&fix, PQserverVersion(conn) < PARTITION_VIAROOT_VERSION ?
+			" ADD TABLE " : " SET (publish_via_partition_root = true)");
 	for (int i = 0; i < PQntuples(leaves); i++)
 	{
 		const char *sch = PQgetvalue(leaves, i, PARTITION_LEAF_SCHEMA);
@@ -137,8 +149,11 @@ partition_unpublished(PGconn *conn, const struct config *c, const char *oid, int
 			continue;
 		}
 		buf_printf(&names, "%s%s.%s", missing ? ", " : "", sch, tab);
-		buf_puts(&fix, missing ? ", " : "");
-		pgconn_quote_qualified(&fix, sch, tab);
+		if (PQserverVersion(conn) < PARTITION_VIAROOT_VERSION)
+		{
+			buf_puts(&fix, missing ? ", " : "");
+			pgconn_quote_qualified(&fix, sch, tab);
+		}
 		missing++;
 	}
 	PQclear(leaves);
@@ -148,16 +163,17 @@ partition_unpublished(PGconn *conn, const struct config *c, const char *oid, int
 		{
 			log_error("partitions of table \"%s.%s\" are not in publication \"%s\": %s; walcap receives none of their changes",
 					  schema, table, c->publication_name, names.data);
-			log_hint("as the tables' owner: ALTER PUBLICATION \"%s\" ADD TABLE %s; (PostgreSQL %d publishes partitions, not partitioned tables)",
-					 c->publication_name, fix.data, PQserverVersion(conn) / 10000);
+			log_hint("as the tables' owner: %s; (PostgreSQL %d publishes partitions, not partitioned tables)",
+					 buf_failed(&fix) ? "ALTER PUBLICATION ... ADD TABLE ..." : fix.data,
+					 PQserverVersion(conn) / 10000);
 		}
 	}
 	else if (published && !viaroot)
 	{
 		log_error("publication \"%s\" has publish_via_partition_root = false: the changes of \"%s.%s\" arrive under its partitions' names",
 				  c->publication_name, schema, table);
-		log_hint("as the publication's owner: ALTER PUBLICATION \"%s\" SET (publish_via_partition_root = true);",
-				 c->publication_name);
+		log_hint("as the publication's owner: %s;",
+				 buf_failed(&fix) ? "ALTER PUBLICATION ... SET (publish_via_partition_root = true)" : fix.data);
 		missing = 1;
 	}
 	else
@@ -210,8 +226,14 @@ check_table(PGconn *conn, const struct config *c, const struct snapshot_opts *o,
 		log_hint("name tables as schema.table (no schema means public); quote a part with dots or capitals: '\"My Schema\".\"Orders\"'");
 		rc = 1;
 	}
-	/* a partition whose changes walcap names after its root */
-	else if (PQgetvalue(res, 0, 5)[0] == 't' && (old || PQgetvalue(res, 0, 6)[0] == 't'))
+	/*
+	 * A partition whose changes come under its root's name: before 13
+	 * always (walcap maps them), from 13 with publish_via_partition_root
+	 * unless the publication lists the partition itself (no ancestor of
+	 * it published: pgoutput sends its changes under its own name).
+	 */
+	else if (PQgetvalue(res, 0, 5)[0] == 't' &&
+			 (old || (PQgetvalue(res, 0, 6)[0] == 't' && PQgetvalue(res, 0, 1)[0] != 't')))
 		rc = partition_refused(conn, PQgetvalue(res, 0, 4), schema, table, err, errlen);
 	else if (PQgetvalue(res, 0, 0)[0] == 'p')
 		rc = partition_unpublished(conn, c, PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 1)[0] == 't',

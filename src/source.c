@@ -165,12 +165,18 @@ check_publication(struct source *s, const struct config *c, int *fatal,
 
 	if (lit == NULL)
 		return -1;
-	snprintf(sql, sizeof(sql), "SELECT %s FROM pg_publication WHERE pubname = %s",
+	/* two flags: publish_via_partition_root (13+) and FOR ALL TABLES */
+	snprintf(sql, sizeof(sql),
+			 "SELECT CASE WHEN %s THEN 'r' ELSE '-' END || CASE WHEN puballtables THEN 'a' ELSE '-' END "
+			 "FROM pg_publication WHERE pubname = %s",
 			 s->server_version >= 130000 ? "pubviaroot" : "false", lit);
 	PQfreemem(lit);
 	rc = pgconn_value(s->conn, sql, v, sizeof(v), err, errlen);
 	if (rc == 1)
-		s->pub_via_root = v[0] == 't';
+	{
+		s->pub_via_root = v[0] == 'r';
+		s->pub_all_tables = v[1] == 'a';
+	}
 	if (rc != 0)
 		return rc == 1 ? 0 : -1;
 	*fatal = 1;

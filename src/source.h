@@ -29,6 +29,7 @@ struct source
 	int			slot_missing;	/* source_open(tolerate_slot): no such slot */
 	int			slot_lost;		/* ... or it is invalidated (wal_status lost) */
 	int			pub_via_root;	/* the publication has publish_via_partition_root */
+	int			pub_all_tables;	/* ... and is FOR ALL TABLES */
 	int			slot_failover;	/* the slot is a failover slot (17+) */
 	int			in_recovery;	/* the server is a standby (read only with
 								 * slot.failover=true on 17+) */

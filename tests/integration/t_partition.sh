@@ -549,4 +549,28 @@ assert_eq "columns added and dropped since: each change with its own columns" "$
 	   ev c part null '{"id":11,"k":7,"v":"d2","extra":5}'
 	   ev c part null '{"id":12,"k":8,"v":"d3"}')"
 
+# =========================================================================
+# 7. 13+: a partition published without its root (or any ancestor) is a
+#    table of its own for pgoutput, publish_via_partition_root or not:
+#    its events, its snapshot and its name in the include lists are its
+#    own (before 13 walcap maps every partition, so this case is not one)
+# =========================================================================
+if [ "$OLD" = 0 ]; then
+	psql_admin >/dev/null <<'SQL'
+CREATE PUBLICATION pub_leaf FOR TABLE part_a, fence, streamkap.streamkap_signal WITH (publish_via_partition_root = true);
+SELECT pg_create_logical_replication_slot('s_leaf', 'pgoutput');
+INSERT INTO part VALUES (20, 9, 'e1');
+SQL
+	END=$(current_lsn)
+	run leafpub s_leaf publication.name=pub_leaf 'table.include.list=public\.part_a'
+	assert_eq "a partition published alone: its changes under its own name" "$(normalize "$work/leafpub.out")" \
+		"$(ev c part_a null '{"id":20,"k":9,"v":"e1"}')"
+	walcap_conf "$work/leafsnap.conf" slot.name=s_leaf publication.name=pub_leaf 'table.include.list=public\.part_a'
+	out=$(WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD timeout 30 "$WALCAP" snapshot -c "$work/leafsnap.conf" \
+		--id leaf-1 public.part_a 2>&1)
+	assert_eq "a partition published alone: walcap snapshot takes it" "$out" \
+'walcap: INFO: slot "s_leaf" is not being read now: walcap run acts on the signal when it next reads the slot
+leaf-1 execute-snapshot {"data-collections":["public.part_a"],"type":"incremental"}'
+fi
+
 t_done
