@@ -339,7 +339,7 @@ add_filters(const struct snapshot *s, struct buf *b, int and)
 enum
 {
 	LT_OID, LT_REPLIDENT, LT_ATTNAME, LT_TYPID, LT_TYPMOD, LT_KEYPOS, LT_FORMAT,
-	LT_RELTUPLES, LT_NOTNULL, LT_RELKIND, LT_ISPARTITION, LT_ROWFILTER,
+	LT_RELTUPLES, LT_NOTNULL, LT_RELKIND, LT_ISPARTITION, LT_ROWFILTER, LT_PKCOLS,
 	LT_ENUM_LABELS, LT_BASE_TYPID, LT_TYPE_NAME	/* CATALOG_TYPE_INFO_SQL */
 };
 
@@ -356,6 +356,8 @@ enum
  * generated columns there although it never sends them).  A table the
  * publication does not list under its own name (a partition root
  * without publish_via_partition_root) gets its non-generated columns.
+ * LT_PKCOLS is the primary key's number of columns (NULL without one),
+ * for load_table to see a column list that leaves part of it out.
  */
 static PGresult *
 load_columns(struct snapshot *s, PGconn *conn, const char *const *params)
@@ -377,7 +379,7 @@ load_columns(struct snapshot *s, PGconn *conn, const char *const *params)
 			   "CASE WHEN $3::text IS NOT NULL THEN CASE WHEN a.attname = $3 THEN 1 END "
 			   "ELSE (SELECT k.n FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(att, n) WHERE k.att = a.attnum) END, "
 			   "format_type(a.atttypid, a.atttypmod), c.reltuples::bigint, a.attnotnull, "
-			   "c.relkind, c.relispartition, %s, "
+			   "c.relkind, c.relispartition, %s, %s, "
 			   CATALOG_TYPE_INFO_SQL
 			   "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 			   "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
@@ -388,6 +390,7 @@ load_columns(struct snapshot *s, PGconn *conn, const char *const *params)
 			   "AND $4::text IS NOT NULL %s"
 			   "ORDER BY a.attnum",
 			   v >= 150000 ? "pt.rowfilter" : "NULL::text",
+			   v >= 110000 ? "i.indnkeyatts" : "i.indnatts",
 			   v >= 150000 ? "LEFT JOIN pg_catalog.pg_publication_tables pt ON pt.pubname = $4 "
 			   "AND pt.schemaname = n.nspname AND pt.tablename = c.relname " : "",
 			   published);
@@ -535,6 +538,31 @@ load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 		goto oom;
 	PQclear(kr);
 	kr = NULL;
+	/*
+	 * A column list that leaves out part of the primary key (legal for a
+	 * publication of inserts only) leaves a key that is not unique:
+	 * chunks by it would skip rows.  The table is then read whole, as a
+	 * table without a key is by the initial snapshot.
+	 */
+	if (!it->surrogate_key && nkeys > 0 && !PQgetisnull(res, 0, LT_PKCOLS) &&
+		nkeys < atoi(PQgetvalue(res, 0, LT_PKCOLS)))
+	{
+		if (!it->blocking && !whole)
+		{
+			log_warning("publication \"%s\" leaves part of the primary key of \"%s\" out of its column list: reading the table whole (blocking) instead of by its key in chunks",
+						s->cfg->publication_name, name);
+			log_hint("add the key's columns to the publication's column list, or name a unique, non-null published column as \"surrogate-key\"");
+			it->blocking = 1;
+			s->dirty = 1;
+		}
+		for (int j = 0; j < nkeys; j++)
+		{
+			cols[s->keyidx[j]].flags &= (uint8_t) ~1;
+			free(s->keytypes[j]);
+			s->keytypes[j] = NULL;
+		}
+		nkeys = 0;
+	}
 	s->nkeys = nkeys;
 	if (!PQgetisnull(res, 0, LT_ROWFILTER) &&
 		(s->pubfilter = strdup(PQgetvalue(res, 0, LT_ROWFILTER))) == NULL)

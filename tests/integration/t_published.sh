@@ -184,4 +184,35 @@ if [ "$V" -ge 180000 ]; then
 		   ev c g "$(g_row 4 40 w gen)" false)"
 fi
 
+# =========================================================================
+# 4. 15+: a column list that leaves out part of the primary key (legal
+#    for a publication of inserts only): the key left is not unique, so
+#    the table is read whole (blocking) rather than by it in chunks,
+#    which would skip rows
+# =========================================================================
+if [ "$V" -ge 150000 ]; then
+	psql_admin >/dev/null <<'SQL'
+CREATE TABLE k (a int, b int, c text, PRIMARY KEY (a, b));
+GRANT SELECT ON k TO streamkap_role;
+INSERT INTO k SELECT 1, g, 'r' || g FROM generate_series(1, 7) g;
+CREATE PUBLICATION k_pub FOR TABLE k (a, c), streamkap.streamkap_signal WITH (publish = 'insert');
+SELECT pg_create_logical_replication_slot('k_slot', 'pgoutput');
+SQL
+	walcap_conf "$work/k.conf" "database.dbname=$DB" incremental.snapshot.chunk.size=2 \
+		slot.name=k_slot publication.name=k_pub
+	WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD timeout 30 "$WALCAP" snapshot -c "$work/k.conf" \
+		--id snap-k public.k >/dev/null 2>&1
+	walcap_start "$work/k.out" "$work/k.err" "$work/k.conf"
+	k_done() { grep -qs 'snapshot of "public.k" done' "$work/k.err"; }
+	wait_until 30 k_done
+	walcap_stop
+	assert_eq "part of the key not published: every row, read whole" \
+		"$(normalize "$work/k.out" | jq -c 'select(.op == "r")')" \
+		"$(for g in 1 2 3 4 5 6 7; do ev r k "{\"a\":1,\"c\":\"r$g\"}" true; done)"
+	assert_eq "part of the key not published: the warning and the hint" \
+		"$(grep -E 'WARNING|HINT' "$work/k.err")" \
+'walcap: WARNING: publication "k_pub" leaves part of the primary key of "public.k" out of its column list: reading the table whole (blocking) instead of by its key in chunks
+walcap: HINT: add the key'"'"'s columns to the publication'"'"'s column list, or name a unique, non-null published column as "surrogate-key"'
+fi
+
 t_done
