@@ -3,8 +3,8 @@
  * schemas; see geometry.h for the mapping.
  *
  * The texts, as geo_ops.c's output functions write them (no spaces; every
- * number is float8out's text, under extra_float_digits=1 a JSON number or
- * NaN, Infinity, -Infinity):
+ * number is float8out's text under CONVERT_SESSION_OPTIONS, a JSON number
+ * or NaN, Infinity, -Infinity):
  *
  *   point_out    "(" x "," y ")"
  *   box_out      point "," point                    (high corner first)

@@ -38,7 +38,7 @@ int		json_is_number(const char *s, size_t len);
 /*
  * Append a finite float's text s[0..len), which passed json_is_number(),
  * as a JSON number.  With shorten (a server older than 12, whose texts
- * under extra_float_digits=3 have 17 or 9 significant digits), the
+ * under extra_float_digits=3 have 18 or 9 significant digits), the
  * fewest digits that read back as the same float4 (single) or float8, as
  * PostgreSQL 12+ and Java's Float/Double.toString give them ("0.1" for
  * "0.100000001"); otherwise the text as it is.

@@ -153,6 +153,13 @@ shape_of(enum convert_kind kind, int32_t typmod, const struct convert_opts *o)
 	{
 		case CONVERT_BOOL:
 		case CONVERT_POINT:
+		case CONVERT_BOX:
+		case CONVERT_LSEG:
+		case CONVERT_PATH:
+		case CONVERT_POLYGON:
+		case CONVERT_CIRCLE:
+		case CONVERT_LINE:
+			/* a struct (geometry.h) cannot hold it either */
 			return SHAPE_NONE;
 		case CONVERT_INT:
 		case CONVERT_FLOAT:

@@ -237,6 +237,12 @@ test_form_of(void)
 	/* no value of the type holds it: the string */
 	CHECK_INT(of(1000, -1, &d), TOAST_STRING);	/* bool[] */
 	CHECK_INT(of(1017, -1, &d), TOAST_STRING);	/* point[] */
+	/* the geometric structs, and arrays of them: no shape holds it */
+	CHECK_INT(of(602, -1, &d), TOAST_STRING);	/* path */
+	CHECK_INT(of(604, -1, &d), TOAST_STRING);	/* polygon */
+	CHECK_INT(of(1020, -1, &d), TOAST_STRING);	/* box[] */
+	CHECK_INT(of(719, -1, &d), TOAST_STRING);	/* circle[] */
+	CHECK_INT(of(629, -1, &d), TOAST_STRING);	/* line[] */
 	CHECK_INT(of(1561, 1, &d), TOAST_STRING);	/* bit(1)[] */
 	CHECK_INT(of(1700, -1, &o), TOAST_STRING);	/* numeric, double mode */
 	CHECK_INT(of(23, -1, &d), TOAST_STRING);	/* (fixed-size types never arrive as 'u') */
