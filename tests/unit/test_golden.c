@@ -447,8 +447,11 @@ main(void)
 	const char *u = getenv("GOLDEN_UPDATE");
 	int			update = u != NULL && strcmp(u, "1") == 0;
 
-	/* conversion warnings would be part of a failure's story: keep them */
-	log_set_level(LOGL_WARNING);
+	/*
+	 * types.hex has one value walcap warns about (its interval, see the
+	 * README); a changed value shows in the comparison, not in the log
+	 */
+	log_set_level(LOGL_ERROR);
 	check_unlisted(FIXDIR "/*.hex", ".hex");
 	check_unlisted(FIXDIR "/*.jsonl", ".jsonl");
 	for (int k = 0; k < NSCENARIOS; k++)
