@@ -142,210 +142,217 @@ start_change(struct mb *m, char type, uint32_t relid)
 	p32(m, relid);
 }
 
+/*
+ * A change message as a table row: its type, relation, old tuple kind
+ * (0 for none) and tuples.  A column is a string led by its kind: T(s)
+ * text, B(s) binary, COL_NULL, COL_UNCHANGED; each tuple ends at its
+ * first NULL.  Insert and Update carry a new tuple (zero columns if the
+ * list is empty), Delete none.
+ */
+#define T(s) "t" s
+#define B(s) "b" s
+#define COL_NULL "n"
+#define COL_UNCHANGED "u"
+#define MAXCOLS 6
+
+struct change_msg
+{
+	char		type;			/* 'I', 'U' or 'D' */
+	uint32_t	relid;
+	char		old_kind;		/* 0, 'K' or 'O' */
+	const char *old[MAXCOLS];
+	const char *new_[MAXCOLS];
+};
+
+/*
+ * One case: the message, the transaction (NULL: TXN) and LSN it is
+ * written at, and exactly what change() must return: the event, or
+ * "ERR" and then err must contain errsub.
+ */
+struct change_case
+{
+	const char *what;
+	struct change_msg msg;
+	const struct event_txn *txn;
+	uint64_t	lsn;
+	const char *want;
+	const char *errsub;
+};
+
+static void
+put_tuple(struct mb *m, char kind, const char *const *cols)
+{
+	int			n = 0;
+
+	while (n < MAXCOLS && cols[n])
+		n++;
+	p8(m, (unsigned char) kind);
+	p16(m, (unsigned) n);
+	for (int i = 0; i < n; i++)
+		pcol(m, cols[i][0], cols[i][0] == 't' || cols[i][0] == 'b' ? cols[i] + 1 : NULL);
+}
+
+static void
+build_change(struct mb *m, const struct change_msg *c)
+{
+	start_change(m, c->type, c->relid);
+	if (c->old_kind)
+		put_tuple(m, c->old_kind, c->old);
+	if (c->type != 'D')
+		put_tuple(m, 'N', c->new_);
+}
+
+/* Run one case; 1 if it passed. */
+static int
+run_case(const struct change_case *c)
+{
+	struct mb	m;
+	const char *got;
+	int			ok;
+
+	build_change(&m, &c->msg);
+	got = change(&m, c->txn ? c->txn : &TXN, c->lsn);
+	ok = strcmp(got, c->want) == 0;
+	if (!ok)
+		fprintf(stderr, "test_event: case \"%s\":\n", c->what);
+	CHECK_STR(got, c->want);
+	if (c->errsub)
+	{
+		int			has = strstr(err, c->errsub) != NULL;
+
+		if (!has)
+			fprintf(stderr, "test_event: case \"%s\": err \"%s\" lacks \"%s\"\n",
+					c->what, err, c->errsub);
+		CHECK(has);
+		ok = ok && has;
+	}
+	return ok;
+}
+
+static void
+run_cases(const struct change_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		run_case(&cases[i]);
+}
+
+#define RUN_CASES(t) run_cases((t), sizeof(t) / sizeof((t)[0]))
+
+/* the first transaction of a session has no previous commit */
+static const struct event_txn FIRST = {.xid = 5, .commit_ms = 0, .last_commit_lsn = 0};
+
+static const struct change_case insert_cases[] = {
+	{"insert: escapes in text, NULL",
+		{'I', 16384, 0, {NULL}, {T("1"), T("a\"b"), COL_NULL}}, NULL, 200,
+		"{\"before\":null,\"after\":{\"id\":1,\"name\":\"a\\\"b\",\"note\":null},"
+		SRC_777("200") "\"c\",\"ts_ms\":1700000000999}", NULL},
+	{"insert: first transaction of a session, no previous commit",
+		{'I', 16384, 0, {NULL}, {T("1"), T("a\"b"), COL_NULL}}, &FIRST, 26382864,
+		"{\"before\":null,\"after\":{\"id\":1,\"name\":\"a\\\"b\",\"note\":null},"
+		SRC_HEAD "0" SRC_DB SEQ_FIRST("26382864") ITEMS
+		",\"txId\":5,\"lsn\":26382864" SRC_END
+		"\"c\",\"ts_ms\":1700000000999}", NULL},
+	{"insert: negative int, empty text, control characters and UTF-8 in text",
+		{'I', 16384, 0, {NULL}, {T("-2147483648"), T(""), T("tab\there \\ \xC3\xA9\n")}}, NULL, 200,
+		"{\"before\":null,\"after\":{\"id\":-2147483648,\"name\":\"\","
+		"\"note\":\"tab\\there \\\\ \xC3\xA9\\n\"},"
+		SRC_777("200") "\"c\",\"ts_ms\":1700000000999}", NULL},
+};
+
+static const struct change_case update_cases[] = {
+	{"update, no old tuple: before is null",
+		{'U', 16384, 0, {NULL}, {T("1"), T("new"), COL_NULL}}, NULL, 300,
+		"{\"before\":null,\"after\":{\"id\":1,\"name\":\"new\",\"note\":null},"
+		SRC_777("300") "\"u\",\"ts_ms\":1700000000999}", NULL},
+	{"update, 'K': the old key only (the other columns arrive as 'n')",
+		{'U', 16384, 'K', {T("2"), COL_NULL, COL_NULL}, {T("3"), T("x"), T("y")}}, NULL, 300,
+		"{\"before\":{\"id\":2},\"after\":{\"id\":3,\"name\":\"x\",\"note\":\"y\"},"
+		SRC_777("300") "\"u\",\"ts_ms\":1700000000999}", NULL},
+	{"update, 'O': the whole old row, NULLs included",
+		{'U', 16384, 'O', {T("3"), T("old"), COL_NULL}, {T("3"), T("new"), COL_NULL}}, NULL, 300,
+		"{\"before\":{\"id\":3,\"name\":\"old\",\"note\":null},"
+		"\"after\":{\"id\":3,\"name\":\"new\",\"note\":null},"
+		SRC_777("300") "\"u\",\"ts_ms\":1700000000999}", NULL},
+	{"update: an unchanged TOASTed value is the placeholder, as a string",
+		{'U', 16384, 0, {NULL}, {T("4"), T("n"), COL_UNCHANGED}}, NULL, 300,
+		"{\"before\":null,\"after\":{\"id\":4,\"name\":\"n\","
+		"\"note\":\"__debezium_unavailable_value\"},"
+		SRC_777("300") "\"u\",\"ts_ms\":1700000000999}", NULL},
+};
+
+static const struct change_case delete_cases[] = {
+	{"delete, 'K': the old key",
+		{'D', 16384, 'K', {T("7"), COL_NULL, COL_NULL}, {NULL}}, NULL, 400,
+		"{\"before\":{\"id\":7},\"after\":null,"
+		SRC_777("400") "\"d\",\"ts_ms\":1700000000999}", NULL},
+	{"delete, 'O': the old row, an unchanged TOASTed value as the placeholder",
+		{'D', 16384, 'O', {T("7"), T("gone"), COL_UNCHANGED}, {NULL}}, NULL, 400,
+		"{\"before\":{\"id\":7,\"name\":\"gone\","
+		"\"note\":\"__debezium_unavailable_value\"},\"after\":null,"
+		SRC_777("400") "\"d\",\"ts_ms\":1700000000999}", NULL},
+};
+
+/* Rows that do not match their relation are refused with a message. */
+static const struct change_case mismatch_cases[] = {
+	{"insert with too few columns",
+		{'I', 16384, 0, {NULL}, {T("1"), T("a")}}, NULL, 200,
+		"ERR", "\"public\".\"items\" has 2 columns, its Relation message 3"},
+	{"insert with too many columns",
+		{'I', 16384, 0, {NULL}, {T("1"), T("a"), T("b"), T("c")}}, NULL, 200,
+		"ERR", "has 4 columns, its Relation message 3"},
+	{"the old tuple is checked too",
+		{'D', 16384, 'K', {T("7")}, {NULL}}, NULL, 200,
+		"ERR", "has 1 columns, its Relation message 3"},
+	{"an update with an empty new tuple",
+		{'U', 16384, 'O', {T("1"), COL_NULL, COL_NULL}, {NULL}}, NULL, 200,
+		"ERR", "has 0 columns, its Relation message 3"},
+	{"binary format was not asked for",
+		{'I', 16384, 0, {NULL}, {T("1"), B("xx"), COL_NULL}}, NULL, 200,
+		"ERR", "column \"name\" of \"public\".\"items\" arrived in binary format"},
+};
+
+/* A value its type's converter refuses is written as a string. */
+static const struct change_case bad_value_case = {
+	"an int4 column with \"12abc\"",
+	{'I', 16384, 0, {NULL}, {T("12abc"), COL_NULL, COL_NULL}}, NULL, 200,
+	"{\"before\":null,\"after\":{\"id\":\"12abc\",\"name\":null,\"note\":null},"
+	SRC_777("200") "\"c\",\"ts_ms\":1700000000999}", NULL
+};
+
 static void
 test_insert(void)
 {
-	struct mb	m;
-
-	start_change(&m, 'I', 16384);
-	p8(&m, 'N');
-	p16(&m, 3);
-	pcol(&m, 't', "1");
-	pcol(&m, 't', "a\"b");
-	pcol(&m, 'n', NULL);
-	CHECK_STR(change(&m, &TXN, 200),
-			  "{\"before\":null,\"after\":{\"id\":1,\"name\":\"a\\\"b\",\"note\":null},"
-			  SRC_777("200") "\"c\",\"ts_ms\":1700000000999}");
-
-	/* the first transaction of a session has no previous commit */
-	{
-		struct event_txn first = {.xid = 5, .commit_ms = 0, .last_commit_lsn = 0};
-
-		CHECK_STR(change(&m, &first, 26382864),
-				  "{\"before\":null,\"after\":{\"id\":1,\"name\":\"a\\\"b\",\"note\":null},"
-				  SRC_HEAD "0" SRC_DB SEQ_FIRST("26382864") ITEMS
-				  ",\"txId\":5,\"lsn\":26382864" SRC_END
-				  "\"c\",\"ts_ms\":1700000000999}");
-	}
-
-	/* negative int, empty text, control characters and UTF-8 in text */
-	start_change(&m, 'I', 16384);
-	p8(&m, 'N');
-	p16(&m, 3);
-	pcol(&m, 't', "-2147483648");
-	pcol(&m, 't', "");
-	pcol(&m, 't', "tab\there \\ \xC3\xA9\n");
-	CHECK_STR(change(&m, &TXN, 200),
-			  "{\"before\":null,\"after\":{\"id\":-2147483648,\"name\":\"\","
-			  "\"note\":\"tab\\there \\\\ \xC3\xA9\\n\"},"
-			  SRC_777("200") "\"c\",\"ts_ms\":1700000000999}");
+	RUN_CASES(insert_cases);
 }
 
 static void
 test_update(void)
 {
-	struct mb	m;
-
-	/* no old tuple: before is null */
-	start_change(&m, 'U', 16384);
-	p8(&m, 'N');
-	p16(&m, 3);
-	pcol(&m, 't', "1");
-	pcol(&m, 't', "new");
-	pcol(&m, 'n', NULL);
-	CHECK_STR(change(&m, &TXN, 300),
-			  "{\"before\":null,\"after\":{\"id\":1,\"name\":\"new\",\"note\":null},"
-			  SRC_777("300") "\"u\",\"ts_ms\":1700000000999}");
-
-	/* 'K': the old key only (the other columns arrive as 'n') */
-	start_change(&m, 'U', 16384);
-	p8(&m, 'K');
-	p16(&m, 3);
-	pcol(&m, 't', "2");
-	pcol(&m, 'n', NULL);
-	pcol(&m, 'n', NULL);
-	p8(&m, 'N');
-	p16(&m, 3);
-	pcol(&m, 't', "3");
-	pcol(&m, 't', "x");
-	pcol(&m, 't', "y");
-	CHECK_STR(change(&m, &TXN, 300),
-			  "{\"before\":{\"id\":2},\"after\":{\"id\":3,\"name\":\"x\",\"note\":\"y\"},"
-			  SRC_777("300") "\"u\",\"ts_ms\":1700000000999}");
-
-	/* 'O': the whole old row, NULLs included */
-	start_change(&m, 'U', 16384);
-	p8(&m, 'O');
-	p16(&m, 3);
-	pcol(&m, 't', "3");
-	pcol(&m, 't', "old");
-	pcol(&m, 'n', NULL);
-	p8(&m, 'N');
-	p16(&m, 3);
-	pcol(&m, 't', "3");
-	pcol(&m, 't', "new");
-	pcol(&m, 'n', NULL);
-	CHECK_STR(change(&m, &TXN, 300),
-			  "{\"before\":{\"id\":3,\"name\":\"old\",\"note\":null},"
-			  "\"after\":{\"id\":3,\"name\":\"new\",\"note\":null},"
-			  SRC_777("300") "\"u\",\"ts_ms\":1700000000999}");
-
-	/* an unchanged TOASTed value: the placeholder, as a string */
-	start_change(&m, 'U', 16384);
-	p8(&m, 'N');
-	p16(&m, 3);
-	pcol(&m, 't', "4");
-	pcol(&m, 't', "n");
-	pcol(&m, 'u', NULL);
-	CHECK_STR(change(&m, &TXN, 300),
-			  "{\"before\":null,\"after\":{\"id\":4,\"name\":\"n\","
-			  "\"note\":\"__debezium_unavailable_value\"},"
-			  SRC_777("300") "\"u\",\"ts_ms\":1700000000999}");
+	RUN_CASES(update_cases);
 }
 
 static void
 test_delete(void)
 {
-	struct mb	m;
-
-	start_change(&m, 'D', 16384);
-	p8(&m, 'K');
-	p16(&m, 3);
-	pcol(&m, 't', "7");
-	pcol(&m, 'n', NULL);
-	pcol(&m, 'n', NULL);
-	CHECK_STR(change(&m, &TXN, 400),
-			  "{\"before\":{\"id\":7},\"after\":null,"
-			  SRC_777("400") "\"d\",\"ts_ms\":1700000000999}");
-
-	start_change(&m, 'D', 16384);
-	p8(&m, 'O');
-	p16(&m, 3);
-	pcol(&m, 't', "7");
-	pcol(&m, 't', "gone");
-	pcol(&m, 'u', NULL);
-	CHECK_STR(change(&m, &TXN, 400),
-			  "{\"before\":{\"id\":7,\"name\":\"gone\","
-			  "\"note\":\"__debezium_unavailable_value\"},\"after\":null,"
-			  SRC_777("400") "\"d\",\"ts_ms\":1700000000999}");
+	RUN_CASES(delete_cases);
 }
 
-/* Rows that do not match their relation are refused with a message. */
 static void
 test_mismatch(void)
 {
-	struct mb	m;
-
-	start_change(&m, 'I', 16384);
-	p8(&m, 'N');
-	p16(&m, 2);
-	pcol(&m, 't', "1");
-	pcol(&m, 't', "a");
-	CHECK_STR(change(&m, &TXN, 200), "ERR");
-	CHECK(strstr(err, "\"public\".\"items\" has 2 columns, its Relation message 3") != NULL);
-
-	start_change(&m, 'I', 16384);
-	p8(&m, 'N');
-	p16(&m, 4);
-	pcol(&m, 't', "1");
-	pcol(&m, 't', "a");
-	pcol(&m, 't', "b");
-	pcol(&m, 't', "c");
-	CHECK_STR(change(&m, &TXN, 200), "ERR");
-	CHECK(strstr(err, "has 4 columns, its Relation message 3") != NULL);
-
-	/* the old tuple is checked too */
-	start_change(&m, 'D', 16384);
-	p8(&m, 'K');
-	p16(&m, 1);
-	pcol(&m, 't', "7");
-	CHECK_STR(change(&m, &TXN, 200), "ERR");
-	CHECK(strstr(err, "has 1 columns, its Relation message 3") != NULL);
-
-	start_change(&m, 'U', 16384);
-	p8(&m, 'O');
-	p16(&m, 3);
-	pcol(&m, 't', "1");
-	pcol(&m, 'n', NULL);
-	pcol(&m, 'n', NULL);
-	p8(&m, 'N');
-	p16(&m, 0);
-	CHECK_STR(change(&m, &TXN, 200), "ERR");
-	CHECK(strstr(err, "has 0 columns, its Relation message 3") != NULL);
-
-	/* binary format was not asked for */
-	start_change(&m, 'I', 16384);
-	p8(&m, 'N');
-	p16(&m, 3);
-	pcol(&m, 't', "1");
-	pcol(&m, 'b', "xx");
-	pcol(&m, 'n', NULL);
-	CHECK_STR(change(&m, &TXN, 200), "ERR");
-	CHECK(strstr(err, "column \"name\" of \"public\".\"items\" arrived in binary format") != NULL);
+	RUN_CASES(mismatch_cases);
 }
 
-/* A value its type's converter refuses is written as a string. */
 static void
 test_bad_value(void)
 {
-	struct mb	m;
 	struct relcache_rel *rel;
 
-	start_change(&m, 'I', 16384);
-	p8(&m, 'N');
-	p16(&m, 3);
-	pcol(&m, 't', "12abc");
-	pcol(&m, 'n', NULL);
-	pcol(&m, 'n', NULL);
-	CHECK_STR(change(&m, &TXN, 200),
-			  "{\"before\":null,\"after\":{\"id\":\"12abc\",\"name\":null,\"note\":null},"
-			  SRC_777("200") "\"c\",\"ts_ms\":1700000000999}");
+	run_case(&bad_value_case);
 	rel = relcache_get(&cache, 16384);
 	CHECK(rel != NULL && rel->cols[0].warned == 1);
 	/* again: same output (the warning is logged only once) */
-	CHECK_STR(change(&m, &TXN, 200),
-			  "{\"before\":null,\"after\":{\"id\":\"12abc\",\"name\":null,\"note\":null},"
-			  SRC_777("200") "\"c\",\"ts_ms\":1700000000999}");
+	run_case(&bad_value_case);
 }
 
 static void
@@ -804,102 +811,76 @@ build_docs(struct mb *m)
  * Unchanged TOAST values ('u'): taken from the old tuple of the same
  * message when it carries them, else the placeholder shaped like the
  * column (a text[] array, bytea's bytes in base64, int4[] the bytes as
- * numbers).
+ * numbers).  A case with a route is run with Kafka routing on, and its
+ * routing record must be that (route_text()).
  */
-static void
-test_toast(void)
+struct toast_case
 {
-	struct mb	r,
-				m;
-	struct buf	meta;
+	struct change_case c;
+	const char *route;
+};
 
-	build_docs(&r);
-	add_relation(&r);
-	buf_init(&meta, 0);
-
-	/* no old tuple (REPLICA IDENTITY DEFAULT, key unchanged): placeholders */
-	start_change(&m, 'U', 16400);
-	p8(&m, 'N');
-	p16(&m, 5);
-	pcol(&m, 't', "a");
-	pcol(&m, 't', "2");
-	pcol(&m, 'u', NULL);
-	pcol(&m, 'u', NULL);
-	pcol(&m, 'u', NULL);
-	CHECK_STR(change(&m, &TXN, 300),
-			  "{\"before\":null,\"after\":{\"k\":\"a\",\"n\":2,"
-			  "\"tags\":[\"__debezium_unavailable_value\"],\"bin\":\"" PH_B64 "\","
-			  "\"nums\":" PH_NUMS "}," DOCS_SRC "\"u\",\"ts_ms\":1700000000999}");
+static const struct toast_case toast_cases[] = {
+	{{"no old tuple (REPLICA IDENTITY DEFAULT, key unchanged): placeholders",
+		{'U', 16400, 0, {NULL},
+		{T("a"), T("2"), COL_UNCHANGED, COL_UNCHANGED, COL_UNCHANGED}}, NULL, 300,
+		"{\"before\":null,\"after\":{\"k\":\"a\",\"n\":2,"
+		"\"tags\":[\"__debezium_unavailable_value\"],\"bin\":\"" PH_B64 "\","
+		"\"nums\":" PH_NUMS "}," DOCS_SRC "\"u\",\"ts_ms\":1700000000999}", NULL}, NULL},
 
 	/*
 	 * an unchanged out-of-line key column: PostgreSQL logs the old key
 	 * ('K'), which fills the key in after and in the message key; the
 	 * other columns are not in it ('n'): placeholders
 	 */
-	event_writer_route(&ew, &meta);
-	start_change(&m, 'U', 16400);
-	p8(&m, 'K');
-	p16(&m, 5);
-	pcol(&m, 't', "kk");
-	pcol(&m, 'n', NULL);
-	pcol(&m, 'n', NULL);
-	pcol(&m, 'n', NULL);
-	pcol(&m, 'n', NULL);
-	p8(&m, 'N');
-	p16(&m, 5);
-	pcol(&m, 'u', NULL);
-	pcol(&m, 't', "3");
-	pcol(&m, 'u', NULL);
-	pcol(&m, 'n', NULL);
-	pcol(&m, 'u', NULL);
-	CHECK_STR(change(&m, &TXN, 300),
-			  "{\"before\":{\"k\":\"kk\"},\"after\":{\"k\":\"kk\",\"n\":3,"
-			  "\"tags\":[\"__debezium_unavailable_value\"],\"bin\":null,"
-			  "\"nums\":" PH_NUMS "}," DOCS_SRC "\"u\",\"ts_ms\":1700000000999}");
-	CHECK_STR(route_text(&meta), "srv.public.docs|{\"k\":\"kk\"}|-");
-	event_writer_route(&ew, NULL);
+	{{"unchanged out-of-line key column: the old key fills it in",
+		{'U', 16400, 'K', {T("kk"), COL_NULL, COL_NULL, COL_NULL, COL_NULL},
+		{COL_UNCHANGED, T("3"), COL_UNCHANGED, COL_NULL, COL_UNCHANGED}}, NULL, 300,
+		"{\"before\":{\"k\":\"kk\"},\"after\":{\"k\":\"kk\",\"n\":3,"
+		"\"tags\":[\"__debezium_unavailable_value\"],\"bin\":null,"
+		"\"nums\":" PH_NUMS "}," DOCS_SRC "\"u\",\"ts_ms\":1700000000999}", NULL},
+	"srv.public.docs|{\"k\":\"kk\"}|-"},
 
-	/* the whole old row ('O', REPLICA IDENTITY FULL) carries every value */
-	start_change(&m, 'U', 16400);
-	p8(&m, 'O');
-	p16(&m, 5);
-	pcol(&m, 't', "a");
-	pcol(&m, 't', "1");
-	pcol(&m, 't', "{x,\"y z\"}");
-	pcol(&m, 't', "\\x0102");
-	pcol(&m, 't', "{1,2}");
-	p8(&m, 'N');
-	p16(&m, 5);
-	pcol(&m, 't', "a");
-	pcol(&m, 't', "2");
-	pcol(&m, 'u', NULL);
-	pcol(&m, 'u', NULL);
-	pcol(&m, 'u', NULL);
-	CHECK_STR(change(&m, &TXN, 300),
-			  "{\"before\":{\"k\":\"a\",\"n\":1,\"tags\":[\"x\",\"y z\"],\"bin\":\"AQI=\",\"nums\":[1,2]},"
-			  "\"after\":{\"k\":\"a\",\"n\":2,\"tags\":[\"x\",\"y z\"],\"bin\":\"AQI=\",\"nums\":[1,2]},"
-			  DOCS_SRC "\"u\",\"ts_ms\":1700000000999}");
+	{{"the whole old row ('O', REPLICA IDENTITY FULL) carries every value",
+		{'U', 16400, 'O', {T("a"), T("1"), T("{x,\"y z\"}"), T("\\x0102"), T("{1,2}")},
+		{T("a"), T("2"), COL_UNCHANGED, COL_UNCHANGED, COL_UNCHANGED}}, NULL, 300,
+		"{\"before\":{\"k\":\"a\",\"n\":1,\"tags\":[\"x\",\"y z\"],\"bin\":\"AQI=\",\"nums\":[1,2]},"
+		"\"after\":{\"k\":\"a\",\"n\":2,\"tags\":[\"x\",\"y z\"],\"bin\":\"AQI=\",\"nums\":[1,2]},"
+		DOCS_SRC "\"u\",\"ts_ms\":1700000000999}", NULL}, NULL},
 
-	/* ... but not a value the old tuple lacks too */
-	start_change(&m, 'U', 16400);
-	p8(&m, 'O');
-	p16(&m, 5);
-	pcol(&m, 't', "a");
-	pcol(&m, 't', "1");
-	pcol(&m, 'u', NULL);
-	pcol(&m, 'n', NULL);
-	pcol(&m, 't', "{1}");
-	p8(&m, 'N');
-	p16(&m, 5);
-	pcol(&m, 't', "a");
-	pcol(&m, 't', "2");
-	pcol(&m, 'u', NULL);
-	pcol(&m, 'u', NULL);
-	pcol(&m, 't', "{3}");
-	CHECK_STR(change(&m, &TXN, 300),
-			  "{\"before\":{\"k\":\"a\",\"n\":1,\"tags\":[\"__debezium_unavailable_value\"],\"bin\":null,\"nums\":[1]},"
-			  "\"after\":{\"k\":\"a\",\"n\":2,\"tags\":[\"__debezium_unavailable_value\"],\"bin\":\"" PH_B64 "\",\"nums\":[3]},"
-			  DOCS_SRC "\"u\",\"ts_ms\":1700000000999}");
+	{{"... but not a value the old tuple lacks too",
+		{'U', 16400, 'O', {T("a"), T("1"), COL_UNCHANGED, COL_NULL, T("{1}")},
+		{T("a"), T("2"), COL_UNCHANGED, COL_UNCHANGED, T("{3}")}}, NULL, 300,
+		"{\"before\":{\"k\":\"a\",\"n\":1,\"tags\":[\"__debezium_unavailable_value\"],\"bin\":null,\"nums\":[1]},"
+		"\"after\":{\"k\":\"a\",\"n\":2,\"tags\":[\"__debezium_unavailable_value\"],\"bin\":\"" PH_B64 "\",\"nums\":[3]},"
+		DOCS_SRC "\"u\",\"ts_ms\":1700000000999}", NULL}, NULL},
+};
+
+static void
+test_toast(void)
+{
+	struct mb	r;
+	struct buf	meta;
+
+	build_docs(&r);
+	add_relation(&r);
+	buf_init(&meta, 0);
+	for (size_t i = 0; i < sizeof(toast_cases) / sizeof(toast_cases[0]); i++)
+	{
+		const struct toast_case *t = &toast_cases[i];
+
+		if (t->route)
+		{
+			buf_reset(&meta);
+			event_writer_route(&ew, &meta);
+		}
+		run_case(&t->c);
+		if (t->route)
+		{
+			CHECK_STR(route_text(&meta), t->route);
+			event_writer_route(&ew, NULL);
+		}
+	}
 	buf_free(&meta);
 }
 
