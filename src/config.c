@@ -556,16 +556,20 @@ find_key(const char *key)
 	return NULL;
 }
 
-const char *
-config_key_name(int i)
+int
+config_key_info(int i, struct config_key_info *info)
 {
-	return i >= 0 && i < NKEYS ? config_keys[i].name : NULL;
-}
+	const struct config_key *k;
 
-const char *
-config_key_doc(int i)
-{
-	return i >= 0 && i < NKEYS ? config_keys[i].doc : NULL;
+	if (i < 0 || i >= NKEYS)
+		return -1;
+	k = &config_keys[i];
+	info->name = k->name;
+	info->def = k->def;
+	info->allowed = k->allowed;
+	info->secret = (k->flags & KF_SECRET) != 0;
+	info->doc = k->doc;
+	return 0;
 }
 
 /*

@@ -206,13 +206,21 @@ int		config_is_secret(const char *key);
  */
 void	config_print(const struct config *c, FILE *f);
 
+/* What the key table says about one key, for tests and tools. */
+struct config_key_info
+{
+	const char *name;
+	const char *def;			/* the default's text, or NULL: unset */
+	const char *const *allowed;	/* enumerated keys: NULL-terminated values */
+	int			secret;			/* config_is_secret(name) */
+	const char *doc;			/* one line */
+};
+
 /*
- * The keys of the key table, in --print-config order: key i's name and
- * its one-line description; NULL when i is past the last key.  The
- * kafka.* family (CONFIG_KAFKA_PREFIX plus a librdkafka property) is
- * not in the table.  For docs/config.md's test and for tools.
+ * Key i of the key table, in --print-config order, into *info: 0, or -1
+ * when i is past the last key.  The kafka.* family (CONFIG_KAFKA_PREFIX
+ * plus a librdkafka property) is not in the table.
  */
-const char *config_key_name(int i);
-const char *config_key_doc(int i);
+int		config_key_info(int i, struct config_key_info *info);
 
 #endif
