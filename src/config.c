@@ -289,13 +289,29 @@ static const struct config_key config_keys[] = {
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <= CONFIG_NKEYS,
 			   "CONFIG_NKEYS is too small");
 
+static int	set_kafka(struct config *c, const char *key, const char *value,
+					  char *err, size_t errlen);
+
+/*
+ * Families of keys: every key with the prefix goes, whole, to the
+ * family's setter, which keeps it for another component to validate.
+ * --print-config lists them after the table's keys; docs/config.md
+ * documents each family as one row, "<prefix><property>".
+ */
+static const struct
+{
+	const char *prefix;
+	int			(*set) (struct config *c, const char *key, const char *value,
+						char *err, size_t errlen);
+	const char *doc;
+}			config_families[] = {
+	{CONFIG_KAFKA_PREFIX, set_kafka, "a librdkafka producer property, passed on"},
+};
+
 /* Names that are not keys here but are Debezium's: refused with a reason. */
 static const char *const refused_signal_keys[] = {
 	"signal.data.collection", "signal.table", NULL
 };
-
-static int	set_kafka(struct config *c, const char *key, const char *value,
-					  char *err, size_t errlen);
 
 /*
  * Write a message into err[errlen] (if there is room for one) and return
@@ -330,7 +346,6 @@ replace_str(char **dst, const char *src)
 	*dst = copy;
 	return 0;
 }
-
 
 /*
  * Parse a decimal integer in [lo, hi]: digits only (no sign, no spaces),
@@ -417,7 +432,6 @@ set_name(char **field, const char *key, const char *value,
 	return set_nonempty(field, key, value, err, errlen);
 }
 
-
 /* Whether s is a valid replication slot name: 1-63 of [a-z0-9_]. */
 static int
 valid_slot_name(const char *s)
@@ -430,7 +444,6 @@ valid_slot_name(const char *s)
 			return 0;
 	return n >= 1 && n <= CONFIG_NAME_MAX;
 }
-
 
 /* slot.name: PostgreSQL's rule for slot names. */
 static int
@@ -617,7 +630,7 @@ static int
 set_kafka(struct config *c, const char *key, const char *value,
 		  char *err, size_t errlen)
 {
-	const char *name = key + 6;
+	const char *name = key + strlen(CONFIG_KAFKA_PREFIX);
 	char	   *v;
 	char	  **nk, **nv;
 
@@ -668,7 +681,8 @@ config_is_secret(const char *key)
 	/* kafka.sasl.password.file names a file: a path, not a secret */
 	if (len > 5 && strcmp(key + len - 5, ".file") == 0)
 		return 0;
-	return strncmp(key, CONFIG_KAFKA_PREFIX, 6) == 0 && config_kafka_secret(key + 6);
+	return strncmp(key, CONFIG_KAFKA_PREFIX, strlen(CONFIG_KAFKA_PREFIX)) == 0 &&
+		config_kafka_secret(key + strlen(CONFIG_KAFKA_PREFIX));
 }
 
 /*
@@ -682,10 +696,12 @@ config_set(struct config *c, const char *key, const char *value,
 	const struct config_key *k = find_key(key);
 	char	   *text;
 
-	if (k == NULL && strncmp(key, CONFIG_KAFKA_PREFIX, 6) == 0)
-		return set_kafka(c, key, value, err, errlen);
 	if (k == NULL)
 	{
+		for (size_t i = 0; i < sizeof(config_families) / sizeof(config_families[0]); i++)
+			if (strncmp(key, config_families[i].prefix,
+						strlen(config_families[i].prefix)) == 0)
+				return config_families[i].set(c, key, value, err, errlen);
 		for (int i = 0; refused_signal_keys[i] != NULL; i++)
 			if (strcmp(key, refused_signal_keys[i]) == 0)
 				return fail(err, errlen,
@@ -763,7 +779,6 @@ kafka_secrets(struct config *c, char *err, size_t errlen)
 	}
 	return 0;
 }
-
 
 /* The ssh.* keys: required ones, and ~/ in the known hosts path. */
 static int
@@ -868,14 +883,12 @@ config_finish(struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
-
 /* One "key = value" line of config_print; NULL value: unset. */
 static void
 print_line(FILE *f, const char *key, const char *value)
 {
 	fprintf(f, "%s =%s%s\n", key, value ? " " : "", value ? value : "");
 }
-
 
 void
 config_print(const struct config *c, FILE *f)
