@@ -193,9 +193,10 @@ int		config_finish(struct config *c, char *err, size_t errlen);
 /*
  * Whether a key holds a secret: the keys the key table flags
  * (database.password, ssh.private.key.passphrase), and the kafka.*
- * properties that config_kafka_secret() (secret.h) names.  Such keys may be set in the file, from
- * their *.file key or from the environment, never with --set; their
- * values appear in no message and no output.
+ * properties that config_kafka_secret() (secret.h) names.  Such keys
+ * may be set in the file, from their *.file key or from the
+ * environment, never with --set; their values appear in no message and
+ * no output.
  */
 int		config_is_secret(const char *key);
 

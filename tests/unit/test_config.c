@@ -1,10 +1,11 @@
 /*
- * test_config.c — unit tests of src/config.c, config_file.c, filter.c
- * and secret.c: defaults, every key, every error message, the properties
- * file syntax, --set, the password sources, and the table filters
- * including table.include.list.file.  Cases that differ only in their
- * input and expected result are rows of a table (set_error_case,
- * set_value_case, text_error_case).
+ * test_config.c — unit tests of src/config.c and config_file.c:
+ * defaults, every key, every error message, the properties file syntax,
+ * --set, required keys and combinations, Kafka and heartbeat keys, the
+ * SSH keys.  The table filters are tested in test_filter.c, the secrets
+ * in test_secret.c.  Cases that differ only in their input and expected
+ * result are rows of a table (set_error_case, set_value_case,
+ * text_error_case).
  */
 #include <regex.h>
 #include <stddef.h>
@@ -17,36 +18,7 @@
 #include "config.h"
 #include "log.h"
 #include "testhelp.h"
-
-#define SECRET "hunter2-s3cr=t"
-
-static char errbuf[1024];
-
-/* Write content to a new file under /tmp; its path goes to path[64]. */
-static void
-write_tmp(char *path, const char *content)
-{
-	int			fd;
-	size_t		len = strlen(content);
-
-	strcpy(path, "/tmp/walcap_test_config_XXXXXX");
-	fd = mkstemp(path);
-	if (fd < 0 || write(fd, content, len) != (ssize_t) len)
-	{
-		perror("mkstemp/write");
-		exit(2);
-	}
-	close(fd);
-}
-
-/* config_init() plus the two required keys. */
-static void
-init_base(struct config *c)
-{
-	config_init(c);
-	CHECK_INT(config_set(c, "database.user", "u", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_set(c, "database.dbname", "shop", errbuf, sizeof(errbuf)), 0);
-}
+#include "configtest.h"
 
 /*
  * Setting key to value succeeds, and then the field at off holds want:
@@ -82,34 +54,6 @@ expect_set_value(struct config *c, const struct set_value_case *t)
 		CHECK_INT(*(const int *) (const void *) field, t->want);
 }
 
-/* Setting key on a fresh config to value fails with exactly want. */
-struct set_error_case
-{
-	const char *key;
-	const char *value;
-	const char *want;
-};
-
-/* Setting key=value on a fresh config fails with exactly want. */
-static void
-expect_set_error(const char *key, const char *value, const char *want)
-{
-	struct config c;
-
-	config_init(&c);
-	errbuf[0] = '\0';
-	CHECK_INT(config_set(&c, key, value, errbuf, sizeof(errbuf)), -1);
-	CHECK_STR(errbuf, want);
-	config_free(&c);
-}
-
-/* Input text (a file's content) and the exact end of the error it gives. */
-struct text_error_case
-{
-	const char *text;
-	const char *rest;
-};
-
 /* Loading a file with content fails with "config: PATH:<rest>". */
 static void
 expect_file_error(const char *content, const char *rest)
@@ -125,25 +69,6 @@ expect_file_error(const char *content, const char *rest)
 	CHECK_INT(config_load_file(&c, path, errbuf, sizeof(errbuf)), -1);
 	CHECK_STR(errbuf, want);
 	CHECK(strstr(errbuf, SECRET) == NULL);
-	config_free(&c);
-	unlink(path);
-}
-
-/* Finishing with the include file holding content fails with rest. */
-static void
-expect_csv_error(const char *content, const char *rest)
-{
-	struct config c;
-	char		path[64];
-	char		want[1024];
-
-	write_tmp(path, content);
-	snprintf(want, sizeof(want), "table.include.list.file: %s:%s", path, rest);
-	init_base(&c);
-	CHECK_INT(config_set(&c, "table.include.list.file", path, errbuf, sizeof(errbuf)), 0);
-	errbuf[0] = '\0';
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	CHECK_STR(errbuf, want);
 	config_free(&c);
 	unlink(path);
 }
@@ -616,361 +541,6 @@ test_required(void)
 	config_free(&c);
 }
 
-static void
-test_password(void)
-{
-	struct config c;
-	char		pwfile[64];
-	char		want[256];
-
-	write_tmp(pwfile, "from-file" SECRET "\r\n");
-
-	/* the key wins over the file and the environment */
-	setenv(CONFIG_PASSWORD_ENV, "from-env", 1);
-	init_base(&c);
-	CHECK_INT(config_set(&c, "database.password", "from-key", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_set(&c, "database.password.file", pwfile, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_STR(c.password, "from-key");
-	config_free(&c);
-
-	/* the file wins over the environment; its line end is stripped */
-	init_base(&c);
-	CHECK_INT(config_set(&c, "database.password.file", pwfile, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_STR(c.password, "from-file" SECRET);
-	/* finishing twice keeps the result */
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_STR(c.password, "from-file" SECRET);
-	config_free(&c);
-
-	/* then the environment */
-	init_base(&c);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_STR(c.password, "from-env");
-	config_free(&c);
-
-	/* none: NULL, libpq then uses PGPASSWORD or ~/.pgpass */
-	setenv(CONFIG_PASSWORD_ENV, "", 1);
-	init_base(&c);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK(c.password == NULL);
-	config_free(&c);
-	unsetenv(CONFIG_PASSWORD_ENV);
-	init_base(&c);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK(c.password == NULL);
-	config_free(&c);
-	unlink(pwfile);
-
-	/* password file errors name the file, never its contents */
-	init_base(&c);
-	CHECK_INT(config_set(&c, "database.password.file", "/nonexistent/pw", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	CHECK_STR(errbuf, "database.password.file: cannot open \"/nonexistent/pw\": No such file or directory");
-	config_free(&c);
-
-	write_tmp(pwfile, "\n");
-	init_base(&c);
-	CHECK_INT(config_set(&c, "database.password.file", pwfile, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	snprintf(want, sizeof(want), "database.password.file: \"%s\" is empty", pwfile);
-	CHECK_STR(errbuf, want);
-	config_free(&c);
-	unlink(pwfile);
-
-	write_tmp(pwfile, SECRET "\nsecond line\n");
-	init_base(&c);
-	CHECK_INT(config_set(&c, "database.password.file", pwfile, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	snprintf(want, sizeof(want),
-			 "database.password.file: \"%s\" must hold the secret alone on one line",
-			 pwfile);
-	CHECK_STR(errbuf, want);
-	CHECK(strstr(errbuf, SECRET) == NULL);
-	CHECK(c.password == NULL);
-	config_free(&c);
-	unlink(pwfile);
-
-	{
-		char		big[5000];
-
-		memset(big, 'x', sizeof(big) - 1);
-		big[sizeof(big) - 1] = '\0';
-		write_tmp(pwfile, big);
-		init_base(&c);
-		CHECK_INT(config_set(&c, "database.password.file", pwfile, errbuf, sizeof(errbuf)), 0);
-		CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-		snprintf(want, sizeof(want),
-				 "database.password.file: \"%s\" is longer than 4096 bytes", pwfile);
-		CHECK_STR(errbuf, want);
-		config_free(&c);
-		unlink(pwfile);
-
-		/* exactly 4096 bytes plus CRLF is accepted */
-		memset(big, 'y', 4096);
-		strcpy(big + 4096, "\r\n");
-		write_tmp(pwfile, big);
-		init_base(&c);
-		CHECK_INT(config_set(&c, "database.password.file", pwfile, errbuf, sizeof(errbuf)), 0);
-		CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-		CHECK_INT((int) strlen(c.password), 4096);
-		config_free(&c);
-		unlink(pwfile);
-	}
-
-	/* no error message of a configuration with a password contains it */
-	setenv(CONFIG_PASSWORD_ENV, SECRET, 1);
-	init_base(&c);
-	CHECK_INT(config_set(&c, "database.password", SECRET, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_set(&c, "database.port", "bad", errbuf, sizeof(errbuf)), -1);
-	CHECK(strstr(errbuf, SECRET) == NULL);
-	CHECK_INT(config_set(&c, "sink.type", "file", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	CHECK(strstr(errbuf, SECRET) == NULL);
-	CHECK(strstr(errbuf, "hunter2") == NULL);
-	config_free(&c);
-	init_base(&c);
-	CHECK_INT(config_set(&c, "database.user", "", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	CHECK(strstr(errbuf, SECRET) == NULL);
-	config_free(&c);
-	unsetenv(CONFIG_PASSWORD_ENV);
-}
-
-static void
-test_lists(void)
-{
-	struct config c;
-	char		longname[400];
-
-#define SET(k, v) CHECK_INT(config_set(&c, (k), (v), errbuf, sizeof(errbuf)), 0)
-#define IN(s, t) config_table_included(&c, (s), (t))
-
-	/* anchored at both ends */
-	init_base(&c);
-	SET("table.include.list", "public.t");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(IN("public", "t"), 1);
-	CHECK_INT(IN("public", "t2"), 0);
-	CHECK_INT(IN("xpublic", "t"), 0);
-	CHECK_INT(IN("public", "xt"), 0);
-	CHECK_INT(IN("PUBLIC", "T"), 1);	/* case-insensitive, as Debezium */
-	CHECK_INT(IN("publicXt", ""), 0);
-	config_free(&c);
-
-	/* several patterns, blanks around items, alternation inside one */
-	init_base(&c);
-	SET("table.include.list", "  public\\.orders_.* ,inventory\\..*,, sales\\.(a|ab)  ");
-	CHECK_INT(c.table_include.n, 3);
-	CHECK_INT(IN("public", "orders_2024"), 1);
-	CHECK_INT(IN("public", "orders"), 0);
-	CHECK_INT(IN("inventory", "items"), 1);
-	CHECK_INT(IN("sales", "a"), 1);
-	CHECK_INT(IN("sales", "ab"), 1);	/* the longest alternative counts */
-	CHECK_INT(IN("sales", "abc"), 0);
-	CHECK_INT(IN("other", "orders_1"), 0);
-	config_free(&c);
-
-	/* "\," is a comma inside a pattern */
-	init_base(&c);
-	SET("table.include.list", "public\\.t{1\\,2}");
-	CHECK_INT(c.table_include.n, 1);
-	CHECK_INT(IN("public", "t"), 1);
-	CHECK_INT(IN("public", "tt"), 1);
-	CHECK_INT(IN("public", "ttt"), 0);
-	config_free(&c);
-
-	/* patterns with their own anchors and a literal dot */
-	init_base(&c);
-	SET("table.include.list", "^public\\.a$,public\\.b.*$");
-	CHECK_INT(IN("public", "a"), 1);
-	CHECK_INT(IN("public", "bee"), 1);
-	CHECK_INT(IN("public", "ab"), 0);
-	config_free(&c);
-
-	/* exclude list */
-	init_base(&c);
-	SET("table.exclude.list", "public\\.audit_.*, .*\\.tmp");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(IN("public", "audit_log"), 0);
-	CHECK_INT(IN("sales", "tmp"), 0);
-	CHECK_INT(IN("sales", "tmp2"), 1);
-	CHECK_INT(IN("public", "orders"), 1);
-	CHECK_INT(IN("public", "audit"), 1);
-	config_free(&c);
-
-	/* schema lists match the schema name only */
-	init_base(&c);
-	SET("schema.include.list", "public, sales");
-	CHECK_INT(IN("public", "x"), 1);
-	CHECK_INT(IN("Sales", "y"), 1);
-	CHECK_INT(IN("publicx", "x"), 0);
-	CHECK_INT(IN("inventory", "x"), 0);
-	/* combined with a table list: both must hold */
-	SET("table.include.list", ".*\\.orders");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(IN("public", "orders"), 1);
-	CHECK_INT(IN("public", "items"), 0);
-	CHECK_INT(IN("inventory", "orders"), 0);
-	config_free(&c);
-
-	init_base(&c);
-	SET("schema.exclude.list", "tmp.*");
-	SET("table.exclude.list", "public\\.t");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(IN("tmp", "x"), 0);
-	CHECK_INT(IN("tmp_2", "x"), 0);
-	CHECK_INT(IN("xtmp", "x"), 1);
-	CHECK_INT(IN("public", "t"), 0);
-	CHECK_INT(IN("public", "t2"), 1);
-	config_free(&c);
-
-	/* names longer than the stack buffer */
-	init_base(&c);
-	SET("table.include.list", "s+\\.t+");
-	memset(longname, 's', sizeof(longname) - 1);
-	longname[sizeof(longname) - 1] = '\0';
-	CHECK_INT(IN(longname, "ttt"), 1);
-	longname[sizeof(longname) - 2] = 'x';
-	CHECK_INT(IN(longname, "ttt"), 0);
-	config_free(&c);
-
-	/* both lists of a pair: rejected, unless one is cleared again */
-	init_base(&c);
-	SET("table.include.list", "public\\.a");
-	SET("table.exclude.list", "public\\.b");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	CHECK_STR(errbuf, "table.include.list and table.exclude.list cannot both be set");
-	SET("table.exclude.list", "");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	SET("schema.include.list", "public");
-	SET("schema.exclude.list", "tmp");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	CHECK_STR(errbuf, "schema.include.list and schema.exclude.list cannot both be set");
-	config_free(&c);
-
-	init_base(&c);
-	SET("table.include.list.file", "/nonexistent/tables.csv");
-	SET("table.exclude.list", "public\\.b");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	CHECK_STR(errbuf, "table.include.list.file and table.exclude.list cannot both be set");
-	config_free(&c);
-#undef SET
-#undef IN
-}
-
-static void
-test_include_file(void)
-{
-	static const struct text_error_case csv_errors[] = {
-		{"public.a\npublic,orders\n",
-			"2: expected one field (schema or schema.table) per row, found 2"},
-		{"public.a,\n",
-			"1: expected one field (schema or schema.table) per row, found 2"},
-		{"\"public.a\n",
-			"1: unterminated quoted field"},
-		{"\"public\".\"a\"\n",
-			"1: unexpected character after a closing quote"},
-		{"pub\"lic\n",
-			"1: a quote inside an unquoted field"},
-		{"ok\n.t\n",
-			"2: \".t\" is not a schema or schema.table name"},
-		{"s.\n",
-			"1: \"s.\" is not a schema or schema.table name"},
-		{"a..b\n",
-			"1: \"a..b\" is not a schema or schema.table name"},
-		{"ok\n\n\"\"\n",
-			"3: \"\" is not a schema or schema.table name"},
-	};
-	struct config c;
-	char		path[64];
-	char		want[256];
-
-#define SET(k, v) CHECK_INT(config_set(&c, (k), (v), errbuf, sizeof(errbuf)), 0)
-#define IN(s, t) config_table_included(&c, (s), (t))
-
-	write_tmp(path,
-			  "\xEF\xBB\xBFpublic.orders\r\n"
-			  "\"sales\"\n"
-			  "\n"
-			  "   \n"
-			  "  \"inventory.items\"  \n"
-			  "\"we\"\"ird.t\"\n"
-			  "a.b+c\n");
-	init_base(&c);
-	SET("table.include.list.file", path);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.file_tables.n, 4);
-	CHECK_INT(c.file_schemas.n, 1);
-	CHECK_INT(IN("public", "orders"), 1);
-	CHECK_INT(IN("PUBLIC", "Orders"), 1);
-	CHECK_INT(IN("public", "orders2"), 0);
-	CHECK_INT(IN("public", "other"), 0);
-	CHECK_INT(IN("sales", "anything"), 1);
-	CHECK_INT(IN("sales2", "anything"), 0);
-	CHECK_INT(IN("inventory", "items"), 1);
-	CHECK_INT(IN("inventory", "other"), 0);
-	CHECK_INT(IN("we\"ird", "t"), 1);
-	CHECK_INT(IN("a", "b+c"), 1);		/* rows are literal, not patterns */
-	CHECK_INT(IN("a", "bbc"), 0);
-	CHECK_INT(IN("a", "b"), 0);
-	/* finishing again reads the file again, without doubling it */
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.file_tables.n, 4);
-	CHECK_INT(c.file_schemas.n, 1);
-
-	/* OR with table.include.list */
-	SET("table.include.list", "other\\..*");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(IN("other", "x"), 1);
-	CHECK_INT(IN("public", "orders"), 1);
-	CHECK_INT(IN("sales", "x"), 1);
-	CHECK_INT(IN("public", "x"), 0);
-
-	/* AND with schema.include.list */
-	SET("schema.include.list", "public|other");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(IN("public", "orders"), 1);
-	CHECK_INT(IN("other", "x"), 1);
-	CHECK_INT(IN("sales", "x"), 0);
-	CHECK_INT(IN("inventory", "items"), 0);
-	config_free(&c);
-
-	/* AND with schema.exclude.list */
-	init_base(&c);
-	SET("table.include.list.file", path);
-	SET("schema.exclude.list", "sales");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(IN("sales", "x"), 0);
-	CHECK_INT(IN("public", "orders"), 1);
-	config_free(&c);
-	unlink(path);
-
-	/* errors name the file and the row */
-	init_base(&c);
-	SET("table.include.list.file", "/nonexistent/tables.csv");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	CHECK_STR(errbuf, "table.include.list.file: cannot open \"/nonexistent/tables.csv\": No such file or directory");
-	config_free(&c);
-
-	write_tmp(path, "\n  \n\r\n");
-	init_base(&c);
-	SET("table.include.list.file", path);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	snprintf(want, sizeof(want),
-			 "table.include.list.file: \"%s\" has no rows (one schema or schema.table per row)",
-			 path);
-	CHECK_STR(errbuf, want);
-	config_free(&c);
-	unlink(path);
-
-	for (size_t i = 0; i < sizeof(csv_errors) / sizeof(csv_errors[0]); i++)
-		expect_csv_error(csv_errors[i].text, csv_errors[i].rest);
-#undef SET
-#undef IN
-}
-
 /* kafka.* keys are kept, without the prefix, for librdkafka. */
 static void
 test_kafka(void)
@@ -1101,19 +671,6 @@ test_slot_health(void)
 }
 
 
-/* config_print into a string (caller frees). */
-static char *
-printed(const struct config *c)
-{
-	char	   *out = NULL;
-	size_t		len = 0;
-	FILE	   *f = open_memstream(&out, &len);
-
-	config_print(c, f);
-	fclose(f);
-	return out;
-}
-
 static void
 test_ssh_keys(void)
 {
@@ -1187,117 +744,6 @@ test_ssh_keys(void)
 	unlink(keyfile);
 }
 
-static void
-test_secrets(void)
-{
-	struct config c;
-	char		file[64];
-	char	   *out;
-	int			found = 0;
-
-	CHECK_INT(config_is_secret("database.password"), 1);
-	CHECK_INT(config_is_secret("ssh.private.key.passphrase"), 1);
-	CHECK_INT(config_is_secret("kafka.sasl.password"), 1);
-	CHECK_INT(config_is_secret("kafka.ssl.key.password"), 1);
-	CHECK_INT(config_is_secret("kafka.sasl.oauthbearer.client.secret"), 1);
-	CHECK_INT(config_is_secret("kafka.ssl.key.pem"), 1);
-	CHECK_INT(config_is_secret("kafka.sasl.username"), 0);
-	CHECK_INT(config_is_secret("database.password.file"), 0);
-	CHECK_INT(config_is_secret("kafka.sasl.password.file"), 0);	/* a path */
-	CHECK_INT(config_is_secret("ssh.private.key.passphrase.file"), 0);
-	CHECK_INT(config_is_secret("database.user"), 0);
-
-	/* kafka.sasl.password.file becomes kafka.sasl.password */
-	write_tmp(file, "k-file" SECRET "\n");
-	setenv("WALCAP_KAFKA_SASL_PASSWORD", "k-env" SECRET, 1);
-	init_base(&c);
-	CHECK_INT(config_set(&c, "sink.type", "kafka", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_set(&c, "kafka.bootstrap.servers", "b:9092", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_set(&c, "kafka.sasl.password.file", file, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.nkafka, 2);
-	for (int i = 0; i < c.nkafka; i++)
-	{
-		CHECK(strcmp(c.kafka_keys[i], "sasl.password.file") != 0);
-		if (strcmp(c.kafka_keys[i], "sasl.password") == 0)
-		{
-			CHECK_STR(c.kafka_values[i], "k-file" SECRET);
-			found++;
-		}
-	}
-	CHECK_INT(found, 1);
-	/* finishing again changes nothing */
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.nkafka, 2);
-	out = printed(&c);
-	CHECK(strstr(out, "\nkafka.sasl.password = ********\n") != NULL);
-	CHECK(strstr(out, "\nkafka.bootstrap.servers = b:9092\n") != NULL);
-	CHECK(strstr(out, SECRET) == NULL);
-	free(out);
-	config_free(&c);
-
-	/* without key or file: the environment */
-	init_base(&c);
-	CHECK_INT(config_set(&c, "sink.type", "kafka", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.nkafka, 1);
-	CHECK_STR(c.kafka_keys[0], "sasl.password");
-	CHECK_STR(c.kafka_values[0], "k-env" SECRET);
-	config_free(&c);
-
-	/* the key wins over the environment; other sinks take nothing from it */
-	init_base(&c);
-	CHECK_INT(config_set(&c, "sink.type", "kafka", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_set(&c, "kafka.sasl.password", "k-key", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.nkafka, 1);
-	CHECK_STR(c.kafka_values[0], "k-key");
-	config_free(&c);
-	init_base(&c);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.nkafka, 0);
-	config_free(&c);
-	unsetenv("WALCAP_KAFKA_SASL_PASSWORD");
-
-	/* a missing secret file names the key */
-	init_base(&c);
-	CHECK_INT(config_set(&c, "sink.type", "kafka", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_set(&c, "kafka.ssl.key.password.file", "/nonexistent/k", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	CHECK_STR(errbuf, "kafka.ssl.key.password.file: cannot open \"/nonexistent/k\": No such file or directory");
-	config_free(&c);
-	unlink(file);
-
-	/* --print-config: every key, defaults and values, the password masked */
-	write_tmp(file, "db-file" SECRET "\n");
-	init_base(&c);
-	CHECK_INT(config_set(&c, "database.password.file", file, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_set(&c, "table.include.list", "public\\.orders", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	out = printed(&c);
-	CHECK(strncmp(out, "# walcap: the configuration in effect (secrets masked)\ndatabase.hostname = localhost\ndatabase.port = 5432\ndatabase.user = u\n"
-				  "database.password = ******** (from database.password.file)\n", 170) == 0);
-	CHECK(strstr(out, "\ntopic.prefix = shop\n") != NULL);	/* derived */
-	CHECK(strstr(out, "\ntable.include.list = public\\.orders\n") != NULL);
-	CHECK(strstr(out, "\ntable.exclude.list =\n") != NULL);
-	CHECK(strstr(out, "\nwal.retained.warn.bytes = 1073741824\n") != NULL);
-	CHECK(strstr(out, "\nssh.host.key.check = true\n") != NULL);
-	CHECK(strstr(out, SECRET) == NULL);
-	free(out);
-	config_free(&c);
-	unlink(file);
-
-	/* a password in the file: masked without a source */
-	init_base(&c);
-	CHECK_INT(config_set(&c, "database.password", SECRET, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	out = printed(&c);
-	CHECK(strstr(out, "\ndatabase.password = ********\n") != NULL);
-	CHECK(strstr(out, SECRET) == NULL);
-	free(out);
-	config_free(&c);
-}
-
 int
 main(void)
 {
@@ -1308,11 +754,7 @@ main(void)
 	test_file_syntax();
 	test_set_arg();
 	test_required();
-	test_password();
 	test_ssh_keys();
-	test_secrets();
-	test_lists();
-	test_include_file();
 	test_kafka();
 	test_slot_health();
 	return TEST_REPORT("test_config");
