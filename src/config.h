@@ -15,17 +15,22 @@
  * Every function that can fail writes a one-line message naming the key
  * and what is allowed into the caller's err[errlen] and returns -1; no
  * message ever contains the password.  Strings in the struct are owned
- * by it.  docs/config.md is the user's reference for every key.
+ * by it.  Every key is described once, in config.c's key table (name,
+ * type, default, allowed values, secret flag, field, one-line doc); the
+ * table filters live in filter.h, secrets in secret.h.  docs/config.md
+ * is the user's reference for every key (a unit test holds it to the
+ * table).
  */
 #ifndef WALCAP_CONFIG_H
 #define WALCAP_CONFIG_H
 
-#include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "convert.h"
+#include "filter.h"
+#include "secret.h"
 
 /* The signal table's name; only its schema (signal.schema) is configurable. */
 #define CONFIG_SIGNAL_TABLE "streamkap_signal"
@@ -39,8 +44,11 @@
 #define CONFIG_PASSWORD_ENV "WALCAP_DATABASE_PASSWORD"
 #define CONFIG_SSH_PASSPHRASE_ENV "WALCAP_SSH_PRIVATE_KEY_PASSPHRASE"
 
-/* Room for the text of every key (see config.c's key table). */
+/* Room for the text of every key of config.c's key table. */
 #define CONFIG_NKEYS 80
+
+/* Keys passed to librdkafka: this prefix plus a librdkafka property name. */
+#define CONFIG_KAFKA_PREFIX "kafka."
 
 enum config_sink
 {
@@ -55,25 +63,6 @@ enum config_snapshot_mode
 	CONFIG_SNAPSHOT_INITIAL_ONLY,	/* ... then exit */
 	CONFIG_SNAPSHOT_NO_DATA,	/* never at start; signals still work */
 	CONFIG_SNAPSHOT_WHEN_NEEDED,	/* initial, and again if the slot is lost */
-};
-
-/*
- * A comma-separated list of POSIX extended regular expressions, compiled
- * case-insensitively (as Debezium does); a name matches a pattern only if
- * the whole name matches it.  n == 0 means the list is not set.
- */
-struct config_patterns
-{
-	int			n;
-	regex_t    *re;				/* n compiled patterns */
-};
-
-/* One rule of message.key.columns: tables matching pat take cols as their key. */
-struct config_key_rule
-{
-	struct config_patterns pat;	/* one pattern, on "schema.table" */
-	char	  **cols;
-	int			ncols;
 };
 
 struct config
@@ -202,15 +191,14 @@ int		config_set(struct config *c, const char *key, const char *value,
 int		config_finish(struct config *c, char *err, size_t errlen);
 
 /*
- * Whether a key holds a secret: database.password,
- * ssh.private.key.passphrase, and the kafka.* properties that
- * config_kafka_secret() names.  Such keys may be set in the file, from
- * their *.file key or from the environment, never with --set; their
- * values appear in no message and no output.
+ * Whether a key holds a secret: the keys the key table flags
+ * (database.password, ssh.private.key.passphrase), and the kafka.*
+ * properties that config_kafka_secret() (secret.h) names.  Such keys
+ * may be set in the file, from their *.file key or from the
+ * environment, never with --set; their values appear in no message and
+ * no output.
  */
 int		config_is_secret(const char *key);
-/* Whether librdkafka property name (no "kafka." prefix) holds a secret. */
-int		config_kafka_secret(const char *name);
 
 /*
  * Write every key with the value in effect, one "key = value" line each
@@ -219,23 +207,21 @@ int		config_kafka_secret(const char *name);
  */
 void	config_print(const struct config *c, FILE *f);
 
-/*
- * The message.key.columns rule for schema.table (the first that matches),
- * or NULL: the primary key is the key.
- */
-const struct config_key_rule *config_key_columns(const struct config *c, const char *schema,
-												 const char *table);
+/* What the key table says about one key, for tests and tools. */
+struct config_key_info
+{
+	const char *name;
+	const char *def;			/* the default's text, or NULL: unset */
+	const char *const *allowed;	/* enumerated keys: NULL-terminated values */
+	int			secret;			/* config_is_secret(name) */
+	const char *doc;			/* one line */
+};
 
 /*
- * Whether changes of schema.table produce events, by Debezium's rules:
- * table lists are matched against "schema.table", schema lists against
- * "schema", each pattern anchored at both ends; an include list, when
- * given, must match; an exclude list must not.  The include list file
- * adds to table.include.list (a bare schema row includes the schema).
- * Returns 1 (included) or 0; -1 only if out of memory.  Meant to be
- * called once per relation, not per row.
+ * Key i of the key table, in --print-config order, into *info: 0, or -1
+ * when i is past the last key.  The kafka.* family (CONFIG_KAFKA_PREFIX
+ * plus a librdkafka property) is not in the table.
  */
-int		config_table_included(const struct config *c, const char *schema,
-							  const char *table);
+int		config_key_info(int i, struct config_key_info *info);
 
 #endif

@@ -1,9 +1,15 @@
 /*
- * test_config.c — unit tests of src/config.c: defaults, every key, every
- * error message, the properties file syntax, --set, the password sources,
- * and the table filters including table.include.list.file.
+ * test_config.c — unit tests of src/config.c and config_file.c:
+ * defaults, every key, every error message, the properties file syntax,
+ * --set, required keys and combinations, Kafka and heartbeat keys, the
+ * SSH keys.  The table filters are tested in test_filter.c, the secrets
+ * in test_secret.c.  Cases that differ only in their input and expected
+ * result are rows of a table (set_error_case, set_value_case,
+ * text_error_case).
  */
 #include <regex.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,48 +18,40 @@
 #include "config.h"
 #include "log.h"
 #include "testhelp.h"
+#include "configtest.h"
 
-#define SECRET "hunter2-s3cr=t"
-
-static char errbuf[1024];
-
-/* Write content to a new file under /tmp; its path goes to path[64]. */
-static void
-write_tmp(char *path, const char *content)
+/*
+ * Setting key to value succeeds, and then the field at off holds want:
+ * an integer field of size bytes, or (size 0) the string want_str.
+ */
+struct set_value_case
 {
-	int			fd;
-	size_t		len = strlen(content);
+	const char *key;
+	const char *value;
+	size_t		off;
+	size_t		size;
+	long long	want;
+	const char *want_str;
+};
 
-	strcpy(path, "/tmp/walcap_test_config_XXXXXX");
-	fd = mkstemp(path);
-	if (fd < 0 || write(fd, content, len) != (ssize_t) len)
-	{
-		perror("mkstemp/write");
-		exit(2);
-	}
-	close(fd);
-}
+#define INT_CASE(k, v, field, w) \
+	{k, v, offsetof(struct config, field), sizeof(((struct config *) 0)->field), w, NULL}
+#define STR_CASE(k, v, field, w) \
+	{k, v, offsetof(struct config, field), 0, 0, w}
 
-/* config_init() plus the two required keys. */
+/* Apply one set_value_case to *c (not a fresh config: cases build up). */
 static void
-init_base(struct config *c)
+expect_set_value(struct config *c, const struct set_value_case *t)
 {
-	config_init(c);
-	CHECK_INT(config_set(c, "database.user", "u", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_set(c, "database.dbname", "shop", errbuf, sizeof(errbuf)), 0);
-}
+	const char *field = (const char *) c + t->off;
 
-/* Setting key=value on a fresh config fails with exactly want. */
-static void
-expect_set_error(const char *key, const char *value, const char *want)
-{
-	struct config c;
-
-	config_init(&c);
-	errbuf[0] = '\0';
-	CHECK_INT(config_set(&c, key, value, errbuf, sizeof(errbuf)), -1);
-	CHECK_STR(errbuf, want);
-	config_free(&c);
+	CHECK_INT(config_set(c, t->key, t->value, errbuf, sizeof(errbuf)), 0);
+	if (t->size == 0)
+		CHECK_STR(*(char *const *) (const void *) field, t->want_str);
+	else if (t->size == sizeof(int64_t))
+		CHECK_INT(*(const int64_t *) (const void *) field, t->want);
+	else
+		CHECK_INT(*(const int *) (const void *) field, t->want);
 }
 
 /* Loading a file with content fails with "config: PATH:<rest>". */
@@ -71,25 +69,6 @@ expect_file_error(const char *content, const char *rest)
 	CHECK_INT(config_load_file(&c, path, errbuf, sizeof(errbuf)), -1);
 	CHECK_STR(errbuf, want);
 	CHECK(strstr(errbuf, SECRET) == NULL);
-	config_free(&c);
-	unlink(path);
-}
-
-/* Finishing with the include file holding content fails with rest. */
-static void
-expect_csv_error(const char *content, const char *rest)
-{
-	struct config c;
-	char		path[64];
-	char		want[1024];
-
-	write_tmp(path, content);
-	snprintf(want, sizeof(want), "table.include.list.file: %s:%s", path, rest);
-	init_base(&c);
-	CHECK_INT(config_set(&c, "table.include.list.file", path, errbuf, sizeof(errbuf)), 0);
-	errbuf[0] = '\0';
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	CHECK_STR(errbuf, want);
 	config_free(&c);
 	unlink(path);
 }
@@ -163,6 +142,26 @@ test_defaults(void)
 static void
 test_every_key(void)
 {
+	/* the remaining values of each enumerated key, set in this order */
+	static const struct set_value_case enums[] = {
+		INT_CASE("binary.handling.mode", "bytes", conv.binary, CONVERT_BINARY_BYTES),
+		INT_CASE("binary.handling.mode", "base64", conv.binary, CONVERT_BINARY_BASE64),
+		INT_CASE("binary.handling.mode", "hex", conv.binary, CONVERT_BINARY_HEX),
+		INT_CASE("decimal.handling.mode", "double", conv.decimal, CONVERT_DECIMAL_DOUBLE),
+		INT_CASE("decimal.handling.mode", "precise", conv.decimal, CONVERT_DECIMAL_PRECISE),
+		INT_CASE("time.precision.mode", "connect", conv.time, CONVERT_TIME_CONNECT),
+		INT_CASE("time.precision.mode", "adaptive", conv.time, CONVERT_TIME_ADAPTIVE),
+		INT_CASE("interval.handling.mode", "numeric", conv.interval, CONVERT_INTERVAL_NUMERIC),
+		INT_CASE("hstore.handling.mode", "json", conv.hstore, CONVERT_HSTORE_JSON),
+		INT_CASE("sink.type", "stdout", sink, CONFIG_SINK_STDOUT),
+		INT_CASE("log.level", "error", log_level, LOGL_ERROR),
+		INT_CASE("log.level", "warning", log_level, LOGL_WARNING),
+		INT_CASE("log.level", "info", log_level, LOGL_INFO),
+		STR_CASE("database.sslmode", "disable", sslmode, "disable"),
+		STR_CASE("database.sslmode", "allow", sslmode, "allow"),
+		STR_CASE("database.sslmode", "require", sslmode, "require"),
+		STR_CASE("database.sslmode", "verify-ca", sslmode, "verify-ca"),
+	};
 	struct config c;
 
 	init_base(&c);
@@ -236,41 +235,8 @@ test_every_key(void)
 	CHECK_INT(c.max_attempts, 7);
 	CHECK_INT(c.log_level, LOGL_DEBUG);
 
-	/* the remaining values of each enumerated key */
-	SET("binary.handling.mode", "bytes");
-	CHECK_INT(c.conv.binary, CONVERT_BINARY_BYTES);
-	SET("binary.handling.mode", "base64");
-	CHECK_INT(c.conv.binary, CONVERT_BINARY_BASE64);
-	SET("binary.handling.mode", "hex");
-	CHECK_INT(c.conv.binary, CONVERT_BINARY_HEX);
-	SET("decimal.handling.mode", "double");
-	CHECK_INT(c.conv.decimal, CONVERT_DECIMAL_DOUBLE);
-	SET("decimal.handling.mode", "precise");
-	CHECK_INT(c.conv.decimal, CONVERT_DECIMAL_PRECISE);
-	SET("time.precision.mode", "connect");
-	CHECK_INT(c.conv.time, CONVERT_TIME_CONNECT);
-	SET("time.precision.mode", "adaptive");
-	CHECK_INT(c.conv.time, CONVERT_TIME_ADAPTIVE);
-	SET("interval.handling.mode", "numeric");
-	CHECK_INT(c.conv.interval, CONVERT_INTERVAL_NUMERIC);
-	SET("hstore.handling.mode", "json");
-	CHECK_INT(c.conv.hstore, CONVERT_HSTORE_JSON);
-	SET("sink.type", "stdout");
-	CHECK_INT(c.sink, CONFIG_SINK_STDOUT);
-	SET("log.level", "error");
-	CHECK_INT(c.log_level, LOGL_ERROR);
-	SET("log.level", "warning");
-	CHECK_INT(c.log_level, LOGL_WARNING);
-	SET("log.level", "info");
-	CHECK_INT(c.log_level, LOGL_INFO);
-	SET("database.sslmode", "disable");
-	CHECK_STR(c.sslmode, "disable");
-	SET("database.sslmode", "allow");
-	CHECK_STR(c.sslmode, "allow");
-	SET("database.sslmode", "require");
-	CHECK_STR(c.sslmode, "require");
-	SET("database.sslmode", "verify-ca");
-	CHECK_STR(c.sslmode, "verify-ca");
+	for (size_t i = 0; i < sizeof(enums) / sizeof(enums[0]); i++)
+		expect_set_value(&c, &enums[i]);
 	SET("database.port", "1");
 	CHECK_INT(c.port, 1);
 	SET("database.port", "65535");
@@ -308,78 +274,85 @@ test_bad_values(void)
 	regex_t		re;
 	int			rc;
 
-	expect_set_error("database.port", "abc",
-					 "database.port: \"abc\" is not a port number (1-65535)");
-	expect_set_error("database.port", "0",
-					 "database.port: \"0\" is not a port number (1-65535)");
-	expect_set_error("database.port", "65536",
-					 "database.port: \"65536\" is not a port number (1-65535)");
-	expect_set_error("database.port", "",
-					 "database.port: \"\" is not a port number (1-65535)");
-	expect_set_error("database.port", "54 32",
-					 "database.port: \"54 32\" is not a port number (1-65535)");
-	expect_set_error("database.port", "+5432",
-					 "database.port: \"+5432\" is not a port number (1-65535)");
-	expect_set_error("binary.handling.mode", "b64",
-					 "binary.handling.mode: \"b64\" is not one of bytes, base64, base64-url-safe, hex");
-	expect_set_error("binary.handling.mode", "BYTES",
-					 "binary.handling.mode: \"BYTES\" is not one of bytes, base64, base64-url-safe, hex");
-	expect_set_error("decimal.handling.mode", "float",
-					 "decimal.handling.mode: \"float\" is not one of precise, double, string");
-	expect_set_error("time.precision.mode", "isostring",
-					 "time.precision.mode: \"isostring\" is not one of adaptive, adaptive_time_microseconds, connect");
-	expect_set_error("interval.handling.mode", "iso",
-					 "interval.handling.mode: \"iso\" is not one of numeric, string");
-	expect_set_error("hstore.handling.mode", "text",
-					 "hstore.handling.mode: \"text\" is not one of json, map");
-	expect_set_error("database.sslmode", "on",
-					 "database.sslmode: \"on\" is not one of disable, allow, prefer, require, verify-ca, verify-full");
-	expect_set_error("sink.type", "redis",
-					 "sink.type: \"redis\" is not one of stdout, file, kafka");
-	expect_set_error("tombstones.on.delete", "yes",
-					 "tombstones.on.delete: \"yes\" is not one of false, true");
-	expect_set_error("kafka.", "x",
-					 "kafka.: a librdkafka property name must follow \"kafka.\"");
-	expect_set_error("log.level", "trace",
-					 "log.level: \"trace\" is not one of error, warning, info, debug");
-	expect_set_error("slot.name", "Streamkap-Slot",
-					 "slot.name: \"Streamkap-Slot\" is not a valid replication slot name (1-63 characters of a-z, 0-9 and _)");
-	expect_set_error("slot.name", "",
-					 "slot.name: \"\" is not a valid replication slot name (1-63 characters of a-z, 0-9 and _)");
-	expect_set_error("slot.name", "abcdefghijklmnopqrstuvwxyz_0123456789_abcdefghijklmnopqrstuvwxyz",
-					 "slot.name: \"abcdefghijklmnopqrstuvwxyz_0123456789_abcdefghijklmnopqrstuvwxyz\" is not a valid replication slot name (1-63 characters of a-z, 0-9 and _)");
-	expect_set_error("publication.name", "",
-					 "publication.name: \"\" is not a name of 1 to 63 bytes");
-	expect_set_error("signal.schema", "s234567890123456789012345678901234567890123456789012345678901234",
-					 "signal.schema: \"s234567890123456789012345678901234567890123456789012345678901234\" is not a name of 1 to 63 bytes");
-	expect_set_error("database.hostname", "",
-					 "database.hostname: must not be empty");
-	expect_set_error("offset.storage.file.filename", "",
-					 "offset.storage.file.filename: must not be empty");
-	expect_set_error("status.update.interval.ms", "0",
-					 "status.update.interval.ms: \"0\" is not an integer from 1 to 3600000");
-	expect_set_error("status.update.interval.ms", "3600001",
-					 "status.update.interval.ms: \"3600001\" is not an integer from 1 to 3600000");
-	expect_set_error("status.update.interval.ms", "10s",
-					 "status.update.interval.ms: \"10s\" is not an integer from 1 to 3600000");
-	expect_set_error("status.update.interval.ms", "99999999999999999999",
-					 "status.update.interval.ms: \"99999999999999999999\" is not an integer from 1 to 3600000");
-	expect_set_error("status.update.interval.ms", "-5",
-					 "status.update.interval.ms: \"-5\" is not an integer from 1 to 3600000");
-	expect_set_error("connect.backoff.initial.ms", "0",
-					 "connect.backoff.initial.ms: \"0\" is not an integer from 1 to 3600000");
-	expect_set_error("connect.backoff.max.ms", "1h",
-					 "connect.backoff.max.ms: \"1h\" is not an integer from 1 to 3600000");
-	expect_set_error("connect.max.attempts", "-1",
-					 "connect.max.attempts: \"-1\" is not an integer from 0 to 2147483647");
-	expect_set_error("connect.max.attempts", "2147483648",
-					 "connect.max.attempts: \"2147483648\" is not an integer from 0 to 2147483647");
-	expect_set_error("databse.port", "5432", "unknown key \"databse.port\"");
-	expect_set_error("Database.Port", "5432", "unknown key \"Database.Port\"");
-	expect_set_error("signal.data.collection", "streamkap.my_signal",
-					 "signal.data.collection: cannot be set: the signal table must be named streamkap_signal and is always <signal.schema>.streamkap_signal; set signal.schema to choose its schema");
-	expect_set_error("signal.table", "my_signal",
-					 "signal.table: cannot be set: the signal table must be named streamkap_signal and is always <signal.schema>.streamkap_signal; set signal.schema to choose its schema");
+	static const struct set_error_case bad[] = {
+		{"database.port", "abc",
+			"database.port: \"abc\" is not a port number (1-65535)"},
+		{"database.port", "0",
+			"database.port: \"0\" is not a port number (1-65535)"},
+		{"database.port", "65536",
+			"database.port: \"65536\" is not a port number (1-65535)"},
+		{"database.port", "",
+			"database.port: \"\" is not a port number (1-65535)"},
+		{"database.port", "54 32",
+			"database.port: \"54 32\" is not a port number (1-65535)"},
+		{"database.port", "+5432",
+			"database.port: \"+5432\" is not a port number (1-65535)"},
+		{"binary.handling.mode", "b64",
+			"binary.handling.mode: \"b64\" is not one of bytes, base64, base64-url-safe, hex"},
+		{"binary.handling.mode", "BYTES",
+			"binary.handling.mode: \"BYTES\" is not one of bytes, base64, base64-url-safe, hex"},
+		{"decimal.handling.mode", "float",
+			"decimal.handling.mode: \"float\" is not one of precise, double, string"},
+		{"time.precision.mode", "isostring",
+			"time.precision.mode: \"isostring\" is not one of adaptive, adaptive_time_microseconds, connect"},
+		{"interval.handling.mode", "iso",
+			"interval.handling.mode: \"iso\" is not one of numeric, string"},
+		{"hstore.handling.mode", "text",
+			"hstore.handling.mode: \"text\" is not one of json, map"},
+		{"database.sslmode", "on",
+			"database.sslmode: \"on\" is not one of disable, allow, prefer, require, verify-ca, verify-full"},
+		{"sink.type", "redis",
+			"sink.type: \"redis\" is not one of stdout, file, kafka"},
+		{"tombstones.on.delete", "yes",
+			"tombstones.on.delete: \"yes\" is not one of false, true"},
+		{"kafka.", "x",
+			"kafka.: a librdkafka property name must follow \"kafka.\""},
+		{"log.level", "trace",
+			"log.level: \"trace\" is not one of error, warning, info, debug"},
+		{"slot.name", "Streamkap-Slot",
+			"slot.name: \"Streamkap-Slot\" is not a valid replication slot name (1-63 characters of a-z, 0-9 and _)"},
+		{"slot.name", "",
+			"slot.name: \"\" is not a valid replication slot name (1-63 characters of a-z, 0-9 and _)"},
+		{"slot.name", "abcdefghijklmnopqrstuvwxyz_0123456789_abcdefghijklmnopqrstuvwxyz",
+			"slot.name: \"abcdefghijklmnopqrstuvwxyz_0123456789_abcdefghijklmnopqrstuvwxyz\" is not a valid replication slot name (1-63 characters of a-z, 0-9 and _)"},
+		{"publication.name", "",
+			"publication.name: \"\" is not a name of 1 to 63 bytes"},
+		{"signal.schema", "s234567890123456789012345678901234567890123456789012345678901234",
+			"signal.schema: \"s234567890123456789012345678901234567890123456789012345678901234\" is not a name of 1 to 63 bytes"},
+		{"database.hostname", "",
+			"database.hostname: must not be empty"},
+		{"offset.storage.file.filename", "",
+			"offset.storage.file.filename: must not be empty"},
+		{"status.update.interval.ms", "0",
+			"status.update.interval.ms: \"0\" is not an integer from 1 to 3600000"},
+		{"status.update.interval.ms", "3600001",
+			"status.update.interval.ms: \"3600001\" is not an integer from 1 to 3600000"},
+		{"status.update.interval.ms", "10s",
+			"status.update.interval.ms: \"10s\" is not an integer from 1 to 3600000"},
+		{"status.update.interval.ms", "99999999999999999999",
+			"status.update.interval.ms: \"99999999999999999999\" is not an integer from 1 to 3600000"},
+		{"status.update.interval.ms", "-5",
+			"status.update.interval.ms: \"-5\" is not an integer from 1 to 3600000"},
+		{"connect.backoff.initial.ms", "0",
+			"connect.backoff.initial.ms: \"0\" is not an integer from 1 to 3600000"},
+		{"connect.backoff.max.ms", "1h",
+			"connect.backoff.max.ms: \"1h\" is not an integer from 1 to 3600000"},
+		{"connect.max.attempts", "-1",
+			"connect.max.attempts: \"-1\" is not an integer from 0 to 2147483647"},
+		{"connect.max.attempts", "2147483648",
+			"connect.max.attempts: \"2147483648\" is not an integer from 0 to 2147483647"},
+		{"databse.port", "5432",
+			"unknown key \"databse.port\""},
+		{"Database.Port", "5432",
+			"unknown key \"Database.Port\""},
+		{"signal.data.collection", "streamkap.my_signal",
+			"signal.data.collection: cannot be set: the signal table must be named streamkap_signal and is always <signal.schema>.streamkap_signal; set signal.schema to choose its schema"},
+		{"signal.table", "my_signal",
+			"signal.table: cannot be set: the signal table must be named streamkap_signal and is always <signal.schema>.streamkap_signal; set signal.schema to choose its schema"},
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_set_error(bad[i].key, bad[i].value, bad[i].want);
 
 	/* a pattern regcomp rejects: the message names key, pattern and why */
 	rc = regcomp(&re, "public.(", REG_EXTENDED | REG_ICASE);
@@ -411,6 +384,24 @@ test_bad_values(void)
 static void
 test_file_syntax(void)
 {
+	static const struct text_error_case file_errors[] = {
+		{"# walcap.conf\n\ndatabse.port=5432\n",
+			"3: unknown key \"databse.port\""},
+		{"database.port=5432\ndatabase.port = abc\n",
+			"2: database.port: \"abc\" is not a port number (1-65535)"},
+		{"\n\n\n\nbinary.handling.mode=b64\n",
+			"5: binary.handling.mode: \"b64\" is not one of bytes, base64, base64-url-safe, hex"},
+		{"database.password hunter2\n",
+			"1: expected key=value"},
+		{"database.password " SECRET "\n",
+			"1: expected key=value with a key of letters, digits, '.', '_' and '-'"},
+		{"database.password: " SECRET "=x\n",
+			"1: expected key=value with a key of letters, digits, '.', '_' and '-'"},
+		{"database.password=" SECRET "\n = value\n",
+			"2: expected key=value, found no key before '='"},
+		{"database.password=" SECRET "\nsignal.data.collection=streamkap.sig\n",
+			"2: signal.data.collection: cannot be set: the signal table must be named streamkap_signal and is always <signal.schema>.streamkap_signal; set signal.schema to choose its schema"},
+	};
 	struct config c;
 	char		path[64];
 
@@ -456,22 +447,8 @@ test_file_syntax(void)
 	CHECK_STR(errbuf, "config: cannot open \"/nonexistent/walcap.conf\": No such file or directory");
 	config_free(&c);
 
-	expect_file_error("# walcap.conf\n\ndatabse.port=5432\n",
-					  "3: unknown key \"databse.port\"");
-	expect_file_error("database.port=5432\ndatabase.port = abc\n",
-					  "2: database.port: \"abc\" is not a port number (1-65535)");
-	expect_file_error("\n\n\n\nbinary.handling.mode=b64\n",
-					  "5: binary.handling.mode: \"b64\" is not one of bytes, base64, base64-url-safe, hex");
-	expect_file_error("database.password hunter2\n",
-					  "1: expected key=value");
-	expect_file_error("database.password " SECRET "\n",
-					  "1: expected key=value with a key of letters, digits, '.', '_' and '-'");
-	expect_file_error("database.password: " SECRET "=x\n",
-					  "1: expected key=value with a key of letters, digits, '.', '_' and '-'");
-	expect_file_error("database.password=" SECRET "\n = value\n",
-					  "2: expected key=value, found no key before '='");
-	expect_file_error("database.password=" SECRET "\nsignal.data.collection=streamkap.sig\n",
-					  "2: signal.data.collection: cannot be set: the signal table must be named streamkap_signal and is always <signal.schema>.streamkap_signal; set signal.schema to choose its schema");
+	for (size_t i = 0; i < sizeof(file_errors) / sizeof(file_errors[0]); i++)
+		expect_file_error(file_errors[i].text, file_errors[i].rest);
 }
 
 static void
@@ -564,354 +541,20 @@ test_required(void)
 	config_free(&c);
 }
 
-static void
-test_password(void)
-{
-	struct config c;
-	char		pwfile[64];
-	char		want[256];
-
-	write_tmp(pwfile, "from-file" SECRET "\r\n");
-
-	/* the key wins over the file and the environment */
-	setenv(CONFIG_PASSWORD_ENV, "from-env", 1);
-	init_base(&c);
-	CHECK_INT(config_set(&c, "database.password", "from-key", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_set(&c, "database.password.file", pwfile, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_STR(c.password, "from-key");
-	config_free(&c);
-
-	/* the file wins over the environment; its line end is stripped */
-	init_base(&c);
-	CHECK_INT(config_set(&c, "database.password.file", pwfile, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_STR(c.password, "from-file" SECRET);
-	/* finishing twice keeps the result */
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_STR(c.password, "from-file" SECRET);
-	config_free(&c);
-
-	/* then the environment */
-	init_base(&c);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_STR(c.password, "from-env");
-	config_free(&c);
-
-	/* none: NULL, libpq then uses PGPASSWORD or ~/.pgpass */
-	setenv(CONFIG_PASSWORD_ENV, "", 1);
-	init_base(&c);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK(c.password == NULL);
-	config_free(&c);
-	unsetenv(CONFIG_PASSWORD_ENV);
-	init_base(&c);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK(c.password == NULL);
-	config_free(&c);
-	unlink(pwfile);
-
-	/* password file errors name the file, never its contents */
-	init_base(&c);
-	CHECK_INT(config_set(&c, "database.password.file", "/nonexistent/pw", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	CHECK_STR(errbuf, "database.password.file: cannot open \"/nonexistent/pw\": No such file or directory");
-	config_free(&c);
-
-	write_tmp(pwfile, "\n");
-	init_base(&c);
-	CHECK_INT(config_set(&c, "database.password.file", pwfile, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	snprintf(want, sizeof(want), "database.password.file: \"%s\" is empty", pwfile);
-	CHECK_STR(errbuf, want);
-	config_free(&c);
-	unlink(pwfile);
-
-	write_tmp(pwfile, SECRET "\nsecond line\n");
-	init_base(&c);
-	CHECK_INT(config_set(&c, "database.password.file", pwfile, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	snprintf(want, sizeof(want),
-			 "database.password.file: \"%s\" must hold the secret alone on one line",
-			 pwfile);
-	CHECK_STR(errbuf, want);
-	CHECK(strstr(errbuf, SECRET) == NULL);
-	CHECK(c.password == NULL);
-	config_free(&c);
-	unlink(pwfile);
-
-	{
-		char		big[5000];
-
-		memset(big, 'x', sizeof(big) - 1);
-		big[sizeof(big) - 1] = '\0';
-		write_tmp(pwfile, big);
-		init_base(&c);
-		CHECK_INT(config_set(&c, "database.password.file", pwfile, errbuf, sizeof(errbuf)), 0);
-		CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-		snprintf(want, sizeof(want),
-				 "database.password.file: \"%s\" is longer than 4096 bytes", pwfile);
-		CHECK_STR(errbuf, want);
-		config_free(&c);
-		unlink(pwfile);
-
-		/* exactly 4096 bytes plus CRLF is accepted */
-		memset(big, 'y', 4096);
-		strcpy(big + 4096, "\r\n");
-		write_tmp(pwfile, big);
-		init_base(&c);
-		CHECK_INT(config_set(&c, "database.password.file", pwfile, errbuf, sizeof(errbuf)), 0);
-		CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-		CHECK_INT((int) strlen(c.password), 4096);
-		config_free(&c);
-		unlink(pwfile);
-	}
-
-	/* no error message of a configuration with a password contains it */
-	setenv(CONFIG_PASSWORD_ENV, SECRET, 1);
-	init_base(&c);
-	CHECK_INT(config_set(&c, "database.password", SECRET, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_set(&c, "database.port", "bad", errbuf, sizeof(errbuf)), -1);
-	CHECK(strstr(errbuf, SECRET) == NULL);
-	CHECK_INT(config_set(&c, "sink.type", "file", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	CHECK(strstr(errbuf, SECRET) == NULL);
-	CHECK(strstr(errbuf, "hunter2") == NULL);
-	config_free(&c);
-	init_base(&c);
-	CHECK_INT(config_set(&c, "database.user", "", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	CHECK(strstr(errbuf, SECRET) == NULL);
-	config_free(&c);
-	unsetenv(CONFIG_PASSWORD_ENV);
-}
-
-static void
-test_lists(void)
-{
-	struct config c;
-	char		longname[400];
-
-#define SET(k, v) CHECK_INT(config_set(&c, (k), (v), errbuf, sizeof(errbuf)), 0)
-#define IN(s, t) config_table_included(&c, (s), (t))
-
-	/* anchored at both ends */
-	init_base(&c);
-	SET("table.include.list", "public.t");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(IN("public", "t"), 1);
-	CHECK_INT(IN("public", "t2"), 0);
-	CHECK_INT(IN("xpublic", "t"), 0);
-	CHECK_INT(IN("public", "xt"), 0);
-	CHECK_INT(IN("PUBLIC", "T"), 1);	/* case-insensitive, as Debezium */
-	CHECK_INT(IN("publicXt", ""), 0);
-	config_free(&c);
-
-	/* several patterns, blanks around items, alternation inside one */
-	init_base(&c);
-	SET("table.include.list", "  public\\.orders_.* ,inventory\\..*,, sales\\.(a|ab)  ");
-	CHECK_INT(c.table_include.n, 3);
-	CHECK_INT(IN("public", "orders_2024"), 1);
-	CHECK_INT(IN("public", "orders"), 0);
-	CHECK_INT(IN("inventory", "items"), 1);
-	CHECK_INT(IN("sales", "a"), 1);
-	CHECK_INT(IN("sales", "ab"), 1);	/* the longest alternative counts */
-	CHECK_INT(IN("sales", "abc"), 0);
-	CHECK_INT(IN("other", "orders_1"), 0);
-	config_free(&c);
-
-	/* "\," is a comma inside a pattern */
-	init_base(&c);
-	SET("table.include.list", "public\\.t{1\\,2}");
-	CHECK_INT(c.table_include.n, 1);
-	CHECK_INT(IN("public", "t"), 1);
-	CHECK_INT(IN("public", "tt"), 1);
-	CHECK_INT(IN("public", "ttt"), 0);
-	config_free(&c);
-
-	/* patterns with their own anchors and a literal dot */
-	init_base(&c);
-	SET("table.include.list", "^public\\.a$,public\\.b.*$");
-	CHECK_INT(IN("public", "a"), 1);
-	CHECK_INT(IN("public", "bee"), 1);
-	CHECK_INT(IN("public", "ab"), 0);
-	config_free(&c);
-
-	/* exclude list */
-	init_base(&c);
-	SET("table.exclude.list", "public\\.audit_.*, .*\\.tmp");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(IN("public", "audit_log"), 0);
-	CHECK_INT(IN("sales", "tmp"), 0);
-	CHECK_INT(IN("sales", "tmp2"), 1);
-	CHECK_INT(IN("public", "orders"), 1);
-	CHECK_INT(IN("public", "audit"), 1);
-	config_free(&c);
-
-	/* schema lists match the schema name only */
-	init_base(&c);
-	SET("schema.include.list", "public, sales");
-	CHECK_INT(IN("public", "x"), 1);
-	CHECK_INT(IN("Sales", "y"), 1);
-	CHECK_INT(IN("publicx", "x"), 0);
-	CHECK_INT(IN("inventory", "x"), 0);
-	/* combined with a table list: both must hold */
-	SET("table.include.list", ".*\\.orders");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(IN("public", "orders"), 1);
-	CHECK_INT(IN("public", "items"), 0);
-	CHECK_INT(IN("inventory", "orders"), 0);
-	config_free(&c);
-
-	init_base(&c);
-	SET("schema.exclude.list", "tmp.*");
-	SET("table.exclude.list", "public\\.t");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(IN("tmp", "x"), 0);
-	CHECK_INT(IN("tmp_2", "x"), 0);
-	CHECK_INT(IN("xtmp", "x"), 1);
-	CHECK_INT(IN("public", "t"), 0);
-	CHECK_INT(IN("public", "t2"), 1);
-	config_free(&c);
-
-	/* names longer than the stack buffer */
-	init_base(&c);
-	SET("table.include.list", "s+\\.t+");
-	memset(longname, 's', sizeof(longname) - 1);
-	longname[sizeof(longname) - 1] = '\0';
-	CHECK_INT(IN(longname, "ttt"), 1);
-	longname[sizeof(longname) - 2] = 'x';
-	CHECK_INT(IN(longname, "ttt"), 0);
-	config_free(&c);
-
-	/* both lists of a pair: rejected, unless one is cleared again */
-	init_base(&c);
-	SET("table.include.list", "public\\.a");
-	SET("table.exclude.list", "public\\.b");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	CHECK_STR(errbuf, "table.include.list and table.exclude.list cannot both be set");
-	SET("table.exclude.list", "");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	SET("schema.include.list", "public");
-	SET("schema.exclude.list", "tmp");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	CHECK_STR(errbuf, "schema.include.list and schema.exclude.list cannot both be set");
-	config_free(&c);
-
-	init_base(&c);
-	SET("table.include.list.file", "/nonexistent/tables.csv");
-	SET("table.exclude.list", "public\\.b");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	CHECK_STR(errbuf, "table.include.list.file and table.exclude.list cannot both be set");
-	config_free(&c);
-#undef SET
-#undef IN
-}
-
-static void
-test_include_file(void)
-{
-	struct config c;
-	char		path[64];
-	char		want[256];
-
-#define SET(k, v) CHECK_INT(config_set(&c, (k), (v), errbuf, sizeof(errbuf)), 0)
-#define IN(s, t) config_table_included(&c, (s), (t))
-
-	write_tmp(path,
-			  "\xEF\xBB\xBFpublic.orders\r\n"
-			  "\"sales\"\n"
-			  "\n"
-			  "   \n"
-			  "  \"inventory.items\"  \n"
-			  "\"we\"\"ird.t\"\n"
-			  "a.b+c\n");
-	init_base(&c);
-	SET("table.include.list.file", path);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.file_tables.n, 4);
-	CHECK_INT(c.file_schemas.n, 1);
-	CHECK_INT(IN("public", "orders"), 1);
-	CHECK_INT(IN("PUBLIC", "Orders"), 1);
-	CHECK_INT(IN("public", "orders2"), 0);
-	CHECK_INT(IN("public", "other"), 0);
-	CHECK_INT(IN("sales", "anything"), 1);
-	CHECK_INT(IN("sales2", "anything"), 0);
-	CHECK_INT(IN("inventory", "items"), 1);
-	CHECK_INT(IN("inventory", "other"), 0);
-	CHECK_INT(IN("we\"ird", "t"), 1);
-	CHECK_INT(IN("a", "b+c"), 1);		/* rows are literal, not patterns */
-	CHECK_INT(IN("a", "bbc"), 0);
-	CHECK_INT(IN("a", "b"), 0);
-	/* finishing again reads the file again, without doubling it */
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.file_tables.n, 4);
-	CHECK_INT(c.file_schemas.n, 1);
-
-	/* OR with table.include.list */
-	SET("table.include.list", "other\\..*");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(IN("other", "x"), 1);
-	CHECK_INT(IN("public", "orders"), 1);
-	CHECK_INT(IN("sales", "x"), 1);
-	CHECK_INT(IN("public", "x"), 0);
-
-	/* AND with schema.include.list */
-	SET("schema.include.list", "public|other");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(IN("public", "orders"), 1);
-	CHECK_INT(IN("other", "x"), 1);
-	CHECK_INT(IN("sales", "x"), 0);
-	CHECK_INT(IN("inventory", "items"), 0);
-	config_free(&c);
-
-	/* AND with schema.exclude.list */
-	init_base(&c);
-	SET("table.include.list.file", path);
-	SET("schema.exclude.list", "sales");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(IN("sales", "x"), 0);
-	CHECK_INT(IN("public", "orders"), 1);
-	config_free(&c);
-	unlink(path);
-
-	/* errors name the file and the row */
-	init_base(&c);
-	SET("table.include.list.file", "/nonexistent/tables.csv");
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	CHECK_STR(errbuf, "table.include.list.file: cannot open \"/nonexistent/tables.csv\": No such file or directory");
-	config_free(&c);
-
-	write_tmp(path, "\n  \n\r\n");
-	init_base(&c);
-	SET("table.include.list.file", path);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	snprintf(want, sizeof(want),
-			 "table.include.list.file: \"%s\" has no rows (one schema or schema.table per row)",
-			 path);
-	CHECK_STR(errbuf, want);
-	config_free(&c);
-	unlink(path);
-
-	expect_csv_error("public.a\npublic,orders\n",
-					 "2: expected one field (schema or schema.table) per row, found 2");
-	expect_csv_error("public.a,\n",
-					 "1: expected one field (schema or schema.table) per row, found 2");
-	expect_csv_error("\"public.a\n", "1: unterminated quoted field");
-	expect_csv_error("\"public\".\"a\"\n", "1: unexpected character after a closing quote");
-	expect_csv_error("pub\"lic\n", "1: a quote inside an unquoted field");
-	expect_csv_error("ok\n.t\n", "2: \".t\" is not a schema or schema.table name");
-	expect_csv_error("s.\n", "1: \"s.\" is not a schema or schema.table name");
-	expect_csv_error("a..b\n", "1: \"a..b\" is not a schema or schema.table name");
-	expect_csv_error("ok\n\n\"\"\n", "3: \"\" is not a schema or schema.table name");
-#undef SET
-#undef IN
-}
-
 /* kafka.* keys are kept, without the prefix, for librdkafka. */
 static void
 test_kafka(void)
 {
+	static const struct set_error_case bad[] = {
+		{"message.key.columns", "public.orders",
+			"message.key.columns: \"public.orders\" is not <schema.table regex>:<column>[,<column>...]"},
+		{"message.key.columns", "public.orders:",
+			"message.key.columns: \"public.orders:\" is not <schema.table regex>:<column>[,<column>...]"},
+		{"message.key.columns", "(x:a",
+			"message.key.columns: \"(x\" is not a valid POSIX extended regular expression: Unmatched ( or \\("},
+		{"heartbeat.interval.ms", "-1",
+			"heartbeat.interval.ms: \"-1\" is not an integer from 0 to 86400000"},
+	};
 	struct config c;
 
 	init_base(&c);
@@ -973,78 +616,60 @@ test_kafka(void)
 	CHECK_INT(config_set(&c, "message.key.columns", "", errbuf, sizeof(errbuf)), 0);
 	CHECK_INT(c.nkey_rules, 0);
 	config_free(&c);
-	expect_set_error("message.key.columns", "public.orders",
-					 "message.key.columns: \"public.orders\" is not <schema.table regex>:<column>[,<column>...]");
-	expect_set_error("message.key.columns", "public.orders:",
-					 "message.key.columns: \"public.orders:\" is not <schema.table regex>:<column>[,<column>...]");
-	expect_set_error("message.key.columns", "(x:a",
-					 "message.key.columns: \"(x\" is not a valid POSIX extended regular expression: Unmatched ( or \\(");
-	expect_set_error("heartbeat.interval.ms", "-1",
-					 "heartbeat.interval.ms: \"-1\" is not an integer from 0 to 86400000");
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_set_error(bad[i].key, bad[i].value, bad[i].want);
 }
 
 /* The connection's timeouts and the slot guard: values and bounds. */
 static void
 test_slot_health(void)
 {
+	static const struct set_value_case good[] = {
+		INT_CASE("status.confirm.idle", "false", confirm_idle, 0),
+		INT_CASE("slot.failover", "true", slot_failover, 1),
+		INT_CASE("slot.failover", "false", slot_failover, 0),
+		INT_CASE("connect.timeout.ms", "2500", connect_timeout_ms, 2500),
+		INT_CASE("connect.keepalive.idle.ms", "5000", keepalive_idle_ms, 5000),
+		INT_CASE("connect.keepalive.interval.ms", "1000", keepalive_interval_ms, 1000),
+		INT_CASE("connect.keepalive.count", "5", keepalive_count, 5),
+		INT_CASE("connect.tcp.user.timeout.ms", "0", tcp_user_timeout_ms, 0),
+		INT_CASE("connect.receive.timeout.ms", "0", receive_timeout_ms, 0),
+		INT_CASE("wal.retained.warn.bytes", "9223372036854775807", wal_warn_bytes, INT64_MAX),
+		INT_CASE("wal.retained.check.interval.ms", "100", wal_check_ms, 100),
+	};
+
+	static const struct set_error_case bounds[] = {
+		{"status.confirm.idle", "no",
+			"status.confirm.idle: \"no\" is not one of false, true"},
+		{"slot.failover", "yes",
+			"slot.failover: \"yes\" is not one of false, true"},
+		{"connect.timeout.ms", "999",
+			"connect.timeout.ms: \"999\" is not an integer from 1000 to 3600000"},
+		{"connect.keepalive.idle.ms", "0",
+			"connect.keepalive.idle.ms: \"0\" is not an integer from 1000 to 86400000"},
+		{"connect.keepalive.count", "128",
+			"connect.keepalive.count: \"128\" is not an integer from 1 to 127"},
+		{"connect.tcp.user.timeout.ms", "-1",
+			"connect.tcp.user.timeout.ms: \"-1\" is not an integer from 0 to 86400000"},
+		{"connect.receive.timeout.ms", "1m",
+			"connect.receive.timeout.ms: \"1m\" is not an integer from 0 to 86400000"},
+		{"wal.retained.warn.bytes", "1GB",
+			"wal.retained.warn.bytes: \"1GB\" is not an integer from 0 to 9223372036854775807"},
+		{"wal.retained.check.interval.ms", "99",
+			"wal.retained.check.interval.ms: \"99\" is not an integer from 100 to 86400000"},
+	};
 	struct config c;
 
 	config_init(&c);
-	CHECK_INT(config_set(&c, "status.confirm.idle", "false", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.confirm_idle, 0);
-	CHECK_INT(config_set(&c, "slot.failover", "true", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.slot_failover, 1);
-	CHECK_INT(config_set(&c, "slot.failover", "false", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.slot_failover, 0);
-	CHECK_INT(config_set(&c, "connect.timeout.ms", "2500", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.connect_timeout_ms, 2500);
-	CHECK_INT(config_set(&c, "connect.keepalive.idle.ms", "5000", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.keepalive_idle_ms, 5000);
-	CHECK_INT(config_set(&c, "connect.keepalive.interval.ms", "1000", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.keepalive_interval_ms, 1000);
-	CHECK_INT(config_set(&c, "connect.keepalive.count", "5", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.keepalive_count, 5);
-	CHECK_INT(config_set(&c, "connect.tcp.user.timeout.ms", "0", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.tcp_user_timeout_ms, 0);
-	CHECK_INT(config_set(&c, "connect.receive.timeout.ms", "0", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.receive_timeout_ms, 0);
-	CHECK_INT(config_set(&c, "wal.retained.warn.bytes", "9223372036854775807", errbuf, sizeof(errbuf)), 0);
-	CHECK(c.wal_warn_bytes == INT64_MAX);
-	CHECK_INT(config_set(&c, "wal.retained.check.interval.ms", "100", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.wal_check_ms, 100);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		expect_set_value(&c, &good[i]);
 	config_free(&c);
-	expect_set_error("status.confirm.idle", "no",
-					 "status.confirm.idle: \"no\" is not one of false, true");
-	expect_set_error("slot.failover", "yes", "slot.failover: \"yes\" is not one of false, true");
-	expect_set_error("connect.timeout.ms", "999",
-					 "connect.timeout.ms: \"999\" is not an integer from 1000 to 3600000");
-	expect_set_error("connect.keepalive.idle.ms", "0",
-					 "connect.keepalive.idle.ms: \"0\" is not an integer from 1000 to 86400000");
-	expect_set_error("connect.keepalive.count", "128",
-					 "connect.keepalive.count: \"128\" is not an integer from 1 to 127");
-	expect_set_error("connect.tcp.user.timeout.ms", "-1",
-					 "connect.tcp.user.timeout.ms: \"-1\" is not an integer from 0 to 86400000");
-	expect_set_error("connect.receive.timeout.ms", "1m",
-					 "connect.receive.timeout.ms: \"1m\" is not an integer from 0 to 86400000");
-	expect_set_error("wal.retained.warn.bytes", "1GB",
-					 "wal.retained.warn.bytes: \"1GB\" is not an integer from 0 to 9223372036854775807");
-	expect_set_error("wal.retained.check.interval.ms", "99",
-					 "wal.retained.check.interval.ms: \"99\" is not an integer from 100 to 86400000");
+
+	for (size_t i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++)
+		expect_set_error(bounds[i].key, bounds[i].value, bounds[i].want);
 }
 
-
-/* config_print into a string (caller frees). */
-static char *
-printed(const struct config *c)
-{
-	char	   *out = NULL;
-	size_t		len = 0;
-	FILE	   *f = open_memstream(&out, &len);
-
-	config_print(c, f);
-	fclose(f);
-	return out;
-}
 
 static void
 test_ssh_keys(void)
@@ -1119,117 +744,6 @@ test_ssh_keys(void)
 	unlink(keyfile);
 }
 
-static void
-test_secrets(void)
-{
-	struct config c;
-	char		file[64];
-	char	   *out;
-	int			found = 0;
-
-	CHECK_INT(config_is_secret("database.password"), 1);
-	CHECK_INT(config_is_secret("ssh.private.key.passphrase"), 1);
-	CHECK_INT(config_is_secret("kafka.sasl.password"), 1);
-	CHECK_INT(config_is_secret("kafka.ssl.key.password"), 1);
-	CHECK_INT(config_is_secret("kafka.sasl.oauthbearer.client.secret"), 1);
-	CHECK_INT(config_is_secret("kafka.ssl.key.pem"), 1);
-	CHECK_INT(config_is_secret("kafka.sasl.username"), 0);
-	CHECK_INT(config_is_secret("database.password.file"), 0);
-	CHECK_INT(config_is_secret("kafka.sasl.password.file"), 0);	/* a path */
-	CHECK_INT(config_is_secret("ssh.private.key.passphrase.file"), 0);
-	CHECK_INT(config_is_secret("database.user"), 0);
-
-	/* kafka.sasl.password.file becomes kafka.sasl.password */
-	write_tmp(file, "k-file" SECRET "\n");
-	setenv("WALCAP_KAFKA_SASL_PASSWORD", "k-env" SECRET, 1);
-	init_base(&c);
-	CHECK_INT(config_set(&c, "sink.type", "kafka", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_set(&c, "kafka.bootstrap.servers", "b:9092", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_set(&c, "kafka.sasl.password.file", file, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.nkafka, 2);
-	for (int i = 0; i < c.nkafka; i++)
-	{
-		CHECK(strcmp(c.kafka_keys[i], "sasl.password.file") != 0);
-		if (strcmp(c.kafka_keys[i], "sasl.password") == 0)
-		{
-			CHECK_STR(c.kafka_values[i], "k-file" SECRET);
-			found++;
-		}
-	}
-	CHECK_INT(found, 1);
-	/* finishing again changes nothing */
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.nkafka, 2);
-	out = printed(&c);
-	CHECK(strstr(out, "\nkafka.sasl.password = ********\n") != NULL);
-	CHECK(strstr(out, "\nkafka.bootstrap.servers = b:9092\n") != NULL);
-	CHECK(strstr(out, SECRET) == NULL);
-	free(out);
-	config_free(&c);
-
-	/* without key or file: the environment */
-	init_base(&c);
-	CHECK_INT(config_set(&c, "sink.type", "kafka", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.nkafka, 1);
-	CHECK_STR(c.kafka_keys[0], "sasl.password");
-	CHECK_STR(c.kafka_values[0], "k-env" SECRET);
-	config_free(&c);
-
-	/* the key wins over the environment; other sinks take nothing from it */
-	init_base(&c);
-	CHECK_INT(config_set(&c, "sink.type", "kafka", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_set(&c, "kafka.sasl.password", "k-key", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.nkafka, 1);
-	CHECK_STR(c.kafka_values[0], "k-key");
-	config_free(&c);
-	init_base(&c);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(c.nkafka, 0);
-	config_free(&c);
-	unsetenv("WALCAP_KAFKA_SASL_PASSWORD");
-
-	/* a missing secret file names the key */
-	init_base(&c);
-	CHECK_INT(config_set(&c, "sink.type", "kafka", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_set(&c, "kafka.ssl.key.password.file", "/nonexistent/k", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
-	CHECK_STR(errbuf, "kafka.ssl.key.password.file: cannot open \"/nonexistent/k\": No such file or directory");
-	config_free(&c);
-	unlink(file);
-
-	/* --print-config: every key, defaults and values, the password masked */
-	write_tmp(file, "db-file" SECRET "\n");
-	init_base(&c);
-	CHECK_INT(config_set(&c, "database.password.file", file, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_set(&c, "table.include.list", "public\\.orders", errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	out = printed(&c);
-	CHECK(strncmp(out, "# walcap: the configuration in effect (secrets masked)\ndatabase.hostname = localhost\ndatabase.port = 5432\ndatabase.user = u\n"
-				  "database.password = ******** (from database.password.file)\n", 170) == 0);
-	CHECK(strstr(out, "\ntopic.prefix = shop\n") != NULL);	/* derived */
-	CHECK(strstr(out, "\ntable.include.list = public\\.orders\n") != NULL);
-	CHECK(strstr(out, "\ntable.exclude.list =\n") != NULL);
-	CHECK(strstr(out, "\nwal.retained.warn.bytes = 1073741824\n") != NULL);
-	CHECK(strstr(out, "\nssh.host.key.check = true\n") != NULL);
-	CHECK(strstr(out, SECRET) == NULL);
-	free(out);
-	config_free(&c);
-	unlink(file);
-
-	/* a password in the file: masked without a source */
-	init_base(&c);
-	CHECK_INT(config_set(&c, "database.password", SECRET, errbuf, sizeof(errbuf)), 0);
-	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
-	out = printed(&c);
-	CHECK(strstr(out, "\ndatabase.password = ********\n") != NULL);
-	CHECK(strstr(out, SECRET) == NULL);
-	free(out);
-	config_free(&c);
-}
-
 int
 main(void)
 {
@@ -1240,11 +754,7 @@ main(void)
 	test_file_syntax();
 	test_set_arg();
 	test_required();
-	test_password();
 	test_ssh_keys();
-	test_secrets();
-	test_lists();
-	test_include_file();
 	test_kafka();
 	test_slot_health();
 	return TEST_REPORT("test_config");
