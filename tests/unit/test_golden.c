@@ -254,6 +254,15 @@ hexval(int c)
 	return -1;
 }
 
+/* Value of an uppercase hex digit (an LSN's, as PostgreSQL prints it), or -1. */
+static int
+lsn_digit(int c)
+{
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return c >= '0' && c <= '9' ? c - '0' : -1;
+}
+
 /*
  * The line's LSN, PostgreSQL's text form "X/X" (uppercase hex, as the
  * capture's lsn column prints it) followed by one space, into *lsn;
@@ -270,8 +279,8 @@ parse_lsn(const char *p, size_t n, uint64_t *lsn)
 	{
 		size_t		start = i;
 
-		for (; i < n && i - start < 8 && ((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'A' && p[i] <= 'F')); i++)
-			half[h] = half[h] << 4 | (uint64_t) (p[i] <= '9' ? p[i] - '0' : p[i] - 'A' + 10);
+		for (; i < n && i - start < 8 && lsn_digit(p[i]) >= 0; i++)
+			half[h] = half[h] << 4 | (uint64_t) lsn_digit(p[i]);
 		if (i == start || i == n || p[i] != (h == 0 ? '/' : ' '))
 			return 0;
 		i++;
