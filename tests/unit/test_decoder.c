@@ -4,7 +4,8 @@
  * Replication Message Formats" and docs/protocol.md; the exact decoded
  * fields; every malformed form the decoder must refuse, with its error
  * message; every prefix of every valid message; and the real messages
- * PostgreSQL 15 sent, in the files tests/fixtures/pgoutput/NAME.hex.
+ * PostgreSQL 15 sent, in the files tests/fixtures/pgoutput/NAME.hex
+ * (one "<LSN> <hex>" line per message).
  *
  * Each message is copied into a malloc'd block of exactly its length
  * before decoding, so that a read past the end shows up under
@@ -1245,6 +1246,32 @@ prefixes_refused(struct decoder *d, const unsigned char *data, size_t n)
 	return ok;
 }
 
+/*
+ * The "X/X " that starts a fixture line (the message's LSN as PostgreSQL
+ * prints it, uppercase hex, then one space) into *lsn; the number of
+ * characters taken, or 0 if the line does not start that way.
+ */
+static size_t
+fixture_lsn(const char *p, size_t n, uint64_t *lsn)
+{
+	uint64_t	half[2] = {0, 0};
+	size_t		i = 0;
+
+	for (int h = 0; h < 2; h++)
+	{
+		size_t		start = i;
+
+		for (; i < n && i - start < 8 && isxdigit((unsigned char) p[i]) &&
+			 !islower((unsigned char) p[i]); i++)
+			half[h] = half[h] << 4 | (uint64_t) hexval(p[i]);
+		if (i == start || i == n || p[i] != (h == 0 ? '/' : ' '))
+			return 0;
+		i++;
+	}
+	*lsn = half[0] << 32 | half[1];
+	return i;
+}
+
 /* What the fixture check remembers of each relation. */
 struct fxrel
 {
@@ -1254,9 +1281,12 @@ struct fxrel
 
 /*
  * Every line of every tests/fixtures/pgoutput/NAME.hex (real messages from
- * PostgreSQL 15, one per line) decodes; every change names a relation
- * its file described before and has that relation's column count; no
- * proper prefix of a real message decodes, nor does one with a byte more.
+ * PostgreSQL 15, one per line after its LSN) decodes; every change names
+ * a relation its file described before and has that relation's column
+ * count; no proper prefix of a real message decodes, nor does one with a
+ * byte more.  The line's LSN is the message's WAL position: a Commit's is
+ * its end_lsn, a logical message's is the LSN inside it, and a change or
+ * truncate lies before its transaction's commit (Begin's final_lsn).
  */
 static void
 test_fixtures(void)
@@ -1285,6 +1315,7 @@ test_fixtures(void)
 		size_t		cap = 0;
 		ssize_t		got;
 		int			lineno = 0;
+		uint64_t	final_lsn = 0;	/* of the open transaction, 0 outside one */
 
 		CHECK(f != NULL);
 		if (f == NULL)
@@ -1300,6 +1331,8 @@ test_fixtures(void)
 			const char *why = "";
 			struct decoder_msg m;
 			char		e[256] = "";
+			uint64_t	lsn = 0;
+			size_t		skip;
 
 			lineno++;
 			while (len && isspace((unsigned char) line[len - 1]))
@@ -1308,9 +1341,11 @@ test_fixtures(void)
 				continue;
 			lines++;
 			bytes = malloc(len / 2 + 1);
-			if (len % 2)
+			if ((skip = fixture_lsn(line, len, &lsn)) == 0)
+				ok = 0, why = "not \"<LSN> <hex>\"";
+			else if ((len - skip) % 2)
 				ok = 0, why = "odd number of hex digits";
-			for (size_t i = 0; ok && i < len; i += 2)
+			for (size_t i = skip; ok && i < len; i += 2)
 			{
 				int			hi = hexval(line[i]);
 				int			lo = hexval(line[i + 1]);
@@ -1325,7 +1360,23 @@ test_fixtures(void)
 			if (ok)
 			{
 				types[(unsigned char) m.type]++;
-				if (m.type == DECODER_RELATION)
+				if (m.type == DECODER_BEGIN)
+					final_lsn = m.u.begin.final_lsn;
+				else if (m.type == DECODER_COMMIT)
+				{
+					if (lsn != m.u.commit.end_lsn)
+						ok = 0, why = "a Commit's LSN is not its end_lsn";
+					final_lsn = 0;
+				}
+				else if (m.type == DECODER_MESSAGE && lsn != m.u.message.lsn)
+					ok = 0, why = "a logical message's LSN is not the one it carries";
+				if ((m.type == DECODER_INSERT || m.type == DECODER_UPDATE ||
+					 m.type == DECODER_DELETE || m.type == DECODER_TRUNCATE) &&
+					(final_lsn == 0 || lsn >= final_lsn))
+					ok = 0, why = "a change outside its transaction or not before its commit";
+				if (!ok)
+					;
+				else if (m.type == DECODER_RELATION)
 				{
 					int			k;
 
