@@ -51,7 +51,7 @@ $(B)/libwalcap.a: $(OBJS)
 $(B)/%.o: src/%.c $(wildcard src/*.h) | $(B)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/tests/%: tests/unit/%.c tests/unit/testhelp.h tests/unit/msgbuild.h $(B)/libwalcap.a | $(B)/tests
+$(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/libwalcap.a | $(B)/tests
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(B)/libwalcap.a $(LDLIBS)
 
 $(B) $(B)/tests:
