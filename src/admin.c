@@ -253,7 +253,7 @@ admin_publication_sql(struct buf *b, const char *pub, const char *const *tables,
 {
 	buf_lit(b, "CREATE PUBLICATION ");
 	pgconn_quote_ident(b, pub);
-	if (tables == NULL)
+	if (signal_schema == NULL)
 		buf_lit(b, " FOR ALL TABLES");
 	else
 	{
@@ -288,6 +288,13 @@ admin_create_slot_sql(struct buf *b, const char *slot, int failover)
 	buf_lit(b, "SELECT pg_create_logical_replication_slot(");
 	pgconn_quote_literal(b, slot);
 	buf_puts(b, failover ? ", 'pgoutput', failover => true)" : ", 'pgoutput')");
+}
+
+void
+admin_slot_exists_sql(struct buf *b, const char *slot)
+{
+	buf_lit(b, "SELECT 1 FROM pg_replication_slots WHERE slot_name = ");
+	pgconn_quote_literal(b, slot);
 }
 
 void

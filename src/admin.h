@@ -125,9 +125,9 @@ void		admin_connect_sql(struct buf *b, const char *dbname, const char *grantee);
 void		admin_replication_sql(struct buf *b, const char *user);
 
 /*
- * CREATE PUBLICATION "pub" FOR ALL TABLES (tables NULL), or FOR TABLE
- * the ntables already quoted names in tables and the signal table of
- * signal_schema; via_root adds WITH (publish_via_partition_root = true).
+ * CREATE PUBLICATION "pub" FOR ALL TABLES (signal_schema NULL), or FOR
+ * TABLE the ntables already quoted names in tables and the signal table
+ * of signal_schema; via_root adds WITH (publish_via_partition_root = true).
  */
 void		admin_publication_sql(struct buf *b, const char *pub, const char *const *tables,
 								  int ntables, const char *signal_schema, int via_root);
@@ -140,6 +140,9 @@ void		admin_publication_viaroot_sql(struct buf *b, const char *pub);
 
 /* SELECT pg_create_logical_replication_slot('slot', 'pgoutput'[, failover => true]) */
 void		admin_create_slot_sql(struct buf *b, const char *slot, int failover);
+
+/* SELECT 1 FROM pg_replication_slots WHERE slot_name = 'slot': a row if it exists */
+void		admin_slot_exists_sql(struct buf *b, const char *slot);
 
 /* SELECT pg_drop_replication_slot('slot') */
 void		admin_drop_slot_sql(struct buf *b, const char *slot);
