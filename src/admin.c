@@ -19,6 +19,15 @@ admin_grantee(int member, const char *user)
 
 /* ---- reading ---- */
 
+int
+admin_rds(PGconn *conn, char *err, size_t errlen)
+{
+	char		v[16];
+
+	return pgconn_value(conn, "SELECT 1 FROM pg_roles WHERE rolname = 'rds_replication'",
+						v, sizeof(v), err, errlen);
+}
+
 /* Run sql (simple protocol); the rows, or NULL with err. */
 static PGresult *
 run(PGconn *conn, const char *sql, char *err, size_t errlen)

@@ -44,6 +44,12 @@ const char *admin_grantee(int member, const char *user);
 
 /* ---- reading ---- */
 
+/*
+ * Whether the server is Amazon RDS / Aurora (it has the rds_replication
+ * role, and the rds.* settings): 1 or 0, -1 with err.
+ */
+int			admin_rds(PGconn *conn, char *err, size_t errlen);
+
 /* What pg_replication_slots says about one slot. */
 struct admin_slot
 {

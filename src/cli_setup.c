@@ -233,21 +233,11 @@ read_catalog(PGconn *conn, const struct config *c, struct catalog_info *ci,
 			 char *err, size_t errlen)
 {
 	PGresult   *res;
-	char		v[16];
 
 	ci->connected = 1;
 	ci->version = PQserverVersion(conn);
-	switch (pgconn_value(conn, "SELECT 1 FROM pg_roles WHERE rolname = 'rds_replication'",
-						 v, sizeof(v), err, errlen))
-	{
-		case -1:
-			return -1;
-		case 1:
-			ci->rds = 1;
-			break;
-		default:
-			ci->rds = 0;			/* no row: v is untouched */
-	}
+	if ((ci->rds = admin_rds(conn, err, errlen)) < 0)
+		return -1;
 	admin_setting(conn, "wal_level", ci->wal_level, sizeof(ci->wal_level));
 	admin_setting(conn, "wal_sender_timeout", ci->wal_sender_timeout,
 				  sizeof(ci->wal_sender_timeout));
