@@ -5,14 +5,14 @@
  * parameter change that fixes it.
  *
  * Checks run in the order a DBA would fix them: server, user, signal
- * table, publication, slot, tables, WAL.  A check whose prerequisite
+ * table, publication, slot, tables, WAL (cli_check.h: which file holds
+ * which).  A check whose prerequisite
  * failed (no slot to peek at, no connection) is reported as SKIP with the
  * reason, so the report never claims something it did not verify.  Only
  * catalog views and privilege functions any user may call are read; the
  * one check with a side effect on the server is the seed's verification
  * query, which only peeks (the slot does not advance).
  */
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +24,6 @@
 #include "cli_check.h"
 #include "json.h"
 #include "log.h"
-#include "partition.h"
 #include "pgconn.h"
 #include "tunnel.h"
 
@@ -44,12 +43,7 @@ dup_or_oom(struct report *r, const char *s)
 
 void
 check_add(struct report *r, enum verdict v, const char *name, const char *why,
-	const char *fix, const char *fmt,...)
-	__attribute__((format(printf, 6, 7)));
-
-void
-check_add(struct report *r, enum verdict v, const char *name, const char *why,
-	const char *fix, const char *fmt,...)
+		  const char *fix, const char *fmt,...)
 {
 	struct item *it;
 	struct buf	b;
@@ -88,7 +82,7 @@ report_free(struct report *r)
 
 PGresult *
 check_query(struct ctx *x, const char *sql, int nparams, const char *const *params,
-	  char *err, size_t errlen)
+			char *err, size_t errlen)
 {
 	PGresult   *res = PQexecParams(x->conn, sql, nparams, NULL, params, NULL, NULL, 0);
 

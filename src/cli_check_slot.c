@@ -10,8 +10,8 @@
 
 #include "admin.h"
 #include "buf.h"
-#include "cli_check.h"
 #include "cli.h"
+#include "cli_check.h"
 #include "pgconn.h"
 
 /* ---- the slot ---- */
