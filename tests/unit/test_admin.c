@@ -136,5 +136,5 @@ main(void)
 	test_publication();
 	test_slot();
 	test_oom();
-	return TEST_REPORT("admin");
+	return TEST_REPORT("test_admin");
 }
