@@ -14,8 +14,7 @@
 void
 catalog_init(struct catalog *cat, const struct config *cfg)
 {
-	cat->cfg = cfg;
-	cat->conn = NULL;
+	sideconn_init(&cat->side, cfg, NULL, NULL);
 	cat->on_wait = NULL;
 	cat->wait_arg = NULL;
 }
@@ -23,8 +22,7 @@ catalog_init(struct catalog *cat, const struct config *cfg)
 void
 catalog_close(struct catalog *cat)
 {
-	PQfinish(cat->conn);
-	cat->conn = NULL;
+	sideconn_close(&cat->side);
 }
 
 struct pgtype
@@ -47,17 +45,16 @@ static PGresult *
 query(struct catalog *cat, const char *sql, int nparams, const char *const *params,
 	  char *err, size_t errlen)
 {
+	PGconn	   *conn = sideconn_get(&cat->side, err, errlen);
 	PGresult   *res;
 
-	if (cat->conn == NULL && (cat->conn = pgconn_connect(cat->cfg, 0, err, errlen)) == NULL)
+	if (conn == NULL)
 		return NULL;
-	res = pgconn_exec(cat->conn, sql, nparams, params, cat->on_wait, cat->wait_arg);
+	res = pgconn_exec(conn, sql, nparams, params, cat->on_wait, cat->wait_arg);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		pgconn_result_error(cat->conn, res, err, errlen);
+		pgconn_result_error(conn, res, err, errlen);
 		PQclear(res);
-		if (PQstatus(cat->conn) != CONNECTION_OK)
-			catalog_close(cat);
 		return NULL;
 	}
 	return res;
@@ -213,7 +210,7 @@ catalog_truncates_root(struct catalog *cat, uint32_t root, const struct decoder_
 					   char *err, size_t errlen)
 {
 	char		oidtext[16];
-	const char *params[3] = {oidtext, cat->cfg->publication_name, NULL};
+	const char *params[3] = {oidtext, cat->side.cfg->publication_name, NULL};
 	struct buf	list;
 	PGresult   *res;
 	int			rc;

@@ -20,11 +20,11 @@
 #include "convert.h"
 #include "partition.h"
 #include "relcache.h"
+#include "sideconn.h"
 
 struct catalog
 {
-	const struct config *cfg;	/* not owned */
-	PGconn	   *conn;			/* owned; NULL until first needed */
+	struct sideconn side;		/* opened on first lookup, reopened after a loss */
 	pgconn_wait_fn on_wait;		/* called while a lookup waits; may be NULL */
 	void	   *wait_arg;
 };

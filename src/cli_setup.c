@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
 #include "buf.h"
 #include "cli.h"
 #include "log.h"
@@ -33,7 +34,6 @@
 
 #define SETUP_PASSWORD_ENV "WALCAP_SETUP_USER_PASSWORD"
 #define SETUP_ADMIN_DSN_ENV "WALCAP_ADMIN_DSN"
-#define SETUP_ROLE "streamkap_role"
 #define SETUP_MAX_STEPS 256
 
 /* One step of the script. */
@@ -177,17 +177,6 @@ push_str(char ***arr, int *n, const char *s)
 	return 0;
 }
 
-static void
-setting(PGconn *conn, const char *name, char *out, size_t outlen)
-{
-	char		sql[128];
-	char		err[256];
-
-	snprintf(sql, sizeof(sql), "SELECT current_setting('%s', true)", name);
-	if (pgconn_value(conn, sql, out, outlen, err, sizeof(err)) != 1)
-		out[0] = '\0';
-}
-
 /* Add "schema"."table" to the FOR TABLE list; 0 or -1 (out of memory). */
 static int
 push_table(struct catalog_info *ci, const char *schema, const char *table)
@@ -244,24 +233,14 @@ read_catalog(PGconn *conn, const struct config *c, struct catalog_info *ci,
 			 char *err, size_t errlen)
 {
 	PGresult   *res;
-	char		v[16];
 
 	ci->connected = 1;
 	ci->version = PQserverVersion(conn);
-	switch (pgconn_value(conn, "SELECT 1 FROM pg_roles WHERE rolname = 'rds_replication'",
-						 v, sizeof(v), err, errlen))
-	{
-		case -1:
-			return -1;
-		case 1:
-			ci->rds = 1;
-			break;
-		default:
-			ci->rds = 0;			/* no row: v is untouched */
-	}
-	setting(conn, "wal_level", ci->wal_level, sizeof(ci->wal_level));
-	setting(conn, "wal_sender_timeout", ci->wal_sender_timeout,
-			sizeof(ci->wal_sender_timeout));
+	if ((ci->rds = admin_rds(conn, err, errlen)) < 0)
+		return -1;
+	admin_setting(conn, "wal_level", ci->wal_level, sizeof(ci->wal_level));
+	admin_setting(conn, "wal_sender_timeout", ci->wal_sender_timeout,
+				  sizeof(ci->wal_sender_timeout));
 
 	res = PQexec(conn,
 				 "SELECT n.nspname, c.relname, c.relkind = 'p', c.oid "
@@ -321,7 +300,6 @@ build_script(const struct config *c, const struct catalog_info *ci,
 			 const char *verifier, struct script *sc)
 {
 	struct buf	label, sql, apply, ex;
-	struct buf	sig;			/* "signal schema"."streamkap_signal" */
 	char		comment[512];
 	int			all_tables = !uses_table_list(c);
 
@@ -329,10 +307,6 @@ build_script(const struct config *c, const struct catalog_info *ci,
 	buf_init(&sql, 0);
 	buf_init(&apply, 0);
 	buf_init(&ex, 0);
-	buf_init(&sig, 0);
-	pgconn_quote_ident(&sig, c->signal_schema);
-	buf_putc(&sig, '.');
-	pgconn_quote_ident(&sig, CONFIG_SIGNAL_TABLE);
 
 	/* the user */
 	buf_lit(&label, "CREATE USER ");
@@ -359,13 +333,13 @@ build_script(const struct config *c, const struct catalog_info *ci,
 
 	/* the role */
 	buf_lit(&sql, "CREATE ROLE ");
-	pgconn_quote_ident(&sql, SETUP_ROLE);
+	pgconn_quote_ident(&sql, ADMIN_ROLE);
 	buf_lit(&ex, "SELECT 1 FROM pg_roles WHERE rolname = ");
-	pgconn_quote_literal(&ex, SETUP_ROLE);
+	pgconn_quote_literal(&ex, ADMIN_ROLE);
 	add_step(sc, "-- Create a role for Streamkap", NULL, &sql, NULL, &ex);
 
 	buf_lit(&sql, "GRANT ");
-	pgconn_quote_ident(&sql, SETUP_ROLE);
+	pgconn_quote_ident(&sql, ADMIN_ROLE);
 	buf_lit(&sql, " TO ");
 	pgconn_quote_ident(&sql, c->user);
 	add_step(sc, NULL, NULL, &sql, NULL, NULL);
@@ -376,15 +350,13 @@ build_script(const struct config *c, const struct catalog_info *ci,
 		buf_lit(&sql, "GRANT ");
 		pgconn_quote_ident(&sql, "rds_replication");
 		buf_lit(&sql, " TO ");
-		pgconn_quote_ident(&sql, SETUP_ROLE);
+		pgconn_quote_ident(&sql, ADMIN_ROLE);
 		add_step(sc, "-- Amazon RDS / Aurora: replication through the rds_replication role",
 				 NULL, &sql, NULL, NULL);
 	}
 	else
 	{
-		buf_lit(&sql, "ALTER ROLE ");
-		pgconn_quote_ident(&sql, c->user);
-		buf_lit(&sql, " REPLICATION");
+		admin_replication_sql(&sql, c->user);
 		buf_lit(&ex, "SELECT 1 FROM pg_roles WHERE rolreplication AND rolname = ");
 		pgconn_quote_literal(&ex, c->user);
 		add_step(sc,
@@ -399,10 +371,7 @@ build_script(const struct config *c, const struct catalog_info *ci,
 	}
 
 	/* the database and the captured schemas */
-	buf_lit(&sql, "GRANT CONNECT ON DATABASE ");
-	pgconn_quote_ident(&sql, c->dbname);
-	buf_lit(&sql, " TO ");
-	pgconn_quote_ident(&sql, SETUP_ROLE);
+	admin_connect_sql(&sql, c->dbname, ADMIN_ROLE);
 	add_step(sc,
 			 "-- Grant Streamkap permissions on the database, schema and all tables to capture",
 			 NULL, &sql, NULL, NULL);
@@ -434,7 +403,7 @@ build_script(const struct config *c, const struct catalog_info *ci,
 			for (int j = 0; j < 3; j++)
 			{
 				buf_puts(&sql, tmpl[j]);
-				pgconn_quote_ident(&sql, SETUP_ROLE);
+				pgconn_quote_ident(&sql, ADMIN_ROLE);
 				add_step(sc, j == 0 ?
 						 "-- For each captured schema (the include lists are patterns: connect\n"
 						 "-- with --admin-dsn to have them resolved), with psql -v schema=..." :
@@ -447,17 +416,17 @@ build_script(const struct config *c, const struct catalog_info *ci,
 			buf_lit(&sql, "GRANT CREATE, USAGE ON SCHEMA ");
 			pgconn_quote_ident(&sql, schemas[i]);
 			buf_lit(&sql, " TO ");
-			pgconn_quote_ident(&sql, SETUP_ROLE);
+			pgconn_quote_ident(&sql, ADMIN_ROLE);
 			add_step(sc, comment, NULL, &sql, NULL, NULL);
 			buf_lit(&sql, "GRANT SELECT ON ALL TABLES IN SCHEMA ");
 			pgconn_quote_ident(&sql, schemas[i]);
 			buf_lit(&sql, " TO ");
-			pgconn_quote_ident(&sql, SETUP_ROLE);
+			pgconn_quote_ident(&sql, ADMIN_ROLE);
 			add_step(sc, NULL, NULL, &sql, NULL, NULL);
 			buf_lit(&sql, "ALTER DEFAULT PRIVILEGES IN SCHEMA ");
 			pgconn_quote_ident(&sql, schemas[i]);
 			buf_lit(&sql, " GRANT SELECT ON TABLES TO ");
-			pgconn_quote_ident(&sql, SETUP_ROLE);
+			pgconn_quote_ident(&sql, ADMIN_ROLE);
 			add_step(sc, NULL, NULL, &sql, NULL, NULL);
 		}
 	}
@@ -470,12 +439,9 @@ build_script(const struct config *c, const struct catalog_info *ci,
 	add_step(sc, "-- Enable snapshots: the signal schema and table streamkap_signal",
 			 NULL, &sql, NULL, &ex);
 
-	buf_printf(&sql, "CREATE TABLE %s (\n"
-			   "  id VARCHAR(255) PRIMARY KEY,\n"
-			   "  type VARCHAR(32) NOT NULL,\n"
-			   "  data VARCHAR(2000) NULL\n"
-			   ")", sig.data ? sig.data : "");
-	buf_printf(&label, "CREATE TABLE %s", sig.data ? sig.data : "");
+	admin_signal_table_sql(&sql, c->signal_schema, 1);
+	buf_lit(&label, "CREATE TABLE ");
+	pgconn_quote_qualified(&label, c->signal_schema, CONFIG_SIGNAL_TABLE);
 	buf_lit(&ex, "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 			"WHERE n.nspname = ");
 	pgconn_quote_literal(&ex, c->signal_schema);
@@ -483,33 +449,19 @@ build_script(const struct config *c, const struct catalog_info *ci,
 	pgconn_quote_literal(&ex, CONFIG_SIGNAL_TABLE);
 	add_step(sc, NULL, &label, &sql, NULL, &ex);
 
-	buf_lit(&sql, "GRANT USAGE ON SCHEMA ");
-	pgconn_quote_ident(&sql, c->signal_schema);
-	buf_lit(&sql, " TO ");
-	pgconn_quote_ident(&sql, SETUP_ROLE);
+	admin_schema_usage_sql(&sql, c->signal_schema, ADMIN_ROLE);
 	add_step(sc, "-- Grant necessary privileges on the schema and the table to the role",
 			 NULL, &sql, NULL, NULL);
 
-	buf_printf(&sql, "GRANT SELECT, UPDATE, INSERT ON TABLE %s TO ", sig.data ? sig.data : "");
-	pgconn_quote_ident(&sql, SETUP_ROLE);
+	admin_signal_grant_sql(&sql, c->signal_schema, ADMIN_ROLE, 0);
 	add_step(sc, NULL, NULL, &sql, NULL, NULL);
 
 	/* the publication */
-	buf_lit(&sql, "CREATE PUBLICATION ");
-	pgconn_quote_ident(&sql, c->publication_name);
-	if (all_tables)
-		buf_lit(&sql, " FOR ALL TABLES");
-	else
-	{
-		buf_lit(&sql, " FOR TABLE ");
-		for (int i = 0; i < ci->ntables; i++)
-			buf_printf(&sql, "%s, ", ci->tables[i]);
-		buf_puts(&sql, sig.data ? sig.data : "");
-	}
-	buf_printf(&label, "CREATE PUBLICATION ");
+	admin_publication_sql(&sql, c->publication_name, (const char *const *) ci->tables,
+						  ci->ntables, all_tables ? NULL : c->signal_schema,
+						  ci->connected && ci->version >= 130000 && ci->partitioned);
+	buf_lit(&label, "CREATE PUBLICATION ");
 	pgconn_quote_ident(&label, c->publication_name);
-	if (ci->connected && ci->version >= 130000 && ci->partitioned)
-		buf_lit(&sql, " WITH (publish_via_partition_root = true)");
 	buf_lit(&ex, "SELECT 1 FROM pg_publication WHERE pubname = ");
 	pgconn_quote_literal(&ex, c->publication_name);
 	if (!ci->connected)
@@ -532,14 +484,8 @@ build_script(const struct config *c, const struct catalog_info *ci,
 	add_step(sc, comment, &label, &sql, NULL, &ex);
 
 	/* the slot: a failover slot (slot.failover) where the server has them */
-	buf_lit(&sql, "SELECT pg_create_logical_replication_slot(");
-	pgconn_quote_literal(&sql, c->slot_name);
-	buf_lit(&sql, ", 'pgoutput'");
-	if (c->slot_failover && ci->connected && ci->version >= 170000)
-		buf_lit(&sql, ", failover => true");
-	buf_putc(&sql, ')');
-	buf_lit(&ex, "SELECT 1 FROM pg_replication_slots WHERE slot_name = ");
-	pgconn_quote_literal(&ex, c->slot_name);
+	admin_create_slot_sql(&sql, c->slot_name, c->slot_failover && ci->connected && ci->version >= 170000);
+	admin_slot_exists_sql(&ex, c->slot_name);
 	if (c->slot_failover && !ci->connected)
 		snprintf(comment, sizeof(comment),
 				 "-- Create a logical replication slot\n"
@@ -589,13 +535,12 @@ build_script(const struct config *c, const struct catalog_info *ci,
 				   ci->wal_level, ci->wal_sender_timeout,
 				   strcmp(ci->wal_level, "logical") == 0 ? "" :
 				   " (wal_level must change)");
-	if (buf_failed(&sc->tail) || buf_failed(&sig))
+	if (buf_failed(&sc->tail))
 		sc->failed = 1;
 	buf_free(&label);
 	buf_free(&sql);
 	buf_free(&apply);
 	buf_free(&ex);
-	buf_free(&sig);
 }
 
 static void

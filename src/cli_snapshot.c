@@ -17,6 +17,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "buf.h"
 #include "cli.h"
 #include "json.h"
@@ -72,9 +73,7 @@ not_published(const struct config *c, const char *schema, const char *table)
 	struct buf	fix;
 
 	buf_init(&fix, 0);
-	buf_lit(&fix, "ALTER PUBLICATION ");
-	pgconn_quote_ident(&fix, c->publication_name);
-	buf_lit(&fix, " ADD TABLE ");
+	admin_publication_add_sql(&fix, c->publication_name);
 	pgconn_quote_qualified(&fix, schema, table);
 	log_error("table \"%s.%s\" is not in publication \"%s\": walcap receives none of its changes",
 			  schema, table, c->publication_name);
@@ -134,10 +133,10 @@ partition_unpublished(PGconn *conn, const struct config *c, const char *oid, int
 		return -1;
 	buf_init(&names, 0);
 	buf_init(&fix, 0);
-	buf_lit(&fix, "ALTER PUBLICATION ");
-	pgconn_quote_ident(&fix, c->publication_name);
-	buf_puts(&fix, PQserverVersion(conn) < PARTITION_VIAROOT_VERSION ?
-			" ADD TABLE " : " SET (publish_via_partition_root = true)");
+	if (PQserverVersion(conn) < PARTITION_VIAROOT_VERSION)
+		admin_publication_add_sql(&fix, c->publication_name);
+	else
+		admin_publication_viaroot_sql(&fix, c->publication_name);
 	for (int i = 0; i < PQntuples(leaves); i++)
 	{
 		const char *sch = PQgetvalue(leaves, i, PARTITION_LEAF_SCHEMA);
@@ -267,20 +266,17 @@ check_table(PGconn *conn, const struct config *c, const struct snapshot_opts *o,
 static void
 note_slot(PGconn *conn, const struct config *c)
 {
-	const char *params[1] = {c->slot_name};
-	PGresult   *res = PQexecParams(conn, "SELECT active FROM pg_replication_slots WHERE slot_name = $1",
-								   1, NULL, params, NULL, NULL, 0);
+	struct admin_slot slot;
+	char		err[256];
 
-	if (PQresultStatus(res) == PGRES_TUPLES_OK)
-	{
-		if (PQntuples(res) == 0)
-			log_warning("replication slot \"%s\" does not exist: the signal is in no slot's stream until walcap creates it",
-						c->slot_name);
-		else if (PQgetvalue(res, 0, 0)[0] != 't')
-			log_info("slot \"%s\" is not being read now: walcap run acts on the signal when it next reads the slot",
-					 c->slot_name);
-	}
-	PQclear(res);
+	if (admin_slot_read(conn, c->slot_name, 0, &slot, err, sizeof(err)) != 0)
+		return;
+	if (!slot.found)
+		log_warning("replication slot \"%s\" does not exist: the signal is in no slot's stream until walcap creates it",
+					c->slot_name);
+	else if (!slot.active)
+		log_info("slot \"%s\" is not being read now: walcap run acts on the signal when it next reads the slot",
+				 c->slot_name);
 }
 
 int
@@ -366,7 +362,7 @@ cli_snapshot(const struct config *c, const struct snapshot_opts *o)
 		log_error("could not write the signal into \"%s\".\"%s\": %s", c->signal_schema,
 				  CONFIG_SIGNAL_TABLE, err);
 		if (state && strcmp(state, "42501") == 0)
-			log_hint("as an administrator: GRANT USAGE ON SCHEMA \"%s\" TO streamkap_role; GRANT INSERT ON \"%s\".\"%s\" TO streamkap_role; (walcap setup --apply does both)",
+			log_hint("as an administrator: GRANT USAGE ON SCHEMA \"%s\" TO " ADMIN_ROLE "; GRANT INSERT ON \"%s\".\"%s\" TO " ADMIN_ROLE "; (walcap setup --apply does both)",
 					 c->signal_schema, c->signal_schema, CONFIG_SIGNAL_TABLE);
 		else if (state && (strcmp(state, "42P01") == 0 || strcmp(state, "3F000") == 0))
 			log_hint("create the signal table: walcap setup prints the SQL, walcap setup --apply runs it");

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "buf.h"
 #include "cli.h"
 #include "json.h"
@@ -28,20 +29,8 @@
 /* One look at the slot, the publication and the offset file. */
 struct status
 {
-	int			slot_found;
-	char		plugin[64];
-	char		database[128];
-	int			active;
-	char		active_pid[16];
-	char		restart_lsn[32];
-	char		confirmed_lsn[32];
-	char		current_lsn[32];
-	int64_t		retained;		/* bytes from restart_lsn to the current WAL */
-	int64_t		lag;			/* bytes from confirmed_flush_lsn to it */
-	char		wal_status[32];	/* "" before PostgreSQL 13 */
-	char		safe_wal_size[32];	/* "" if unlimited or unknown */
+	struct admin_slot slot;		/* with the WAL positions */
 	int			version;		/* PQserverVersion */
-	int			failover;		/* a failover slot (PostgreSQL 17+) */
 	int			ntables;
 	struct buf	tables;			/* "schema.table\n" lines */
 	int			offset_found;
@@ -179,12 +168,6 @@ parse_size(const char *s, int64_t *out)
 	return -1;
 }
 
-static void
-copy_field(char *dst, size_t len, PGresult *res, int col)
-{
-	snprintf(dst, len, "%s", PQgetisnull(res, 0, col) ? "" : PQgetvalue(res, 0, col));
-}
-
 /* Fill *st; 0, or -1 with the server's message in err. */
 static int
 collect(PGconn *conn, const struct config *c, struct status *st,
@@ -198,45 +181,11 @@ collect(PGconn *conn, const struct config *c, struct status *st,
 	st->version = PQserverVersion(conn);
 	buf_reset(&st->tables);
 	st->ntables = 0;
-	params[0] = c->slot_name;
-	res = PQexecParams(conn, st->version >= 170000 ?
-					   "SELECT plugin, database, active, active_pid, restart_lsn, confirmed_flush_lsn, "
-					   "pg_current_wal_lsn(), pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, "
-					   "pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, "
-					   "wal_status, safe_wal_size, failover FROM pg_replication_slots WHERE slot_name = $1" :
-					   st->version >= 130000 ?
-					   "SELECT plugin, database, active, active_pid, restart_lsn, confirmed_flush_lsn, "
-					   "pg_current_wal_lsn(), pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, "
-					   "pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, "
-					   "wal_status, safe_wal_size, NULL FROM pg_replication_slots WHERE slot_name = $1" :
-					   "SELECT plugin, database, active, active_pid, restart_lsn, confirmed_flush_lsn, "
-					   "pg_current_wal_lsn(), pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, "
-					   "pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, "
-					   "NULL, NULL, NULL FROM pg_replication_slots WHERE slot_name = $1",
-					   1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	if (admin_slot_read(conn, c->slot_name, ADMIN_SLOT_WAL, &st->slot, err, errlen) != 0)
 	{
 		pgconn_error(conn, err, errlen);
-		PQclear(res);
 		return -1;
 	}
-	st->slot_found = PQntuples(res) == 1;
-	if (st->slot_found)
-	{
-		copy_field(st->plugin, sizeof(st->plugin), res, 0);
-		copy_field(st->database, sizeof(st->database), res, 1);
-		st->active = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
-		copy_field(st->active_pid, sizeof(st->active_pid), res, 3);
-		copy_field(st->restart_lsn, sizeof(st->restart_lsn), res, 4);
-		copy_field(st->confirmed_lsn, sizeof(st->confirmed_lsn), res, 5);
-		copy_field(st->current_lsn, sizeof(st->current_lsn), res, 6);
-		st->retained = strtoll(PQgetvalue(res, 0, 7), NULL, 10);
-		st->lag = strtoll(PQgetvalue(res, 0, 8), NULL, 10);
-		copy_field(st->wal_status, sizeof(st->wal_status), res, 9);
-		copy_field(st->safe_wal_size, sizeof(st->safe_wal_size), res, 10);
-		st->failover = strcmp(PQgetvalue(res, 0, 11), "t") == 0;
-	}
-	PQclear(res);
 
 	params[0] = c->publication_name;
 	res = PQexecParams(conn,
@@ -275,7 +224,7 @@ collect(PGconn *conn, const struct config *c, struct status *st,
 static int
 over_warn(const struct config *c, const struct status *st)
 {
-	return c->wal_warn_bytes > 0 && st->retained > c->wal_warn_bytes;
+	return c->wal_warn_bytes > 0 && st->slot.retained > c->wal_warn_bytes;
 }
 
 static void
@@ -284,31 +233,31 @@ print_text(const struct config *c, const struct status *st)
 	char		h[32];
 	const char *p;
 
-	if (!st->slot_found)
+	if (!st->slot.found)
 		printf("slot %s: does not exist\n", c->slot_name);
 	else
 	{
-		printf("slot %s (plugin %s, database %s): %s", c->slot_name, st->plugin,
-			   st->database, st->active ? "active" : "inactive");
-		if (st->active && st->active_pid[0])
-			printf(" (pid %s)", st->active_pid);
+		printf("slot %s (plugin %s, database %s): %s", c->slot_name, st->slot.plugin,
+			   st->slot.database, st->slot.active ? "active" : "inactive");
+		if (st->slot.active && st->slot.active_pid[0])
+			printf(" (pid %s)", st->slot.active_pid);
 		printf("\n  confirmed_flush_lsn %s, restart_lsn %s, server WAL at %s\n",
-			   st->confirmed_lsn[0] ? st->confirmed_lsn : "-",
-			   st->restart_lsn[0] ? st->restart_lsn : "-", st->current_lsn);
-		cli_human_size(h, sizeof(h), st->retained);
-		printf("  retained WAL: %" PRId64 " bytes (%s)\n", st->retained, h);
+			   st->slot.confirmed_lsn[0] ? st->slot.confirmed_lsn : "-",
+			   st->slot.restart_lsn[0] ? st->slot.restart_lsn : "-", st->slot.current_lsn);
+		cli_human_size(h, sizeof(h), st->slot.retained);
+		printf("  retained WAL: %" PRId64 " bytes (%s)\n", st->slot.retained, h);
 		if (over_warn(c, st))
 		{
 			cli_human_size(h, sizeof(h), c->wal_warn_bytes);
 			printf("  WARNING: more than wal.retained.warn.bytes (%s)\n", h);
 		}
-		cli_human_size(h, sizeof(h), st->lag);
-		printf("  lag: %" PRId64 " bytes (%s)\n", st->lag, h);
-		if (st->wal_status[0])
-			printf("  wal_status %s, safe_wal_size %s\n", st->wal_status,
-				   st->safe_wal_size[0] ? st->safe_wal_size : "unlimited");
+		cli_human_size(h, sizeof(h), st->slot.lag);
+		printf("  lag: %" PRId64 " bytes (%s)\n", st->slot.lag, h);
+		if (st->slot.wal_status[0])
+			printf("  wal_status %s, safe_wal_size %s\n", st->slot.wal_status,
+				   st->slot.safe_wal_size[0] ? st->slot.safe_wal_size : "unlimited");
 		if (st->version >= 170000)
-			printf("  failover slot: %s\n", st->failover ? "yes" :
+			printf("  failover slot: %s\n", st->slot.failover ? "yes" :
 				   c->slot_failover ? "no, although slot.failover=true (walcap run makes it one when it starts)" :
 				   "no");
 		else if (c->slot_failover)
@@ -360,28 +309,28 @@ print_json(const struct config *c, const struct status *st)
 	buf_lit(&b, "{\"slot\":{\"name\":");
 	json_cstring(&b, c->slot_name);
 	buf_lit(&b, ",\"exists\":");
-	buf_puts(&b, st->slot_found ? "true" : "false");
-	if (st->slot_found)
+	buf_puts(&b, st->slot.found ? "true" : "false");
+	if (st->slot.found)
 	{
 		buf_lit(&b, ",\"plugin\":");
-		json_cstring(&b, st->plugin);
+		json_cstring(&b, st->slot.plugin);
 		buf_lit(&b, ",\"database\":");
-		json_cstring(&b, st->database);
+		json_cstring(&b, st->slot.database);
 		buf_lit(&b, ",\"active\":");
-		buf_puts(&b, st->active ? "true" : "false");
+		buf_puts(&b, st->slot.active ? "true" : "false");
 		buf_lit(&b, ",\"active_pid\":");
-		if (st->active_pid[0])
-			buf_puts(&b, st->active_pid);
+		if (st->slot.active_pid[0])
+			buf_puts(&b, st->slot.active_pid);
 		else
 			buf_lit(&b, "null");
 		buf_lit(&b, ",\"confirmed_flush_lsn\":");
-		json_cstring(&b, st->confirmed_lsn);
+		json_cstring(&b, st->slot.confirmed_lsn);
 		buf_lit(&b, ",\"restart_lsn\":");
-		json_cstring(&b, st->restart_lsn);
+		json_cstring(&b, st->slot.restart_lsn);
 		buf_lit(&b, ",\"current_wal_lsn\":");
-		json_cstring(&b, st->current_lsn);
+		json_cstring(&b, st->slot.current_lsn);
 		buf_lit(&b, ",\"retained_wal_bytes\":");
-		json_int64(&b, st->retained);
+		json_int64(&b, st->slot.retained);
 		buf_lit(&b, ",\"retained_wal_warn_bytes\":");
 		if (c->wal_warn_bytes > 0)
 			json_int64(&b, c->wal_warn_bytes);
@@ -390,16 +339,16 @@ print_json(const struct config *c, const struct status *st)
 		buf_puts(&b, over_warn(c, st) ? ",\"retained_wal_warning\":true" :
 				 ",\"retained_wal_warning\":false");
 		buf_lit(&b, ",\"lag_bytes\":");
-		json_int64(&b, st->lag);
+		json_int64(&b, st->slot.lag);
 		buf_lit(&b, ",\"wal_status\":");
-		if (st->wal_status[0])
-			json_cstring(&b, st->wal_status);
+		if (st->slot.wal_status[0])
+			json_cstring(&b, st->slot.wal_status);
 		else
 			buf_lit(&b, "null");
 		buf_lit(&b, ",\"safe_wal_size\":");
-		buf_puts(&b, st->safe_wal_size[0] ? st->safe_wal_size : "null");
+		buf_puts(&b, st->slot.safe_wal_size[0] ? st->slot.safe_wal_size : "null");
 		buf_lit(&b, ",\"failover\":");
-		buf_puts(&b, st->version < 170000 ? "null" : st->failover ? "true" : "false");
+		buf_puts(&b, st->version < 170000 ? "null" : st->slot.failover ? "true" : "false");
 	}
 	buf_lit(&b, "},\"publication\":{\"name\":");
 	json_cstring(&b, c->publication_name);
@@ -481,16 +430,16 @@ cli_status(const struct config *c, const struct status_opts *o)
 			print_text(c, &st);
 		fflush(stdout);
 		rc = 0;
-		if (!st.slot_found)
+		if (!st.slot.found)
 		{
 			log_error("replication slot \"%s\" does not exist", c->slot_name);
 			rc = EXIT_RUNTIME;
 		}
-		else if (o->max_retained >= 0 && st.retained > o->max_retained)
+		else if (o->max_retained >= 0 && st.slot.retained > o->max_retained)
 		{
 			char		h1[32], h2[32];
 
-			cli_human_size(h1, sizeof(h1), st.retained);
+			cli_human_size(h1, sizeof(h1), st.slot.retained);
 			cli_human_size(h2, sizeof(h2), o->max_retained);
 			log_error("slot \"%s\" retains %s of WAL, more than --max-retained-wal %s",
 					  c->slot_name, h1, h2);
@@ -500,12 +449,12 @@ cli_status(const struct config *c, const struct status_opts *o)
 		{
 			char		h1[32], h2[32];
 
-			cli_human_size(h1, sizeof(h1), st.retained);
+			cli_human_size(h1, sizeof(h1), st.slot.retained);
 			cli_human_size(h2, sizeof(h2), c->wal_warn_bytes);
 			log_warning("slot \"%s\" retains %s of WAL, more than wal.retained.warn.bytes (%s)",
 						c->slot_name, h1, h2);
 		}
-		if (st.slot_found && c->slot_failover && !st.failover)
+		if (st.slot.found && c->slot_failover && !st.slot.failover)
 		{
 			if (st.version >= 170000)
 				log_warning("replication slot \"%s\" is not a failover slot, but slot.failover=true", c->slot_name);

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <sys/ioctl.h>
 
+#include "admin.h"
 #include "log.h"
 #include "lsn.h"
 #include "pgconn.h"
@@ -25,17 +26,6 @@ source_now_us(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* Quote s as a SQL literal for conn; NULL on failure (err set). */
-static char *
-literal(PGconn *conn, const char *s, char *err, size_t errlen)
-{
-	char	   *q = PQescapeLiteral(conn, s, strlen(s));
-
-	if (q == NULL)
-		pgconn_error(conn, err, errlen);
-	return q;
 }
 
 static int
@@ -65,79 +55,74 @@ use_failover(const struct source *s, const struct config *c)
 	return c->slot_failover && s->server_version >= 170000 && !s->in_recovery;
 }
 
-/* The SQL that creates the slot as walcap would, for hints: lit is its name quoted. */
+/* The SQL that creates the slot as walcap would, and drops it, for hints. */
 static void
-create_sql(char *out, size_t len, const struct source *s, const struct config *c,
-		   const char *lit)
+create_sql(struct buf *b, const struct source *s, const struct config *c)
 {
-	snprintf(out, len, "SELECT pg_create_logical_replication_slot(%s, 'pgoutput'%s);", lit,
-			 use_failover(s, c) ? ", failover => true" : "");
+	admin_create_slot_sql(b, c->slot_name, use_failover(s, c));
+	buf_putc(b, ';');
 }
 
 static int
 check_slot(struct source *s, const struct config *c, int tolerate, int *fatal,
 		   char *err, size_t errlen)
 {
-	char	   *lit = literal(s->conn, c->slot_name, err, errlen);
-	char		sql[512];
-	char		create[256];
-	PGresult   *res;
+	struct admin_slot slot;
+	struct buf	create, drop;
 	int			rc = -1;
 
-	if (lit == NULL)
-		return -1;
-	snprintf(sql, sizeof(sql),
-			 "SELECT slot_type, coalesce(plugin, ''), coalesce(database, ''), %s, %s "
-			 "FROM pg_replication_slots WHERE slot_name = %s",
-			 s->server_version >= 130000 ? "coalesce(wal_status, '')" : "''",
-			 s->server_version >= 170000 ? "failover" : "false",
-			 lit);
-	create_sql(create, sizeof(create), s, c, lit);
-	res = PQexec(s->conn, sql);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	if (admin_slot_read(s->conn, c->slot_name, 0, &slot, err, errlen) != 0)
 	{
 		pgconn_error(s->conn, err, errlen);
+		return -1;
+	}
+	buf_init(&create, 0);
+	buf_init(&drop, 0);
+	create_sql(&create, s, c);
+	admin_drop_slot_sql(&drop, c->slot_name);
+	if (buf_failed(&create) || buf_failed(&drop))
+	{
+		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
 	*fatal = 1;
-	if (PQntuples(res) == 1)
-		s->slot_failover = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
-	if (tolerate && PQntuples(res) == 0)
+	s->slot_failover = slot.failover;
+	if (tolerate && !slot.found)
 	{
 		s->slot_missing = 1;
 		*fatal = 0;
 		rc = 0;
 	}
-	else if (tolerate && strcmp(PQgetvalue(res, 0, 3), "lost") == 0 &&
-			 strcmp(PQgetvalue(res, 0, 1), "pgoutput") == 0 &&
-			 strcmp(PQgetvalue(res, 0, 2), c->dbname) == 0)
+	else if (tolerate && strcmp(slot.wal_status, "lost") == 0 &&
+			 strcmp(slot.plugin, "pgoutput") == 0 &&
+			 strcmp(slot.database, c->dbname) == 0)
 	{
 		s->slot_lost = 1;
 		*fatal = 0;
 		rc = 0;
 	}
-	else if (PQntuples(res) == 0)
+	else if (!slot.found)
 		snprintf(err, errlen,
 				 "replication slot \"%s\" does not exist\n"
 				 "create it as the setup guide does: %s  "
 				 "(walcap creates it itself when it has no offset file yet, or with snapshot.mode=when_needed)",
-				 c->slot_name, create);
-	else if (strcmp(PQgetvalue(res, 0, 0), "logical") != 0)
+				 c->slot_name, create.data);
+	else if (strcmp(slot.slot_type, "logical") != 0)
 		snprintf(err, errlen,
 				 "replication slot \"%s\" is a %s slot, not a logical one\n"
 				 "use another slot.name, or drop it and create it with: %s",
-				 c->slot_name, PQgetvalue(res, 0, 0), create);
-	else if (strcmp(PQgetvalue(res, 0, 1), "pgoutput") != 0)
+				 c->slot_name, slot.slot_type, create.data);
+	else if (strcmp(slot.plugin, "pgoutput") != 0)
 		snprintf(err, errlen,
 				 "replication slot \"%s\" uses the output plugin \"%s\"; walcap reads pgoutput\n"
-				 "drop it and create it again: SELECT pg_drop_replication_slot(%s); %s",
-				 c->slot_name, PQgetvalue(res, 0, 1), lit, create);
-	else if (strcmp(PQgetvalue(res, 0, 2), c->dbname) != 0)
+				 "drop it and create it again: %s; %s",
+				 c->slot_name, slot.plugin, drop.data, create.data);
+	else if (strcmp(slot.database, c->dbname) != 0)
 		snprintf(err, errlen,
 				 "replication slot \"%s\" belongs to database \"%s\", not \"%s\"\n"
 				 "set database.dbname to the slot's database, or create a slot in this one",
-				 c->slot_name, PQgetvalue(res, 0, 2), c->dbname);
-	else if (strcmp(PQgetvalue(res, 0, 3), "lost") == 0)
+				 c->slot_name, slot.database, c->dbname);
+	else if (strcmp(slot.wal_status, "lost") == 0)
 		snprintf(err, errlen,
 				 "replication slot \"%s\" has been invalidated (wal_status = lost): the WAL it needed was removed, so changes were missed\n"
 				 "set snapshot.mode=when_needed to have walcap recreate it and snapshot the tables again, or drop and recreate it yourself and take a new snapshot",
@@ -148,8 +133,8 @@ check_slot(struct source *s, const struct config *c, int tolerate, int *fatal,
 		rc = 0;
 	}
 done:
-	PQclear(res);
-	PQfreemem(lit);
+	buf_free(&create);
+	buf_free(&drop);
 	return rc;
 }
 
@@ -157,21 +142,25 @@ static int
 check_publication(struct source *s, const struct config *c, int *fatal,
 				  char *err, size_t errlen)
 {
-	char	   *lit = literal(s->conn, c->publication_name, err, errlen);
-	char	   *ident;
-	char		sql[512];
+	struct buf	sql, create, ident;
 	char		v[8];
 	int			rc;
 
-	if (lit == NULL)
-		return -1;
 	/* two flags: publish_via_partition_root (13+) and FOR ALL TABLES */
-	snprintf(sql, sizeof(sql),
-			 "SELECT CASE WHEN %s THEN 'r' ELSE '-' END || CASE WHEN puballtables THEN 'a' ELSE '-' END "
-			 "FROM pg_publication WHERE pubname = %s",
-			 s->server_version >= 130000 ? "pubviaroot" : "false", lit);
-	PQfreemem(lit);
-	rc = pgconn_value(s->conn, sql, v, sizeof(v), err, errlen);
+	buf_init(&sql, 0);
+	buf_printf(&sql,
+			   "SELECT CASE WHEN %s THEN 'r' ELSE '-' END || CASE WHEN puballtables THEN 'a' ELSE '-' END "
+			   "FROM pg_publication WHERE pubname = ",
+			   s->server_version >= 130000 ? "pubviaroot" : "false");
+	pgconn_quote_literal(&sql, c->publication_name);
+	if (buf_failed(&sql))
+	{
+		buf_free(&sql);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = pgconn_value(s->conn, sql.data, v, sizeof(v), err, errlen);
+	buf_free(&sql);
 	if (rc == 1)
 	{
 		s->pub_via_root = v[0] == 'r';
@@ -180,14 +169,18 @@ check_publication(struct source *s, const struct config *c, int *fatal,
 	if (rc != 0)
 		return rc == 1 ? 0 : -1;
 	*fatal = 1;
-	ident = PQescapeIdentifier(s->conn, c->publication_name, strlen(c->publication_name));
+	buf_init(&create, 0);
+	buf_init(&ident, 0);
+	admin_publication_sql(&create, c->publication_name, NULL, 0, NULL, 0);
+	pgconn_quote_ident(&ident, c->publication_name);
 	snprintf(err, errlen,
 			 "publication \"%s\" does not exist in database \"%s\"\n"
-			 "create it as the setup guide does: CREATE PUBLICATION %s FOR ALL TABLES;  "
+			 "create it as the setup guide does: %s;  "
 			 "(or FOR TABLE <tables>, then ALTER PUBLICATION %s ADD TABLE %s.streamkap_signal;)",
-			 c->publication_name, c->dbname, ident ? ident : c->publication_name,
-			 ident ? ident : c->publication_name, c->signal_schema);
-	PQfreemem(ident);
+			 c->publication_name, c->dbname, buf_failed(&create) ? "CREATE PUBLICATION" : create.data,
+			 buf_failed(&ident) ? c->publication_name : ident.data, c->signal_schema);
+	buf_free(&create);
+	buf_free(&ident);
 	return -1;
 }
 
@@ -261,20 +254,14 @@ source_create_slot(struct source *s, const struct config *c, int drop,
 				   uint64_t *consistent, char *snapname, size_t snaplen,
 				   char *err, size_t errlen)
 {
-	char	   *slot = PQescapeIdentifier(s->conn, c->slot_name, strlen(c->slot_name));
 	struct buf	sql;
 	PGresult   *res;
 	int			rc = -1;
 
 	buf_init(&sql, 0);
-	if (slot == NULL)
-	{
-		pgconn_error(s->conn, err, errlen);
-		return -1;
-	}
 	if (drop)
 	{
-		buf_printf(&sql, "DROP_REPLICATION_SLOT %s", slot);
+		admin_drop_slot_cmd(&sql, c->slot_name);
 		res = buf_failed(&sql) ? NULL : PQexec(s->conn, sql.data);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		{
@@ -288,12 +275,7 @@ source_create_slot(struct source *s, const struct config *c, int drop,
 		PQclear(res);
 		buf_reset(&sql);
 	}
-	if (use_failover(s, c))
-		buf_printf(&sql, "CREATE_REPLICATION_SLOT %s LOGICAL pgoutput (FAILOVER true, SNAPSHOT 'export')",
-				   slot);
-	else
-		/* the form every version from 10 on accepts */
-		buf_printf(&sql, "CREATE_REPLICATION_SLOT %s LOGICAL pgoutput EXPORT_SNAPSHOT", slot);
+	admin_create_slot_cmd(&sql, c->slot_name, use_failover(s, c));
 	res = buf_failed(&sql) ? NULL : PQexec(s->conn, sql.data);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 || PQnfields(res) < 4)
 	{
@@ -319,7 +301,6 @@ source_create_slot(struct source *s, const struct config *c, int drop,
 	s->slot_failover = use_failover(s, c);
 	rc = 0;
 done:
-	PQfreemem(slot);
 	buf_free(&sql);
 	return rc;
 }
@@ -344,21 +325,14 @@ source_failover_unsupported(const struct source *s, const struct config *c,
 int
 source_set_failover(struct source *s, const struct config *c, char *err, size_t errlen)
 {
-	char	   *slot;
 	struct buf	sql;
 	PGresult   *res;
 	int			rc = -1;
 
 	if (!use_failover(s, c) || s->slot_failover || s->slot_missing || s->slot_lost)
 		return 0;
-	slot = PQescapeIdentifier(s->conn, c->slot_name, strlen(c->slot_name));
-	if (slot == NULL)
-	{
-		pgconn_error(s->conn, err, errlen);
-		return -1;
-	}
 	buf_init(&sql, 0);
-	buf_printf(&sql, "ALTER_REPLICATION_SLOT %s (FAILOVER true)", slot);
+	admin_alter_slot_failover_cmd(&sql, c->slot_name);
 	res = buf_failed(&sql) ? NULL : PQexec(s->conn, sql.data);
 	if (PQresultStatus(res) == PGRES_COMMAND_OK)
 	{
@@ -368,7 +342,6 @@ source_set_failover(struct source *s, const struct config *c, char *err, size_t 
 	else
 		pgconn_result_error(s->conn, res, err, errlen);
 	PQclear(res);
-	PQfreemem(slot);
 	buf_free(&sql);
 	return rc;
 }
@@ -377,26 +350,22 @@ int
 source_start(struct source *s, const struct config *c, uint64_t start,
 			 char *err, size_t errlen)
 {
-	char	   *slot = PQescapeIdentifier(s->conn, c->slot_name, strlen(c->slot_name));
-	char	   *pub = PQescapeIdentifier(s->conn, c->publication_name,
-										 strlen(c->publication_name));
-	char	   *publit = pub ? PQescapeLiteral(s->conn, pub, strlen(pub)) : NULL;
-	struct buf	sql;
+	struct buf	sql, pub;
 	PGresult   *res;
 	int			rc = -1;
 
 	buf_init(&sql, 0);
-	if (slot == NULL || publit == NULL)
-	{
-		pgconn_error(s->conn, err, errlen);
-		goto done;
-	}
+	buf_init(&pub, 0);
+	/* publication_names is a list of identifiers, given as one string */
+	pgconn_quote_ident(&pub, c->publication_name);
 	/* protocol 1 everywhere; messages from 14 on, where pgoutput has them */
-	buf_printf(&sql, "START_REPLICATION SLOT %s LOGICAL " LSN_FMT
-			   " (proto_version '1', publication_names %s%s)",
-			   slot, LSN_ARGS(start), publit,
-			   s->server_version >= 140000 ? ", messages 'true'" : "");
-	if (buf_failed(&sql))
+	buf_lit(&sql, "START_REPLICATION SLOT ");
+	pgconn_quote_ident(&sql, c->slot_name);
+	buf_printf(&sql, " LOGICAL " LSN_FMT " (proto_version '1', publication_names ",
+			   LSN_ARGS(start));
+	pgconn_quote_literal(&sql, buf_failed(&pub) ? "" : pub.data);
+	buf_puts(&sql, s->server_version >= 140000 ? ", messages 'true')" : ")");
+	if (buf_failed(&sql) || buf_failed(&pub))
 	{
 		snprintf(err, errlen, "out of memory");
 		goto done;
@@ -416,10 +385,8 @@ source_start(struct source *s, const struct config *c, uint64_t start,
 		rc = 0;
 	PQclear(res);
 done:
-	PQfreemem(slot);
-	PQfreemem(pub);
-	PQfreemem(publit);
 	buf_free(&sql);
+	buf_free(&pub);
 	return rc;
 }
 
