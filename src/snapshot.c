@@ -95,8 +95,9 @@ snap_clear_table(struct snapshot *s)
 	s->table.in_cursor = 0;
 	free(s->table.keyidx);
 	snap_free_keys(s->table.keytypes, s->table.nkeys);
-	snap_free_keys(s->table.last_key, s->table.nkeys);
-	snap_free_keys(s->table.max_key, s->table.nkeys);
+	/* before the table loads, last/max_key are a restored position's */
+	snap_free_keys(s->table.last_key, s->table.rel ? s->table.nkeys : s->table.restored_nkeys);
+	snap_free_keys(s->table.max_key, s->table.rel ? s->table.nkeys : s->table.restored_nkeys);
 	free(s->chunk.map);
 	free(s->table.pubfilter);
 	s->table.pubfilter = NULL;
