@@ -170,6 +170,8 @@ snapshot_position(struct snapshot *s, uint64_t lsn, uint64_t nevents)
 	snap_push_state(s, lsn, nevents);
 }
 
+/* ---- the step ---- */
+
 /* Blocking: open the cursor, or fetch its next rows. */
 static int
 read_blocking(struct snapshot *s, char *err, size_t errlen)

@@ -35,6 +35,9 @@
  * (its watermarks and SELECT pipelined on the connection), so the
  * server's reading overlaps walcap's turning rows into events.
  *
+ * The implementation is in src/snapshot*.c, one file per concern;
+ * snapshot_int.h says which file owns which part of struct snapshot.
+ *
  * Ownership: the struct owns its connection, its metadata cache, the
  * buffered chunks (one PGresult each, at most two, never per-row
  * allocations) and every string; snapshot_free() releases them all.

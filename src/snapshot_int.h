@@ -106,7 +106,7 @@ int		snap_load_max_key(struct snapshot *s, char *err, size_t errlen);
 
 /* ---- snapshot_dedup.c ---- */
 
-/* The hash of row's key columns in chunk.res (the index's hash). */
+/* The hash of row's key columns in chunk.res (the index's; for tests). */
 uint32_t snap_row_hash(const struct snapshot *s, int row);
 
 /*
@@ -136,7 +136,10 @@ int		snap_read_chunk(struct snapshot *s, uint64_t lsn, uint64_t nevents,
 
 /* ---- snapshot_state.c ---- */
 
-/* The state as one line of JSON ("" when idle); NULL out of memory. */
+/*
+ * The state as one line of JSON ("" when idle); NULL out of memory.
+ * Only snapshot_state.c and the unit tests call it.
+ */
 char   *snap_serialize(const struct snapshot *s);
 
 /*

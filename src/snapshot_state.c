@@ -13,8 +13,6 @@
 #include "jsonread.h"
 #include "snapshot_int.h"
 
-/* ---- progress ---- */
-
 static void
 json_opt_string(struct buf *b, const char *key, const char *v)
 {
@@ -234,6 +232,7 @@ snapshot_restore(struct snapshot *s, const char *state, char *err, size_t errlen
 	return 0;
 }
 
+/* Free the pending states and the last one handed out. */
 void
 snap_state_free(struct snapshot *s)
 {
