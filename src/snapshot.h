@@ -35,6 +35,9 @@
  * (its watermarks and SELECT pipelined on the connection), so the
  * server's reading overlaps walcap's turning rows into events.
  *
+ * The implementation is in src/snapshot*.c, one file per concern;
+ * snapshot_int.h says which file owns which part of struct snapshot.
+ *
  * Ownership: the struct owns its connection, its metadata cache, the
  * buffered chunks (one PGresult each, at most two, never per-row
  * allocations) and every string; snapshot_free() releases them all.
@@ -85,23 +88,27 @@ struct snapshot_pending
 	char	   *state;
 };
 
-struct snapshot
+/*
+ * The snapshot's state, grouped by the file that owns each part
+ * (snapshot_int.h lists the files).  The few fields directly under
+ * struct snapshot are shared by every part, or used by the run loop
+ * (cli_run.c): on_wait and wait_arg it sets, phase and nitems it reads,
+ * dirty it sets to have the state recorded again.
+ */
+
+/* snapshot_queue.c: the tables to read, and the signals that asked. */
+struct snapshot_queue
 {
-	const struct config *cfg;	/* not owned */
-	struct event_writer *ew;	/* not owned */
-	PGconn	   *conn;			/* opened on first use */
-	/* called while a query waits (pgconn_exec); may be NULL (not owned) */
-	pgconn_wait_fn on_wait;
-	void	   *wait_arg;
-	int			abandoned;		/* on_wait gave up the last query */
-	int			read_only;		/* configured, or fallen back to */
+	int			capitems;
+	struct snapshot_item *items;	/* items[0] is the current table; the
+									 * count is struct snapshot's nitems */
 	int			paused;
 	struct sigdone done;		/* signals whose snapshots are over */
-	int			nitems;
-	int			capitems;
-	struct snapshot_item *items;	/* items[0] is the current table */
+};
 
-	/* the current table */
+/* snapshot_table.c: the current table (loaded), and the publication's. */
+struct snapshot_table
+{
 	struct relcache meta;		/* columns, by table OID */
 	struct relcache_rel *rel;
 	int			nkeys;
@@ -118,29 +125,25 @@ struct snapshot
 	int			table_done;		/* the chunk in flight is the last */
 	char	   *pubfilter;		/* the publication's row filter, or NULL */
 	struct buf	sql;			/* the chunk query, built once per table */
+	int			in_cursor;		/* blocking read: a cursor in an open transaction */
 
-	/* the window */
-	enum snapshot_phase phase;
+	/* the publication's tables, sorted "schema"."table" */
+	char	  **known;
+	int			nknown;
+	int			known_loaded;
+};
+
+/* snapshot_window.c: the watermarks around the chunk in flight. */
+struct snapshot_window
+{
 	char		open_id[96];
 	char		close_id[96];
-	uint64_t	ro_lsn;
-	uint32_t	ro_xmin, ro_xmax;
+	uint64_t	ro_lsn;			/* read.only: the chunk query's WAL position */
+	uint32_t	ro_xmin, ro_xmax;	/* ... and its snapshot */
 	uint32_t   *ro_xip;
 	int			ro_nxip;
 	int			txn_invisible;	/* read.only: the open transaction is newer */
-
-	/* the buffered chunk */
-	PGresult   *chunk;
-	int			nrows;
-	unsigned char *gone;		/* per row: a streamed change replaced it */
-	uint32_t   *hash;			/* open addressing: row index + 1 */
-	size_t		nhash;
-	int			emit_next;		/* next row snapshot_emit writes */
-	const char *emit_kind;		/* source.snapshot of the rows */
-	struct decoder_column *scratch;	/* one row's columns for event_read */
-	int			scratch_cap;
-	const struct relcache_rel *mapped;	/* stream relation the key map is for */
-	int		   *map;			/* key column j is mapped's column map[j] */
+	uint64_t	watermark_seq;
 
 	/*
 	 * The next chunk, read ahead: its open watermark, SELECT and close
@@ -151,11 +154,31 @@ struct snapshot
 	int			ahead;			/* its statements are in flight on conn */
 	char		ahead_open[96];
 	char		ahead_close[96];
+};
 
-	/* blocking reads: a cursor in an open transaction */
-	int			in_cursor;
+/*
+ * snapshot_dedup.c (the index) and snapshot_window.c (emitting): the
+ * buffered chunk.
+ */
+struct snapshot_chunk
+{
+	PGresult   *res;			/* the rows, or NULL */
+	int			nrows;
+	unsigned char *gone;		/* per row: a streamed change replaced it */
+	uint32_t   *hash;			/* open addressing: row index + 1 */
+	size_t		nhash;
+	int			emit_next;		/* next row snapshot_emit writes */
+	const char *emit_kind;		/* source.snapshot of the rows */
+	struct decoder_column *scratch;	/* one row's columns for event_read
+									 * (the export's rows too) */
+	int			scratch_cap;
+	const struct relcache_rel *mapped;	/* stream relation the key map is for */
+	int		   *map;			/* key column j is mapped's column map[j] */
+};
 
-	/* the initial snapshot from an exported snapshot (COPY) */
+/* snapshot_export.c: the initial snapshot from an exported snapshot (COPY). */
+struct snapshot_export
+{
 	int			exporting;
 	int			export_index;	/* tables started, for the markers */
 	int			export_total;
@@ -164,19 +187,37 @@ struct snapshot
 	int			pending_first;	/* ... and is its table's first */
 	struct buf	pending_row;	/* one COPY line */
 	struct buf	row;			/* its unescaped fields */
+};
 
-	/* the publication's tables, sorted "schema"."table" */
-	char	  **known;
-	int			nknown;
-	int			known_loaded;
-
-	/* progress */
-	int			dirty;			/* state changed since the last push */
+/* snapshot_state.c: progress states waiting to be durable. */
+struct snapshot_state_log
+{
 	int			npending;
 	int			cappending;
 	struct snapshot_pending *pending;
 	char	   *saved;			/* the newest state handed out */
-	uint64_t	watermark_seq;
+};
+
+struct snapshot
+{
+	const struct config *cfg;	/* not owned */
+	struct event_writer *ew;	/* not owned */
+	PGconn	   *conn;			/* opened on first use */
+	/* called while a query waits (pgconn_exec); may be NULL (not owned) */
+	pgconn_wait_fn on_wait;
+	void	   *wait_arg;
+	int			abandoned;		/* on_wait gave up the last query */
+	int			read_only;		/* configured, or fallen back to */
+	int			nitems;			/* tables in queue.items */
+	enum snapshot_phase phase;	/* the window's (snapshot_window.c) */
+	int			dirty;			/* state changed since the last push */
+
+	struct snapshot_queue queue;
+	struct snapshot_table table;
+	struct snapshot_window win;
+	struct snapshot_chunk chunk;
+	struct snapshot_export export;
+	struct snapshot_state_log state;
 };
 
 void	snapshot_init(struct snapshot *s, const struct config *cfg,
@@ -275,8 +316,8 @@ const char *snapshot_state_at(struct snapshot *s, uint64_t lsn, uint64_t ndurabl
 static inline int
 snapshot_unsaved(const struct snapshot *s, uint64_t appended, uint64_t nappended)
 {
-	return s->npending > 0 && s->pending[0].lsn <= appended &&
-		s->pending[0].nevents <= nappended;
+	return s->state.npending > 0 && s->state.pending[0].lsn <= appended &&
+		s->state.pending[0].nevents <= nappended;
 }
 
 /*

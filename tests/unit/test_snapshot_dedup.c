@@ -1,0 +1,393 @@
+/*
+ * test_snapshot_dedup.c — unit tests for snapshot_dedup.c, without a
+ * database: the buffered chunk's index by key (hash, slots, an empty
+ * chunk) and snapshot_change dropping the chunk's row whose key a
+ * streamed change has, only while the window is open (or, read.only,
+ * in a transaction the chunk's snapshot did not see), only for the
+ * table being read (or one of its partitions, whose columns may be in
+ * another order), comparing the key's bytes, not its hash.
+ *
+ * The chunk is a PGresult built in memory (PQmakeEmptyPGresult,
+ * PQsetResultAttrs, PQsetvalue), as the chunk query would return it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "config.h"
+#include "snapshot.h"
+#include "snapshot_int.h"
+#include "testhelp.h"
+
+#define TABLE_OID 16400
+
+static struct config cfg;
+static struct snapshot s;
+
+/* The table being read: (id, val, region); its columns as the chunk has them. */
+static struct relcache_col tcols[3] = {{.name = "id"}, {.name = "val"}, {.name = "region"}};
+static struct relcache_rel table = {.relid = TABLE_OID, .root_relid = TABLE_OID,
+.ncols = 3, .cols = tcols};
+
+/* A fresh snapshot reading table by the key columns keys[0..nkeys). */
+static void
+setup(const int *keys, int nkeys)
+{
+	snapshot_init(&s, &cfg, NULL, NULL, NULL);
+	s.table.rel = &table;
+	s.table.nkeys = nkeys;
+	s.table.keyidx = calloc((size_t) nkeys, sizeof(int));
+	s.table.keytypes = calloc((size_t) nkeys, sizeof(char *));
+	for (int j = 0; j < nkeys; j++)
+		s.table.keyidx[j] = keys[j];
+}
+
+static void
+teardown(void)
+{
+	s.table.rel = NULL;
+	snapshot_free(&s);
+}
+
+/*
+ * Make the chunk: nrows rows of table's 3 columns, vals row by row
+ * (NULL a null value), indexed; the window open.
+ */
+static int
+set_chunk(int nrows, const char *const *vals)
+{
+	PGresAttDesc att[3];
+	PGresult   *res = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
+
+	memset(att, 0, sizeof(att));
+	for (int i = 0; i < 3; i++)
+	{
+		att[i].name = tcols[i].name;
+		att[i].typid = 25;
+		att[i].typlen = -1;
+		att[i].atttypmod = -1;
+	}
+	if (res == NULL || !PQsetResultAttrs(res, 3, att))
+		return -1;
+	for (int r = 0; r < nrows; r++)
+		for (int c = 0; c < 3; c++)
+		{
+			const char *v = vals[r * 3 + c];
+
+			if (!PQsetvalue(res, r, c, (char *) v, v ? (int) strlen(v) : -1))
+				return -1;
+		}
+	snap_drop_chunk(&s);
+	s.chunk.res = res;
+	s.chunk.nrows = PQntuples(res);
+	s.phase = SNAP_OPEN;
+	return snap_build_hash(&s);
+}
+
+/* The chunk's gone flags as a string of '0'/'1', one per row. */
+static const char *
+gone(void)
+{
+	static char out[64];
+	int			i;
+
+	for (i = 0; i < s.chunk.nrows && i < 63; i++)
+		out[i] = s.chunk.gone[i] ? '1' : '0';
+	out[i] = '\0';
+	return out;
+}
+
+static struct decoder_column ocols[3], ncols_[3];
+
+/* Fill a tuple of n text columns (NULL: a null value). */
+static void
+tuple(struct decoder_tuple *t, struct decoder_column *cols, int n, const char *const *vals)
+{
+	for (int i = 0; i < n; i++)
+	{
+		cols[i].kind = vals[i] ? DECODER_COL_TEXT : DECODER_COL_NULL;
+		cols[i].data = vals[i];
+		cols[i].len = vals[i] ? (uint32_t) strlen(vals[i]) : 0;
+	}
+	t->ncols = n;
+	t->cols = cols;
+}
+
+/* A streamed change of rel: type I/U/D, old key tuple (or NULL), new. */
+static void
+change(const struct relcache_rel *rel, int type, const char *const *old,
+	   const char *const *new)
+{
+	struct decoder_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = type;
+	if (old)
+	{
+		m.u.change.old_kind = 'K';
+		tuple(&m.u.change.old, ocols, rel->ncols, old);
+	}
+	if (new)
+		tuple(&m.u.change.new, ncols_, rel->ncols, new);
+	snapshot_change(&s, rel, &m);
+}
+
+static void
+test_hash(void)
+{
+	static const int key[1] = {0};
+	static const int key2[2] = {0, 1};
+	const char *rows[] = {"1", "a", "eu", "2", "b", "eu", "3", "c", "us"};
+	const char *rows2[] = {"1", "23", "x", "12", "3", "x"};
+
+	setup(key, 1);
+	CHECK_INT(set_chunk(3, rows), 0);
+	/* FNV-1a over each key column's bytes, then 0xff after each */
+	CHECK_INT(snap_row_hash(&s, 0), 3538700889u);
+	CHECK_INT(snap_row_hash(&s, 1), 3539039006u);
+	CHECK_INT(snap_row_hash(&s, 2), 3538995079u);
+	/* 16 slots at least, twice the rows; each row at its hash's slot */
+	CHECK_INT(s.chunk.nhash, 16);
+	CHECK_INT(s.chunk.hash[3538700889u & 15], 1);
+	CHECK_INT(s.chunk.hash[3539039006u & 15], 2);
+	CHECK_INT(s.chunk.hash[3538995079u & 15], 3);
+	CHECK_STR(gone(), "000");
+	teardown();
+
+	/* the separator: ("1", "23") and ("12", "3") differ */
+	setup(key2, 2);
+	CHECK_INT(set_chunk(2, rows2), 0);
+	CHECK_INT(snap_row_hash(&s, 0), 32432731u);
+	CHECK_INT(snap_row_hash(&s, 1), 68263761u);
+	teardown();
+
+	/* 9 rows: 32 slots */
+	{
+		const char *nine[27];
+		char		ids[9][4];
+
+		for (int i = 0; i < 9; i++)
+		{
+			snprintf(ids[i], sizeof(ids[i]), "%d", i);
+			nine[i * 3] = ids[i];
+			nine[i * 3 + 1] = "v";
+			nine[i * 3 + 2] = NULL;
+		}
+		setup(key, 1);
+		CHECK_INT(set_chunk(9, nine), 0);
+		CHECK_INT(s.chunk.nhash, 32);
+		teardown();
+	}
+}
+
+static void
+test_change(void)
+{
+	static const int key[1] = {0};
+	const char *rows[] = {"1", "a", "eu", "2", "b", "eu", "3", "c", "us"};
+
+	setup(key, 1);
+	CHECK_INT(set_chunk(3, rows), 0);
+
+	/* a key not in the chunk: nothing */
+	change(&table, DECODER_INSERT, NULL, (const char *[]) {"99", "z", "eu"});
+	CHECK_STR(gone(), "000");
+	/* an update of row 2's key: only row 2 */
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"2", "B", "eu"});
+	CHECK_STR(gone(), "010");
+	CHECK(s.chunk.mapped == &table);
+	CHECK_INT(s.chunk.map[0], 0);
+	/* a prefix of a key is another key */
+	CHECK_INT(set_chunk(3, rows), 0);
+	change(&table, DECODER_INSERT, NULL, (const char *[]) {"", "z", "eu"});
+	change(&table, DECODER_INSERT, NULL, (const char *[]) {"11", "z", "eu"});
+	CHECK_STR(gone(), "000");
+	/* a delete: its old key */
+	change(&table, DECODER_DELETE, (const char *[]) {"3", NULL, NULL}, NULL);
+	CHECK_STR(gone(), "001");
+	/* an update that moves row 1's key to a key of the chunk: both */
+	CHECK_INT(set_chunk(3, rows), 0);
+	change(&table, DECODER_UPDATE, (const char *[]) {"1", NULL, NULL},
+		   (const char *[]) {"2", "a", "eu"});
+	CHECK_STR(gone(), "110");
+	/* a null key value is no key: nothing */
+	CHECK_INT(set_chunk(3, rows), 0);
+	change(&table, DECODER_INSERT, NULL, (const char *[]) {NULL, "a", "eu"});
+	CHECK_STR(gone(), "000");
+
+	/* the window not open yet, or idle: changes are older than the chunk */
+	s.phase = SNAP_WAIT_OPEN;
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"1", "a", "eu"});
+	s.phase = SNAP_IDLE;
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"2", "a", "eu"});
+	s.phase = SNAP_EMIT;
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"3", "a", "eu"});
+	CHECK_STR(gone(), "000");
+	teardown();
+}
+
+static void
+test_collisions(void)
+{
+	static const int key[1] = {0};
+	/*
+	 * "40189" and "797186" have the same 32-bit hash (slot 12 of 16); "18"
+	 * the slot of "1" (9)
+	 */
+	const char *rows[] = {"40189", "a", NULL, "797186", "b", NULL, "1", "c", NULL,
+	"18", "d", NULL};
+
+	setup(key, 1);
+	CHECK_INT(set_chunk(4, rows), 0);
+	CHECK_INT(snap_row_hash(&s, 0), 337909596u);
+	CHECK_INT(snap_row_hash(&s, 1), 337909596u);
+	CHECK_INT(snap_row_hash(&s, 2) & 15, 9);
+	CHECK_INT(snap_row_hash(&s, 3) & 15, 9);
+	CHECK_INT(snap_row_hash(&s, 3), 2921277865u);
+	/* linear probing: the second of each pair in the next free slot */
+	CHECK_INT(s.chunk.hash[337909596u & 15], 1);
+	CHECK_INT(s.chunk.hash[(337909596u + 1) & 15], 2);
+	CHECK_INT(s.chunk.hash[9], 3);
+	CHECK_INT(s.chunk.hash[10], 4);
+
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"797186", "x", NULL});
+	CHECK_STR(gone(), "0100");
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"18", "x", NULL});
+	CHECK_STR(gone(), "0101");
+	/* not in the chunk, its slot that of "40189": probed past both */
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"15", "x", NULL});
+	CHECK_STR(gone(), "0101");
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"40189", "x", NULL});
+	CHECK_STR(gone(), "1101");
+	teardown();
+}
+
+static void
+test_relations(void)
+{
+	static const int key2[2] = {0, 2};
+	const char *rows[] = {"1", "a", "eu", "1", "b", "us", "2", "c", "eu"};
+	/* another table; a partition of the table, its columns in another order */
+	struct relcache_col ocols_[3] = {{.name = "id"}, {.name = "val"}, {.name = "region"}};
+	struct relcache_rel other = {.relid = 16500, .root_relid = 16500, .ncols = 3, .cols = ocols_};
+	struct relcache_col pcols[3] = {{.name = "region"}, {.name = "id"}, {.name = "val"}};
+	struct relcache_rel part = {.relid = 16401, .root_relid = TABLE_OID, .ncols = 3, .cols = pcols};
+	struct relcache_col bcols[2] = {{.name = "id"}, {.name = "val"}};
+	struct relcache_rel nokey = {.relid = 16402, .root_relid = TABLE_OID, .ncols = 2, .cols = bcols};
+
+	setup(key2, 2);
+	CHECK_INT(set_chunk(3, rows), 0);
+	change(&other, DECODER_UPDATE, NULL, (const char *[]) {"1", "x", "us"});
+	CHECK_STR(gone(), "000");
+	CHECK(s.chunk.mapped == NULL);
+	/* the partition's tuple is (region, id, val) */
+	change(&part, DECODER_UPDATE, NULL, (const char *[]) {"us", "1", "x"});
+	CHECK_STR(gone(), "010");
+	CHECK(s.chunk.mapped == &part);
+	CHECK_INT(s.chunk.map[0], 1);
+	CHECK_INT(s.chunk.map[1], 0);
+	/* back to the table itself: mapped anew */
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"2", "x", "eu"});
+	CHECK_STR(gone(), "011");
+	CHECK(s.chunk.mapped == &table);
+	CHECK_INT(s.chunk.map[0], 0);
+	CHECK_INT(s.chunk.map[1], 2);
+	/* a relation without one of the key columns: nothing */
+	change(&nokey, DECODER_UPDATE, NULL, (const char *[]) {"1", "x"});
+	CHECK_STR(gone(), "011");
+	CHECK(s.chunk.mapped == NULL);
+	teardown();
+}
+
+static void
+test_read_only(void)
+{
+	static const int key[1] = {0};
+	const char *rows[] = {"1", "a", NULL, "2", "b", NULL, "3", "c", NULL, "4", "d", NULL};
+	uint32_t	xip[1] = {150};
+
+	setup(key, 1);
+	CHECK_INT(set_chunk(4, rows), 0);
+	s.phase = SNAP_RO_WAIT;
+	s.win.ro_xmin = 100;
+	s.win.ro_xmax = 200;
+	s.win.ro_xip = malloc(sizeof(xip));
+	memcpy(s.win.ro_xip, xip, sizeof(xip));
+	s.win.ro_nxip = 1;
+
+	/* seen by the chunk's snapshot: older */
+	snapshot_begin(&s, 50);
+	CHECK_INT(s.win.txn_invisible, 0);
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"1", "x", NULL});
+	snapshot_begin(&s, 120);
+	CHECK_INT(s.win.txn_invisible, 0);
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"1", "x", NULL});
+	CHECK_STR(gone(), "0000");
+	/* in progress then, or begun after: newer */
+	snapshot_begin(&s, 150);
+	CHECK_INT(s.win.txn_invisible, 1);
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"2", "x", NULL});
+	snapshot_begin(&s, 200);
+	CHECK_INT(s.win.txn_invisible, 1);
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"3", "x", NULL});
+	CHECK_STR(gone(), "0110");
+	/* xids wrap around: compared modulo 2^32 */
+	s.win.ro_xmin = 4294967200u;
+	s.win.ro_xmax = 10;
+	s.win.ro_nxip = 0;
+	snapshot_begin(&s, 4294967100u);
+	CHECK_INT(s.win.txn_invisible, 0);
+	snapshot_begin(&s, 5);
+	CHECK_INT(s.win.txn_invisible, 0);
+	snapshot_begin(&s, 10);
+	CHECK_INT(s.win.txn_invisible, 1);
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"4", "x", NULL});
+	CHECK_STR(gone(), "0111");
+	/* not in a read.only window: begin changes nothing */
+	s.phase = SNAP_OPEN;
+	snapshot_begin(&s, 5);
+	CHECK_INT(s.win.txn_invisible, 1);
+	teardown();
+}
+
+static void
+test_empty(void)
+{
+	static const int key[1] = {0};
+	int			used = 0;
+
+	setup(key, 1);
+	CHECK_INT(set_chunk(0, NULL), 0);
+	CHECK_INT(s.chunk.nrows, 0);
+	CHECK_INT(s.chunk.nhash, 16);
+	for (int i = 0; i < 16; i++)
+		used += s.chunk.hash[i] != 0;
+	CHECK_INT(used, 0);
+	CHECK_INT(s.chunk.gone[0], 0);
+	change(&table, DECODER_INSERT, NULL, (const char *[]) {"1", "x", NULL});
+	CHECK_INT(s.chunk.gone[0], 0);
+	/* no chunk at all: nothing to look at */
+	snap_drop_chunk(&s);
+	CHECK(s.chunk.res == NULL);
+	CHECK(s.chunk.hash == NULL);
+	CHECK_INT(s.chunk.nhash, 0);
+	change(&table, DECODER_INSERT, NULL, (const char *[]) {"1", "x", NULL});
+	CHECK(s.chunk.gone == NULL);
+	teardown();
+}
+
+int
+main(void)
+{
+	config_init(&cfg);
+	test_hash();
+	test_change();
+	test_collisions();
+	test_relations();
+	test_read_only();
+	test_empty();
+	config_free(&cfg);
+	return TEST_REPORT("test_snapshot_dedup");
+}
