@@ -19,6 +19,20 @@
 
 #define SNAP_CURSOR "walcap_snapshot"
 
+/* A new session: no cursor of the old one survives; name the session. */
+static int
+on_connect(void *arg, PGconn *conn, char *err, size_t errlen)
+{
+	struct snapshot *s = arg;
+
+	(void) conn;
+	(void) err;
+	(void) errlen;
+	s->table.in_cursor = 0;
+	PQclear(snap_exec(s, "SET application_name = 'walcap snapshot'"));
+	return 0;
+}
+
 void
 snapshot_init(struct snapshot *s, const struct config *cfg,
 			  struct event_writer *ew, relcache_resolver resolve, void *resolve_arg)
@@ -29,6 +43,7 @@ snapshot_init(struct snapshot *s, const struct config *cfg,
 	s->read_only = cfg->read_only;
 	relcache_init(&s->table.meta, resolve, resolve_arg);
 	buf_init(&s->table.sql, 0);
+	sideconn_init(&s->side, cfg, on_connect, s);
 }
 
 void
@@ -44,7 +59,7 @@ snapshot_free(struct snapshot *s)
 	buf_free(&s->table.sql);
 	buf_free(&s->export.row);
 	buf_free(&s->export.pending_row);
-	PQfinish(s->conn);
+	sideconn_close(&s->side);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -90,7 +105,7 @@ snap_clear_table(struct snapshot *s)
 {
 	snap_ahead_discard(s);
 	snap_drop_chunk(s);
-	if (s->table.in_cursor && s->conn)
+	if (s->table.in_cursor && s->side.conn)
 		PQclear(snap_exec(s, "ROLLBACK"));
 	s->table.in_cursor = 0;
 	free(s->table.keyidx);
@@ -132,7 +147,7 @@ PGresult *
 snap_exec(struct snapshot *s, const char *sql)
 {
 	s->abandoned = 0;
-	return pgconn_exec(s->conn, sql, 0, NULL, snap_on_wait, s);
+	return pgconn_exec(s->side.conn, sql, 0, NULL, snap_on_wait, s);
 }
 
 /* The same with n text parameters. */
@@ -140,21 +155,14 @@ PGresult *
 snap_exec_params(struct snapshot *s, const char *sql, int n, const char *const *params)
 {
 	s->abandoned = 0;
-	return pgconn_exec(s->conn, sql, n, params, snap_on_wait, s);
+	return pgconn_exec(s->side.conn, sql, n, params, snap_on_wait, s);
 }
 
 PGconn *
 snap_conn_get(struct snapshot *s, char *err, size_t errlen)
 {
 	snap_ahead_discard(s);			/* other SQL goes first; the chunk is read again */
-	if (s->conn && PQstatus(s->conn) == CONNECTION_OK)
-		return s->conn;
-	PQfinish(s->conn);
-	s->table.in_cursor = 0;
-	s->conn = pgconn_connect(s->cfg, 0, err, errlen);
-	if (s->conn)
-		PQclear(snap_exec(s, "SET application_name = 'walcap snapshot'"));
-	return s->conn;
+	return sideconn_get(&s->side, err, errlen);
 }
 
 /* ---- the stream's position ---- */
@@ -191,10 +199,10 @@ read_blocking(struct snapshot *s, char *err, size_t errlen)
 		buf_free(&b);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		{
-			pgconn_result_error(s->conn, res, err, errlen);
+			pgconn_result_error(s->side.conn, res, err, errlen);
 			PQclear(res);
 			PQclear(snap_exec(s, "ROLLBACK"));
-			if (PQstatus(s->conn) != CONNECTION_OK)
+			if (PQstatus(s->side.conn) != CONNECTION_OK)
 				return -1;
 			log_warning("blocking snapshot of \"%s.%s\" ends: %s", s->queue.items[0].schema,
 						s->queue.items[0].table, err);
@@ -208,7 +216,7 @@ read_blocking(struct snapshot *s, char *err, size_t errlen)
 	res = snap_exec(s, q);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		pgconn_result_error(s->conn, res, err, errlen);
+		pgconn_result_error(s->side.conn, res, err, errlen);
 		PQclear(res);
 		return -1;
 	}

@@ -55,6 +55,7 @@
 #include "event.h"
 #include "pgconn.h"
 #include "relcache.h"
+#include "sideconn.h"
 #include "sigdone.h"
 
 /* One table waiting for or being read. */
@@ -202,7 +203,8 @@ struct snapshot
 {
 	const struct config *cfg;	/* not owned */
 	struct event_writer *ew;	/* not owned */
-	PGconn	   *conn;			/* opened on first use */
+	struct sideconn side;		/* the snapshot's connection: opened on
+								 * first use, reopened after a loss */
 	/* called while a query waits (pgconn_exec); may be NULL (not owned) */
 	pgconn_wait_fn on_wait;
 	void	   *wait_arg;

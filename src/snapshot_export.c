@@ -47,7 +47,7 @@ snapshot_export_begin(struct snapshot *s, const char *snapname, char *err, size_
 void
 snapshot_export_end(struct snapshot *s)
 {
-	if (s->export.exporting && s->conn)
+	if (s->export.exporting && s->side.conn)
 		PQclear(snap_exec(s, s->nitems == 0 ? "COMMIT" : "ROLLBACK"));
 	s->export.exporting = 0;
 	s->export.in_copy = 0;
@@ -198,7 +198,7 @@ snapshot_export_next(struct snapshot *s, struct buf *out, size_t limit, uint64_t
 			buf_free(&q);
 			if (PQresultStatus(res) != PGRES_COPY_OUT)
 			{
-				pgconn_result_error(s->conn, res, err, errlen);
+				pgconn_result_error(s->side.conn, res, err, errlen);
 				PQclear(res);
 				return -1;
 			}
@@ -211,7 +211,7 @@ snapshot_export_next(struct snapshot *s, struct buf *out, size_t limit, uint64_t
 			s->export.have_pending = 0;
 			log_info("initial snapshot of \"%s.%s\" started", s->queue.items[0].schema, s->queue.items[0].table);
 		}
-		len = PQgetCopyData(s->conn, &line, 0);
+		len = PQgetCopyData(s->side.conn, &line, 0);
 		if (len > 0)
 		{
 			/* a row is written once the next shows whether it was the last */
@@ -241,18 +241,18 @@ snapshot_export_next(struct snapshot *s, struct buf *out, size_t limit, uint64_t
 		}
 		if (len == -2)
 		{
-			pgconn_error(s->conn, err, errlen);
+			pgconn_error(s->side.conn, err, errlen);
 			return -1;
 		}
 		/* the table is done */
 		{
-			PGresult   *res = PQgetResult(s->conn);
+			PGresult   *res = PQgetResult(s->side.conn);
 			int			ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 
 			if (!ok)
-				pgconn_result_error(s->conn, res, err, errlen);
+				pgconn_result_error(s->side.conn, res, err, errlen);
 			PQclear(res);
-			while ((res = PQgetResult(s->conn)) != NULL)
+			while ((res = PQgetResult(s->side.conn)) != NULL)
 				PQclear(res);
 			if (!ok)
 				return -1;

@@ -142,7 +142,7 @@ leaf_key_query(struct snapshot *s, PGresult *res, char *err, size_t errlen)
 
 	if (PQresultStatus(kr) == PGRES_TUPLES_OK)
 		return kr;
-	pgconn_result_error(s->conn, kr, err, errlen);
+	pgconn_result_error(s->side.conn, kr, err, errlen);
 	PQclear(kr);
 	return NULL;
 }
@@ -415,8 +415,8 @@ snap_load_max_key(struct snapshot *s, char *err, size_t errlen)
 	buf_free(&q);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		pgconn_result_error(s->conn, res, err, errlen);
-		rc = PQstatus(s->conn) == CONNECTION_OK ? -2 : -1;
+		pgconn_result_error(s->side.conn, res, err, errlen);
+		rc = PQstatus(s->side.conn) == CONNECTION_OK ? -2 : -1;
 		PQclear(res);
 		return rc;
 	}
@@ -457,7 +457,7 @@ published(struct snapshot *s, const char *cols, const char *order, char *err, si
 			   "EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = pt.relid AND i.indisprimary) "
 			   "OR (pt.relkind = 'p' AND " PARTITION_LEAF_KEY_SQL("pt.relid") " IS NOT NULL) "
 			   "FROM %s ORDER BY %s",
-			   cols, partition_published_sql(PQserverVersion(s->conn)), order);
+			   cols, partition_published_sql(PQserverVersion(s->side.conn)), order);
 	res = buf_failed(&q) ? NULL : snap_exec_params(s, q.data, 1, params);
 	buf_free(&q);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
@@ -465,7 +465,7 @@ published(struct snapshot *s, const char *cols, const char *order, char *err, si
 		if (res == NULL)
 			snprintf(err, errlen, "out of memory");
 		else
-			pgconn_result_error(s->conn, res, err, errlen);
+			pgconn_result_error(s->side.conn, res, err, errlen);
 		PQclear(res);
 		return NULL;
 	}

@@ -178,8 +178,8 @@ watermark(struct snapshot *s, const char *id, const char *type, int delete_open,
 	res = snap_exec_params(s, q.data, delete_open ? 1 : 2, params);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 	{
-		pgconn_result_error(s->conn, res, err, errlen);
-		rc = PQstatus(s->conn) == CONNECTION_OK ? -2 : -1;
+		pgconn_result_error(s->side.conn, res, err, errlen);
+		rc = PQstatus(s->side.conn) == CONNECTION_OK ? -2 : -1;
 	}
 	PQclear(res);
 	buf_free(&q);
@@ -253,7 +253,7 @@ chunk_query(struct snapshot *s, char *err, size_t errlen)
 		if (sqlstate_is(res, "42P01"))
 			snprintf(err, errlen, "the table was dropped");
 		else
-			pgconn_result_error(s->conn, res, err, errlen);
+			pgconn_result_error(s->side.conn, res, err, errlen);
 		PQclear(res);
 		return NULL;
 	}
@@ -296,7 +296,7 @@ ahead_send(struct snapshot *s)
 
 	if (s->win.ahead || s->read_only || s->nitems == 0 || s->queue.items[0].blocking ||
 		s->table.table_done || s->queue.paused || s->chunk.nrows == 0 || s->table.nkeys > SNAP_MAX_KEYS ||
-		s->conn == NULL)
+		s->side.conn == NULL)
 		return;
 	for (int j = 0; j < s->table.nkeys; j++)
 	{
@@ -310,7 +310,7 @@ ahead_send(struct snapshot *s)
 	chunk_sql(s, &chunk_q, 1);
 	watermark_sql(s, s->cfg->watermark_delete, &close_q);
 	ok = !buf_failed(&open_q) && !buf_failed(&chunk_q) && !buf_failed(&close_q) &&
-		PQenterPipelineMode(s->conn);
+		PQenterPipelineMode(s->side.conn);
 	if (ok)
 	{
 		next_watermark_id(s, s->win.ahead_open, sizeof(s->win.ahead_open), "open");
@@ -320,19 +320,19 @@ ahead_send(struct snapshot *s)
 		s->win.ahead = 1;
 		wparams[0] = s->win.ahead_open;
 		wparams[1] = "snapshot-window-open";
-		ok = PQsendQueryParams(s->conn, open_q.data, 2, NULL, wparams, NULL, NULL, 0) &&
-			PQpipelineSync(s->conn) &&
-			PQsendQueryParams(s->conn, chunk_q.data, 2 * s->table.nkeys, NULL, params, NULL, NULL, 0) &&
-			PQpipelineSync(s->conn);
+		ok = PQsendQueryParams(s->side.conn, open_q.data, 2, NULL, wparams, NULL, NULL, 0) &&
+			PQpipelineSync(s->side.conn) &&
+			PQsendQueryParams(s->side.conn, chunk_q.data, 2 * s->table.nkeys, NULL, params, NULL, NULL, 0) &&
+			PQpipelineSync(s->side.conn);
 		if (ok && s->cfg->watermark_delete)
-			ok = PQsendQueryParams(s->conn, close_q.data, 1, NULL, wparams, NULL, NULL, 0);
+			ok = PQsendQueryParams(s->side.conn, close_q.data, 1, NULL, wparams, NULL, NULL, 0);
 		else if (ok)
 		{
 			wparams[0] = s->win.ahead_close;
 			wparams[1] = "snapshot-window-close";
-			ok = PQsendQueryParams(s->conn, close_q.data, 2, NULL, wparams, NULL, NULL, 0);
+			ok = PQsendQueryParams(s->side.conn, close_q.data, 2, NULL, wparams, NULL, NULL, 0);
 		}
-		ok = ok && PQpipelineSync(s->conn);
+		ok = ok && PQpipelineSync(s->side.conn);
 		if (!ok)
 			snap_ahead_discard(s);
 	}
@@ -357,12 +357,12 @@ ahead_collect(struct snapshot *s, PGresult **res)
 	{
 		PGresult   *r;
 
-		pgconn_wait(s->conn, snap_on_wait, s);
-		r = PQgetResult(s->conn);
+		pgconn_wait(s->side.conn, snap_on_wait, s);
+		r = PQgetResult(s->side.conn);
 		if (r == NULL)
 		{
 			/* one NULL ends each statement's results; more means none are coming */
-			if (PQstatus(s->conn) != CONNECTION_OK)
+			if (PQstatus(s->side.conn) != CONNECTION_OK)
 				break;
 			nnull++;
 			continue;
@@ -378,11 +378,10 @@ ahead_collect(struct snapshot *s, PGresult **res)
 		PQclear(r);
 	}
 	s->win.ahead = 0;
-	if (PQexitPipelineMode(s->conn) == 0)
+	if (PQexitPipelineMode(s->side.conn) == 0)
 	{
 		/* results left behind: start over on a new connection */
-		PQfinish(s->conn);
-		s->conn = NULL;
+		sideconn_close(&s->side);
 		return 0;
 	}
 	return nres == 3 && nsync == 3;
@@ -449,7 +448,7 @@ snap_read_chunk(struct snapshot *s, uint64_t lsn, uint64_t nevents, char *err, s
 	{
 		next_watermark_id(s, s->win.open_id, sizeof(s->win.open_id), "open");
 		rc = watermark(s, s->win.open_id, "snapshot-window-open", 0, err, errlen);
-		if (rc == -2 && s->cfg->read_only == 0 && PQserverVersion(s->conn) >= 130000)
+		if (rc == -2 && s->cfg->read_only == 0 && PQserverVersion(s->side.conn) >= 130000)
 		{
 			log_warning("cannot write watermarks into \"%s\".\"%s\": %s; using read-only watermarks (pg_current_snapshot) instead",
 						s->cfg->signal_schema, CONFIG_SIGNAL_TABLE, err);
@@ -471,14 +470,14 @@ snap_read_chunk(struct snapshot *s, uint64_t lsn, uint64_t nevents, char *err, s
 	}
 	if (s->read_only)
 	{
-		res = snap_exec(s, PQserverVersion(s->conn) >= 130000 ?
+		res = snap_exec(s, PQserverVersion(s->side.conn) >= 130000 ?
 					 "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
 					 "SELECT pg_current_snapshot()::text, pg_current_wal_lsn()::text" :
 					 "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
 					 "SELECT txid_current_snapshot()::text, pg_current_wal_lsn()::text");
 		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
 		{
-			pgconn_result_error(s->conn, res, err, errlen);
+			pgconn_result_error(s->side.conn, res, err, errlen);
 			PQclear(res);
 			PQclear(snap_exec(s, "ROLLBACK"));
 			return -1;
@@ -519,7 +518,7 @@ snap_read_chunk(struct snapshot *s, uint64_t lsn, uint64_t nevents, char *err, s
 		PQclear(snap_exec(s, "COMMIT"));
 	if (res == NULL)
 	{
-		if (PQstatus(s->conn) != CONNECTION_OK)
+		if (PQstatus(s->side.conn) != CONNECTION_OK)
 			return -1;
 		log_warning("incremental snapshot of \"%s\" ends: %s", name, err);
 		snap_remove_item(s, 0);
