@@ -14,7 +14,6 @@
  * as at the start (run_resume.c).
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,12 +28,18 @@ volatile sig_atomic_t cli_stop_requested = 0;
 #define DRAINED_BYTES 8192
 #define DRAINED_PAUSE_US 100
 
+/* The flush position to report now: never below what the keep-alive reported. */
+static uint64_t
+flush_lsn(struct run *r)
+{
+	ack_note_confirmed(&r->dl.ack, source_confirmed(&r->src));
+	return ack_flush_lsn(&r->dl.ack);
+}
+
 int
 run_confirm(struct run *r, int reply, char *err, size_t errlen)
 {
-	/* what the keep-alive reported meanwhile is never reported lower */
-	ack_note_confirmed(&r->dl.ack, source_confirmed(&r->src));
-	return source_confirm(&r->src, ack_flush_lsn(&r->dl.ack), reply, err, errlen);
+	return source_confirm(&r->src, flush_lsn(r), reply, err, errlen);
 }
 
 int
@@ -44,8 +49,7 @@ run_send_status(struct run *r, char *err, size_t errlen)
 		return -2;
 	if (!source_streaming(&r->src))
 		return 0;
-	ack_note_confirmed(&r->dl.ack, source_confirmed(&r->src));
-	if (source_report(&r->src, ack_flush_lsn(&r->dl.ack), err, errlen) != 0)
+	if (source_report(&r->src, flush_lsn(r), err, errlen) != 0)
 		return -1;
 	log_debug("confirmed " LSN_FMT, LSN_ARGS(ack_confirmed(&r->dl.ack)));
 	snapshot_confirmed(&r->snap, ack_confirmed(&r->dl.ack));
@@ -217,7 +221,9 @@ stream(struct run *r, char *err, size_t errlen)
 			 */
 			if (r->dl.out.len >= RUN_BATCH_BYTES && (rc = run_drain(r, err, errlen)) != 0)
 				return SESSION_OF(rc);
-			if ((rc = run_save_progress(r, err, errlen)) != 0)
+			/* (the test first: this runs for every message) */
+			if (snapshot_unsaved(&r->snap, ack_appended(a), ack_nappended(a)) &&
+				(rc = run_save_progress(r, err, errlen)) != 0)
 				return SESSION_OF(rc);
 			if (source_status_due(&r->src, mono) &&
 				(rc = run_send_status(r, err, errlen)) != 0)
