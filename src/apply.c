@@ -14,7 +14,7 @@
 
 void
 apply_init(struct apply *a, const struct config *c, uint64_t endpos,
-		   struct source *src, struct catalog *cat, struct event_writer *ew,
+		   const struct source *src, struct catalog *cat, struct event_writer *ew,
 		   struct snapshot *snap, struct delivery *dl)
 {
 	memset(a, 0, sizeof(*a));
@@ -45,16 +45,6 @@ apply_cut(struct apply *a)
 {
 	txn_cut(&a->txn, &a->dl->ack);
 	a->dec.in_stream = 0;
-}
-
-/*
- * A catalog lookup may wait, and the source's keep-alive then reports
- * the flush position: the one of this moment.
- */
-static void
-arm_keep_alive(struct apply *a)
-{
-	source_set_flush(a->src, ack_flush_peek(&a->dl->ack));
 }
 
 static inline void
@@ -97,10 +87,7 @@ handle_change(struct apply *a, const struct decoder_msg *msg, uint64_t lsn,
 	if (!rel->included)
 	{
 		if (!a->txn.skipping && is_signal_table(a, rel))
-		{
-			arm_keep_alive(a);	/* a signal may look its tables up */
 			snapshot_signal_row(a->snap, rel, m, lsn);
-		}
 		return 0;
 	}
 	if (!a->txn.skipping)
@@ -135,7 +122,6 @@ truncates_root(struct apply *a, const struct decoder_msg *m, int i,
 		if (o && o->root_relid == rel->root_relid)
 			return 0;
 	}
-	arm_keep_alive(a);
 	rc = catalog_truncates_root(a->cat, rel->root_relid, m, err, errlen);
 	if (rc == 0)
 		log_warning("a TRUNCATE of some partitions of \"%s\".\"%s\" produces no event, as PostgreSQL 13 and later send none with publish_via_partition_root: consumers keep those partitions' rows",
@@ -297,7 +283,6 @@ handle_relation(struct apply *a, const struct decoder_msg *m, char *err, size_t 
 	struct relcache_rel *rel;
 	int			rc;
 
-	arm_keep_alive(a);
 	if ((rc = cache_relation(a, m, &rel, err, errlen)) != 0)
 		return rc;
 	/* out of memory in the matcher (-1) errs toward capturing */

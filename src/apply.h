@@ -7,9 +7,9 @@
  * passed to the snapshot.
  *
  * Owns the decoder, the relation cache, the partition remap buffers
- * and the transaction state; the source (server version, publication
- * flags, the flush position its keep-alive reports), catalog, event
- * writer, snapshot and delivery are the caller's, used, not owned.
+ * and the transaction state; the source (read only: server version,
+ * publication flags), catalog, event writer, snapshot and delivery are
+ * the caller's, used, not owned.
  */
 #ifndef WALCAP_APPLY_H
 #define WALCAP_APPLY_H
@@ -37,7 +37,7 @@ struct apply
 	struct decoder_column *remap[2];
 	int			remap_cap;
 	struct txn	txn;
-	struct source *src;			/* the caller's, as below */
+	const struct source *src;	/* the caller's, as below */
 	struct catalog *cat;
 	struct event_writer *ew;
 	struct snapshot *snap;
@@ -49,9 +49,31 @@ struct apply
 };
 
 void		apply_init(struct apply *a, const struct config *c, uint64_t endpos,
-					   struct source *src, struct catalog *cat, struct event_writer *ew,
+					   const struct source *src, struct catalog *cat, struct event_writer *ew,
 					   struct snapshot *snap, struct delivery *dl);
 void		apply_free(struct apply *a);
+
+/*
+ * Whether applying the message data may run a catalog query, which
+ * waits (catalog.on_wait): a Relation, a Truncate, anything but a row
+ * change and the transaction's bounds.  The caller then arms the
+ * source's keep-alive with the flush position first (source_set_flush).
+ */
+static inline int
+apply_may_wait(const char *data, size_t len)
+{
+	switch (len > 0 ? data[0] : 0)
+	{
+		case DECODER_INSERT:
+		case DECODER_UPDATE:
+		case DECODER_DELETE:
+		case DECODER_BEGIN:
+		case DECODER_COMMIT:
+			return 0;
+		default:
+			return 1;
+	}
+}
 
 /*
  * The message data (len bytes) at WAL position lsn.  0; -1 with err on a

@@ -201,14 +201,19 @@ stream(struct run *r, char *err, size_t errlen)
 						return SESSION_OF(rc);
 				}
 			}
-			else if ((rc = apply_message(&r->ap, msg.data, msg.len, msg.wal_start, err, errlen)) != 0)
-				return rc == -2 ? SESSION_LOST : SESSION_FAILED;
-			else if (snapshot_emitting(&r->snap) &&
-					 (rc = run_emit_snapshot(r, ack_in_txn(a) ? msg.wal_start : ack_appended(a),
-											 err, errlen)) != 0)
-				return SESSION_OF(rc);
-			else if (!ack_in_txn(a) && (rc = run_step_snapshot(r, err, errlen)) < 0)
-				return SESSION_OF(rc);
+			else
+			{
+				if (apply_may_wait(msg.data, msg.len))
+					run_arm(r);
+				if ((rc = apply_message(&r->ap, msg.data, msg.len, msg.wal_start, err, errlen)) != 0)
+					return rc == -2 ? SESSION_LOST : SESSION_FAILED;
+				if (snapshot_emitting(&r->snap) &&
+					(rc = run_emit_snapshot(r, ack_in_txn(a) ? msg.wal_start : ack_appended(a),
+											err, errlen)) != 0)
+					return SESSION_OF(rc);
+				if (!ack_in_txn(a) && (rc = run_step_snapshot(r, err, errlen)) < 0)
+					return SESSION_OF(rc);
+			}
 			if (buf_failed(&r->dl.out))
 			{
 				snprintf(err, errlen, "out of memory building an event");

@@ -1,7 +1,8 @@
 /*
  * run_resume.c — where `walcap run` starts and resumes delivery: the
- * offset file and the sink at a start, a reconnect after the replication connection was lost
- * (with backoff), a slot found missing or invalidated.  See run.h.
+ * offset file and the sink at a start, a reconnect after the
+ * replication connection was lost (with backoff), a slot found missing
+ * or invalidated.  See run.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
