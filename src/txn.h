@@ -11,7 +11,7 @@
  *
  * Whether a transaction is open is the ack's state (ack_begin,
  * ack_commit, ack_end_txn): txn keeps no copy of it, so the two cannot
- * disagree.  Plain state, no allocation; owned by the run loop.
+ * disagree.  Plain state, no allocation; owned by apply (apply.h).
  */
 #ifndef WALCAP_TXN_H
 #define WALCAP_TXN_H
