@@ -25,12 +25,7 @@ ack_restart(struct ack *a, uint64_t start)
 uint64_t
 ack_flush_lsn(struct ack *a)
 {
-	uint64_t	lsn = a->durable;
-
-	if (ack_idle(a) && a->server_end > lsn)
-		lsn = a->server_end;
-	if (lsn > a->confirmed)
-		a->confirmed = lsn;
+	a->confirmed = ack_flush_peek(a);
 	return a->confirmed;
 }
 

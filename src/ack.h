@@ -23,7 +23,9 @@
  * ring: when it is full, the newest mark is moved forward instead of a
  * new one added, which only makes confirmation wait for a later commit.
  *
- * Plain state, no allocation; owned by the run loop.
+ * Plain state, no allocation; owned by the delivery module (delivery.h),
+ * which moves it with the batch.  Only ack.c and the functions below
+ * write its fields; others read them through the accessors at the end.
  */
 #ifndef WALCAP_ACK_H
 #define WALCAP_ACK_H
@@ -73,6 +75,17 @@ ack_begin(struct ack *a)
 	a->in_txn = 1;
 }
 
+/*
+ * Leave the open transaction without delivering it: one delivered
+ * before (skipped), or one a lost connection cut short, which the
+ * server sends again whole.
+ */
+static inline void
+ack_end_txn(struct ack *a)
+{
+	a->in_txn = 0;
+}
+
 /* A commit's events are all in the batch. */
 void		ack_commit(struct ack *a, uint64_t end_lsn);
 
@@ -118,5 +131,88 @@ ack_idle(const struct ack *a)
 
 /* The flush LSN to report now; also records it as confirmed. */
 uint64_t	ack_flush_lsn(struct ack *a);
+
+/* What ack_flush_lsn() would return now, without recording it. */
+static inline uint64_t
+ack_flush_peek(const struct ack *a)
+{
+	uint64_t	lsn = a->durable;
+
+	if (ack_idle(a) && a->server_end > lsn)
+		lsn = a->server_end;
+	return lsn > a->confirmed ? lsn : a->confirmed;
+}
+
+/*
+ * lsn was reported to the server by another way (source_keep_alive,
+ * from an ack_flush_peek() value): later reports never go below it.
+ */
+static inline void
+ack_note_confirmed(struct ack *a, uint64_t lsn)
+{
+	if (lsn > a->confirmed)
+		a->confirmed = lsn;
+}
+
+/* Read-only views for the other stages. */
+static inline int
+ack_in_txn(const struct ack *a)
+{
+	return a->in_txn;
+}
+
+/* End LSN of the newest commit in the batch, and the events appended so far. */
+static inline uint64_t
+ack_appended(const struct ack *a)
+{
+	return a->appended;
+}
+
+static inline uint64_t
+ack_nappended(const struct ack *a)
+{
+	return a->nappended;
+}
+
+/* End LSN of the newest commit written to the sink. */
+static inline uint64_t
+ack_written_lsn(const struct ack *a)
+{
+	return a->written;
+}
+
+/* The same for what the sink made durable. */
+static inline uint64_t
+ack_durable_lsn(const struct ack *a)
+{
+	return a->durable;
+}
+
+static inline uint64_t
+ack_ndurable(const struct ack *a)
+{
+	return a->ndurable;
+}
+
+/* The flush LSN last reported to the server. */
+static inline uint64_t
+ack_confirmed(const struct ack *a)
+{
+	return a->confirmed;
+}
+
+/* Written to the sink but not yet durable: events, or a commit. */
+static inline int
+ack_unsynced(const struct ack *a)
+{
+	return a->written > a->durable || a->nwritten > a->ndurable;
+}
+
+/* Events written to the sink and not yet durable. */
+static inline uint64_t
+ack_undurable(const struct ack *a)
+{
+	return a->nwritten - a->ndurable;
+}
 
 #endif

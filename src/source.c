@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 
 #include "admin.h"
+#include "clock.h"
 #include "log.h"
 #include "lsn.h"
 #include "pgconn.h"
@@ -190,8 +191,10 @@ source_open(struct source *s, const struct config *c, int tolerate_slot,
 {
 	PGresult   *res;
 	char		v[64];
+	struct source_feedback fb = s->fb;
 
 	memset(s, 0, sizeof(*s));
+	s->fb = fb;					/* the schedule outlives a connection */
 	*fatal = 0;
 	s->conn = pgconn_connect(c, 1, err, errlen);
 	if (s->conn == NULL)
@@ -590,4 +593,133 @@ source_close(struct source *s, int graceful)
 	}
 	PQfinish(s->conn);
 	s->conn = NULL;
+}
+
+void
+source_streaming_begin(struct source *s, const struct config *c)
+{
+	struct source_feedback *fb = &s->fb;
+
+	fb->interval_us = c->status_interval_ms * 1000;
+	if (s->sender_timeout_ms > 0 && s->sender_timeout_ms * 500 < fb->interval_us)
+		fb->interval_us = s->sender_timeout_ms * 500;
+	fb->receive_timeout_ms = c->receive_timeout_ms;
+	fb->next_us = mono_us() + fb->interval_us;
+	fb->streaming = 1;
+	fb->quiet_us = 0;
+	fb->pinged = 0;
+}
+
+int
+source_confirm(struct source *s, uint64_t flush, int reply, char *err, size_t errlen)
+{
+	if (flush > s->fb.confirmed)
+		s->fb.confirmed = flush;
+	return source_status(s, flush, flush, reply, err, errlen);
+}
+
+int
+source_report(struct source *s, uint64_t flush, char *err, size_t errlen)
+{
+	if (source_confirm(s, flush, 0, err, errlen) != 0)
+		return -1;
+	s->fb.reply_now = 0;
+	s->fb.next_us = mono_us() + s->fb.interval_us;
+	return 0;
+}
+
+/* The flush position source_keep_alive and the silence check report. */
+static uint64_t
+keep_alive_flush(const struct source *s)
+{
+	return s->fb.flush > s->fb.confirmed ? s->fb.flush : s->fb.confirmed;
+}
+
+/*
+ * The connection has been silent for fb.quiet_us: past half of
+ * connect.receive.timeout.ms ask the server for a reply, past all of it
+ * the connection counts as dead: -1 with err set.  0 otherwise, and
+ * always when the timeout is 0.
+ */
+static int
+check_silence(struct source *s, char *err, size_t errlen)
+{
+	struct source_feedback *fb = &s->fb;
+	int64_t		limit = fb->receive_timeout_ms * 1000;
+
+	if (limit <= 0)
+		return 0;
+	if (fb->quiet_us >= limit)
+	{
+		snprintf(err, errlen, "no message from the server in %lld ms, not even an answer to a keepalive request (connect.receive.timeout.ms): the network path or the server went silent",
+				 (long long) fb->receive_timeout_ms);
+		return -1;
+	}
+	if (fb->quiet_us >= limit / 2 && !fb->pinged)
+	{
+		if (source_confirm(s, keep_alive_flush(s), 1, err, errlen) != 0)
+			return -1;
+		fb->pinged = 1;
+	}
+	return 0;
+}
+
+int
+source_keep_alive(void *arg)
+{
+	struct source *s = arg;
+	struct source_feedback *fb = &s->fb;
+	char		err[256];
+	int64_t		now = mono_us();
+	int64_t		step = now - fb->tick_us;
+
+	fb->tick_us = now;
+	if (!fb->streaming)
+		return 0;
+	if (fb->reply_now || now >= fb->next_us)
+	{
+		if (source_confirm(s, keep_alive_flush(s), 0, err, sizeof(err)) != 0)
+			return 1;
+		fb->reply_now = 0;
+		fb->next_us = now + fb->interval_us;
+	}
+	if (fb->receive_timeout_ms > 0)
+	{
+		struct pollfd p = {PQsocket(s->conn), POLLIN, 0};
+
+		if (poll(&p, 1, 0) != 0)
+		{
+			source_heard(s);	/* input (or an error) waits: not silent */
+			return 0;
+		}
+		/* calls come every 100 ms or so; a longer gap is another wait */
+		fb->quiet_us += step > 0 && step < 200000 ? step : 100000;
+	}
+	return check_silence(s, err, sizeof(err)) != 0;
+}
+
+int
+source_wait_input(struct source *s, int timeout_ms, char *err, size_t errlen)
+{
+	struct source_feedback *fb = &s->fb;
+	int64_t		limit = fb->receive_timeout_ms * 1000;
+	int64_t		t0;
+	int			rc;
+
+	if (check_silence(s, err, errlen) != 0)
+		return -1;
+	if (limit > 0)
+	{
+		int64_t		left = ((fb->pinged ? limit : limit / 2) - fb->quiet_us) / 1000 + 1;
+
+		if (timeout_ms > left)
+			timeout_ms = (int) left;
+	}
+	t0 = mono_us();
+	rc = source_wait(s, timeout_ms, err, errlen);
+	if (rc == 0)
+		fb->quiet_us += mono_us() - t0;
+	else if (rc > 0)
+		source_heard(s);
+	return rc;
 }

@@ -7,6 +7,16 @@
  * buffered, source_wait() sleeps on the socket with a deadline, so the
  * caller can flush its sink and send status updates on time.
  *
+ * Status updates go on a deadline, not per message: at least every
+ * status.update.interval.ms (or half the server's wal_sender_timeout if
+ * that is shorter), at once when the server asks, also while a query on
+ * another connection waits (source_keep_alive, the pgconn_wait_fn every
+ * such query is given).  A connection that stays silent for
+ * connect.receive.timeout.ms, even when asked for a reply, is taken for
+ * dead.  The flush position to report comes from the caller: with each
+ * report (source_report, source_confirm), and for source_keep_alive
+ * ahead of time (source_set_flush).
+ *
  * Lifetime: a struct source_msg points into the buffer PQgetCopyData
  * returned; it is valid until the next source_read() or source_close().
  */
@@ -18,6 +28,25 @@
 #include <stdint.h>
 
 #include "config.h"
+
+/*
+ * The status updates' schedule and the connection's silence.  It
+ * outlives a connection: source_open() keeps it, so a reply the server
+ * asked for before a reconnect is still sent.
+ */
+struct source_feedback
+{
+	int			streaming;		/* a session streams: status updates go out */
+	int			reply_now;		/* the server asked for a status update */
+	int64_t		interval_us;	/* between status updates */
+	int64_t		next_us;		/* the next status update is due */
+	int64_t		receive_timeout_ms;	/* connect.receive.timeout.ms, 0 = off */
+	int64_t		quiet_us;		/* time waited on the socket with no input */
+	int			pinged;			/* asked the server for a reply meanwhile */
+	int64_t		tick_us;		/* source_keep_alive's last call */
+	uint64_t	flush;			/* what source_keep_alive reports (source_set_flush) */
+	uint64_t	confirmed;		/* the highest flush position sent */
+};
 
 struct source
 {
@@ -33,6 +62,7 @@ struct source
 	int			slot_failover;	/* the slot is a failover slot (17+) */
 	int			in_recovery;	/* the server is a standby (read only with
 								 * slot.failover=true on 17+) */
+	struct source_feedback fb;	/* status updates, silence (see above) */
 };
 
 struct source_msg
@@ -133,6 +163,110 @@ int			source_status(struct source *s, uint64_t write_lsn, uint64_t flush_lsn,
  * status update is processed; then close.
  */
 void		source_close(struct source *s, int graceful);
+
+/*
+ * A session starts streaming (after source_start): status updates are
+ * due every status.update.interval.ms, or half the server's
+ * wal_sender_timeout if shorter, and the silence is counted from now.
+ */
+void		source_streaming_begin(struct source *s, const struct config *c);
+
+/* The session is over: no status update goes out until the next begins. */
+static inline void
+source_streaming_end(struct source *s)
+{
+	s->fb.streaming = 0;
+}
+
+static inline int
+source_streaming(const struct source *s)
+{
+	return s->fb.streaming;
+}
+
+/* The flush position source_keep_alive() reports, should it need to. */
+static inline void
+source_set_flush(struct source *s, uint64_t lsn)
+{
+	s->fb.flush = lsn;
+}
+
+/* The highest flush position sent so far, by whichever call. */
+static inline uint64_t
+source_confirmed(const struct source *s)
+{
+	return s->fb.confirmed;
+}
+
+/* Forget the positions sent and set: a new slot starts over (ack_restart). */
+static inline void
+source_forget_confirmed(struct source *s)
+{
+	s->fb.confirmed = 0;
+	s->fb.flush = 0;
+}
+
+/* A message arrived: the connection is not silent. */
+static inline void
+source_heard(struct source *s)
+{
+	s->fb.quiet_us = 0;
+	s->fb.pinged = 0;
+}
+
+/* The server asked for a status update (a keepalive's reply flag). */
+static inline void
+source_reply_requested(struct source *s)
+{
+	s->fb.reply_now = 1;
+}
+
+/* When the next status update is due (mono_us() time). */
+static inline int64_t
+source_next_status_us(const struct source *s)
+{
+	return s->fb.next_us;
+}
+
+/* Whether a status update is due at now_us (or the server asked for one). */
+static inline int
+source_status_due(const struct source *s, int64_t now_us)
+{
+	return s->fb.reply_now || now_us >= s->fb.next_us;
+}
+
+/*
+ * Send flush as both written and flushed position now; with reply set,
+ * ask the server to answer at once.  0, or -1 with err set.
+ */
+int			source_confirm(struct source *s, uint64_t flush, int reply,
+						   char *err, size_t errlen);
+
+/* The scheduled status update: source_confirm, and the next one is due an interval on. */
+int			source_report(struct source *s, uint64_t flush, char *err, size_t errlen);
+
+/*
+ * The pgconn_wait_fn for queries on other connections (arg: the struct
+ * source): while streaming, a status update when one is due, reporting
+ * the position last given to source_set_flush(), so that
+ * wal_sender_timeout cannot expire; and the replication connection's
+ * silence counted as source_wait_input() counts it, without reading it
+ * (whatever waits there is read afterwards).  Returns 1 to abandon the
+ * query when the connection failed or counts as dead, else 0.
+ */
+int			source_keep_alive(void *arg);
+
+/*
+ * source_wait() for up to timeout_ms, adding up the time that passes
+ * without input.  Past half of connect.receive.timeout.ms the server is
+ * asked for a reply (reporting the source_set_flush() position; it
+ * answers even with wal_sender_timeout = 0); past all of it the
+ * connection counts as dead: a network path that went silent, which TCP
+ * alone may not notice for a long time.  Only waits count, so a blocked
+ * sink or a long snapshot query is never taken for a dead server.
+ * Returns as source_wait, and -1 with err set when that time is up.
+ */
+int			source_wait_input(struct source *s, int timeout_ms, char *err, size_t errlen);
 
 /* Microseconds since the Unix epoch, and since PostgreSQL's (2000-01-01). */
 int64_t		source_now_us(void);

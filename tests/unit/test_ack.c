@@ -349,9 +349,45 @@ test_restart(void)
 	CHECK(ack_flush_lsn(&a) == 3500);
 }
 
+/* The peek says what ack_flush_lsn would, without recording it. */
+static void
+test_peek(void)
+{
+	struct ack	a;
+
+	ack_init(&a, 1000);
+	ack_server_end(&a, 1500);
+	CHECK(ack_flush_peek(&a) == 1500);
+	CHECK(a.confirmed == 1000);
+	ack_begin(&a);
+	CHECK_INT(ack_in_txn(&a), 1);
+	CHECK(ack_flush_peek(&a) == 1000);
+	/* reported another way: never lower again */
+	ack_note_confirmed(&a, 1500);
+	CHECK(ack_confirmed(&a) == 1500);
+	ack_note_confirmed(&a, 1200);
+	CHECK(ack_confirmed(&a) == 1500);
+	CHECK(ack_flush_peek(&a) == 1500);
+	CHECK(ack_flush_lsn(&a) == 1500);
+	/* left without a commit: nothing appended */
+	ack_end_txn(&a);
+	CHECK_INT(ack_in_txn(&a), 0);
+	CHECK(ack_appended(&a) == 1000);
+	ack_event(&a);
+	ack_commit(&a, 2000);
+	ack_written(&a);
+	CHECK_INT(ack_unsynced(&a), 1);
+	CHECK(ack_undurable(&a) == 1);
+	CHECK(ack_written_lsn(&a) == 2000);
+	ack_durable(&a);
+	CHECK_INT(ack_unsynced(&a), 0);
+	CHECK(ack_durable_lsn(&a) == 2000 && ack_ndurable(&a) == 1 && ack_nappended(&a) == 1);
+}
+
 int
 main(void)
 {
+	test_peek();
 	test_initial();
 	test_restart();
 	test_idle_server_end();

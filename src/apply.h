@@ -1,0 +1,96 @@
+/*
+ * apply.h — one pgoutput message at a time, turned into events: the
+ * message decoded, a Relation cached (mapped to its partition root
+ * where pgoutput does not, keyed for Kafka), Begin and Commit checked
+ * and followed (txn.h), changes, truncates and logical messages
+ * written to the delivery batch, snapshot watermarks and signals
+ * passed to the snapshot.
+ *
+ * Owns the decoder, the relation cache, the partition remap buffers
+ * and the transaction state; the source (read only: server version,
+ * publication flags), catalog, event writer, snapshot and delivery are
+ * the caller's, used, not owned.
+ */
+#ifndef WALCAP_APPLY_H
+#define WALCAP_APPLY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog.h"
+#include "config.h"
+#include "decoder.h"
+#include "delivery.h"
+#include "event.h"
+#include "relcache.h"
+#include "snapshot.h"
+#include "source.h"
+#include "txn.h"
+
+struct apply
+{
+	const struct config *cfg;
+	uint64_t	endpos;			/* --endpos, 0 = none */
+	struct decoder dec;
+	struct relcache rels;
+	/* a mapped partition's tuples in its root's column order (old, new) */
+	struct decoder_column *remap[2];
+	int			remap_cap;
+	struct txn	txn;
+	const struct source *src;	/* the caller's, as below */
+	struct catalog *cat;
+	struct event_writer *ew;
+	struct snapshot *snap;
+	struct delivery *dl;
+	int64_t		now_ms;			/* wall clock for the events, set by the caller */
+	int			done;			/* --endpos reached */
+	uint64_t	events;			/* counters for the closing log line */
+	uint64_t	txns;
+};
+
+void		apply_init(struct apply *a, const struct config *c, uint64_t endpos,
+					   const struct source *src, struct catalog *cat, struct event_writer *ew,
+					   struct snapshot *snap, struct delivery *dl);
+void		apply_free(struct apply *a);
+
+/*
+ * Whether applying the message data may run a catalog query, which
+ * waits (catalog.on_wait): a Relation, a Truncate, anything but a row
+ * change and the transaction's bounds.  The caller then arms the
+ * source's keep-alive with the flush position first (source_set_flush).
+ */
+static inline int
+apply_may_wait(const char *data, size_t len)
+{
+	switch (len > 0 ? data[0] : 0)
+	{
+		case DECODER_INSERT:
+		case DECODER_UPDATE:
+		case DECODER_DELETE:
+		case DECODER_BEGIN:
+		case DECODER_COMMIT:
+			return 0;
+		default:
+			return 1;
+	}
+}
+
+/*
+ * The message data (len bytes) at WAL position lsn.  0; -1 with err on a
+ * fatal error; -2 with err when a catalog lookup failed: the session
+ * starts again (nothing after the confirmed position is lost).
+ */
+int			apply_message(struct apply *a, const char *data, size_t len, uint64_t lsn,
+						  char *err, size_t errlen);
+
+/* Events appended by others (snapshot rows, counted in the closing line). */
+static inline void
+apply_count(struct apply *a, long n)
+{
+	a->events += (uint64_t) n;
+}
+
+/* The connection is lost: see txn_cut; a streamed transaction is over too. */
+void		apply_cut(struct apply *a);
+
+#endif

@@ -1,0 +1,242 @@
+/*
+ * delivery.c — the output batch, the sink and the offset file; see
+ * delivery.h.
+ */
+#include "delivery.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "log.h"
+
+void
+delivery_init(struct delivery *d, const struct config *c)
+{
+	memset(d, 0, sizeof(*d));
+	d->cfg = c;
+	buf_init(&d->out, 0);
+	buf_init(&d->meta, 0);
+}
+
+int
+delivery_open(struct delivery *d, uint64_t keep_size, char *err, size_t errlen)
+{
+	const struct config *c = d->cfg;
+
+	if (sink_open(&d->sink, c, keep_size, err, errlen) != 0)
+		return -1;
+	d->sink_open = 1;
+	if (c->sink == CONFIG_SINK_FILE && keep_size == UINT64_MAX)
+	{
+		/*
+		 * The offset file does not describe this file yet (a first start,
+		 * or sink.file.path changed).  Record its size before the first
+		 * event goes in, so that a crash before the first confirmation
+		 * cuts what was written then instead of keeping it beside the
+		 * copy PostgreSQL sends again.
+		 */
+		d->off.sink_size = d->sink.size;
+		if (offset_save(c->offset_file, &d->off, err, errlen) != 0)
+			return -1;
+	}
+	d->appended_size = d->written_size = d->sink.size;
+	ack_init(&d->ack, d->off.lsn);
+	return 0;
+}
+
+void
+delivery_free(struct delivery *d)
+{
+	if (d->sink_open)
+		sink_close(&d->sink);
+	d->sink_open = 0;
+	free(d->snap_state);
+	d->snap_state = NULL;
+	buf_free(&d->out);
+	buf_free(&d->meta);
+}
+
+int
+delivery_write(struct delivery *d, char *err, size_t errlen)
+{
+	ssize_t		n;
+
+	if (d->out_written < d->out.len)
+	{
+		size_t		meta_used;
+
+		/* meta stays unallocated for sinks that do not route */
+		n = sink_write(&d->sink, d->out.data + d->out_written,
+					   d->out.len - d->out_written,
+					   d->meta.data ? d->meta.data + d->meta_written : NULL,
+					   d->meta.len - d->meta_written, &meta_used, err, errlen);
+		if (n < 0)
+			return -1;
+		d->out_written += (size_t) n;
+		d->meta_written += meta_used;
+		if (d->out_written < d->out.len)
+			return 0;
+	}
+	buf_reset(&d->out);
+	d->out_written = 0;
+	buf_reset(&d->meta);
+	d->meta_written = 0;
+	/* not sink.size: the batch may end inside a transaction */
+	d->written_size = d->appended_size;
+	ack_written(&d->ack);
+	return 1;
+}
+
+int
+delivery_sync(struct delivery *d, char *err, size_t errlen)
+{
+	if (sink_sync(&d->sink, err, errlen) != 0)
+		return -1;
+	if (d->sink.counts)
+		ack_delivered(&d->ack, d->sink.delivered);
+	else
+		ack_durable(&d->ack);
+	return 0;
+}
+
+int
+delivery_record(struct delivery *d, struct snapshot *snap, char *err, size_t errlen)
+{
+	const struct ack *a = &d->ack;
+	const char *st;
+	int			changed;
+	struct offset o;
+
+	if (ack_unsynced(a) && delivery_sync(d, err, errlen) != 0)
+		return -1;
+	st = snapshot_state_at(snap, ack_durable_lsn(a), ack_ndurable(a));
+	changed = st != NULL && strcmp(st, d->snap_state ? d->snap_state : "") != 0;
+	if (changed)
+	{
+		char	   *copy = strdup(st);
+
+		if (copy == NULL)
+		{
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		free(d->snap_state);
+		d->snap_state = copy;
+	}
+	if (ack_durable_lsn(a) <= d->off.lsn && !changed)
+		return 0;
+	o = d->off;
+	if (ack_durable_lsn(a) > o.lsn)
+		o.lsn = ack_durable_lsn(a);
+	/*
+	 * A file sink has everything written durable now, snapshot rows
+	 * delivered at an unchanged position too (an initial snapshot's
+	 * tables, read-only and blocking chunks): its length goes with the
+	 * state, or a restart would cut rows the state counts as delivered.
+	 */
+	if (!d->sink.counts)
+		o.sink_size = d->written_size;
+	o.snapshot = d->snap_state;
+	if (offset_save(d->cfg->offset_file, &o, err, errlen) != 0)
+		return -1;
+	o.snapshot = NULL;
+	d->off = o;
+	return 0;
+}
+
+int
+delivery_drain(struct delivery *d, int64_t status_us, struct delivery_wait *w,
+			   char *err, size_t errlen)
+{
+	int			resume = w->resume;
+
+	w->resume = 0;
+	for (;;)
+	{
+		int64_t		now = mono_us();
+		int			wait_ms;
+
+		/* back from the status update: wait for the sink first */
+		if (!resume)
+		{
+			int			rc = delivery_write(d, err, errlen);
+
+			if (rc != 0)
+				return rc < 0 ? -2 : 0;
+			now = mono_us();
+			if (cli_stop_requested)
+			{
+				if (w->give_up == 0)
+					w->give_up = now + 5000000;
+				else if (now > w->give_up)
+				{
+					snprintf(err, errlen, "the sink accepted no more output within 5 s of the stop request");
+					return -2;
+				}
+			}
+			if (now >= status_us)
+			{
+				w->resume = 1;
+				return 1;
+			}
+		}
+		resume = 0;
+		wait_ms = (int) ((status_us - now) / 1000) + 1;
+		if (wait_ms > 1000)
+			wait_ms = 1000;
+
+		/*
+		 * Wait for the sink only.  The replication socket is left alone:
+		 * reading it now would only pile the server's messages up in
+		 * memory; the server waits instead (backpressure), and the status
+		 * updates keep it from timing out.
+		 */
+		{
+			struct pollfd p = {sink_fd(&d->sink), d->sink.poll_events, 0};
+
+			if (poll(&p, 1, wait_ms) < 0 && errno != EINTR)
+			{
+				snprintf(err, errlen, "poll: %s", strerror(errno));
+				return -2;
+			}
+		}
+	}
+}
+
+int
+delivery_finish(struct delivery *d, int64_t status_us, int64_t deadline_us,
+				struct delivery_wait *w, char *err, size_t errlen)
+{
+	int			resume = w->resume;
+
+	w->resume = 0;
+	while (resume || delivery_undelivered(d) > 0)
+	{
+		/* back from the status update: the deadline is looked at next */
+		if (!resume)
+		{
+			if (sink_wait(&d->sink, 100, err, errlen) != 0 ||
+				delivery_sync(d, err, errlen) != 0)
+				return -2;
+			if (mono_us() >= status_us)
+			{
+				w->resume = 1;
+				return 1;
+			}
+		}
+		resume = 0;
+		if (mono_us() >= deadline_us && delivery_undelivered(d) > 0)
+		{
+			log_warning("%llu events were not delivered within sink.kafka.flush.timeout.ms (%lld ms); they are not confirmed and are sent again after a restart",
+						(unsigned long long) delivery_undelivered(d),
+						(long long) d->cfg->kafka_flush_ms);
+			break;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,139 @@
+/*
+ * delivery.h — the output batch on its way to the sink, and the record
+ * of what is durable.
+ *
+ * Events are appended to one batch (out, and for a sink that routes,
+ * their routing records in meta); the batch goes to the sink without
+ * blocking (delivery_write), or waiting for a full sink
+ * (delivery_drain); the sink makes it durable (delivery_sync), and the
+ * offset file records what is durable: the position, the file sink's
+ * length at it, the snapshot's progress (delivery_record).  The ack
+ * follows every step (ack.h).
+ *
+ * Waiting never calls back up: delivery_drain() and delivery_finish()
+ * return 1 when a status update is due, and the caller sends it and
+ * calls again to go on waiting.  A stop request (cli_stop_requested)
+ * ends the wait for a full sink after a grace period.
+ *
+ * Owns the sink (once delivery_open succeeded), the ack, the batch and
+ * the offset as last saved; delivery_free() releases them.
+ */
+#ifndef WALCAP_DELIVERY_H
+#define WALCAP_DELIVERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ack.h"
+#include "buf.h"
+#include "config.h"
+#include "offset.h"
+#include "sink.h"
+#include "snapshot.h"
+
+struct delivery
+{
+	const struct config *cfg;
+	struct sink sink;
+	int			sink_open;		/* sink is open: delivery_free closes it */
+	struct ack	ack;
+	struct offset off;			/* what the offset file says now */
+	char	   *snap_state;		/* snapshot progress in the offset file; owned */
+	struct buf	out;			/* the batch */
+	size_t		out_written;	/* bytes of out the sink already took */
+	struct buf	meta;			/* routing records of its events (Kafka) */
+	size_t		meta_written;	/* bytes of meta the sink already took */
+	uint64_t	appended_size;	/* sink size once the newest commit in the
+								 * batch is written: the file length that
+								 * goes with ack.appended */
+	uint64_t	written_size;	/* the same for ack.written */
+};
+
+/* A wait of delivery_drain or delivery_finish, across its calls: zero it first. */
+struct delivery_wait
+{
+	int64_t		give_up;		/* a stop was requested: give up then */
+	int			resume;			/* returned 1: go on waiting where it left */
+};
+
+void		delivery_init(struct delivery *d, const struct config *c);
+
+/*
+ * Open the sink, cutting a file sink back to keep_size (UINT64_MAX: no
+ * length recorded, and then this one is, before anything is written,
+ * so a crash before the first confirmation cuts what was written
+ * then), and start the ack at off.lsn.  0, or -1 with err set.
+ */
+int			delivery_open(struct delivery *d, uint64_t keep_size, char *err, size_t errlen);
+
+/* Close the sink (without syncing), free the batch and the state. */
+void		delivery_free(struct delivery *d);
+
+/* An event was appended to out: end its line. */
+static inline void
+delivery_end_event(struct delivery *d)
+{
+	buf_putc(&d->out, '\n');
+	ack_event(&d->ack);
+}
+
+/*
+ * Remember the file length at the commit just appended: what the offset
+ * file records with its LSN, so that a restart cuts exactly the events
+ * after it (a batch may end in the middle of a transaction).
+ */
+static inline void
+delivery_note_commit(struct delivery *d)
+{
+	d->appended_size = d->sink.size + (d->out.len - d->out_written);
+}
+
+/* Events handed to a counting sink (Kafka) and not yet delivered. */
+static inline uint64_t
+delivery_undelivered(const struct delivery *d)
+{
+	return d->sink.counts ? ack_undurable(&d->ack) : 0;
+}
+
+/*
+ * Give the sink as much of the batch as it takes without blocking.
+ * Returns 1 when the whole batch is written, 0 if the sink is full, -1
+ * on error.
+ */
+int			delivery_write(struct delivery *d, char *err, size_t errlen);
+
+/*
+ * Make the written events durable, or for a sink that confirms them one
+ * by one, take what it has confirmed so far.  0, or -1 with err.
+ */
+int			delivery_sync(struct delivery *d, char *err, size_t errlen);
+
+/*
+ * Make written events durable and record what is durable now in the
+ * offset file: the position, and snap's progress, whenever either
+ * changed.  0, or -1 if the sink or the offset file failed (err).
+ */
+int			delivery_record(struct delivery *d, struct snapshot *snap,
+							char *err, size_t errlen);
+
+/*
+ * Write the whole batch, waiting for the sink if it is full.  The
+ * replication socket is left alone meanwhile: the server waits
+ * (backpressure).  Returns 0 when written, 1 at status_us (a status
+ * update is due: send it and call again), -2 if the sink failed or
+ * accepted nothing within 5 s of a stop request (err set).
+ */
+int			delivery_drain(struct delivery *d, int64_t status_us, struct delivery_wait *w,
+						   char *err, size_t errlen);
+
+/*
+ * Before stopping: wait until deadline_us for the events handed to a
+ * counting sink to be delivered; what is not delivered by then is not
+ * confirmed (a warning says so), and is sent again after a restart.
+ * Returns 0 when done, 1 at status_us as delivery_drain, -2 if the
+ * sink failed (err set).
+ */
+int			delivery_finish(struct delivery *d, int64_t status_us, int64_t deadline_us,
+							struct delivery_wait *w, char *err, size_t errlen);
+
+#endif
