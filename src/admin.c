@@ -28,11 +28,13 @@ admin_rds(PGconn *conn, char *err, size_t errlen)
 						v, sizeof(v), err, errlen);
 }
 
-/* Run sql (simple protocol); the rows, or NULL with err. */
+/* Run sql (simple protocol), waiting through on_wait; the rows, or NULL with err. */
 static PGresult *
-run(PGconn *conn, const char *sql, char *err, size_t errlen)
+run_wait(PGconn *conn, const char *sql, pgconn_wait_fn on_wait, void *arg,
+		 char *err, size_t errlen)
 {
-	PGresult   *res = PQexec(conn, sql);
+	PGresult   *res = on_wait ? pgconn_exec(conn, sql, 0, NULL, on_wait, arg) :
+		PQexec(conn, sql);
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
@@ -41,6 +43,12 @@ run(PGconn *conn, const char *sql, char *err, size_t errlen)
 		return NULL;
 	}
 	return res;
+}
+
+static PGresult *
+run(PGconn *conn, const char *sql, char *err, size_t errlen)
+{
+	return run_wait(conn, sql, NULL, NULL, err, errlen);
 }
 
 static void
@@ -62,6 +70,14 @@ is_true(const PGresult *res, int col)
 int
 admin_slot_read(PGconn *conn, const char *slot_name, int flags,
 				struct admin_slot *out, char *err, size_t errlen)
+{
+	return admin_slot_read_wait(conn, slot_name, flags, out, NULL, NULL, err, errlen);
+}
+
+int
+admin_slot_read_wait(PGconn *conn, const char *slot_name, int flags,
+					 struct admin_slot *out, pgconn_wait_fn on_wait, void *arg,
+					 char *err, size_t errlen)
 {
 	int			version = PQserverVersion(conn);
 	struct buf	sql;
@@ -85,7 +101,7 @@ admin_slot_read(PGconn *conn, const char *slot_name, int flags,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	res = run(conn, sql.data, err, errlen);
+	res = run_wait(conn, sql.data, on_wait, arg, err, errlen);
 	buf_free(&sql);
 	if (res == NULL)
 		return -1;

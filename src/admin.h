@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "pgconn.h"
 
 /* The role setup creates; grants go to it, and the user is its member. */
 #define ADMIN_ROLE "streamkap_role"
@@ -83,6 +84,10 @@ struct admin_slot
  */
 int			admin_slot_read(PGconn *conn, const char *slot_name, int flags,
 							struct admin_slot *out, char *err, size_t errlen);
+/* The same, calling on_wait while the query waits (pgconn_exec). */
+int			admin_slot_read_wait(PGconn *conn, const char *slot_name, int flags,
+								 struct admin_slot *out, pgconn_wait_fn on_wait,
+								 void *arg, char *err, size_t errlen);
 
 /* How many slots and WAL senders there are and may be. */
 struct admin_capacity

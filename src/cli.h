@@ -75,7 +75,5 @@ int		cli_snapshot(const struct config *c, const struct snapshot_opts *o);
 
 /* "64MB", "1GiB", "4096": bytes (binary units); -1 if not a size. */
 int		cli_parse_size(const char *s, int64_t *out);
-/* "12.3 MiB" (binary units; plain "N bytes" below 1 KiB) for n bytes. */
-void	cli_human_size(char *out, size_t len, int64_t n);
 
 #endif

@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "cli_check.h"
+#include "log.h"
 #include "pgconn.h"
 
 /* ---- the slot ---- */
@@ -198,7 +199,7 @@ check_retention(struct ctx *x)
 		check_add(x->r, V_SKIP, "wal_retention", NULL, NULL, "no slot");
 		return;
 	}
-	cli_human_size(h, sizeof(h), x->slot.retained);
+	log_human_size(h, sizeof(h), x->slot.retained);
 	if (x->version < 130000)
 	{
 		check_add(x->r, V_PASS, "wal_retention", NULL, NULL,
@@ -221,7 +222,7 @@ check_retention(struct ctx *x)
 			"(watch it with walcap status --max-retained-wal)", h);
 	else
 	{
-		cli_human_size(hk, sizeof(hk), keep_bytes);
+		log_human_size(hk, sizeof(hk), keep_bytes);
 		if (x->slot.retained > keep_bytes / 2 || strcmp(x->slot.wal_status, "unreserved") == 0)
 			check_add(x->r, V_WARN, "wal_retention",
 				"past max_slot_wal_keep_size the server removes the WAL and invalidates the slot: changes are lost",

@@ -15,7 +15,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -25,8 +24,6 @@
 
 volatile sig_atomic_t cli_stop_requested = 0;
 
-#define DRAINED_BYTES 8192
-#define DRAINED_PAUSE_US 100
 
 /* The flush position to report now: never below what the keep-alive reported. */
 static uint64_t
@@ -239,37 +236,15 @@ stream(struct run *r, char *err, size_t errlen)
 		if (rc == SOURCE_ERROR || rc == SOURCE_END)
 			return SESSION_LOST;
 
-		/*
-		 * Nothing buffered: take what the socket has, without waiting.
-		 * While a backlog streams in, the server sends one message per
-		 * send(); when walcap is faster than the server, every read finds
-		 * only the few messages sent since the last one and pays a wakeup
-		 * and two syscalls for them.  So when the last read drained the
-		 * socket (it brought less than a buffer's worth) after bringing
-		 * something, pause a moment and let messages gather: at most
-		 * DRAINED_PAUSE_US of delay, far less than the socket holds, so
-		 * the server never waits for it.  When walcap is behind, reads
-		 * come back full and it never pauses.  Over TLS a read brings one
-		 * record however much waits, so the socket is asked too: without
-		 * that, walcap paused after every message (15 times slower).
-		 */
+		/* Nothing buffered: take what the socket has, without waiting. */
 		if (!polled)
 		{
 			polled = 1;
-			if (since_refill > 0 && bytes_since_refill < DRAINED_BYTES &&
-				!source_input_waiting(&r->src))
-			{
-				struct timespec pause = {0, DRAINED_PAUSE_US * 1000};
-
-				nanosleep(&pause, NULL);
-			}
+			rc = source_refill(&r->src, since_refill, bytes_since_refill, err, errlen);
 			since_refill = 0;
 			bytes_since_refill = 0;
-			if (PQconsumeInput(r->src.conn) == 0)
-			{
-				pgconn_error(r->src.conn, err, errlen);
+			if (rc != 0)
 				return SESSION_LOST;
-			}
 			since_clock = 0;
 			mono = mono_us();
 			r->ap.now_ms = source_now_us() / 1000;
@@ -363,6 +338,7 @@ cli_run(const struct config *c, const struct run_opts *o)
 	r.cat.on_wait = source_keep_alive;
 	r.cat.wait_arg = &r.src;
 	delivery_init(&r.dl, c);
+	r.dl.stop = &cli_stop_requested;
 	apply_init(&r.ap, c, o->endpos, &r.src, &r.cat, &r.ew, &r.snap, &r.dl);
 	health_init(&r.health, c, source_keep_alive, &r.src);
 	if ((rc = run_start(&r, &status)) != 0)

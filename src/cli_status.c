@@ -111,24 +111,6 @@ parse_snapshot(PGconn *conn, struct status *st)
 	jsonread_free(&d);
 }
 
-void
-cli_human_size(char *out, size_t len, int64_t n)
-{
-	static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
-	double		v = (double) n;
-	int			u = 0;
-
-	while (v >= 1024 && u < 4)
-	{
-		v /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(out, len, "%" PRId64 " bytes", n);
-	else
-		snprintf(out, len, "%.1f %s", v, units[u]);
-}
-
 /*
  * Parse a size: an integer with an optional unit B, kB/KB/KiB, MB/MiB,
  * GB/GiB, TB/TiB (all binary multiples, as PostgreSQL's own settings).
@@ -244,14 +226,14 @@ print_text(const struct config *c, const struct status *st)
 		printf("\n  confirmed_flush_lsn %s, restart_lsn %s, server WAL at %s\n",
 			   st->slot.confirmed_lsn[0] ? st->slot.confirmed_lsn : "-",
 			   st->slot.restart_lsn[0] ? st->slot.restart_lsn : "-", st->slot.current_lsn);
-		cli_human_size(h, sizeof(h), st->slot.retained);
+		log_human_size(h, sizeof(h), st->slot.retained);
 		printf("  retained WAL: %" PRId64 " bytes (%s)\n", st->slot.retained, h);
 		if (over_warn(c, st))
 		{
-			cli_human_size(h, sizeof(h), c->wal_warn_bytes);
+			log_human_size(h, sizeof(h), c->wal_warn_bytes);
 			printf("  WARNING: more than wal.retained.warn.bytes (%s)\n", h);
 		}
-		cli_human_size(h, sizeof(h), st->slot.lag);
+		log_human_size(h, sizeof(h), st->slot.lag);
 		printf("  lag: %" PRId64 " bytes (%s)\n", st->slot.lag, h);
 		if (st->slot.wal_status[0])
 			printf("  wal_status %s, safe_wal_size %s\n", st->slot.wal_status,
@@ -439,8 +421,8 @@ cli_status(const struct config *c, const struct status_opts *o)
 		{
 			char		h1[32], h2[32];
 
-			cli_human_size(h1, sizeof(h1), st.slot.retained);
-			cli_human_size(h2, sizeof(h2), o->max_retained);
+			log_human_size(h1, sizeof(h1), st.slot.retained);
+			log_human_size(h2, sizeof(h2), o->max_retained);
 			log_error("slot \"%s\" retains %s of WAL, more than --max-retained-wal %s",
 					  c->slot_name, h1, h2);
 			rc = EXIT_RUNTIME;
@@ -449,8 +431,8 @@ cli_status(const struct config *c, const struct status_opts *o)
 		{
 			char		h1[32], h2[32];
 
-			cli_human_size(h1, sizeof(h1), st.slot.retained);
-			cli_human_size(h2, sizeof(h2), c->wal_warn_bytes);
+			log_human_size(h1, sizeof(h1), st.slot.retained);
+			log_human_size(h2, sizeof(h2), c->wal_warn_bytes);
 			log_warning("slot \"%s\" retains %s of WAL, more than wal.retained.warn.bytes (%s)",
 						c->slot_name, h1, h2);
 		}

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "clock.h"
 #include "log.h"
 
@@ -169,7 +168,7 @@ delivery_drain(struct delivery *d, int64_t status_us, struct delivery_wait *w,
 			if (rc != 0)
 				return rc < 0 ? -2 : 0;
 			now = mono_us();
-			if (cli_stop_requested)
+			if (d->stop && *d->stop)
 			{
 				if (w->give_up == 0)
 					w->give_up = now + 5000000;

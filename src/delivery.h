@@ -21,6 +21,7 @@
 #ifndef WALCAP_DELIVERY_H
 #define WALCAP_DELIVERY_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,9 @@
 struct delivery
 {
 	const struct config *cfg;
+	/* non-zero once a stop was requested (a signal handler's flag; may be
+	 * NULL): waits for the sink then give up after 5 s.  Not owned. */
+	const volatile sig_atomic_t *stop;
 	struct sink sink;
 	int			sink_open;		/* sink is open: delivery_free closes it */
 	struct ack	ack;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "admin.h"
 #include "log.h"
 
 void
@@ -17,6 +17,7 @@ health_init(struct health *h, const struct config *c, pgconn_wait_fn on_wait,
 	h->cfg = c;
 	h->on_wait = on_wait;
 	h->wait_arg = wait_arg;
+	sideconn_init(&h->conn, c, NULL, NULL);
 }
 
 void
@@ -41,22 +42,7 @@ health_next_us(const struct health *h, int64_t until)
 void
 health_close(struct health *h)
 {
-	PQfinish(h->conn);
-	h->conn = NULL;
-}
-
-/* The side connection, (re)opened as needed. */
-static PGconn *
-side_conn(struct health *h, char *err, size_t errlen)
-{
-	if (h->conn && PQstatus(h->conn) != CONNECTION_OK)
-	{
-		PQfinish(h->conn);
-		h->conn = NULL;
-	}
-	if (h->conn == NULL)
-		h->conn = pgconn_connect(h->cfg, 0, err, errlen);
-	return h->conn;
+	sideconn_close(&h->conn);
 }
 
 /*
@@ -68,41 +54,34 @@ void
 health_wal_guard(struct health *h, int64_t now_us)
 {
 	const struct config *c = h->cfg;
-	const char *params[1] = {c->slot_name};
 	char		err[512];
 	PGconn	   *conn;
-	PGresult   *res;
+	struct admin_slot slot;
 	int64_t		retained, lag;
 	const char *wal_status;
 
 	if (now_us < h->next_wal_check_us)
 		return;
 	h->next_wal_check_us = now_us + c->wal_check_ms * 1000;
-	if ((conn = side_conn(h, err, sizeof(err))) == NULL)
+	if ((conn = sideconn_get(&h->conn, err, sizeof(err))) == NULL)
 	{
 		log_debug("WAL guard: %s", err);
 		return;
 	}
-	res = pgconn_exec(conn,
-					  PQserverVersion(conn) >= 130000 ?
-					   "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, "
-					   "pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, "
-					   "coalesce(wal_status, '') FROM pg_replication_slots WHERE slot_name = $1" :
-					   "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, "
-					   "pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, "
-					   "'' FROM pg_replication_slots WHERE slot_name = $1",
-					  1, params, h->on_wait, h->wait_arg);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
-		PQgetisnull(res, 0, 0))
+	if (admin_slot_read_wait(conn, c->slot_name, ADMIN_SLOT_WAL, &slot,
+							 h->on_wait, h->wait_arg, err, sizeof(err)) != 0)
 	{
-		pgconn_result_error(conn, res, err, sizeof(err));
-		log_debug("WAL guard: %s", PQresultStatus(res) == PGRES_TUPLES_OK ? "no such slot" : err);
-		PQclear(res);
+		log_debug("WAL guard: %s", err);
 		return;
 	}
-	retained = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	lag = PQgetisnull(res, 0, 1) ? retained : strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	wal_status = PQgetvalue(res, 0, 2);
+	if (!slot.found || !slot.retained_known)
+	{
+		log_debug("WAL guard: no such slot");
+		return;
+	}
+	retained = slot.retained;
+	lag = slot.lag_known ? slot.lag : retained;
+	wal_status = slot.wal_status;
 	if (strcmp(wal_status, "unreserved") == 0)
 		log_warning("replication slot \"%s\" has wal_status unreserved: it retains more WAL than max_slot_wal_keep_size and will be invalidated at the next checkpoint unless it catches up",
 					c->slot_name);
@@ -110,9 +89,9 @@ health_wal_guard(struct health *h, int64_t now_us)
 	{
 		char		h1[32], h2[32], h3[32];
 
-		cli_human_size(h1, sizeof(h1), retained);
-		cli_human_size(h2, sizeof(h2), c->wal_warn_bytes);
-		cli_human_size(h3, sizeof(h3), lag);
+		log_human_size(h1, sizeof(h1), retained);
+		log_human_size(h2, sizeof(h2), c->wal_warn_bytes);
+		log_human_size(h3, sizeof(h3), lag);
 		log_warning("replication slot \"%s\" retains %s of WAL on the server, more than wal.retained.warn.bytes (%s); walcap's confirmed position is %s behind",
 					c->slot_name, h1, h2, h3);
 		if (lag * 2 < retained)
@@ -126,7 +105,6 @@ health_wal_guard(struct health *h, int64_t now_us)
 		log_info("replication slot \"%s\" retains less WAL than wal.retained.warn.bytes again", c->slot_name);
 		h->wal_over = 0;
 	}
-	PQclear(res);
 }
 
 void
@@ -135,27 +113,28 @@ health_heartbeat_action(struct health *h)
 	const struct config *c = h->cfg;
 	char		err[512];
 	PGresult   *res = NULL;
+	PGconn	   *conn;
 	int			ok = 1;
 
 	if (!c->heartbeat_query && !c->heartbeat_message)
 		return;
-	if (side_conn(h, err, sizeof(err)) == NULL)
+	if ((conn = sideconn_get(&h->conn, err, sizeof(err))) == NULL)
 		ok = 0;
 	if (ok && c->heartbeat_query)
 	{
-		res = pgconn_exec(h->conn, c->heartbeat_query, 0, NULL, h->on_wait, h->wait_arg);
+		res = pgconn_exec(conn, c->heartbeat_query, 0, NULL, h->on_wait, h->wait_arg);
 		ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
 		if (!ok)
-			pgconn_result_error(h->conn, res, err, sizeof(err));
+			pgconn_result_error(conn, res, err, sizeof(err));
 		PQclear(res);
 	}
 	if (ok && c->heartbeat_message)
 	{
-		res = pgconn_exec(h->conn, "SELECT pg_logical_emit_message(true, '" HEALTH_HEARTBEAT_PREFIX "', now()::text)",
+		res = pgconn_exec(conn, "SELECT pg_logical_emit_message(true, '" HEALTH_HEARTBEAT_PREFIX "', now()::text)",
 						  0, NULL, h->on_wait, h->wait_arg);
 		ok = PQresultStatus(res) == PGRES_TUPLES_OK;
 		if (!ok)
-			pgconn_result_error(h->conn, res, err, sizeof(err));
+			pgconn_result_error(conn, res, err, sizeof(err));
 		PQclear(res);
 	}
 	if (!ok && !h->hb_failing)

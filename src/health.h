@@ -19,13 +19,14 @@
 
 #include "config.h"
 #include "pgconn.h"
+#include "sideconn.h"
 
 #define HEALTH_HEARTBEAT_PREFIX "walcap_heartbeat"	/* heartbeat.logical.message's prefix */
 
 struct health
 {
 	const struct config *cfg;
-	PGconn	   *conn;			/* the side connection, or NULL; owned */
+	struct sideconn conn;		/* the side connection; owned */
 	pgconn_wait_fn on_wait;		/* called while a query waits; may be NULL */
 	void	   *wait_arg;
 	int64_t		next_hb_us;		/* next heartbeat, 0 before the first session */

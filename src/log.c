@@ -3,6 +3,7 @@
  */
 #include "log.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -92,4 +93,22 @@ log_error_hint(const char *prefix, const char *err)
 	}
 	log_error("%s%.*s", prefix, (int) (nl - err), err);
 	log_hint("%s", nl + 1);
+}
+
+void
+log_human_size(char *out, size_t len, int64_t n)
+{
+	static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+	double		v = (double) n;
+	int			u = 0;
+
+	while (v >= 1024 && u < 4)
+	{
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(out, len, "%" PRId64 " bytes", n);
+	else
+		snprintf(out, len, "%.1f %s", v, units[u]);
 }

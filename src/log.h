@@ -10,6 +10,9 @@
 #ifndef WALCAP_LOG_H
 #define WALCAP_LOG_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 enum log_level
 {
 	LOGL_ERROR = 0,
@@ -41,5 +44,11 @@ void	log_error_hint(const char *prefix, const char *err);
 #define log_info(...)    log_msg(LOGL_INFO, __VA_ARGS__)
 #define log_debug(...) \
 	do { if (log_enabled(LOGL_DEBUG)) log_msg(LOGL_DEBUG, __VA_ARGS__); } while (0)
+
+/*
+ * "12.3 MiB" (binary units; plain "N bytes" below 1 KiB) for n bytes: how
+ * messages and reports show a size.
+ */
+void		log_human_size(char *out, size_t len, int64_t n);
 
 #endif

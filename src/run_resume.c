@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "clock.h"
 #include "log.h"
 #include "lsn.h"
@@ -263,7 +264,7 @@ run_recover_slot(struct run *r, int fresh)
 	{
 		char		size[32];
 
-		cli_human_size(size, sizeof(size),
+		log_human_size(size, sizeof(size),
 					   (int64_t) (consistent > delivered ? consistent - delivered : 0));
 		log_error("replication slot \"%s\" %s: the changes committed between " LSN_FMT " (the last position walcap delivered) and " LSN_FMT " (where the new slot starts), %s of WAL, were not streamed",
 				  c->slot_name, what, LSN_ARGS(delivered), LSN_ARGS(consistent), size);
@@ -318,8 +319,15 @@ run_slot_failover(struct run *r)
 		case -1:
 			log_warning("could not make replication slot \"%s\" a failover slot (slot.failover=true): %s",
 						c->slot_name, err);
-			log_hint("as the connector user on a replication connection: ALTER_REPLICATION_SLOT \"%s\" (FAILOVER true)",
-					 c->slot_name);
+			{
+				struct buf	cmd;
+
+				buf_init(&cmd, 0);
+				admin_alter_slot_failover_cmd(&cmd, c->slot_name);
+				log_hint("as the connector user on a replication connection: %s",
+						 buf_failed(&cmd) ? "ALTER_REPLICATION_SLOT" : cmd.data);
+				buf_free(&cmd);
+			}
 			break;
 	}
 }

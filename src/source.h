@@ -147,6 +147,15 @@ int			source_read(struct source *s, struct source_msg *msg,
  * not mean the socket was drained; this asks the socket itself.
  */
 int			source_input_waiting(struct source *s);
+
+/*
+ * Take what the socket holds into libpq's buffer, without waiting; nmsgs
+ * and nbytes are what the previous refill brought, and when that was a
+ * trickle the read waits a moment (at most 100 µs) for more to gather.
+ * 0, or -1 with err set if the connection is lost.
+ */
+int			source_refill(struct source *s, unsigned nmsgs, size_t nbytes,
+						  char *err, size_t errlen);
 int			source_wait(struct source *s, int timeout_ms, char *err, size_t errlen);
 
 /*
