@@ -42,7 +42,7 @@ run_confirm(struct run *r, int reply, char *err, size_t errlen)
 int
 run_send_status(struct run *r, char *err, size_t errlen)
 {
-	if (delivery_record(&r->dl, &r->snap, err, errlen) != 0)
+	if (run_record(r, err, errlen) != 0)
 		return -2;
 	if (!source_streaming(&r->src))
 		return 0;

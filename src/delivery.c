@@ -104,16 +104,20 @@ delivery_sync(struct delivery *d, char *err, size_t errlen)
 }
 
 int
-delivery_record(struct delivery *d, struct snapshot *snap, char *err, size_t errlen)
+delivery_make_durable(struct delivery *d, char *err, size_t errlen)
+{
+	if (ack_unsynced(&d->ack) && delivery_sync(d, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
+int
+delivery_record(struct delivery *d, const char *st, char *err, size_t errlen)
 {
 	const struct ack *a = &d->ack;
-	const char *st;
 	int			changed;
 	struct offset o;
 
-	if (ack_unsynced(a) && delivery_sync(d, err, errlen) != 0)
-		return -1;
-	st = snapshot_state_at(snap, ack_durable_lsn(a), ack_ndurable(a));
 	changed = st != NULL && strcmp(st, d->snap_state ? d->snap_state : "") != 0;
 	if (changed)
 	{

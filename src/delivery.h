@@ -30,7 +30,6 @@
 #include "config.h"
 #include "offset.h"
 #include "sink.h"
-#include "snapshot.h"
 
 struct delivery
 {
@@ -112,12 +111,16 @@ int			delivery_write(struct delivery *d, char *err, size_t errlen);
  */
 int			delivery_sync(struct delivery *d, char *err, size_t errlen);
 
+/* Make written events durable, if any are not.  0, or -1 (err). */
+int			delivery_make_durable(struct delivery *d, char *err, size_t errlen);
+
 /*
- * Make written events durable and record what is durable now in the
- * offset file: the position, and snap's progress, whenever either
- * changed.  0, or -1 if the sink or the offset file failed (err).
+ * Record what is durable now in the offset file: the position, and
+ * snap_state, the snapshot's progress at that point (snapshot_state_at;
+ * NULL: unchanged), whenever either changed.  Call after
+ * delivery_make_durable().  0, or -1 if the offset file failed (err).
  */
-int			delivery_record(struct delivery *d, struct snapshot *snap,
+int			delivery_record(struct delivery *d, const char *snap_state,
 							char *err, size_t errlen);
 
 /*

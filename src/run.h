@@ -67,6 +67,12 @@ int			run_finish(struct run *r, char *err, size_t errlen);
 
 /* run_snapshot.c */
 
+/*
+ * Make written events durable and record in the offset file what is
+ * durable now: the position and the snapshot's progress at it.  0, or
+ * -1 if the sink or the offset file failed (err).
+ */
+int			run_record(struct run *r, char *err, size_t errlen);
 /* A new snapshot state, whose queries keep the stream alive. */
 void		run_init_snapshot(struct run *r);
 /* Every so often while a table is read: its progress, as one log line. */

@@ -36,6 +36,17 @@ run_init_snapshot(struct run *r)
  * stream's own events got meanwhile.
  */
 int
+run_record(struct run *r, char *err, size_t errlen)
+{
+	const struct ack *a = &r->dl.ack;
+
+	if (delivery_make_durable(&r->dl, err, errlen) != 0)
+		return -1;
+	return delivery_record(&r->dl, snapshot_state_at(&r->snap, ack_durable_lsn(a), ack_ndurable(a)),
+						   err, errlen);
+}
+
+int
 run_save_progress(struct run *r, char *err, size_t errlen)
 {
 	const struct ack *a = &r->dl.ack;
@@ -56,7 +67,7 @@ run_save_progress(struct run *r, char *err, size_t errlen)
 			return 0;
 		}
 	}
-	if (delivery_record(&r->dl, &r->snap, err, errlen) != 0)
+	if (run_record(r, err, errlen) != 0)
 		return -2;
 	r->next_save_us = mono_us() + SAVE_MIN_US;
 	return 0;
@@ -232,7 +243,7 @@ run_export(struct run *r, const char *snapname, uint64_t lsn)
 		/* at a table's end; and for Kafka, once it has acknowledged it */
 		if (snapshot_unsaved(&r->snap, ack_appended(a), ack_nappended(a)) &&
 			(r->snap.nitems != before || r->dl.sink.counts) &&
-			delivery_record(&r->dl, &r->snap, err, sizeof(err)) != 0)
+			run_record(r, err, sizeof(err)) != 0)
 		{
 			log_error("%s", err);
 			rc = -1;

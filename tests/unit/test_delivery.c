@@ -13,7 +13,6 @@
 #include "delivery.h"
 #include "log.h"
 #include "offset.h"
-#include "snapshot.h"
 #include "testhelp.h"
 
 static void
@@ -44,7 +43,6 @@ test_file_sink(void)
 	char		out[300], offs[300], err[512];
 	struct config c;
 	struct delivery d;
-	struct snapshot snap;
 	struct offset o;
 	struct delivery_wait w = {0, 0};
 
@@ -59,7 +57,6 @@ test_file_sink(void)
 	CHECK_INT(config_set(&c, "sink.type", "file", err, sizeof(err)), 0);
 	CHECK_INT(config_set(&c, "sink.file.path", out, err, sizeof(err)), 0);
 	CHECK_INT(config_set(&c, "offset.storage.file.filename", offs, err, sizeof(err)), 0);
-	memset(&snap, 0, sizeof(snap));
 
 	/* a first start records the file's length before anything is written */
 	delivery_init(&d, &c);
@@ -84,14 +81,16 @@ test_file_sink(void)
 	CHECK_INT((int) file_size(out), 6);
 
 	/* durable and recorded: the position and the length at its commit */
-	CHECK_INT(delivery_record(&d, &snap, err, sizeof(err)), 0);
+	CHECK_INT(delivery_make_durable(&d, err, sizeof(err)), 0);
+	CHECK_INT(delivery_record(&d, NULL, err, sizeof(err)), 0);
 	CHECK(ack_durable_lsn(&d.ack) == 100);
 	CHECK_INT(offset_load(offs, &o, err, sizeof(err)), 1);
 	CHECK(o.lsn == 100 && o.sink_size == 4);
 	offset_clear(&o);
 	/* nothing new: the file is not written again */
 	unlink(offs);
-	CHECK_INT(delivery_record(&d, &snap, err, sizeof(err)), 0);
+	CHECK_INT(delivery_make_durable(&d, err, sizeof(err)), 0);
+	CHECK_INT(delivery_record(&d, NULL, err, sizeof(err)), 0);
 	CHECK_INT((int) file_size(offs), -1);
 
 	/* the file sink is never full, and confirms nothing one by one */
