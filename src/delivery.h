@@ -12,7 +12,7 @@
  *
  * Waiting never calls back up: delivery_drain() and delivery_finish()
  * return 1 when a status update is due, and the caller sends it and
- * calls again to go on waiting.  A stop request (cli_stop_requested)
+ * calls again to go on waiting.  A stop request (the stop flag)
  * ends the wait for a full sink after a grace period.
  *
  * Owns the sink (once delivery_open succeeded), the ack, the batch and
