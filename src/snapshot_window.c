@@ -10,6 +10,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "log.h"
 #include "lsn.h"
 #include "pgconn.h"
@@ -452,8 +453,15 @@ snap_read_chunk(struct snapshot *s, uint64_t lsn, uint64_t nevents, char *err, s
 		{
 			log_warning("cannot write watermarks into \"%s\".\"%s\": %s; using read-only watermarks (pg_current_snapshot) instead",
 						s->cfg->signal_schema, CONFIG_SIGNAL_TABLE, err);
-			log_hint("GRANT USAGE ON SCHEMA \"%s\" TO streamkap_role; and INSERT, UPDATE, DELETE on the signal table, or set read.only=true",
-					 s->cfg->signal_schema);
+			{
+				struct buf	grant;
+
+				buf_init(&grant, 0);
+				admin_schema_usage_sql(&grant, s->cfg->signal_schema, ADMIN_ROLE);
+				log_hint("%s; and INSERT, UPDATE, DELETE on the signal table, or set read.only=true",
+						 buf_failed(&grant) ? "GRANT USAGE ON SCHEMA" : grant.data);
+				buf_free(&grant);
+			}
 			s->read_only = 1;
 			s->win.open_id[0] = '\0';
 		}
