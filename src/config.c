@@ -20,7 +20,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,27 +312,6 @@ static const char *const refused_signal_keys[] = {
 	"signal.data.collection", "signal.table", NULL
 };
 
-/*
- * Write a message into err[errlen] (if there is room for one) and return
- * -1, so that error paths read "return fail(...)".
- */
-static int	fail(char *err, size_t errlen, const char *fmt, ...)
-			__attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list		ap;
-
-	if (err != NULL && errlen > 0)
-	{
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 /* Replace *dst by a copy of src (NULL allowed); -1 if out of memory. */
 static int
 replace_str(char **dst, const char *src)
@@ -373,7 +351,7 @@ set_int(int64_t *out, const char *key, const char *value, int64_t lo,
 		int64_t hi, char *err, size_t errlen)
 {
 	if (parse_int(value, lo, hi, out) != 0)
-		return fail(err, errlen, "%s: \"%s\" is not an integer from %lld to %lld",
+		return errbuf_fail(err, errlen, "%s: \"%s\" is not an integer from %lld to %lld",
 					key, value, (long long) lo, (long long) hi);
 	return 0;
 }
@@ -396,7 +374,7 @@ choose(const char *const *names, const char *key, const char *value,
 	for (int i = 0; names[i] != NULL && used < sizeof(allowed); i++)
 		used += (size_t) snprintf(allowed + used, sizeof(allowed) - used,
 								  "%s%s", i ? ", " : "", names[i]);
-	return fail(err, errlen, "%s: \"%s\" is not one of %s", key, value, allowed);
+	return errbuf_fail(err, errlen, "%s: \"%s\" is not one of %s", key, value, allowed);
 }
 
 /* Set a string key that may be unset: an empty value means NULL. */
@@ -405,7 +383,7 @@ set_optional(char **field, const char *key, const char *value,
 			 char *err, size_t errlen)
 {
 	if (replace_str(field, value[0] ? value : NULL) != 0)
-		return fail(err, errlen, "%s: out of memory", key);
+		return errbuf_fail(err, errlen, "%s: out of memory", key);
 	return 0;
 }
 
@@ -415,9 +393,9 @@ set_nonempty(char **field, const char *key, const char *value,
 			 char *err, size_t errlen)
 {
 	if (value[0] == '\0')
-		return fail(err, errlen, "%s: must not be empty", key);
+		return errbuf_fail(err, errlen, "%s: must not be empty", key);
 	if (replace_str(field, value) != 0)
-		return fail(err, errlen, "%s: out of memory", key);
+		return errbuf_fail(err, errlen, "%s: out of memory", key);
 	return 0;
 }
 
@@ -427,7 +405,7 @@ set_name(char **field, const char *key, const char *value,
 		 char *err, size_t errlen)
 {
 	if (value[0] == '\0' || strlen(value) > CONFIG_NAME_MAX)
-		return fail(err, errlen, "%s: \"%s\" is not a name of 1 to %d bytes",
+		return errbuf_fail(err, errlen, "%s: \"%s\" is not a name of 1 to %d bytes",
 					key, value, CONFIG_NAME_MAX);
 	return set_nonempty(field, key, value, err, errlen);
 }
@@ -451,7 +429,7 @@ parse_slot_name(struct config *c, const struct config_key *k, const char *value,
 				char *err, size_t errlen)
 {
 	if (!valid_slot_name(value))
-		return fail(err, errlen,
+		return errbuf_fail(err, errlen,
 					"%s: \"%s\" is not a valid replication slot name "
 					"(1-63 characters of a-z, 0-9 and _)", k->name, value);
 	return set_nonempty(&c->slot_name, k->name, value, err, errlen);
@@ -494,7 +472,7 @@ set_value(struct config *c, const struct config_key *k, const char *value,
 	{
 		case KT_TEXT:
 			if (replace_str(field, value) != 0)
-				return fail(err, errlen, "%s: out of memory", key);
+				return errbuf_fail(err, errlen, "%s: out of memory", key);
 			return 0;
 		case KT_OPTIONAL:
 			return set_optional(field, key, value, err, errlen);
@@ -504,7 +482,7 @@ set_value(struct config *c, const struct config_key *k, const char *value,
 			return set_name(field, key, value, err, errlen);
 		case KT_PORT:
 			if (parse_int(value, k->lo, k->hi, &v) != 0)
-				return fail(err, errlen, "%s: \"%s\" is not a port number (%lld-%lld)",
+				return errbuf_fail(err, errlen, "%s: \"%s\" is not a port number (%lld-%lld)",
 							key, value, (long long) k->lo, (long long) k->hi);
 			*(int *) field = (int) v;
 			return 0;
@@ -525,7 +503,7 @@ set_value(struct config *c, const struct config_key *k, const char *value,
 			return filter_key_rules_set(&c->key_rules, &c->nkey_rules, key, value,
 										err, errlen);
 	}
-	return fail(err, errlen, "unknown key \"%s\"", key);
+	return errbuf_fail(err, errlen, "unknown key \"%s\"", key);
 }
 
 /* Release what the field of key k holds (wiping a secret). */
@@ -635,9 +613,9 @@ set_kafka(struct config *c, const char *key, const char *value,
 	char	  **nk, **nv;
 
 	if (name[0] == '\0')
-		return fail(err, errlen, "%s: a librdkafka property name must follow \"kafka.\"", key);
+		return errbuf_fail(err, errlen, "%s: a librdkafka property name must follow \"kafka.\"", key);
 	if ((v = strdup(value)) == NULL)
-		return fail(err, errlen, "%s: out of memory", key);
+		return errbuf_fail(err, errlen, "%s: out of memory", key);
 	for (int i = 0; i < c->nkafka; i++)
 		if (strcmp(c->kafka_keys[i], name) == 0)
 		{
@@ -654,7 +632,7 @@ set_kafka(struct config *c, const char *key, const char *value,
 	if (nk == NULL || nv == NULL || (nk[c->nkafka] = strdup(name)) == NULL)
 	{
 		secret_free(v);
-		return fail(err, errlen, "%s: out of memory", key);
+		return errbuf_fail(err, errlen, "%s: out of memory", key);
 	}
 	nv[c->nkafka++] = v;
 	return 0;
@@ -704,19 +682,19 @@ config_set(struct config *c, const char *key, const char *value,
 				return config_families[i].set(c, key, value, err, errlen);
 		for (int i = 0; refused_signal_keys[i] != NULL; i++)
 			if (strcmp(key, refused_signal_keys[i]) == 0)
-				return fail(err, errlen,
+				return errbuf_fail(err, errlen,
 							"%s: cannot be set: the signal table must be named "
 							CONFIG_SIGNAL_TABLE " and is always "
 							"<signal.schema>." CONFIG_SIGNAL_TABLE
 							"; set signal.schema to choose its schema", key);
-		return fail(err, errlen, "unknown key \"%s\"", key);
+		return errbuf_fail(err, errlen, "unknown key \"%s\"", key);
 	}
 	if (set_value(c, k, value, err, errlen) != 0)
 		return -1;
 	if (k->flags & KF_SECRET)
 		return 0;				/* config_print shows where it came from instead */
 	if ((text = strdup(value)) == NULL)
-		return fail(err, errlen, "%s: out of memory", key);
+		return errbuf_fail(err, errlen, "%s: out of memory", key);
 	free(c->text[k - config_keys]);
 	c->text[k - config_keys] = text;
 	return 0;
@@ -790,22 +768,22 @@ finish_ssh(struct config *c, char *err, size_t errlen)
 	if (!c->ssh_enabled)
 		return 0;
 	if (c->ssh_host == NULL || c->ssh_user == NULL || c->ssh_key_file == NULL)
-		return fail(err, errlen,
+		return errbuf_fail(err, errlen,
 					"ssh.enabled is true: set ssh.host, ssh.user and ssh.private.key.file (the bastion, the user to log in as and its private key)");
 	if (c->hostname[0] == '/')
-		return fail(err, errlen,
+		return errbuf_fail(err, errlen,
 					"ssh.enabled is true but database.hostname \"%s\" is a Unix-domain socket directory: give the database's host name or address as the bastion sees it",
 					c->hostname);
 	if (c->ssh_known_hosts == NULL)
-		return fail(err, errlen, "config: out of memory");
+		return errbuf_fail(err, errlen, "config: out of memory");
 	if (strncmp(c->ssh_known_hosts, "~/", 2) != 0)
 		return 0;
 	if ((home = getenv("HOME")) == NULL || home[0] == '\0')
-		return fail(err, errlen,
+		return errbuf_fail(err, errlen,
 					"ssh.known.hosts.file: \"%s\" needs $HOME, which is not set; give an absolute path",
 					c->ssh_known_hosts);
 	if ((path = malloc(strlen(home) + strlen(c->ssh_known_hosts))) == NULL)
-		return fail(err, errlen, "ssh.known.hosts.file: out of memory");
+		return errbuf_fail(err, errlen, "ssh.known.hosts.file: out of memory");
 	sprintf(path, "%s%s", home, c->ssh_known_hosts + 1);
 	free(c->ssh_known_hosts);
 	c->ssh_known_hosts = path;
@@ -823,22 +801,22 @@ config_finish(struct config *c, char *err, size_t errlen)
 		c->publication_name == NULL || c->signal_schema == NULL ||
 		c->unavailable_placeholder == NULL || c->offset_file == NULL ||
 		c->heartbeat_prefix == NULL)
-		return fail(err, errlen, "config: out of memory");
+		return errbuf_fail(err, errlen, "config: out of memory");
 	if (c->heartbeat_ms == 0 && (c->heartbeat_query || c->heartbeat_message || c->heartbeat_events))
-		return fail(err, errlen,
+		return errbuf_fail(err, errlen,
 					"heartbeat.interval.ms is 0 (off): set it to use heartbeat.action.query, heartbeat.logical.message or heartbeat.events");
 
 	if (c->user == NULL)
-		return fail(err, errlen,
+		return errbuf_fail(err, errlen,
 					"database.user is required (the PostgreSQL user to connect as)");
 	if (c->dbname == NULL)
-		return fail(err, errlen,
+		return errbuf_fail(err, errlen,
 					"database.dbname is required (the database to capture changes from)");
 	if (c->sink == CONFIG_SINK_FILE && c->sink_file_path == NULL)
-		return fail(err, errlen,
+		return errbuf_fail(err, errlen,
 					"sink.file.path is required when sink.type is file");
 	if (c->backoff_max_ms < c->backoff_initial_ms)
-		return fail(err, errlen,
+		return errbuf_fail(err, errlen,
 					"connect.backoff.max.ms: %lld is less than "
 					"connect.backoff.initial.ms (%lld)",
 					(long long) c->backoff_max_ms,
@@ -846,20 +824,20 @@ config_finish(struct config *c, char *err, size_t errlen)
 
 	/* Debezium accepts only one of each include/exclude pair */
 	if (c->table_include.n > 0 && c->table_exclude.n > 0)
-		return fail(err, errlen,
+		return errbuf_fail(err, errlen,
 					"table.include.list and table.exclude.list cannot both be set");
 	if (c->table_include_file != NULL && c->table_exclude.n > 0)
-		return fail(err, errlen,
+		return errbuf_fail(err, errlen,
 					"table.include.list.file and table.exclude.list cannot both be set");
 	if (c->schema_include.n > 0 && c->schema_exclude.n > 0)
-		return fail(err, errlen,
+		return errbuf_fail(err, errlen,
 					"schema.include.list and schema.exclude.list cannot both be set");
 
 	if (!c->topic_prefix_set)
 	{
 		free(c->topic_prefix);
 		if ((c->topic_prefix = strdup(c->dbname)) == NULL)
-			return fail(err, errlen, "topic.prefix: out of memory");
+			return errbuf_fail(err, errlen, "topic.prefix: out of memory");
 	}
 
 	/* secrets: the key, else its file, else the environment (else libpq's) */

@@ -8,31 +8,13 @@
  * malformed line never quote it.
  */
 #include "config.h"
+#include "log.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int	fail(char *err, size_t errlen, const char *fmt, ...)
-			__attribute__((format(printf, 3, 4)));
-
-/* Write a message into err[errlen] (if there is room) and return -1. */
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list		ap;
-
-	if (err != NULL && errlen > 0)
-	{
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* Trim blanks off s[0..*len); returns the new start, *len the new length. */
 static char *
@@ -72,15 +54,15 @@ apply_line(struct config *c, char *line, size_t len, char *msg, size_t msglen)
 	size_t		vlen;
 
 	if (eq == NULL)
-		return fail(msg, msglen, "expected key=value");
+		return errbuf_fail(msg, msglen, "expected key=value");
 	klen = (size_t) (eq - line);
 	vlen = len - klen - 1;
 	key = trim(line, &klen);
 	value = trim(eq + 1, &vlen);
 	if (klen == 0)
-		return fail(msg, msglen, "expected key=value, found no key before '='");
+		return errbuf_fail(msg, msglen, "expected key=value, found no key before '='");
 	if (!valid_key_chars(key))
-		return fail(msg, msglen,
+		return errbuf_fail(msg, msglen,
 					"expected key=value with a key of letters, digits, '.', '_' and '-'");
 	return config_set(c, key, value, msg, msglen);
 }
@@ -98,7 +80,7 @@ config_load_file(struct config *c, const char *path, char *err, size_t errlen)
 	char		msg[1024];
 
 	if ((f = fopen(path, "r")) == NULL)
-		return fail(err, errlen, "config: cannot open \"%s\": %s",
+		return errbuf_fail(err, errlen, "config: cannot open \"%s\": %s",
 					path, strerror(errno));
 	while ((n = getline(&line, &cap, f)) >= 0)
 	{
@@ -110,7 +92,7 @@ config_load_file(struct config *c, const char *path, char *err, size_t errlen)
 			s += 3, len -= 3;	/* a UTF-8 byte order mark */
 		if (memchr(s, '\0', len) != NULL)
 		{
-			rc = fail(err, errlen, "config: %s:%d: line contains a NUL byte",
+			rc = errbuf_fail(err, errlen, "config: %s:%d: line contains a NUL byte",
 					  path, lineno);
 			break;
 		}
@@ -119,12 +101,12 @@ config_load_file(struct config *c, const char *path, char *err, size_t errlen)
 			continue;
 		if (apply_line(c, s, len, msg, sizeof(msg)) != 0)
 		{
-			rc = fail(err, errlen, "config: %s:%d: %s", path, lineno, msg);
+			rc = errbuf_fail(err, errlen, "config: %s:%d: %s", path, lineno, msg);
 			break;
 		}
 	}
 	if (rc == 0 && ferror(f))
-		rc = fail(err, errlen, "config: error reading \"%s\": %s",
+		rc = errbuf_fail(err, errlen, "config: error reading \"%s\": %s",
 				  path, strerror(errno));
 	if (line != NULL)
 		secret_wipe(line, cap);		/* it may have held the password */
@@ -143,12 +125,12 @@ config_set_arg(struct config *c, const char *arg, char *err, size_t errlen)
 	int			rc;
 
 	if (copy == NULL)
-		return fail(err, errlen, "config: --set: out of memory");
+		return errbuf_fail(err, errlen, "config: --set: out of memory");
 	memcpy(copy, arg, len + 1);
 	rc = apply_line(c, copy, len, msg, sizeof(msg));
 	secret_wipe(copy, len);
 	free(copy);
 	if (rc != 0)
-		return fail(err, errlen, "config: --set: %s", msg);
+		return errbuf_fail(err, errlen, "config: --set: %s", msg);
 	return 0;
 }

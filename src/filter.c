@@ -13,13 +13,13 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "config.h"
+#include "log.h"
 
 /* A growable array of owned strings. */
 struct strlist
@@ -28,24 +28,6 @@ struct strlist
 	int			n;
 	int			cap;
 };
-
-/* Write a message into err[errlen] (if there is room) and return -1. */
-static int	fail(char *err, size_t errlen, const char *fmt, ...)
-			__attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list		ap;
-
-	if (err != NULL && errlen > 0)
-	{
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* Append a copy of s[0..len) to l; -1 if out of memory. */
 static int
@@ -106,7 +88,7 @@ patterns_compile(const char *key, const struct strlist *items,
 		return 0;
 	out->re = calloc((size_t) items->n, sizeof(regex_t));
 	if (out->re == NULL)
-		return fail(err, errlen, "%s: out of memory", key);
+		return errbuf_fail(err, errlen, "%s: out of memory", key);
 	for (int i = 0; i < items->n; i++)
 	{
 		int			rc = regcomp(&out->re[i], items->v[i],
@@ -118,7 +100,7 @@ patterns_compile(const char *key, const struct strlist *items,
 
 			regerror(rc, &out->re[i], why, sizeof(why));
 			filter_patterns_free(out);
-			return fail(err, errlen,
+			return errbuf_fail(err, errlen,
 						"%s: \"%s\" is not a valid POSIX extended regular expression: %s",
 						key, items->v[i], why);
 		}
@@ -206,7 +188,7 @@ filter_patterns_set(struct config_patterns *p, const char *key, const char *valu
 	if (split_list(value, &items) != 0)
 	{
 		strlist_free(&items);
-		return fail(err, errlen, "%s: out of memory", key);
+		return errbuf_fail(err, errlen, "%s: out of memory", key);
 	}
 	rc = patterns_compile(key, &items, &np, err, errlen);
 	strlist_free(&items);
@@ -245,7 +227,7 @@ filter_key_rules_set(struct config_key_rule **out, int *nout, const char *key,
 	char	   *save = NULL;
 
 	if (copy == NULL)
-		return fail(err, errlen, "%s: out of memory", key);
+		return errbuf_fail(err, errlen, "%s: out of memory", key);
 	for (char *item = strtok_r(copy, ";", &save); item; item = strtok_r(NULL, ";", &save))
 	{
 		char	   *colon = strrchr(item, ':');
@@ -266,7 +248,7 @@ filter_key_rules_set(struct config_key_rule **out, int *nout, const char *key,
 		{
 			strlist_free(&cols);
 			filter_key_rules_free(rules, n);
-			fail(err, errlen, "%s: \"%s\" is not <schema.table regex>:<column>[,<column>...]", key, r);
+			errbuf_fail(err, errlen, "%s: \"%s\" is not <schema.table regex>:<column>[,<column>...]", key, r);
 			free(copy);
 			return -1;
 		}
@@ -279,7 +261,7 @@ filter_key_rules_set(struct config_key_rule **out, int *nout, const char *key,
 			strlist_free(&re);
 			filter_key_rules_free(rules, n);
 			free(copy);
-			return fail(err, errlen, "%s: out of memory", key);
+			return errbuf_fail(err, errlen, "%s: out of memory", key);
 		}
 		rules = nr;
 		memset(&rules[n], 0, sizeof(rules[n]));
@@ -351,7 +333,7 @@ csv_row(const char *line, char **out, char *msg, size_t msglen)
 				if (*p == '\0')
 				{
 					buf_free(&field);
-					return fail(msg, msglen, "unterminated quoted field");
+					return errbuf_fail(msg, msglen, "unterminated quoted field");
 				}
 				if (*p == '"' && p[1] == '"')
 					p++;
@@ -366,7 +348,7 @@ csv_row(const char *line, char **out, char *msg, size_t msglen)
 			if (*p != ',' && *p != '\0')
 			{
 				buf_free(&field);
-				return fail(msg, msglen, "unexpected character after a closing quote");
+				return errbuf_fail(msg, msglen, "unexpected character after a closing quote");
 			}
 		}
 		else
@@ -379,7 +361,7 @@ csv_row(const char *line, char **out, char *msg, size_t msglen)
 				if (*p == '"')
 				{
 					buf_free(&field);
-					return fail(msg, msglen, "a quote inside an unquoted field");
+					return errbuf_fail(msg, msglen, "a quote inside an unquoted field");
 				}
 				p++;
 			}
@@ -396,7 +378,7 @@ csv_row(const char *line, char **out, char *msg, size_t msglen)
 	if (nfields > 1)
 	{
 		buf_free(&field);
-		return fail(msg, msglen,
+		return errbuf_fail(msg, msglen,
 					"expected one field (schema or schema.table) per row, found %d",
 					nfields);
 	}
@@ -404,7 +386,7 @@ csv_row(const char *line, char **out, char *msg, size_t msglen)
 	*out = field.len > 0 ? buf_take(&field) : strdup("");
 	buf_free(&field);
 	if (*out == NULL)
-		return fail(msg, msglen, "out of memory");
+		return errbuf_fail(msg, msglen, "out of memory");
 	return 1;
 }
 
@@ -439,7 +421,7 @@ filter_read_include_file(const char *key, const char *path,
 	char		msg[512];
 
 	if ((f = fopen(path, "r")) == NULL)
-		return fail(err, errlen, "%s: cannot open \"%s\": %s",
+		return errbuf_fail(err, errlen, "%s: cannot open \"%s\": %s",
 					key, path, strerror(errno));
 	buf_init(&re, 0);
 	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0)
@@ -456,18 +438,18 @@ filter_read_include_file(const char *key, const char *path,
 			s[--len] = '\0';
 		if (memchr(s, '\0', len) != NULL)
 		{
-			rc = fail(err, errlen, "%s: %s:%d: row contains a NUL byte",
+			rc = errbuf_fail(err, errlen, "%s: %s:%d: row contains a NUL byte",
 					  key, path, lineno);
 			break;
 		}
 		r = csv_row(s, &name, msg, sizeof(msg));
 		if (r < 0)
-			rc = fail(err, errlen, "%s: %s:%d: %s", key, path, lineno, msg);
+			rc = errbuf_fail(err, errlen, "%s: %s:%d: %s", key, path, lineno, msg);
 		if (r <= 0)
 			continue;
 		if (name[0] == '\0' || name[0] == '.' || name[strlen(name) - 1] == '.' ||
 			strstr(name, "..") != NULL)
-			rc = fail(err, errlen,
+			rc = errbuf_fail(err, errlen,
 					  "%s: %s:%d: \"%s\" is not a schema or schema.table name",
 					  key, path, lineno, name);
 		else
@@ -477,15 +459,15 @@ filter_read_include_file(const char *key, const char *path,
 			if (buf_failed(&re) ||
 				strlist_add(strchr(name, '.') ? &tables : &schemas,
 							re.data, re.len) != 0)
-				rc = fail(err, errlen, "%s: out of memory", key);
+				rc = errbuf_fail(err, errlen, "%s: out of memory", key);
 		}
 		free(name);
 	}
 	if (rc == 0 && ferror(f))
-		rc = fail(err, errlen, "%s: error reading \"%s\": %s",
+		rc = errbuf_fail(err, errlen, "%s: error reading \"%s\": %s",
 				  key, path, strerror(errno));
 	if (rc == 0 && tables.n == 0 && schemas.n == 0)
-		rc = fail(err, errlen, "%s: \"%s\" has no rows (one schema or "
+		rc = errbuf_fail(err, errlen, "%s: \"%s\" has no rows (one schema or "
 				  "schema.table per row)", key, path);
 	free(line);
 	fclose(f);

@@ -112,3 +112,17 @@ log_human_size(char *out, size_t len, int64_t n)
 	else
 		snprintf(out, len, "%.1f %s", v, units[u]);
 }
+
+int
+errbuf_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list		ap;
+
+	if (err != NULL && errlen > 0)
+	{
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}

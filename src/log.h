@@ -51,4 +51,11 @@ void	log_error_hint(const char *prefix, const char *err);
  */
 void		log_human_size(char *out, size_t len, int64_t n);
 
+/*
+ * Write a message into the caller's err[errlen] (when there is room) and
+ * return -1, so that error paths read "return errbuf_fail(err, errlen, ...)".
+ */
+int			errbuf_fail(char *err, size_t errlen, const char *fmt, ...)
+			__attribute__((format(printf, 3, 4)));
+
 #endif

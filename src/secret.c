@@ -5,10 +5,10 @@
  * a core file or a later allocation does not show it.
  */
 #include "secret.h"
+#include "log.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,24 +16,6 @@ const char *const secret_kafka_env[] = {
 	"sasl.password", "ssl.key.password", "ssl.keystore.password",
 	"sasl.oauthbearer.client.secret", NULL
 };
-
-static int	fail(char *err, size_t errlen, const char *fmt, ...)
-			__attribute__((format(printf, 3, 4)));
-
-/* Write a message into err[errlen] (if there is room) and return -1. */
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list		ap;
-
-	if (err != NULL && errlen > 0)
-	{
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 void
 secret_wipe(void *p, size_t n)
@@ -66,7 +48,7 @@ secret_set(char **field, const char **from, const char *key, const char *value,
 	if (value[0] == '\0')
 		return 0;
 	if ((*field = strdup(value)) == NULL)
-		return fail(err, errlen, "%s: out of memory", key);
+		return errbuf_fail(err, errlen, "%s: out of memory", key);
 	*from = key;
 	return 0;
 }
@@ -81,13 +63,13 @@ secret_read_file(const char *key, const char *path, char **out, char *err, size_
 	int			rc;
 
 	if ((f = fopen(path, "r")) == NULL)
-		return fail(err, errlen, "%s: cannot open \"%s\": %s",
+		return errbuf_fail(err, errlen, "%s: cannot open \"%s\": %s",
 					key, path, strerror(errno));
 	len = fread(data, 1, sizeof(data) - 1, f);
 	more = len == sizeof(data) - 1 && fgetc(f) != EOF;
 	if (ferror(f))
 	{
-		rc = fail(err, errlen, "%s: error reading \"%s\": %s",
+		rc = errbuf_fail(err, errlen, "%s: error reading \"%s\": %s",
 				  key, path, strerror(errno));
 		fclose(f);
 		secret_wipe(data, sizeof(data));
@@ -99,16 +81,16 @@ secret_read_file(const char *key, const char *path, char **out, char *err, size_
 		data[--len] = '\0';
 
 	if (more || len > SECRET_FILE_MAX)
-		rc = fail(err, errlen, "%s: \"%s\" is longer than %d bytes",
+		rc = errbuf_fail(err, errlen, "%s: \"%s\" is longer than %d bytes",
 				  key, path, SECRET_FILE_MAX);
 	else if (len == 0)
-		rc = fail(err, errlen, "%s: \"%s\" is empty", key, path);
+		rc = errbuf_fail(err, errlen, "%s: \"%s\" is empty", key, path);
 	else if (memchr(data, '\0', len) != NULL || memchr(data, '\n', len) != NULL ||
 			 memchr(data, '\r', len) != NULL)
-		rc = fail(err, errlen,
+		rc = errbuf_fail(err, errlen,
 				  "%s: \"%s\" must hold the secret alone on one line", key, path);
 	else if ((*out = strdup(data)) == NULL)
-		rc = fail(err, errlen, "%s: out of memory", key);
+		rc = errbuf_fail(err, errlen, "%s: out of memory", key);
 	else
 		rc = 0;
 	secret_wipe(data, sizeof(data));
@@ -132,7 +114,7 @@ secret_fallback(char **field, const char **from, const char *file_key, const cha
 	else if ((v = getenv(env)) != NULL && v[0] != '\0')
 	{
 		if ((*field = strdup(v)) == NULL)
-			return fail(err, errlen, "%s: out of memory", env);
+			return errbuf_fail(err, errlen, "%s: out of memory", env);
 		*from = env;
 	}
 	return 0;
