@@ -2,16 +2,17 @@
  * sink.h — where events go.  A sink is a small vtable (base struct
  * first, as bbstreamer does) so that other sinks can be added beside the
  * reference ones: stdout and an append-only file (sink_fd.c), and Kafka
- * (sink_kafka.c); this file's sink.c picks one.
+ * (sink_kafka.c); sink.c opens the one the configuration names.
  *
  * The run loop hands the sink whole batches (batch.h): stdout and file
  * write the framed values as bytes, Kafka sends each record as a
  * message to its topic with its key (and tombstone).  sink_write() may
  * take only part of a batch when the sink cannot accept more without
  * blocking (a full pipe, a full producer queue): it moves the batch
- * position on by what it took — a byte-stream sink by bytes, even in the
- * middle of a record; Kafka by whole records — and the loop polls sink_fd() for
- * poll_events while it keeps the replication connection alive.
+ * position on by what it took (a byte-stream sink by bytes, even in the
+ * middle of a record; Kafka by whole records), and the loop polls
+ * sink_fd() for poll_events while it keeps the replication connection
+ * alive.
  * sink_sync() makes everything written so far durable (stdout: nothing
  * more to do once written; file: fsync) — or, for a sink that counts
  * (Kafka), serves its delivery reports and sets delivered to the number
@@ -52,7 +53,7 @@ struct sink
 	int			fd;				/* to poll while it is full */
 	short		poll_events;	/* what to poll fd for while it is full */
 	int			counts;			/* durability per event: see delivered */
-	int			routed;			/* wants the routing records (meta) */
+	int			routed;			/* wants the records' topics and keys (batch.h) */
 	uint64_t	delivered;		/* events durable, counted from the first */
 	void	   *impl;			/* the sink's own state: owned */
 };
