@@ -94,7 +94,7 @@ handle_change(struct apply *a, const struct decoder_msg *msg, uint64_t lsn,
 		snapshot_change(a->snap, rel, m);
 	if (txn_already_written(&a->txn))
 		return 0;
-	if (event_change(a->ew, &a->dl->out, rel, m, &a->txn.ev, lsn,
+	if (event_change(a->ew, &a->dl->batch, rel, m, &a->txn.ev, lsn,
 					 a->now_ms, err, errlen) != 0)
 		return -1;
 	end_event(a);
@@ -164,7 +164,7 @@ handle_truncate(struct apply *a, const struct decoder_msg *m, uint64_t lsn,
 		}
 		if (txn_already_written(&a->txn))
 			continue;
-		event_truncate(a->ew, &a->dl->out, rel, &a->txn.ev, lsn, a->now_ms);
+		event_truncate(a->ew, &a->dl->batch, rel, &a->txn.ev, lsn, a->now_ms);
 		end_event(a);
 	}
 	return 0;
@@ -327,13 +327,13 @@ handle_message(struct apply *a, const struct decoder_msg *m)
 	{
 		if (txn_already_written(&a->txn))
 			return 0;
-		event_message(a->ew, &a->dl->out, m, &a->txn.ev, a->now_ms);
+		event_message(a->ew, &a->dl->batch, m, &a->txn.ev, a->now_ms);
 		end_event(a);
 		return 0;
 	}
 	if (txn_delivered(&a->txn, m->u.message.lsn))
 		return 0;
-	event_message(a->ew, &a->dl->out, m, NULL, a->now_ms);
+	event_message(a->ew, &a->dl->batch, m, NULL, a->now_ms);
 	end_event(a);
 	if (!in_txn)
 		commit_message(a, m->u.message.lsn);

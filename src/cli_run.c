@@ -91,7 +91,7 @@ keep_healthy(struct run *r, int64_t now_us)
 	{
 		if (r->dl.sink.routed || r->cfg->heartbeat_events)
 		{
-			event_heartbeat(&r->ew, &r->dl.out, source_now_us() / 1000);
+			event_heartbeat(&r->ew, &r->dl.batch, source_now_us() / 1000);
 			/* an event to deliver, not a change: not counted */
 			delivery_end_event(&r->dl);
 		}
@@ -211,7 +211,7 @@ stream(struct run *r, char *err, size_t errlen)
 				if (!ack_in_txn(a) && (rc = run_step_snapshot(r, err, errlen)) < 0)
 					return SESSION_OF(rc);
 			}
-			if (buf_failed(&r->dl.out))
+			if (batch_failed(&r->dl.batch))
 			{
 				snprintf(err, errlen, "out of memory building an event");
 				return SESSION_FAILED;
@@ -221,7 +221,7 @@ stream(struct run *r, char *err, size_t errlen)
 			 * it, wait for the sink rather than read on, so memory stays
 			 * at one batch whatever the backlog.
 			 */
-			if (r->dl.out.len >= RUN_BATCH_BYTES && (rc = run_drain(r, err, errlen)) != 0)
+			if (batch_bytes(&r->dl.batch) >= RUN_BATCH_BYTES && (rc = run_drain(r, err, errlen)) != 0)
 				return SESSION_OF(rc);
 			/* (the test first: this runs for every message) */
 			if (snapshot_unsaved(&r->snap, ack_appended(a), ack_nappended(a)) &&

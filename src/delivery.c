@@ -18,8 +18,7 @@ delivery_init(struct delivery *d, const struct config *c)
 {
 	memset(d, 0, sizeof(*d));
 	d->cfg = c;
-	buf_init(&d->out, 0);
-	buf_init(&d->meta, 0);
+	batch_init(&d->batch);
 }
 
 int
@@ -27,7 +26,7 @@ delivery_open(struct delivery *d, uint64_t keep_size, char *err, size_t errlen)
 {
 	const struct config *c = d->cfg;
 
-	if (sink_open(&d->sink, c, keep_size, err, errlen) != 0)
+	if (sink_open(&d->sink, c, keep_size, &d->sink_size, err, errlen) != 0)
 		return -1;
 	d->sink_open = 1;
 	if (c->sink == CONFIG_SINK_FILE && keep_size == UINT64_MAX)
@@ -39,11 +38,11 @@ delivery_open(struct delivery *d, uint64_t keep_size, char *err, size_t errlen)
 		 * cuts what was written then instead of keeping it beside the
 		 * copy PostgreSQL sends again.
 		 */
-		d->off.sink_size = d->sink.size;
+		d->off.sink_size = d->sink_size;
 		if (offset_save(c->offset_file, &d->off, err, errlen) != 0)
 			return -1;
 	}
-	d->appended_size = d->written_size = d->sink.size;
+	d->appended_size = d->written_size = d->sink_size;
 	ack_init(&d->ack, d->off.lsn);
 	return 0;
 }
@@ -56,36 +55,26 @@ delivery_free(struct delivery *d)
 	d->sink_open = 0;
 	free(d->snap_state);
 	d->snap_state = NULL;
-	buf_free(&d->out);
-	buf_free(&d->meta);
+	batch_free(&d->batch);
 }
 
 int
 delivery_write(struct delivery *d, char *err, size_t errlen)
 {
-	ssize_t		n;
-
-	if (d->out_written < d->out.len)
+	if (d->written.bytes < batch_bytes(&d->batch))
 	{
-		size_t		meta_used;
+		size_t		before = d->written.bytes;
+		int			rc = sink_write(&d->sink, &d->batch, &d->written, err, errlen);
 
-		/* meta stays unallocated for sinks that do not route */
-		n = sink_write(&d->sink, d->out.data + d->out_written,
-					   d->out.len - d->out_written,
-					   d->meta.data ? d->meta.data + d->meta_written : NULL,
-					   d->meta.len - d->meta_written, &meta_used, err, errlen);
-		if (n < 0)
+		d->sink_size += d->written.bytes - before;
+		if (rc != 0)
 			return -1;
-		d->out_written += (size_t) n;
-		d->meta_written += meta_used;
-		if (d->out_written < d->out.len)
+		if (d->written.bytes < batch_bytes(&d->batch))
 			return 0;
 	}
-	buf_reset(&d->out);
-	d->out_written = 0;
-	buf_reset(&d->meta);
-	d->meta_written = 0;
-	/* not sink.size: the batch may end inside a transaction */
+	batch_reset(&d->batch);
+	d->written.rec = d->written.bytes = 0;
+	/* not sink_size: the batch may end inside a transaction */
 	d->written_size = d->appended_size;
 	ack_written(&d->ack);
 	return 1;

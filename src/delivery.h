@@ -2,9 +2,8 @@
  * delivery.h — the output batch on its way to the sink, and the record
  * of what is durable.
  *
- * Events are appended to one batch (out, and for a sink that routes,
- * their routing records in meta); the batch goes to the sink without
- * blocking (delivery_write), or waiting for a full sink
+ * Events are appended to one batch (batch.h); the batch goes to the
+ * sink without blocking (delivery_write), or waiting for a full sink
  * (delivery_drain); the sink makes it durable (delivery_sync), and the
  * offset file records what is durable: the position, the file sink's
  * length at it, the snapshot's progress (delivery_record).  The ack
@@ -26,7 +25,7 @@
 #include <stdint.h>
 
 #include "ack.h"
-#include "buf.h"
+#include "batch.h"
 #include "config.h"
 #include "offset.h"
 #include "sink.h"
@@ -42,10 +41,10 @@ struct delivery
 	struct ack	ack;
 	struct offset off;			/* what the offset file says now */
 	char	   *snap_state;		/* snapshot progress in the offset file; owned */
-	struct buf	out;			/* the batch */
-	size_t		out_written;	/* bytes of out the sink already took */
-	struct buf	meta;			/* routing records of its events (Kafka) */
-	size_t		meta_written;	/* bytes of meta the sink already took */
+	struct batch batch;
+	struct batch_pos written;	/* how much of the batch the sink took */
+	uint64_t	sink_size;		/* file sink: bytes in the file, with
+								 * what it took of the batch */
 	uint64_t	appended_size;	/* sink size once the newest commit in the
 								 * batch is written: the file length that
 								 * goes with ack.appended */
@@ -72,11 +71,10 @@ int			delivery_open(struct delivery *d, uint64_t keep_size, char *err, size_t er
 /* Close the sink (without syncing), free the batch and the state. */
 void		delivery_free(struct delivery *d);
 
-/* An event was appended to out: end its line. */
+/* An event was appended to the batch: count it. */
 static inline void
 delivery_end_event(struct delivery *d)
 {
-	buf_putc(&d->out, '\n');
 	ack_event(&d->ack);
 }
 
@@ -88,7 +86,7 @@ delivery_end_event(struct delivery *d)
 static inline void
 delivery_note_commit(struct delivery *d)
 {
-	d->appended_size = d->sink.size + (d->out.len - d->out_written);
+	d->appended_size = d->sink_size + (batch_bytes(&d->batch) - d->written.bytes);
 }
 
 /* Events handed to a counting sink (Kafka) and not yet delivered. */

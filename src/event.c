@@ -24,7 +24,7 @@ event_writer_init(struct event_writer *w, const struct config *c,
 	buf_init(&w->prefix, 0);
 	w->cache_valid = 0;
 	w->conv = c->conv;
-	w->meta = NULL;
+	w->routed = 0;
 	w->tombstones = c->tombstones;
 	w->value_schemas = c->value_schemas;
 	w->key_schemas = c->key_schemas;
@@ -86,9 +86,9 @@ event_writer_free(struct event_writer *w)
 }
 
 void
-event_writer_route(struct event_writer *w, struct buf *meta)
+event_writer_route(struct event_writer *w, int on)
 {
-	w->meta = meta;
+	w->routed = on;
 }
 
 void
@@ -346,25 +346,29 @@ rel_topic(struct event_writer *w, struct relcache_rel *rel)
 }
 
 /*
- * The routing record of a row event: rel's topic, the key columns of
- * key (NULL, or a relation without key columns: a null key), flag; old
- * as for put_row().
+ * The routing fields of r, a row event: rel's topic, the key columns of
+ * key (NULL, or a relation without key columns: a null key), flags; old
+ * as for put_row().  r is NULL if the batch failed: nothing to do.
  */
 static int
-route_row(struct event_writer *w, struct relcache_rel *rel,
-		  const struct decoder_tuple *key, const struct decoder_tuple *old,
-		  char flag, char *err, size_t errlen)
+route_row(struct event_writer *w, struct batch *b, struct batch_rec *r,
+		  struct relcache_rel *rel, const struct decoder_tuple *key,
+		  const struct decoder_tuple *old, unsigned flags, char *err, size_t errlen)
 {
-	const char *topic = rel_topic(w, rel);
+	const char *topic;
+	struct buf *k;
 	int			has_key = 0;
 
-	if (topic == NULL)
+	if (r == NULL)
+		return 0;
+	if ((topic = rel_topic(w, rel)) == NULL)
 	{
-		w->meta->failed = 1;
+		b->failed = 1;
 		return 0;
 	}
-	buf_puts(w->meta, topic);
-	buf_putc(w->meta, '\0');
+	batch_topic(b, r, topic, strlen(topic));
+	r->flags = flags;
+	k = batch_key(b, r);
 	for (int i = 0; key && i < rel->ncols && !has_key; i++)
 		has_key = (rel->cols[i].flags & rel->keyflag) != 0;
 	if (has_key && w->key_schemas)
@@ -373,19 +377,18 @@ route_row(struct event_writer *w, struct relcache_rel *rel,
 
 		if (ks == NULL)
 		{
-			w->meta->failed = 1;
+			b->failed = 1;
 			return 0;
 		}
-		buf_lit(w->meta, "{\"schema\":");
-		buf_puts(w->meta, ks);
-		buf_lit(w->meta, ",\"payload\":");
+		buf_lit(k, "{\"schema\":");
+		buf_puts(k, ks);
+		buf_lit(k, ",\"payload\":");
 	}
-	if (has_key && put_row(w, w->meta, rel, key, rel->keyflag, old, err, errlen) != 0)
+	if (has_key && put_row(w, k, rel, key, rel->keyflag, old, err, errlen) != 0)
 		return -1;
 	if (has_key && w->key_schemas)
-		buf_putc(w->meta, '}');
-	buf_putc(w->meta, '\0');
-	buf_putc(w->meta, flag);
+		buf_putc(k, '}');
+	batch_key_end(b, r);
 	return 0;
 }
 
@@ -425,13 +428,15 @@ key_changed(const struct relcache_rel *rel, const struct decoder_msg *m)
  * On Kafka an update that changes the key is, as Debezium writes it, a
  * delete of the old key (and its tombstone) followed by a create of the
  * new one, so that a compacted topic forgets the old key.  The two
- * events are one line each, counted as one event (flag 'S' or 'J').
+ * records together are one event (the first has BATCH_CONTINUES).
  */
 static int
-split_update(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
+split_update(struct event_writer *w, struct batch *b, struct relcache_rel *rel,
 			 const struct decoder_msg *m, const struct event_txn *txn,
 			 uint64_t lsn, int64_t now_ms, char *err, size_t errlen)
 {
+	struct buf *out = batch_value(b);
+
 	open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
 	buf_lit(out, "{\"before\":");
 	if (put_row(w, out, rel, &m->u.change.old, m->u.change.old_kind == 'K', NULL, err, errlen) != 0)
@@ -442,7 +447,10 @@ split_update(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 	json_int64(out, now_ms);
 	buf_putc(out, '}');
 	close_value(w, out);
-	buf_putc(out, '\n');
+	if (route_row(w, b, batch_end(b), rel, &m->u.change.old, NULL,
+				  BATCH_CONTINUES | (w->tombstones ? BATCH_TOMBSTONE : 0), err, errlen) != 0)
+		return -1;
+	out = batch_value(b);
 	open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
 	buf_lit(out, "{\"before\":null,\"after\":");
 	if (put_row(w, out, rel, &m->u.change.new, 0, &m->u.change.old, err, errlen) != 0)
@@ -453,22 +461,23 @@ split_update(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 	json_int64(out, now_ms);
 	buf_putc(out, '}');
 	close_value(w, out);
-	if (route_row(w, rel, &m->u.change.old, NULL, w->tombstones ? 'S' : 'J', err, errlen) != 0)
-		return -1;
-	return route_row(w, rel, &m->u.change.new, &m->u.change.old, '-', err, errlen);
+	return route_row(w, b, batch_end(b), rel, &m->u.change.new, &m->u.change.old, 0, err, errlen);
 }
 
 int
-event_change(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
+event_change(struct event_writer *w, struct batch *b, struct relcache_rel *rel,
 			 const struct decoder_msg *m, const struct event_txn *txn,
 			 uint64_t lsn, int64_t now_ms, char *err, size_t errlen)
 {
 	const char *op;
 	const struct decoder_tuple *old = m->u.change.old_kind ? &m->u.change.old : NULL;
+	struct buf *out;
+	struct batch_rec *r;
 
-	if (w->meta && m->type == DECODER_UPDATE && key_changed(rel, m))
-		return split_update(w, out, rel, m, txn, lsn, now_ms, err, errlen);
+	if (w->routed && m->type == DECODER_UPDATE && key_changed(rel, m))
+		return split_update(w, b, rel, m, txn, lsn, now_ms, err, errlen);
 
+	out = batch_value(b);
 	open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
 	buf_lit(out, "{\"before\":");
 	if (m->u.change.old_kind)
@@ -495,18 +504,22 @@ event_change(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 	json_int64(out, now_ms);
 	buf_putc(out, '}');
 	close_value(w, out);
-	if (w->meta == NULL)
+	r = batch_end(b);
+	if (!w->routed)
 		return 0;
 	if (m->type == DECODER_DELETE)
-		return route_row(w, rel, old, NULL, w->tombstones ? 'T' : '-', err, errlen);
-	return route_row(w, rel, &m->u.change.new, old, '-', err, errlen);
+		return route_row(w, b, r, rel, old, NULL, w->tombstones ? BATCH_TOMBSTONE : 0, err, errlen);
+	return route_row(w, b, r, rel, &m->u.change.new, old, 0, err, errlen);
 }
 
 void
-event_truncate(struct event_writer *w, struct buf *out,
+event_truncate(struct event_writer *w, struct batch *b,
 			   struct relcache_rel *rel, const struct event_txn *txn,
 			   uint64_t lsn, int64_t now_ms)
 {
+	struct buf *out = batch_value(b);
+	struct batch_rec *r;
+
 	open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
 	buf_lit(out, "{\"before\":null,\"after\":null,");
 	put_source(w, out, rel->source_tail, rel->source_tail_len, txn, lsn, now_ms);
@@ -514,17 +527,20 @@ event_truncate(struct event_writer *w, struct buf *out,
 	json_int64(out, now_ms);
 	buf_putc(out, '}');
 	close_value(w, out);
-	if (w->meta)
-		(void) route_row(w, rel, NULL, NULL, '-', NULL, 0);
+	r = batch_end(b);
+	if (w->routed)
+		(void) route_row(w, b, r, rel, NULL, NULL, 0, NULL, 0);
 }
 
 void
-event_message(struct event_writer *w, struct buf *out,
+event_message(struct event_writer *w, struct batch *b,
 			  const struct decoder_msg *m, const struct event_txn *txn,
 			  int64_t now_ms)
 {
 	static const char tail[] = "\"schema\":\"\",\"table\":\"\"";
 	const unsigned char *content = (const unsigned char *) m->u.message.content;
+	struct buf *out = batch_value(b);
+	struct batch_rec *r;
 
 	/* Debezium's MessageValue field order: op, ts_ms, source, transaction, message */
 	open_value(w, out, w->conv.binary == CONVERT_BINARY_BYTES ?
@@ -553,35 +569,41 @@ event_message(struct event_writer *w, struct buf *out,
 					w->conv.binary == CONVERT_BINARY_BASE64_URL_SAFE);
 	buf_lit(out, "\"}}");
 	close_value(w, out);
-	if (w->meta)
+	r = batch_end(b);
+	if (w->routed && r)
 	{
+		struct buf *k;
+
 		/* Debezium's topic and key for logical-decoding messages */
-		buf_append(w->meta, w->prefix.data, w->prefix.len);
-		buf_lit(w->meta, "message");
-		buf_putc(w->meta, '\0');
+		r->topic = b->meta.len;
+		buf_append(&b->meta, w->prefix.data, w->prefix.len);
+		buf_lit(&b->meta, "message");
+		buf_putc(&b->meta, '\0');
+		k = batch_key(b, r);
 		if (w->key_schemas)
 		{
-			buf_lit(w->meta, "{\"schema\":");
-			buf_puts(w->meta, SCHEMA_MESSAGE_KEY);
-			buf_lit(w->meta, ",\"payload\":");
+			buf_lit(k, "{\"schema\":");
+			buf_puts(k, SCHEMA_MESSAGE_KEY);
+			buf_lit(k, ",\"payload\":");
 		}
-		buf_lit(w->meta, "{\"prefix\":");
-		json_cstring(w->meta, m->u.message.prefix);
-		buf_putc(w->meta, '}');
+		buf_lit(k, "{\"prefix\":");
+		json_cstring(k, m->u.message.prefix);
+		buf_putc(k, '}');
 		if (w->key_schemas)
-			buf_putc(w->meta, '}');
-		buf_putc(w->meta, '\0');
-		buf_putc(w->meta, '-');
+			buf_putc(k, '}');
+		batch_key_end(b, r);
 	}
 }
 
 int
-event_read(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
+event_read(struct event_writer *w, struct batch *b, struct relcache_rel *rel,
 		   const struct decoder_tuple *row, const char *snapshot, uint64_t lsn,
 		   int64_t now_ms, char *err, size_t errlen)
 {
 	char		l[24];
 	size_t		n = format_lsn(l, sizeof(l), lsn);
+	struct buf *out = batch_value(b);
+	struct batch_rec *r;
 
 	open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
 	buf_lit(out, "{\"before\":null,\"after\":");
@@ -605,25 +627,28 @@ event_read(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 	json_int64(out, now_ms);
 	buf_putc(out, '}');
 	close_value(w, out);
-	if (w->meta)
-		return route_row(w, rel, row, NULL, '-', err, errlen);
+	r = batch_end(b);
+	if (w->routed)
+		return route_row(w, b, r, rel, row, NULL, 0, err, errlen);
 	return 0;
 }
 
 void
-event_heartbeat(struct event_writer *w, struct buf *out, int64_t now_ms)
+event_heartbeat(struct event_writer *w, struct batch *b, int64_t now_ms)
 {
+	struct buf *out = batch_value(b);
+	struct batch_rec *r;
+
 	open_value(w, out, SCHEMA_HEARTBEAT_VALUE);
 	buf_lit(out, "{\"ts_ms\":");
 	json_int64(out, now_ms);
 	buf_putc(out, '}');
 	close_value(w, out);
-	if (w->meta)
+	r = batch_end(b);
+	if (w->routed && r)
 	{
-		buf_append(w->meta, w->hb_topic.data, w->hb_topic.len);
-		buf_putc(w->meta, '\0');
-		buf_append(w->meta, w->hb_key.data, w->hb_key.len);
-		buf_putc(w->meta, '\0');
-		buf_putc(w->meta, '-');
+		batch_topic(b, r, w->hb_topic.data, w->hb_topic.len);
+		buf_append(batch_key(b, r), w->hb_key.data, w->hb_key.len);
+		batch_key_end(b, r);
 	}
 }

@@ -21,7 +21,8 @@
  *
  * The writer keeps the parts of every event that depend only on the
  * configuration, built once at init.  It owns them; event_writer_free()
- * releases them.  Events are appended to a caller-owned buf; on a
+ * releases them.  Each event is appended to a caller-owned batch as one
+ * record (batch.h frames it), two for a key change on Kafka; on a
  * conversion error the value is written as a string and a warning is
  * logged once per column, so an event is always produced.
  */
@@ -30,6 +31,7 @@
 
 #include <stdint.h>
 
+#include "batch.h"
 #include "buf.h"
 #include "config.h"
 #include "decoder.h"
@@ -64,21 +66,17 @@ struct event_writer
 	int			cache_valid;
 
 	/*
-	 * Kafka routing (event_writer_route): when meta is set, every event
-	 * appended to out also appends one record to meta, in the same order:
-	 *
-	 *   topic NUL key NUL flag
-	 *
-	 * topic as Debezium names it (<topic.prefix>.<schema>.<table>, or
-	 * <topic.prefix>.message for logical-decoding messages), sanitised;
-	 * key the message key as JSON, empty for a null key; flag 'T' when a
-	 * tombstone (same key, null value) follows the event, '-' if not.
-	 * An update that changes the key is written as Debezium does on
-	 * Kafka: a delete line (flag 'S', its tombstone follows; 'J' without
-	 * tombstones) and a create line, which together are one event.
-	 * meta is the caller's; the writer only appends to it.
+	 * Kafka routing (event_writer_route): when routed, every record also
+	 * gets its topic as Debezium names it (<topic.prefix>.<schema>.<table>,
+	 * or <topic.prefix>.message for logical-decoding messages), sanitised;
+	 * its key as JSON (none for a null key); BATCH_TOMBSTONE when a
+	 * tombstone (same key, null value) follows the event.  An update that
+	 * changes the key is written as Debezium does on Kafka: a delete
+	 * record (BATCH_CONTINUES, and its tombstone with tombstones.on.delete)
+	 * and a create record, which together are one event.  Not routed, no
+	 * topic or key is built.
 	 */
-	struct buf *meta;
+	int			routed;
 	int			tombstones;		/* tombstones.on.delete */
 	struct buf	prefix;			/* sanitised topic.prefix and "." */
 	struct buf	hb_topic;		/* <topic.heartbeat.prefix>.<topic.prefix> */
@@ -98,8 +96,8 @@ int		event_writer_init(struct event_writer *w, const struct config *c,
 						  char *err, size_t errlen);
 void	event_writer_free(struct event_writer *w);
 
-/* Start writing Kafka routing records to meta (see struct event_writer). */
-void	event_writer_route(struct event_writer *w, struct buf *meta);
+/* Fill in (on) or leave out the records' Kafka routing (see struct event_writer). */
+void	event_writer_route(struct event_writer *w, int on);
 
 /*
  * Append name to b as a Kafka topic name part, as Debezium sanitises it:
@@ -112,13 +110,13 @@ void	event_topic_part(struct buf *b, const char *name);
  * rel, at WAL position lsn.  Returns 0, or -1 with err set if the tuple
  * does not match the relation (a protocol error).
  */
-int		event_change(struct event_writer *w, struct buf *out,
+int		event_change(struct event_writer *w, struct batch *b,
 					 struct relcache_rel *rel, const struct decoder_msg *m,
 					 const struct event_txn *txn, uint64_t lsn, int64_t now_ms,
 					 char *err, size_t errlen);
 
 /* Append the truncate event (op "t") of one relation. */
-void	event_truncate(struct event_writer *w, struct buf *out,
+void	event_truncate(struct event_writer *w, struct batch *b,
 					   struct relcache_rel *rel, const struct event_txn *txn,
 					   uint64_t lsn, int64_t now_ms);
 
@@ -126,7 +124,7 @@ void	event_truncate(struct event_writer *w, struct buf *out,
  * Append the event of a logical-decoding message; txn is NULL for a
  * non-transactional one.
  */
-void	event_message(struct event_writer *w, struct buf *out,
+void	event_message(struct event_writer *w, struct batch *b,
 					  const struct decoder_msg *m, const struct event_txn *txn,
 					  int64_t now_ms);
 
@@ -138,7 +136,7 @@ void	event_message(struct event_writer *w, struct buf *out,
  * row is delivered at.  The row's columns are rel's, all in text form.
  * Returns 0, or -1 with err set if the row does not match rel.
  */
-int		event_read(struct event_writer *w, struct buf *out,
+int		event_read(struct event_writer *w, struct batch *b,
 				   struct relcache_rel *rel, const struct decoder_tuple *row,
 				   const char *snapshot, uint64_t lsn, int64_t now_ms,
 				   char *err, size_t errlen);
@@ -148,7 +146,7 @@ int		event_read(struct event_writer *w, struct buf *out,
  * Kafka its topic is <topic.heartbeat.prefix>.<topic.prefix> and its key
  * {"serverName":<topic.prefix>}.
  */
-void	event_heartbeat(struct event_writer *w, struct buf *out, int64_t now_ms);
+void	event_heartbeat(struct event_writer *w, struct batch *b, int64_t now_ms);
 
 /* PostgreSQL timestamps count µs from 2000-01-01; Unix ms from 1970. */
 static inline int64_t

@@ -61,7 +61,7 @@ run_start(struct run *r, int *status)
 		return -1;
 	}
 	if (r->dl.sink.routed)
-		event_writer_route(&r->ew, &r->dl.meta);
+		event_writer_route(&r->ew, 1);
 	if (r->src.slot_missing || r->src.slot_lost)
 	{
 		int			rc = run_recover_slot(r, fresh);
@@ -170,7 +170,7 @@ run_prepare_reconnect(struct run *r, char *err, size_t errlen)
 	int			rc = 0;
 	int64_t		deadline = mono_us() + 5000000;
 
-	while (d->out_written < d->out.len || d->out.len > 0)
+	while (batch_bytes(&d->batch) > 0)
 	{
 		rc = delivery_write(d, err, errlen);
 		if (rc != 0)

@@ -55,7 +55,7 @@ run_save_progress(struct run *r, char *err, size_t errlen)
 	if (!snapshot_unsaved(&r->snap, ack_appended(a), ack_nappended(a)) ||
 		mono_us() < r->next_save_us)
 		return 0;
-	if (r->dl.out.len > 0 && (rc = run_drain(r, err, errlen)) != 0)
+	if (batch_bytes(&r->dl.batch) > 0 && (rc = run_drain(r, err, errlen)) != 0)
 		return rc;
 	if (r->dl.sink.counts)
 	{
@@ -129,16 +129,16 @@ run_emit_snapshot(struct run *r, uint64_t lsn, char *err, size_t errlen)
 		long		n;
 
 		run_arm(r);
-		n = snapshot_emit(&r->snap, &r->dl.out, RUN_BATCH_BYTES, lsn, r->ap.now_ms,
+		n = snapshot_emit(&r->snap, &r->dl.batch, RUN_BATCH_BYTES, lsn, r->ap.now_ms,
 						  err, errlen);
-		if (n < 0 || buf_failed(&r->dl.out))
+		if (n < 0 || batch_failed(&r->dl.batch))
 		{
 			if (n >= 0)
 				snprintf(err, errlen, "out of memory building a snapshot event");
 			return -2;
 		}
 		count_rows(r, n);
-		if (r->dl.out.len >= RUN_BATCH_BYTES && (rc = run_drain(r, err, errlen)) != 0)
+		if (batch_bytes(&r->dl.batch) >= RUN_BATCH_BYTES && (rc = run_drain(r, err, errlen)) != 0)
 			return rc;
 	}
 	if (!ack_in_txn(&r->dl.ack))
@@ -172,7 +172,7 @@ run_step_snapshot(struct run *r, char *err, size_t errlen)
 		mono_us() < r->snap_retry_us)
 		return 0;
 	/* the SQL below takes a few ms: nothing waits in the batch meanwhile */
-	if (r->dl.out.len > 0 && (rc = run_drain(r, err, errlen)) != 0)
+	if (batch_bytes(&r->dl.batch) > 0 && (rc = run_drain(r, err, errlen)) != 0)
 		return rc;
 	run_arm(r);
 	rc = snapshot_step(&r->snap, ack_appended(a), ack_nappended(a), err, errlen);
@@ -217,7 +217,7 @@ run_export(struct run *r, const char *snapname, uint64_t lsn)
 		r->ap.now_ms = source_now_us() / 1000;
 		run_report_progress(r);
 		run_arm(r);
-		n = snapshot_export_next(&r->snap, &r->dl.out, RUN_BATCH_BYTES, lsn, r->ap.now_ms,
+		n = snapshot_export_next(&r->snap, &r->dl.batch, RUN_BATCH_BYTES, lsn, r->ap.now_ms,
 								 err, sizeof(err));
 		if (n < 0)
 		{
@@ -233,7 +233,7 @@ run_export(struct run *r, const char *snapname, uint64_t lsn)
 		 */
 		if (r->snap.nitems != before)
 			commit_rows(r, lsn);
-		if ((r->snap.nitems != before || r->dl.out.len >= RUN_BATCH_BYTES) &&
+		if ((r->snap.nitems != before || batch_bytes(&r->dl.batch) >= RUN_BATCH_BYTES) &&
 			run_drain(r, err, sizeof(err)) != 0)
 		{
 			log_error("%s", err);

@@ -1,15 +1,18 @@
 /*
  * sink.h — where events go.  A sink is a small vtable (base struct
  * first, as bbstreamer does) so that other sinks can be added beside the
- * reference ones here: stdout, an append-only file, and Kafka
- * (sink_kafka.c).
+ * reference ones: stdout and an append-only file (sink_fd.c), and Kafka
+ * (sink_kafka.c); sink.c opens the one the configuration names.
  *
- * The run loop hands the sink whole batches of newline-terminated
- * events, and for Kafka a routing record per event (event.h: topic,
- * key, tombstone).  sink_write() may take only part of a batch when the
- * sink cannot accept more without blocking (a full pipe, a full producer
- * queue): it returns how much it took, and the loop polls sink_fd() for
- * poll_events while it keeps the replication connection alive.
+ * The run loop hands the sink whole batches (batch.h): stdout and file
+ * write the framed values as bytes, Kafka sends each record as a
+ * message to its topic with its key (and tombstone).  sink_write() may
+ * take only part of a batch when the sink cannot accept more without
+ * blocking (a full pipe, a full producer queue): it moves the batch
+ * position on by what it took (a byte-stream sink by bytes, even in the
+ * middle of a record; Kafka by whole records), and the loop polls
+ * sink_fd() for poll_events while it keeps the replication connection
+ * alive.
  * sink_sync() makes everything written so far durable (stdout: nothing
  * more to do once written; file: fsync) — or, for a sink that counts
  * (Kafka), serves its delivery reports and sets delivered to the number
@@ -21,8 +24,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
+#include "batch.h"
 #include "config.h"
 
 struct sink;
@@ -31,12 +34,12 @@ struct sink_ops
 {
 	const char *name;
 	/*
-	 * Bytes taken (0 if it would block), or -1 with err set.  Only whole
-	 * events are taken by a sink that uses meta; *meta_used is set to
-	 * the bytes of their routing records.
+	 * Take what it can of b from *pos on, without blocking, and move
+	 * *pos past it: bytes for every sink, records too for one that
+	 * routes (only whole records; pos->bytes then stops at a record's
+	 * end).  0, or -1 with err set.
 	 */
-	ssize_t		(*write) (struct sink *s, const char *data, size_t len,
-						  const char *meta, size_t metalen, size_t *meta_used,
+	int			(*write) (struct sink *s, const struct batch *b, struct batch_pos *pos,
 						  char *err, size_t errlen);
 	int			(*sync) (struct sink *s, char *err, size_t errlen);
 	/* wait up to timeout_ms for written events to become durable */
@@ -47,15 +50,12 @@ struct sink_ops
 struct sink
 {
 	const struct sink_ops *ops;
-	int			fd;
-	int			restore_flags;	/* fd's flags before we set O_NONBLOCK, or -1 */
-	char	   *path;			/* file sink: owned */
-	uint64_t	size;			/* file sink: bytes in the file */
+	int			fd;				/* to poll while it is full */
 	short		poll_events;	/* what to poll fd for while it is full */
 	int			counts;			/* durability per event: see delivered */
-	int			routed;			/* wants the routing records (meta) */
+	int			routed;			/* wants the records' topics and keys (batch.h) */
 	uint64_t	delivered;		/* events durable, counted from the first */
-	void	   *impl;			/* the Kafka sink's state: owned */
+	void	   *impl;			/* the sink's own state: owned */
 };
 
 /*
@@ -70,16 +70,16 @@ int		sink_check(const struct config *c, char *err, size_t errlen);
  * is the file size recorded with the last confirmed position (or
  * UINT64_MAX if unknown): bytes past it were written but never
  * confirmed, and PostgreSQL will send them again, so they are cut off.
+ * *size is set to the file's length then (0 for other sinks).
  */
 int		sink_open(struct sink *s, const struct config *c, uint64_t keep_size,
-				  char *err, size_t errlen);
+				  uint64_t *size, char *err, size_t errlen);
 
-static inline ssize_t
-sink_write(struct sink *s, const char *data, size_t len, const char *meta,
-		   size_t metalen, size_t *meta_used, char *err, size_t errlen)
+static inline int
+sink_write(struct sink *s, const struct batch *b, struct batch_pos *pos,
+		   char *err, size_t errlen)
 {
-	*meta_used = 0;
-	return s->ops->write(s, data, len, meta, metalen, meta_used, err, errlen);
+	return s->ops->write(s, b, pos, err, errlen);
 }
 
 static inline int
@@ -101,6 +101,11 @@ sink_fd(const struct sink *s)
 }
 
 void	sink_close(struct sink *s);
+
+/* sink_fd.c */
+int		sink_stdout_open(struct sink *s, char *err, size_t errlen);
+int		sink_file_open(struct sink *s, const char *path, uint64_t keep_size,
+					   uint64_t *size, char *err, size_t errlen);
 
 /* sink_kafka.c */
 int		sink_kafka_check(const struct config *c, char *err, size_t errlen);

@@ -2,8 +2,8 @@
  * sink_kafka.c — the Kafka sink: each event a message, through
  * librdkafka's idempotent producer; see sink.h.
  *
- * Topics, keys and tombstones come from the routing records event.c
- * writes beside the events.  Every message gets a sequence number; the
+ * Topics, keys and tombstones are the batch records' fields (batch.h),
+ * filled in by event.c.  Every message gets a sequence number; the
  * delivery report callback marks it done in a ring, and the contiguous
  * prefix of done messages, counted in events (an event with a tombstone
  * is two messages), is what sink_sync() reports as delivered.  A
@@ -312,7 +312,7 @@ send_tombstone(struct kafka *k, char *err, size_t errlen)
 	return rc;
 }
 
-/* One event's line and routing record, parsed. */
+/* One record of the batch, as the producer takes it. */
 struct line
 {
 	const char *value;
@@ -320,42 +320,20 @@ struct line
 	const char *topic;
 	const char *key;
 	size_t		klen;
-	char		flag;			/* '-', 'T', 'S', 'J': see event.h */
-	size_t		metalen;		/* bytes of its routing record */
+	unsigned	flags;			/* BATCH_* */
 };
-
-/* Parse the line at data[0..len) and its record: 1, 0 if incomplete, -1. */
-static int
-parse_line(const char *data, size_t len, const char *meta, size_t metalen,
-		   struct line *l, char *err, size_t errlen)
-{
-	const char *nl = memchr(data, '\n', len);
-	size_t		tlen;
-
-	if (nl == NULL)
-		return 0;				/* only whole events are sent */
-	l->value = data;
-	l->vlen = (size_t) (nl - data);
-	l->topic = meta;
-	tlen = strnlen(meta, metalen);
-	if (tlen + 1 >= metalen)
-		goto bad;
-	l->key = meta + tlen + 1;
-	l->klen = strnlen(l->key, metalen - tlen - 1);
-	if (tlen + l->klen + 2 >= metalen)
-		goto bad;
-	l->flag = l->key[l->klen + 1];
-	l->metalen = tlen + l->klen + 3;
-	return 1;
-bad:
-	snprintf(err, errlen, "internal error: an event without its Kafka routing record");
-	return -1;
-}
 
 static int
 has_tombstone(const struct line *l)
 {
-	return l->flag == 'T' || l->flag == 'S';
+	return (l->flags & BATCH_TOMBSTONE) != 0;
+}
+
+/* Whether l's value is the last message of its event. */
+static int
+value_ends(const struct line *l)
+{
+	return l->flags == 0;
 }
 
 /* Remember l's tombstone, to send before anything else. */
@@ -378,7 +356,7 @@ hold_tombstone(struct kafka *k, rd_kafka_topic_t *rkt, const struct line *l,
 	memcpy(k->tomb_key, l->key, l->klen);
 	k->tomb_keylen = l->klen;
 	k->tomb_rkt = rkt;
-	k->tomb_ends = l->flag == 'T';
+	k->tomb_ends = !(l->flags & BATCH_CONTINUES);
 	k->tomb_pending = 1;
 	return 0;
 }
@@ -393,9 +371,9 @@ send_line(struct kafka *k, rd_kafka_topic_t *rkt, const struct line *l,
 	/* an event and its tombstone need two places in the ring */
 	if (has_tombstone(l) && k->next_seq + 1 - k->done_seq >= RING_SIZE)
 		return 0;
-	/* 'S' and 'J' lines go on into the next line: one event */
+	/* the delete half of a key change goes on into the next line: one event */
 	rc = produce(k, rkt, l->value, l->vlen, l->klen ? l->key : NULL, l->klen,
-				 l->flag == '-', err, errlen);
+				 value_ends(l), err, errlen);
 	if (rc <= 0)
 		return rc;
 	if (has_tombstone(l))
@@ -457,14 +435,14 @@ send_batch(struct kafka *k, rd_kafka_topic_t *rkt, const struct line *ls, int nl
 		b[n].len = l->vlen;
 		b[n].key = l->klen ? (void *) l->key : NULL;
 		b[n].key_len = l->klen;
-		k->ring[(k->next_seq + (uint64_t) n) & (RING_SIZE - 1)] = l->flag == '-' ? MSG_ENDS : 0;
+		k->ring[(k->next_seq + (uint64_t) n) & (RING_SIZE - 1)] = value_ends(l) ? MSG_ENDS : 0;
 		n++;
 		if (has_tombstone(l))
 		{
 			memset(&b[n], 0, sizeof(b[n]));
 			b[n].key = l->klen ? (void *) l->key : NULL;
 			b[n].key_len = l->klen;
-			k->ring[(k->next_seq + (uint64_t) n) & (RING_SIZE - 1)] = l->flag == 'T' ? MSG_ENDS : 0;
+			k->ring[(k->next_seq + (uint64_t) n) & (RING_SIZE - 1)] = (l->flags & BATCH_CONTINUES) ? 0 : MSG_ENDS;
 			n++;
 		}
 	}
@@ -529,14 +507,12 @@ send_batch(struct kafka *k, rd_kafka_topic_t *rkt, const struct line *ls, int nl
 	return taken;
 }
 
-static ssize_t
-kafka_write(struct sink *s, const char *data, size_t len, const char *meta,
-			size_t metalen, size_t *meta_used, char *err, size_t errlen)
+static int
+kafka_write(struct sink *s, const struct batch *b, struct batch_pos *pos,
+			char *err, size_t errlen)
 {
 	struct kafka *k = s->impl;
 	struct line ls[BATCH_MAX / 2];
-	size_t		done = 0,
-				mdone = 0;
 	int			rc;
 
 	serve(k);
@@ -547,48 +523,48 @@ kafka_write(struct sink *s, const char *data, size_t len, const char *meta,
 	}
 	if ((rc = send_tombstone(k, err, errlen)) <= 0)
 		return rc;
-	while (done < len)
+	while (pos->rec < b->nrecs)
 	{
 		rd_kafka_topic_t *rkt = NULL;
-		size_t		d = done,
-					md = mdone;
+		size_t		d = pos->rec;
 		int			nl = 0,
 					taken;
 
-		/* the next lines of one topic */
-		while (nl < BATCH_MAX / 2 && d < len)
+		/* the next records of one topic */
+		while (nl < BATCH_MAX / 2 && d < b->nrecs)
 		{
+			const struct batch_rec *r = &b->recs[d];
+			struct line *l = &ls[nl];
 			rd_kafka_topic_t *t;
 
-			rc = parse_line(data + d, len - d, meta + md, metalen - md, &ls[nl], err, errlen);
-			if (rc < 0)
-				return -1;
-			if (rc == 0)
-				break;
-			if ((t = topic_get(k, ls[nl].topic, err, errlen)) == NULL)
+			l->value = batch_rec_value(b, r);
+			l->vlen = r->vlen;
+			l->topic = batch_rec_topic(b, r);
+			l->key = batch_rec_key(b, r);
+			l->klen = r->klen;
+			l->flags = r->flags;
+			if ((t = topic_get(k, l->topic, err, errlen)) == NULL)
 				return -1;
 			if (rkt && t != rkt)
 				break;
 			rkt = t;
-			d += ls[nl].vlen + 1;
-			md += ls[nl].metalen;
+			d++;
 			nl++;
 		}
-		if (nl == 0)
-			break;
 		taken = send_batch(k, rkt, ls, nl, err, errlen);
 		if (taken < 0)
 			return -1;
-		for (int i = 0; i < taken; i++)
+		if (taken > 0)
 		{
-			done += ls[i].vlen + 1;
-			mdone += ls[i].metalen;
+			const struct batch_rec *last = &b->recs[pos->rec + (size_t) taken - 1];
+
+			pos->rec += (size_t) taken;
+			pos->bytes = last->value + last->vlen + 1;
 		}
 		if (taken < nl || k->tomb_pending)
 			break;
 	}
-	*meta_used = mdone;
-	return (ssize_t) done;
+	return 0;
 }
 
 static int

@@ -268,11 +268,11 @@ void	snapshot_position(struct snapshot *s, uint64_t lsn, uint64_t nevents);
 int		snapshot_emitting(const struct snapshot *s);
 
 /*
- * Append ready rows as events (each followed by '\n') until out holds
+ * Append ready rows as events until out holds
  * at least limit bytes or none are left; lsn is the position they are
  * delivered at.  Returns the number of events appended, -1 on error.
  */
-long	snapshot_emit(struct snapshot *s, struct buf *out, size_t limit,
+long	snapshot_emit(struct snapshot *s, struct batch *out, size_t limit,
 					  uint64_t lsn, int64_t now_ms, char *err, size_t errlen);
 
 /*
@@ -353,7 +353,7 @@ int		snapshot_poll_tables(struct snapshot *s, char *err, size_t errlen);
  */
 int		snapshot_export_begin(struct snapshot *s, const char *snapname,
 							  char *err, size_t errlen);
-long	snapshot_export_next(struct snapshot *s, struct buf *out, size_t limit,
+long	snapshot_export_next(struct snapshot *s, struct batch *out, size_t limit,
 							 uint64_t lsn, int64_t now_ms, char *err, size_t errlen);
 void	snapshot_export_end(struct snapshot *s);
 

@@ -79,7 +79,7 @@ export_marker(const struct snapshot *s, int first_in_table, int last_in_table)
  */
 static int
 export_row(struct snapshot *s, const char *line, size_t len, const char *marker,
-		   struct buf *out, uint64_t lsn, int64_t now_ms, char *err, size_t errlen)
+		   struct batch *out, uint64_t lsn, int64_t now_ms, char *err, size_t errlen)
 {
 	struct decoder_tuple t;
 	char	   *d;
@@ -158,18 +158,17 @@ export_row(struct snapshot *s, const char *line, size_t len, const char *marker,
 	t.cols = s->chunk.scratch;
 	if (event_read(s->ew, out, s->table.rel, &t, marker, lsn, now_ms, err, errlen) != 0)
 		return -1;
-	buf_putc(out, '\n');
 	s->table.table_rows++;
 	return 0;
 }
 
 long
-snapshot_export_next(struct snapshot *s, struct buf *out, size_t limit, uint64_t lsn,
+snapshot_export_next(struct snapshot *s, struct batch *out, size_t limit, uint64_t lsn,
 					 int64_t now_ms, char *err, size_t errlen)
 {
 	long		n = 0;
 
-	while (out->len < limit)
+	while (batch_bytes(out) < limit)
 	{
 		char	   *line = NULL;
 		int			len;

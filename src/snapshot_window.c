@@ -86,7 +86,7 @@ chunk_done(struct snapshot *s)
 }
 
 long
-snapshot_emit(struct snapshot *s, struct buf *out, size_t limit, uint64_t lsn,
+snapshot_emit(struct snapshot *s, struct batch *out, size_t limit, uint64_t lsn,
 			  int64_t now_ms, char *err, size_t errlen)
 {
 	long		n = 0;
@@ -106,7 +106,7 @@ snapshot_emit(struct snapshot *s, struct buf *out, size_t limit, uint64_t lsn,
 		}
 		s->chunk.scratch_cap = s->table.rel->ncols;
 	}
-	while (s->chunk.emit_next < s->chunk.nrows && out->len < limit)
+	while (s->chunk.emit_next < s->chunk.nrows && batch_bytes(out) < limit)
 	{
 		int			row = s->chunk.emit_next++;
 
@@ -127,7 +127,6 @@ snapshot_emit(struct snapshot *s, struct buf *out, size_t limit, uint64_t lsn,
 		}
 		if (event_read(s->ew, out, s->table.rel, &t, s->chunk.emit_kind, lsn, now_ms, err, errlen) != 0)
 			return -1;
-		buf_putc(out, '\n');
 		s->table.table_rows++;
 		n++;
 	}

@@ -287,34 +287,46 @@ jv_value(struct jp *j, int depth)
 /* FUZZ_DECODER_PRINT=1 in the environment: print every event. */
 static int	print_events;
 
-/* Abort unless out holds exactly one JSON object. */
+/*
+ * Abort unless b holds exactly one record, its value one JSON object
+ * framed by the one '\n' after it.
+ */
 static void
-check_event(const struct buf *out, const char *what)
+check_event(const struct batch *b, const char *what)
 {
 	struct jp	j;
+	const char *v;
+	size_t		len;
 
-	if (buf_failed(out))
+	if (batch_failed(b))
 	{
 		fprintf(stderr, "fuzz_decoder: %s: output buffer failed\n", what);
 		abort();
 	}
-	if (out->data == NULL || out->len == 0 || out->data[0] != '{' ||
-		out->data[out->len] != '\0')
+	if (b->nrecs != 1 || b->recs[0].value != 0 ||
+		b->recs[0].vlen + 1 != batch_bytes(b) || b->data.data[b->recs[0].vlen] != '\n')
+	{
+		fprintf(stderr, "fuzz_decoder: %s: not one framed record\n", what);
+		abort();
+	}
+	v = batch_rec_value(b, &b->recs[0]);
+	len = b->recs[0].vlen;
+	if (len == 0 || v[0] != '{')
 	{
 		fprintf(stderr, "fuzz_decoder: %s: no JSON object\n", what);
 		abort();
 	}
-	j.p = (const unsigned char *) out->data;
-	j.end = j.p + out->len;
+	j.p = (const unsigned char *) v;
+	j.end = j.p + len;
 	if (!jv_value(&j, 0) || j.p != j.end)
 	{
 		fprintf(stderr, "fuzz_decoder: %s: invalid JSON at byte %zu of %zu:\n%.*s\n",
-				what, (size_t) (j.p - (const unsigned char *) out->data), out->len,
-				(int) out->len, out->data);
+				what, (size_t) (j.p - (const unsigned char *) v), len,
+				(int) len, v);
 		abort();
 	}
 	if (print_events)
-		printf("%s\n", out->data);
+		fwrite(v, 1, len + 1, stdout);
 }
 
 /* ------------------------------------------------------------------ */
@@ -548,7 +560,7 @@ fuzz_resolve(void *arg, uint32_t typid, int32_t typmod, struct convert_type *out
 /* ------------------------------------------------------------------ */
 
 static struct decoder dec;
-static struct buf out;
+static struct batch out;
 
 #define NWRITERS 4
 static struct event_writer writers[NWRITERS];
@@ -572,7 +584,7 @@ init_once(void)
 	log_set_level(LOGL_ERROR);	/* conversion warnings are expected */
 	print_events = getenv("FUZZ_DECODER_PRINT") != NULL;
 	decoder_init(&dec);
-	buf_init(&out, 0);
+	batch_init(&out);
 	buf_init(&rt, 0);
 	for (int i = 0; i < NWRITERS; i++)
 	{
@@ -667,7 +679,7 @@ handle(struct state *s, const uint8_t *data, size_t size)
 									   m.u.change.old.ncols : m.u.change.new.ncols);
 			if (rel == NULL)
 				break;
-			buf_reset(&out);
+			batch_reset(&out);
 			if (event_change(s->w, &out, rel, &m, &s->txn, s->lsn, s->now,
 							 err, sizeof(err)) == 0)
 				check_event(&out, "change");
@@ -682,13 +694,13 @@ handle(struct state *s, const uint8_t *data, size_t size)
 					rel = made_up_relation(&s->cache, relid, i % 3);
 				if (rel == NULL)
 					continue;
-				buf_reset(&out);
+				batch_reset(&out);
 				event_truncate(s->w, &out, rel, &s->txn, s->lsn, s->now);
 				check_event(&out, "truncate");
 			}
 			break;
 		case DECODER_MESSAGE:
-			buf_reset(&out);
+			batch_reset(&out);
 			event_message(s->w, &out, &m, (m.u.message.flags & 1) ? &s->txn : NULL,
 						  s->now);
 			check_event(&out, "message");

@@ -18,7 +18,8 @@
 static void
 event(struct delivery *d, const char *text)
 {
-	buf_puts(&d->out, text);
+	buf_puts(batch_value(&d->batch), text);
+	(void) batch_end(&d->batch);
 	delivery_end_event(d);
 }
 
@@ -76,7 +77,7 @@ test_file_sink(void)
 	ack_begin(&d.ack);
 	event(&d, "c");
 	CHECK_INT(delivery_write(&d, err, sizeof(err)), 1);
-	CHECK(d.out.len == 0 && d.written_size == 4);
+	CHECK(batch_bytes(&d.batch) == 0 && d.written_size == 4);
 	CHECK(ack_written_lsn(&d.ack) == 100);
 	CHECK_INT((int) file_size(out), 6);
 

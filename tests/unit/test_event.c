@@ -38,6 +38,54 @@ static struct event_writer ew;
 static struct buf out;
 static char err[512];
 
+/*
+ * The events go to a batch; collect() turns what one call appended into
+ * the form these tests were written for: out gets the values, the two
+ * records of a key change joined by '\n' (no framing after the last),
+ * and the routed meta buf "topic NUL key NUL flag" per record, flag '-',
+ * 'T' (tombstone follows), 'S' (the delete half of a key change with its
+ * tombstone) or 'J' (without).  Both accumulate until the test resets
+ * them.
+ */
+static struct batch bt;
+static struct buf *routed_meta;
+
+static int
+collect(int rc)
+{
+	static const char flag[4] = {'-', 'T', 'J', 'S'};
+
+	for (size_t i = 0; i < bt.nrecs; i++)
+	{
+		const struct batch_rec *r = &bt.recs[i];
+
+		if (i > 0)
+			buf_putc(&out, '\n');
+		buf_append(&out, batch_rec_value(&bt, r), r->vlen);
+		/* the framing batch_end() added */
+		CHECK(bt.data.data[r->value + r->vlen] == '\n');
+		if (routed_meta)
+		{
+			buf_puts(routed_meta, batch_rec_topic(&bt, r));
+			buf_putc(routed_meta, '\0');
+			buf_append(routed_meta, batch_rec_key(&bt, r), r->klen);
+			buf_putc(routed_meta, '\0');
+			buf_putc(routed_meta, flag[r->flags & 3]);
+		}
+	}
+	CHECK(!batch_failed(&bt));
+	batch_reset(&bt);
+	return rc;
+}
+
+/* Route the writer's events into meta (NULL: stop routing). */
+static void
+route(struct buf *meta)
+{
+	routed_meta = meta;
+	event_writer_route(&ew, meta != NULL);
+}
+
 /* Decode m (kept alive by the caller) into msg. */
 static int
 decode(const struct mb *m)
@@ -128,7 +176,7 @@ change(const struct mb *m, const struct event_txn *txn, uint64_t lsn)
 	rel = relcache_get(&cache, msg.u.change.relid);
 	if (rel == NULL)
 		return "NO-REL";
-	if (event_change(&ew, &out, rel, &msg, txn, lsn, NOW, err, sizeof(err)) != 0)
+	if (collect(event_change(&ew, &bt, rel, &msg, txn, lsn, NOW, err, sizeof(err))) != 0)
 		return "ERR";
 	CHECK(!buf_failed(&out));
 	return out.data;
@@ -364,7 +412,8 @@ test_truncate(void)
 	if (rel == NULL)
 		return;
 	buf_reset(&out);
-	event_truncate(&ew, &out, rel, &TXN, 500, NOW);
+	event_truncate(&ew, &bt, rel, &TXN, 500, NOW);
+	(void) collect(0);
 	CHECK_STR(out.data,
 			  "{\"before\":null,\"after\":null," SRC_777("500")
 			  "\"t\",\"ts_ms\":1700000000999}");
@@ -391,7 +440,8 @@ test_message(void)
 	build_message(&m, 1, 600, "pfx", "hello", 5);
 	CHECK_INT(decode(&m), 0);
 	buf_reset(&out);
-	event_message(&ew, &out, &msg, &TXN, NOW);
+	event_message(&ew, &bt, &msg, &TXN, NOW);
+	(void) collect(0);
 	CHECK_STR(out.data,
 			  MSG_HEAD SRC_HEAD "1700000000123" SRC_DB SEQ("100", "600")
 			  "\"schema\":\"\",\"table\":\"\",\"txId\":777,\"lsn\":600" MSG_SRC_END
@@ -401,7 +451,8 @@ test_message(void)
 	build_message(&m, 0, 700, "a\"b", "\0\xff\xfe", 3);
 	CHECK_INT(decode(&m), 0);
 	buf_reset(&out);
-	event_message(&ew, &out, &msg, NULL, NOW);
+	event_message(&ew, &bt, &msg, NULL, NOW);
+	(void) collect(0);
 	CHECK_STR(out.data,
 			  MSG_HEAD SRC_HEAD "1700000000999" SRC_DB SEQ_FIRST("700")
 			  "\"schema\":\"\",\"table\":\"\",\"txId\":null,\"lsn\":700" MSG_SRC_END
@@ -415,15 +466,18 @@ test_message(void)
 	 */
 	ew.conv.binary = CONVERT_BINARY_BASE64;
 	buf_reset(&out);
-	event_message(&ew, &out, &msg, NULL, NOW);
+	event_message(&ew, &bt, &msg, NULL, NOW);
+	(void) collect(0);
 	CHECK(strstr(out.data, "\"content\":\"AP/+\"}}") != NULL);
 	ew.conv.binary = CONVERT_BINARY_BASE64_URL_SAFE;
 	buf_reset(&out);
-	event_message(&ew, &out, &msg, NULL, NOW);
+	event_message(&ew, &bt, &msg, NULL, NOW);
+	(void) collect(0);
 	CHECK(strstr(out.data, "\"content\":\"AP_-\"}}") != NULL);
 	ew.conv.binary = CONVERT_BINARY_HEX;
 	buf_reset(&out);
-	event_message(&ew, &out, &msg, NULL, NOW);
+	event_message(&ew, &bt, &msg, NULL, NOW);
+	(void) collect(0);
 	CHECK(strstr(out.data, "\"content\":\"00fffe\"}}") != NULL);
 	ew.conv.binary = CONVERT_BINARY_BYTES;
 
@@ -431,7 +485,8 @@ test_message(void)
 	build_message(&m, 1, 701, "", "", 0);
 	CHECK_INT(decode(&m), 0);
 	buf_reset(&out);
-	event_message(&ew, &out, &msg, &TXN, NOW);
+	event_message(&ew, &bt, &msg, &TXN, NOW);
+	(void) collect(0);
 	CHECK_STR(out.data,
 			  MSG_HEAD SRC_HEAD "1700000000123" SRC_DB SEQ("100", "701")
 			  "\"schema\":\"\",\"table\":\"\",\"txId\":777,\"lsn\":701" MSG_SRC_END
@@ -469,7 +524,8 @@ test_transaction_switch(void)
 	build_message(&mm, 0, 265, "p", "x", 1);
 	CHECK_INT(decode(&mm), 0);
 	buf_reset(&out);
-	event_message(&ew, &out, &msg, NULL, NOW);
+	event_message(&ew, &bt, &msg, NULL, NOW);
+	(void) collect(0);
 	CHECK(strstr(out.data, "\"txId\":null,\"lsn\":265") != NULL);
 	CHECK(strstr(out.data, "\"sequence\":\"[null,\\\"265\\\"]\"") != NULL);
 
@@ -547,7 +603,7 @@ test_relations(void)
 
 	CHECK_INT(decode(&m), 0);
 	buf_reset(&out);
-	CHECK_INT(event_change(&w2, &out, rel, &msg, &TXN, 200, NOW, err, sizeof(err)), 0);
+	CHECK_INT(collect(event_change(&w2, &bt, rel, &msg, &TXN, 200, NOW, err, sizeof(err))), 0);
 	CHECK_STR(out.data,
 			  "{\"before\":null,\"after\":{\"k\\\\ey\":5,\"\xC3\xA9t\xC3\xA9\":\"<un\\\"avail>\"},"
 			  "\"source\":{\"version\":\"" WALCAP_VERSION "\",\"connector\":\"postgresql\","
@@ -638,7 +694,7 @@ test_route(void)
 	struct relcache_rel *rel = relcache_get(&cache, 16384);
 
 	buf_init(&meta, 0);
-	event_writer_route(&ew, &meta);
+	route(&meta);
 
 	start_change(&m, 'I', 16384);
 	p8(&m, 'N');
@@ -728,7 +784,8 @@ test_route(void)
 	/* truncate: the table's topic, a null key */
 	buf_reset(&meta);
 	buf_reset(&out);
-	event_truncate(&ew, &out, rel, &TXN, 500, NOW);
+	event_truncate(&ew, &bt, rel, &TXN, 500, NOW);
+	(void) collect(0);
 	CHECK_STR(route_text(&meta), "srv.public.items||-");
 
 	/* messages: <prefix>.message, keyed by their prefix */
@@ -736,7 +793,8 @@ test_route(void)
 	build_message(&m, 1, 600, "audit", "x", 1);
 	CHECK_INT(decode(&m), 0);
 	buf_reset(&out);
-	event_message(&ew, &out, &msg, &TXN, NOW);
+	event_message(&ew, &bt, &msg, &TXN, NOW);
+	(void) collect(0);
 	CHECK_STR(route_text(&meta), "srv.message|{\"prefix\":\"audit\"}|-");
 
 	/* two events: two records, in order */
@@ -768,7 +826,7 @@ test_route(void)
 	rel->cols[0].flags = 1;
 	rel->cols[1].flags = rel->cols[2].flags = 0;
 	rel->keyflag = 1;
-	event_writer_route(&ew, NULL);
+	route(NULL);
 	buf_free(&meta);
 	CHECK(!buf_failed(&out));
 }
@@ -872,13 +930,13 @@ test_toast(void)
 		if (t->route)
 		{
 			buf_reset(&meta);
-			event_writer_route(&ew, &meta);
+			route(&meta);
 		}
 		run_case(&t->c);
 		if (t->route)
 		{
 			CHECK_STR(route_text(&meta), t->route);
-			event_writer_route(&ew, NULL);
+			route(NULL);
 		}
 	}
 	buf_free(&meta);
@@ -893,7 +951,7 @@ test_schemas(void)
 	const char *p;
 
 	buf_init(&meta, 0);
-	event_writer_route(&ew, &meta);
+	route(&meta);
 	ew.value_schemas = ew.key_schemas = 1;
 	start_change(&m, 'I', 16384);
 	p8(&m, 'N');
@@ -915,7 +973,8 @@ test_schemas(void)
 	build_message(&m, 1, 600, "audit", "x", 1);
 	CHECK_INT(decode(&m), 0);
 	buf_reset(&out);
-	event_message(&ew, &out, &msg, &TXN, NOW);
+	event_message(&ew, &bt, &msg, &TXN, NOW);
+	(void) collect(0);
 	CHECK(strncmp(out.data, "{\"schema\":", 10) == 0 &&
 		  strncmp(out.data + 10, SCHEMA_MESSAGE_VALUE, strlen(SCHEMA_MESSAGE_VALUE)) == 0);
 	CHECK(strstr(out.data, "\"name\":\"io.debezium.connector.postgresql.MessageValue\",\"version\":1},"
@@ -925,27 +984,30 @@ test_schemas(void)
 	/* content is a string in the other binary modes, in value and schema */
 	ew.conv.binary = CONVERT_BINARY_BASE64;
 	buf_reset(&out);
-	event_message(&ew, &out, &msg, &TXN, NOW);
+	event_message(&ew, &bt, &msg, &TXN, NOW);
+	(void) collect(0);
 	CHECK(strncmp(out.data + 10, SCHEMA_MESSAGE_VALUE_STRING, strlen(SCHEMA_MESSAGE_VALUE_STRING)) == 0);
 	ew.conv.binary = CONVERT_BINARY_BYTES;
 
 	/* truncate: the table's envelope, a null key */
 	buf_reset(&meta);
 	buf_reset(&out);
-	event_truncate(&ew, &out, relcache_get(&cache, 16384), &TXN, 500, NOW);
+	event_truncate(&ew, &bt, relcache_get(&cache, 16384), &TXN, 500, NOW);
+	(void) collect(0);
 	CHECK(strstr(out.data, "\"name\":\"srv.public.items.Envelope\",\"version\":2},\"payload\":{\"before\":null,\"after\":null,") != NULL);
 	CHECK_STR(route_text(&meta), "srv.public.items||-");
 
 	/* heartbeat values */
 	buf_reset(&meta);
 	buf_reset(&out);
-	event_heartbeat(&ew, &out, NOW);
+	event_heartbeat(&ew, &bt, NOW);
+	(void) collect(0);
 	CHECK_STR(out.data, "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":\"ts_ms\"}],"
 			  "\"optional\":false,\"name\":\"io.debezium.connector.common.Heartbeat\",\"version\":1},"
 			  "\"payload\":{\"ts_ms\":1700000000999}}");
 
 	ew.value_schemas = ew.key_schemas = 0;
-	event_writer_route(&ew, NULL);
+	route(NULL);
 	buf_free(&meta);
 }
 
@@ -971,6 +1033,7 @@ main(void)
 	decoder_init(&dec);
 	relcache_init(&cache, NULL, NULL);
 	buf_init(&out, 0);
+	batch_init(&bt);
 
 	config_init(&c);
 	CHECK_INT(config_set(&c, "database.dbname", "shop", err, sizeof(err)), 0);
@@ -999,5 +1062,6 @@ main(void)
 	relcache_free(&cache);
 	decoder_free(&dec);
 	buf_free(&out);
+	batch_free(&bt);
 	return TEST_REPORT("test_event");
 }

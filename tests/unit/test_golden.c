@@ -162,10 +162,19 @@ golden_free(struct golden *g)
 	decoder_free(&g->dec);
 }
 
+/*
+ * The events of b as a stream sink writes them: each record's value
+ * followed by '\n', read from the records (not the arena as it stands),
+ * so that the framing and the records are checked together.
+ */
 static void
-end_event(struct buf *out)
+frame_values(const struct batch *b, struct buf *out)
 {
-	buf_putc(out, '\n');
+	for (size_t i = 0; i < b->nrecs; i++)
+	{
+		buf_append(out, batch_rec_value(b, &b->recs[i]), b->recs[i].vlen);
+		buf_putc(out, '\n');
+	}
 }
 
 /*
@@ -176,7 +185,7 @@ end_event(struct buf *out)
  */
 static int
 golden_message(struct golden *g, const unsigned char *data, size_t len,
-			   uint64_t lsn, struct buf *out, char *err, size_t errlen)
+			   uint64_t lsn, struct batch *out, char *err, size_t errlen)
 {
 	struct decoder_msg m;
 	struct relcache_rel *rel;
@@ -222,7 +231,6 @@ golden_message(struct golden *g, const unsigned char *data, size_t len,
 			if (event_change(&g->ew, out, rel, &m, &g->txn, lsn,
 							 GOLDEN_NOW_MS, err, errlen) != 0)
 				return -1;
-			end_event(out);
 			return 0;
 		case DECODER_TRUNCATE:
 			for (int i = 0; i < m.u.truncate.nrels; i++)
@@ -230,13 +238,11 @@ golden_message(struct golden *g, const unsigned char *data, size_t len,
 				if ((rel = relcache_get(&g->rels, decoder_truncate_relid(&m, i))) == NULL)
 					return snprintf(err, errlen, "truncate before its Relation"), -1;
 				event_truncate(&g->ew, out, rel, &g->txn, lsn, GOLDEN_NOW_MS);
-				end_event(out);
 			}
 			return 0;
 		case DECODER_MESSAGE:
 			event_message(&g->ew, out, &m, (m.u.message.flags & 1) ? &g->txn : NULL,
 						  GOLDEN_NOW_MS);
-			end_event(out);
 			return 0;
 		default:
 			return snprintf(err, errlen, "unexpected message '%c'", m.type), -1;
@@ -327,12 +333,14 @@ run_scenario(const char *name, const char *hex, struct buf *out)
 	int			lineno = 0;
 	int			rc = 0;
 	unsigned char *bytes = NULL;
+	struct batch b;
 
 	if (golden_init(&g, err, sizeof(err)) != 0)
 	{
 		fprintf(stderr, "test_golden: %s: setup: %s\n", name, err);
 		return -1;
 	}
+	batch_init(&b);
 	while (*p && rc == 0)
 	{
 		const char *nl = strchr(p, '\n');
@@ -362,17 +370,26 @@ run_scenario(const char *name, const char *hex, struct buf *out)
 				bytes[i] = (unsigned char) (hi << 4 | lo);
 		}
 		if (rc == 0)
-			rc = golden_message(&g, bytes, nb, lsn, out, err, sizeof(err));
+			rc = golden_message(&g, bytes, nb, lsn, &b, err, sizeof(err));
 		if (rc != 0)
 			fprintf(stderr, "test_golden: %s.hex:%d: %s\n", name, lineno, err);
 		p = nl ? nl + 1 : p + n;
 	}
 	free(bytes);
-	if (rc == 0 && buf_failed(out))
+	frame_values(&b, out);
+	/* the arena is the same bytes: what the stdout and file sinks write */
+	if (rc == 0 && !batch_failed(&b) &&
+		(b.data.len != out->len || (out->len && memcmp(b.data.data, out->data, out->len) != 0)))
+	{
+		fprintf(stderr, "test_golden: %s: the batch's arena is not its framed values\n", name);
+		rc = -1;
+	}
+	if (rc == 0 && (buf_failed(out) || batch_failed(&b)))
 	{
 		fprintf(stderr, "test_golden: %s: output buffer failed\n", name);
 		rc = -1;
 	}
+	batch_free(&b);
 	golden_free(&g);
 	return rc;
 }
