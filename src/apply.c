@@ -307,7 +307,7 @@ static void
 commit_message(struct apply *a, uint64_t lsn)
 {
 	ack_commit(&a->dl->ack, lsn + 1);
-	delivery_note_commit(a->dl);
+	delivery_note_commit(a->dl, lsn + 1);
 }
 
 static int
@@ -320,7 +320,10 @@ handle_message(struct apply *a, const struct decoder_msg *m)
 	{
 		/* walcap's own heartbeat (heartbeat.logical.message): a position, no event */
 		if (!transactional && !in_txn && !txn_delivered(&a->txn, m->u.message.lsn))
+		{
+			delivery_note_begin(a->dl);
 			commit_message(a, m->u.message.lsn);
+		}
 		return 0;
 	}
 	if (transactional)
@@ -333,6 +336,8 @@ handle_message(struct apply *a, const struct decoder_msg *m)
 	}
 	if (txn_delivered(&a->txn, m->u.message.lsn))
 		return 0;
+	if (!in_txn)
+		delivery_note_begin(a->dl);
 	event_message(a->ew, &a->dl->batch, m, NULL, a->now_ms);
 	end_event(a);
 	if (!in_txn)
@@ -356,8 +361,12 @@ apply_message(struct apply *a, const char *data, size_t len, uint64_t lsn,
 						   m.u.begin.final_lsn, lsn, a->endpos, err, errlen);
 			if (rc > 0)
 				a->done = 1;
-			else if (rc == 0 && !a->txn.skipping)
-				snapshot_begin(a->snap, m.u.begin.xid);
+			else if (rc == 0)
+			{
+				delivery_note_begin(a->dl);
+				if (!a->txn.skipping)
+					snapshot_begin(a->snap, m.u.begin.xid);
+			}
 			return rc < 0 ? -1 : 0;
 		case DECODER_COMMIT:
 			rc = txn_commit(&a->txn, &a->dl->ack, m.u.commit.commit_lsn,
@@ -366,7 +375,7 @@ apply_message(struct apply *a, const char *data, size_t len, uint64_t lsn,
 				return -1;
 			if (rc > 0)
 			{
-				delivery_note_commit(a->dl);
+				delivery_note_commit(a->dl, m.u.commit.end_lsn);
 				a->txns++;
 				snapshot_position(a->snap, m.u.commit.end_lsn, ack_nappended(&a->dl->ack));
 			}

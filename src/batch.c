@@ -31,6 +31,7 @@ batch_reset(struct batch *b)
 	buf_reset(&b->meta);
 	b->nrecs = 0;
 	b->start = 0;
+	b->txn_first = 0;
 	b->failed = 0;
 }
 

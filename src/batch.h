@@ -18,6 +18,9 @@
  * (batch_failed), and later appends do nothing; the caller checks once
  * per message as it does for a buf.
  *
+ * The last record of each transaction carries its commit mark
+ * (batch_txn_begin, batch_commit): where a sink may end an atomic unit.
+ *
  * Owned by whoever holds it (delivery.h holds the run's); batch_free()
  * releases everything.  A record pointer is valid until the next
  * batch_end() or batch_reset().
@@ -47,6 +50,10 @@ struct batch_rec
 	size_t		key;			/* routed: offset of the key in meta */
 	size_t		klen;			/* 0: a null key */
 	unsigned	flags;			/* BATCH_* */
+	uint64_t	commit;			/* the commit mark: the end LSN of the
+								 * transaction this record is the last event
+								 * of (a message outside a transaction is
+								 * one); 0 if it is not a transaction's last */
 };
 
 struct batch
@@ -57,6 +64,7 @@ struct batch
 	size_t		nrecs;
 	size_t		caprecs;
 	size_t		start;			/* where the value being written began */
+	size_t		txn_first;		/* the first record of the open transaction */
 	int			failed;			/* the record array could not grow */
 };
 
@@ -114,8 +122,30 @@ batch_end(struct batch *b)
 	r->vlen = b->data.len - b->start;
 	r->klen = 0;
 	r->flags = 0;
+	r->commit = 0;
 	buf_putc(&b->data, '\n');
 	return r;
+}
+
+/* A transaction (or a message outside one) starts: its records follow. */
+static inline void
+batch_txn_begin(struct batch *b)
+{
+	b->txn_first = b->nrecs;
+}
+
+/*
+ * It committed at end_lsn: its last record in this batch, if it has
+ * one, carries the commit mark.  Records of a transaction are
+ * contiguous (snapshot rows go between transactions); one whose events
+ * were filtered out, or went with an earlier batch, marks nothing here.
+ */
+static inline void
+batch_commit(struct batch *b, uint64_t end_lsn)
+{
+	if (b->nrecs > b->txn_first && !b->failed)
+		b->recs[b->nrecs - 1].commit = end_lsn;
+	b->txn_first = b->nrecs;
 }
 
 /* Set r's topic (NUL-terminated in meta, as librdkafka takes it). */

@@ -84,11 +84,18 @@ delivery_end_event(struct delivery *d)
  * after it (a batch may end in the middle of a transaction).
  */
 static inline void
-delivery_note_commit(struct delivery *d)
+delivery_note_commit(struct delivery *d, uint64_t end_lsn)
 {
+	batch_commit(&d->batch, end_lsn);
 	d->appended_size = d->sink_size + (batch_bytes(&d->batch) - d->written.bytes);
 }
 
+/* A transaction, or a message outside one, starts (the batch's commit marks). */
+static inline void
+delivery_note_begin(struct delivery *d)
+{
+	batch_txn_begin(&d->batch);
+}
 /* Events handed to a counting sink (Kafka) and not yet delivered. */
 static inline uint64_t
 delivery_undelivered(const struct delivery *d)

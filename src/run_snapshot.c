@@ -108,7 +108,7 @@ static void
 commit_rows(struct run *r, uint64_t lsn)
 {
 	ack_commit(&r->dl.ack, lsn);
-	delivery_note_commit(&r->dl);
+	delivery_note_commit(&r->dl, lsn);
 	snapshot_position(&r->snap, lsn, ack_nappended(&r->dl.ack));
 }
 

@@ -1,7 +1,7 @@
 /*
  * test_batch.c — unit tests for batch.c: records over the arena, the
- * framing batch_end() adds, routing fields, growth of the record array
- * and reuse of the memory across batches.
+ * framing batch_end() adds, routing fields, commit marks, growth of the
+ * record array and reuse of the memory across batches.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -109,11 +109,52 @@ test_growth_and_reuse(void)
 	CHECK(b.recs == NULL && b.nrecs == 0);
 }
 
+/*
+ * Commit marks: a transaction's last record carries its end LSN; a
+ * transaction without records here marks nothing (not the rows before
+ * it); a flushed batch's rest of an open transaction is marked in the
+ * next batch.
+ */
+static void
+test_commit_marks(void)
+{
+	struct batch b;
+
+	batch_init(&b);
+	batch_txn_begin(&b);
+	add(&b, "t1-a");
+	add(&b, "t1-b");
+	batch_commit(&b, 0x100);
+	CHECK(b.recs[0].commit == 0 && b.recs[1].commit == 0x100);
+	/* rows between transactions (a snapshot chunk), delivered like a commit */
+	add(&b, "row");
+	batch_commit(&b, 0x200);
+	CHECK(b.nrecs == 3 && b.recs[2].commit == 0x200);
+	/* a transaction whose changes were all filtered out marks nothing */
+	batch_txn_begin(&b);
+	batch_commit(&b, 0x250);
+	CHECK(b.nrecs == 3 && b.recs[2].commit == 0x200 && b.recs[1].commit == 0x100);
+	/* a transaction cut by a flush: its last record lands in the next batch */
+	batch_txn_begin(&b);
+	add(&b, "t3-a");
+	CHECK(b.recs[3].commit == 0);
+	batch_reset(&b);
+	add(&b, "t3-b");
+	batch_commit(&b, 0x300);
+	CHECK(b.nrecs == 1 && b.recs[0].commit == 0x300);
+	/* batch_end clears a reused record's mark */
+	batch_reset(&b);
+	add(&b, "x");
+	CHECK(b.recs[0].commit == 0);
+	batch_free(&b);
+}
+
 int
 main(void)
 {
 	test_framing();
 	test_routing();
 	test_growth_and_reuse();
+	test_commit_marks();
 	return TEST_REPORT("test_batch");
 }

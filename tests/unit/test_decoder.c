@@ -20,6 +20,7 @@
 
 #include "decoder.h"
 #include "msgbuild.h"
+#include "fixture.h"
 #include "testhelp.h"
 
 /* A TupleData column of kind 't' or 'b'. */
@@ -1192,19 +1193,6 @@ test_prefixes(void)
 	dec.in_stream = 0;
 }
 
-/* Value of a hex digit, or -1. */
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Whether every proper prefix of the valid message data[0..n) is refused,
  * and so is the message with one more byte; the decoder's stream state
@@ -1244,32 +1232,6 @@ prefixes_refused(struct decoder *d, const unsigned char *data, size_t n)
 		ok = 0;
 	free(copy);
 	return ok;
-}
-
-/*
- * The "X/X " that starts a fixture line (the message's LSN as PostgreSQL
- * prints it, uppercase hex, then one space) into *lsn; the number of
- * characters taken, or 0 if the line does not start that way.
- */
-static size_t
-fixture_lsn(const char *p, size_t n, uint64_t *lsn)
-{
-	uint64_t	half[2] = {0, 0};
-	size_t		i = 0;
-
-	for (int h = 0; h < 2; h++)
-	{
-		size_t		start = i;
-
-		for (; i < n && i - start < 8 && isxdigit((unsigned char) p[i]) &&
-			 !islower((unsigned char) p[i]); i++)
-			half[h] = half[h] << 4 | (uint64_t) hexval(p[i]);
-		if (i == start || i == n || p[i] != (h == 0 ? '/' : ' '))
-			return 0;
-		i++;
-	}
-	*lsn = half[0] << 32 | half[1];
-	return i;
 }
 
 /* What the fixture check remembers of each relation. */
@@ -1332,7 +1294,6 @@ test_fixtures(void)
 			struct decoder_msg m;
 			char		e[256] = "";
 			uint64_t	lsn = 0;
-			size_t		skip;
 
 			lineno++;
 			while (len && isspace((unsigned char) line[len - 1]))
@@ -1341,20 +1302,8 @@ test_fixtures(void)
 				continue;
 			lines++;
 			bytes = malloc(len / 2 + 1);
-			if ((skip = fixture_lsn(line, len, &lsn)) == 0)
-				ok = 0, why = "not \"<LSN> <hex>\"";
-			else if ((len - skip) % 2)
-				ok = 0, why = "odd number of hex digits";
-			for (size_t i = skip; ok && i < len; i += 2)
-			{
-				int			hi = hexval(line[i]);
-				int			lo = hexval(line[i + 1]);
-
-				if (hi < 0 || lo < 0)
-					ok = 0, why = "not hex";
-				else
-					bytes[nb++] = (unsigned char) (hi << 4 | lo);
-			}
+			if (fixture_line(line, len, &lsn, bytes, &nb, &why) != 0)
+				ok = 0;
 			if (ok && decoder_decode(&d, bytes, nb, &m, e, sizeof(e)) != 0)
 				ok = 0, why = e;
 			if (ok)

@@ -72,8 +72,10 @@ test_file_sink(void)
 	event(&d, "a");
 	event(&d, "b");
 	ack_commit(&d.ack, 100);
-	delivery_note_commit(&d);
+	delivery_note_commit(&d, 100);
 	CHECK(d.appended_size == 4);
+	/* the commit mark is on the transaction's last record only */
+	CHECK(d.batch.nrecs == 2 && d.batch.recs[0].commit == 0 && d.batch.recs[1].commit == 100);
 	ack_begin(&d.ack);
 	event(&d, "c");
 	CHECK_INT(delivery_write(&d, err, sizeof(err)), 1);

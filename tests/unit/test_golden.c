@@ -36,6 +36,7 @@
 #include "event.h"
 #include "log.h"
 #include "relcache.h"
+#include "fixture.h"
 #include "testhelp.h"
 
 #define FIXDIR "tests/fixtures/pgoutput"
@@ -249,52 +250,6 @@ golden_message(struct golden *g, const unsigned char *data, size_t len,
 	}
 }
 
-/* Value of a hex digit, or -1. */
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Value of an uppercase hex digit (an LSN's, as PostgreSQL prints it), or -1. */
-static int
-lsn_digit(int c)
-{
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return c >= '0' && c <= '9' ? c - '0' : -1;
-}
-
-/*
- * The line's LSN, PostgreSQL's text form "X/X" (uppercase hex, as the
- * capture's lsn column prints it) followed by one space, into *lsn;
- * returns the number of characters it took (the space included), or 0
- * if the line does not start that way.
- */
-static size_t
-parse_lsn(const char *p, size_t n, uint64_t *lsn)
-{
-	uint64_t	half[2] = {0, 0};
-	size_t		i = 0;
-
-	for (int h = 0; h < 2; h++)
-	{
-		size_t		start = i;
-
-		for (; i < n && i - start < 8 && lsn_digit(p[i]) >= 0; i++)
-			half[h] = half[h] << 4 | (uint64_t) lsn_digit(p[i]);
-		if (i == start || i == n || p[i] != (h == 0 ? '/' : ' '))
-			return 0;
-		i++;
-	}
-	*lsn = half[0] << 32 | half[1];
-	return i;
-}
-
 /* The whole file at path, NUL-terminated, in a malloc'd string; NULL if unreadable. */
 static char *
 slurp(const char *path, size_t *len)
@@ -346,29 +301,16 @@ run_scenario(const char *name, const char *hex, struct buf *out)
 		const char *nl = strchr(p, '\n');
 		size_t		n = nl ? (size_t) (nl - p) : strlen(p);
 		uint64_t	lsn = 0;
-		size_t		skip = parse_lsn(p, n, &lsn);
-		const char *h = p + skip;
-		size_t		nb = (n - skip) / 2;
+		size_t		nb = 0;
+		const char *why = "";
 
 		lineno++;
 		free(bytes);
-		bytes = malloc(nb ? nb : 1);
+		bytes = malloc(n / 2 + 1);
 		if (bytes == NULL)
 			abort();
-		if (skip == 0)
-			rc = -1, snprintf(err, sizeof(err), "not \"<LSN> <hex>\"");
-		else if ((n - skip) % 2 != 0)
-			rc = -1, snprintf(err, sizeof(err), "odd number of hex digits");
-		for (size_t i = 0; rc == 0 && i < nb; i++)
-		{
-			int			hi = hexval(h[2 * i]);
-			int			lo = hexval(h[2 * i + 1]);
-
-			if (hi < 0 || lo < 0)
-				rc = -1, snprintf(err, sizeof(err), "not lowercase hex");
-			else
-				bytes[i] = (unsigned char) (hi << 4 | lo);
-		}
+		if (fixture_line(p, n, &lsn, bytes, &nb, &why) != 0)
+			rc = -1, snprintf(err, sizeof(err), "%s", why);
 		if (rc == 0)
 			rc = golden_message(&g, bytes, nb, lsn, &b, err, sizeof(err));
 		if (rc != 0)
