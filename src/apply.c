@@ -14,13 +14,12 @@
 
 void
 apply_init(struct apply *a, const struct config *c, uint64_t endpos,
-		   const struct source *src, struct catalog *cat, struct event_writer *ew,
+		   struct catalog *cat, struct event_writer *ew,
 		   struct snapshot *snap, struct delivery *dl)
 {
 	memset(a, 0, sizeof(*a));
 	a->cfg = c;
 	a->endpos = endpos;
-	a->src = src;
 	a->cat = cat;
 	a->ew = ew;
 	a->snap = snap;
@@ -233,10 +232,8 @@ grow_remap(struct apply *a, int n)
 static int
 maps_partitions(const struct apply *a)
 {
-	const struct source *s = a->src;
-
-	return s->server_version < PARTITION_VIAROOT_VERSION ||
-		(s->server_version < 150000 && s->pub_via_root && s->pub_all_tables);
+	return a->server_version < PARTITION_VIAROOT_VERSION ||
+		(a->server_version < 150000 && a->pub_via_root && a->pub_all_tables);
 }
 
 /*
@@ -256,7 +253,7 @@ cache_relation(struct apply *a, const struct decoder_msg *m, struct relcache_rel
 	int			rc = 0;
 
 	if (maps_partitions(a))
-		rc = catalog_partition_root(a->cat, m->u.relation.relid, a->src->server_version,
+		rc = catalog_partition_root(a->cat, m->u.relation.relid, a->server_version,
 									&root, err, errlen);
 	if (rc < 0)
 	{

@@ -7,9 +7,10 @@
  * passed to the snapshot.
  *
  * Owns the decoder, the relation cache, the partition remap buffers
- * and the transaction state; the source (read only: server version,
- * publication flags), catalog, event writer, snapshot and delivery are
- * the caller's, used, not owned.
+ * and the transaction state; the catalog, event writer, snapshot and
+ * delivery are the caller's, used, not owned.  What it needs of the
+ * session's server comes as values (apply_session): apply never reads
+ * the source that feeds it.
  */
 #ifndef WALCAP_APPLY_H
 #define WALCAP_APPLY_H
@@ -24,7 +25,6 @@
 #include "event.h"
 #include "relcache.h"
 #include "snapshot.h"
-#include "source.h"
 #include "txn.h"
 
 struct apply
@@ -37,7 +37,10 @@ struct apply
 	struct decoder_column *remap[2];
 	int			remap_cap;
 	struct txn	txn;
-	const struct source *src;	/* the caller's, as below */
+	/* the session's server, as source_open found it (apply_session) */
+	int			server_version;
+	int			pub_via_root;	/* the publication has publish_via_partition_root */
+	int			pub_all_tables;	/* ... and is FOR ALL TABLES */
 	struct catalog *cat;
 	struct event_writer *ew;
 	struct snapshot *snap;
@@ -49,8 +52,21 @@ struct apply
 };
 
 void		apply_init(struct apply *a, const struct config *c, uint64_t endpos,
-					   const struct source *src, struct catalog *cat, struct event_writer *ew,
+					   struct catalog *cat, struct event_writer *ew,
 					   struct snapshot *snap, struct delivery *dl);
+
+/*
+ * A replication session starts: what its server is and what its
+ * publication publishes (which decides whether walcap maps partitions
+ * to their roots itself).  Call before the session's first message.
+ */
+static inline void
+apply_session(struct apply *a, int server_version, int pub_via_root, int pub_all_tables)
+{
+	a->server_version = server_version;
+	a->pub_via_root = pub_via_root;
+	a->pub_all_tables = pub_all_tables;
+}
 void		apply_free(struct apply *a);
 
 /*

@@ -24,7 +24,6 @@
 
 volatile sig_atomic_t cli_stop_requested = 0;
 
-
 /* The flush position to report now: never below what the keep-alive reported. */
 static uint64_t
 flush_lsn(struct run *r)
@@ -339,7 +338,7 @@ cli_run(const struct config *c, const struct run_opts *o)
 	r.cat.wait_arg = &r.src;
 	delivery_init(&r.dl, c);
 	r.dl.stop = &cli_stop_requested;
-	apply_init(&r.ap, c, o->endpos, &r.src, &r.cat, &r.ew, &r.snap, &r.dl);
+	apply_init(&r.ap, c, o->endpos, &r.cat, &r.ew, &r.snap, &r.dl);
 	health_init(&r.health, c, source_keep_alive, &r.src);
 	if ((rc = run_start(&r, &status)) != 0)
 		goto out;
@@ -355,6 +354,8 @@ cli_run(const struct config *c, const struct run_opts *o)
 					 c->slot_name, c->dbname, c->publication_name);
 			attempts = 0;
 			backoff = c->backoff_initial_ms;
+			apply_session(&r.ap, r.src.server_version, r.src.pub_via_root,
+						  r.src.pub_all_tables);
 			end = stream(&r, err, sizeof(err));
 		}
 		if (end == SESSION_DONE)
