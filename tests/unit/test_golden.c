@@ -3,7 +3,7 @@
  * (real pgoutput messages, one per line as "<LSN> <hex>", the LSN being
  * the message's WAL position) goes through the decoder,
  * relcache, convert and event stages as `walcap run` wires them
- * (cli_run.c's handle_xlog), and the event lines must equal
+ * (apply.c's apply_message), and the event lines must equal
  * tests/fixtures/pgoutput/NAME.jsonl byte for byte.
  *
  * The scenario list below is the contract: a .hex or .jsonl missing for
@@ -69,7 +69,7 @@ struct gtype
 	char		typname[64];
 };
 
-/* One scenario's pipeline, as struct run holds it in cli_run.c. */
+/* One scenario's pipeline, as struct apply holds it (apply.h). */
 struct golden
 {
 	struct decoder dec;
@@ -180,7 +180,7 @@ frame_values(const struct batch *b, struct buf *out)
 
 /*
  * One message at WAL position lsn (XLogData's wal_start), as
- * handle_xlog() in cli_run.c takes it with the default configuration
+ * apply_message() in apply.c takes it with the default configuration
  * (stdout sink, no snapshot, no heartbeat, PostgreSQL 15: no partition
  * mapping).  0, or -1 with err.
  */
