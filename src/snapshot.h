@@ -93,8 +93,9 @@ struct snapshot_pending
  * The snapshot's state, grouped by the file that owns each part
  * (snapshot_int.h lists the files).  The few fields directly under
  * struct snapshot are shared by every part, or used by the run loop
- * (cli_run.c, run_snapshot.c, run_resume.c): on_wait and wait_arg it sets, phase and nitems it reads,
- * dirty it sets to have the state recorded again.
+ * (cli_run.c, run_snapshot.c, run_resume.c): on_wait and wait_arg it
+ * sets, phase and nitems it reads, dirty it sets to have the state
+ * recorded again.
  */
 
 /* snapshot_queue.c: the tables to read, and the signals that asked. */
