@@ -124,6 +124,9 @@ run_emit_snapshot(struct run *r, uint64_t lsn, char *err, size_t errlen)
 	int			rc;
 
 	run_report_progress(r);
+	/* between transactions the rows are a unit of their own (commit mark) */
+	if (!ack_in_txn(&r->dl.ack))
+		delivery_note_begin(&r->dl);
 	while (snapshot_emitting(&r->snap))
 	{
 		long		n;
