@@ -25,7 +25,10 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(PG_INC) $(SSH_INC) -Isrc 
 KAFKA_LIB := $(shell pkg-config --libs rdkafka 2>/dev/null || echo -lrdkafka)
 SSH_INC := $(shell pkg-config --cflags libssh 2>/dev/null)
 SSH_LIB := $(shell pkg-config --libs libssh 2>/dev/null || echo -lssh)
-LDLIBS  := $(PG_LIB) $(KAFKA_LIB) $(SSH_LIB) -pthread -lm
+# walcap server's and metrics.listen's HTTP server, and the REST API's JSON
+HTTP_LIB := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+JSON_LIB := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+LDLIBS  := $(PG_LIB) $(KAFKA_LIB) $(SSH_LIB) $(HTTP_LIB) $(JSON_LIB) -pthread -lm
 
 SRCS    := $(filter-out src/main.c,$(wildcard src/*.c))
 TESTS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))

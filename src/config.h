@@ -178,6 +178,18 @@ void	config_free(struct config *c);
 /* Apply every key=value line of a properties file, in order. */
 int		config_load_file(struct config *c, const char *path,
 						 char *err, size_t errlen);
+
+/*
+ * The properties file's syntax without its keys: fn is called with each
+ * key=value line, in order, and a nonzero return stops the reading with
+ * "config: FILE:LINE: msg" in err.  (walcap server reads its file so:
+ * its server.* keys are its own, the rest are defaults for every
+ * connector.)
+ */
+typedef int (*config_line_fn) (void *arg, const char *key, const char *value,
+							   char *msg, size_t msglen);
+int		config_read_file(const char *path, config_line_fn fn, void *arg,
+						 char *err, size_t errlen);
 /*
  * Parse "key=value" as given to --set: the first '=' separates, so the
  * value may contain '='; key and value are trimmed as in the file.

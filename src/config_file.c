@@ -45,7 +45,7 @@ valid_key_chars(const char *key)
  * which may hold a password.
  */
 static int
-apply_line(struct config *c, char *line, size_t len, char *msg, size_t msglen)
+apply_line(config_line_fn fn, void *arg, char *line, size_t len, char *msg, size_t msglen)
 {
 	char	   *eq = memchr(line, '=', len);
 	char	   *key;
@@ -64,12 +64,24 @@ apply_line(struct config *c, char *line, size_t len, char *msg, size_t msglen)
 	if (!valid_key_chars(key))
 		return errbuf_fail(msg, msglen,
 					"expected key=value with a key of letters, digits, '.', '_' and '-'");
-	return config_set(c, key, value, msg, msglen);
+	return fn(arg, key, value, msg, msglen);
+}
+
+static int
+set_line(void *arg, const char *key, const char *value, char *msg, size_t msglen)
+{
+	return config_set(arg, key, value, msg, msglen);
 }
 
 /* Apply each line of path in order; stops at the first bad line. */
 int
 config_load_file(struct config *c, const char *path, char *err, size_t errlen)
+{
+	return config_read_file(path, set_line, c, err, errlen);
+}
+
+int
+config_read_file(const char *path, config_line_fn fn, void *arg, char *err, size_t errlen)
 {
 	FILE	   *f;
 	char	   *line = NULL;
@@ -99,7 +111,7 @@ config_load_file(struct config *c, const char *path, char *err, size_t errlen)
 		s = trim(s, &len);
 		if (len == 0 || s[0] == '#' || s[0] == '!')
 			continue;
-		if (apply_line(c, s, len, msg, sizeof(msg)) != 0)
+		if (apply_line(fn, arg, s, len, msg, sizeof(msg)) != 0)
 		{
 			rc = errbuf_fail(err, errlen, "config: %s:%d: %s", path, lineno, msg);
 			break;
@@ -127,7 +139,7 @@ config_set_arg(struct config *c, const char *arg, char *err, size_t errlen)
 	if (copy == NULL)
 		return errbuf_fail(err, errlen, "config: --set: out of memory");
 	memcpy(copy, arg, len + 1);
-	rc = apply_line(c, copy, len, msg, sizeof(msg));
+	rc = apply_line(set_line, c, copy, len, msg, sizeof(msg));
 	secret_wipe(copy, len);
 	free(copy);
 	if (rc != 0)
