@@ -41,6 +41,27 @@ OBJS    = $(patsubst src/%.c,$(B)/%.o,$(SRCS))
 
 all: walcap
 
+# ---- the web console (web/*), embedded in the binary ----------------------
+# scripts/embed.c (built with the plain host compiler: it only runs at build
+# time, so no sanitizer flags) turns web/* into $(B)/console_assets.c, which
+# is compiled into libwalcap.a with the rest; changing a file of web/
+# rebuilds it and the binary.  tests/console holds the browser test
+# (tests/integration/t_console.sh).
+HOSTCC  ?= cc
+WEB_FILES := $(sort $(wildcard web/*))
+OBJS    += $(B)/console_assets.o
+
+build/embed: scripts/embed.c
+	mkdir -p build
+	$(HOSTCC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(B)/console_assets.c: build/embed $(WEB_FILES) | $(B)
+	build/embed $@ $(WEB_FILES)
+
+$(B)/console_assets.o: $(B)/console_assets.c src/console.h
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+# ---------------------------------------------------------------------------
+
 walcap: $(B)/walcap
 	cp $< $@
 
