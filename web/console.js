@@ -82,9 +82,13 @@ function snapshotText(m) {
   return '–';
 }
 
-/* The Regex for one "schema" or "schema.table" row, as table.include.list.file makes it. */
+/*
+ * The table.include.list item for one "schema" or "schema.table" row, as
+ * table.include.list.file makes it: the name as a literal (a comma as \,
+ * which the list syntax needs), a schema meaning all its tables.
+ */
 function includePattern(name) {
-  const esc = (s) => s.replace(/[.^$*+?()[\]{}|\\]/g, '\\$&');
+  const esc = (s) => s.replace(/[.^$*+?()[\]{}|\\]/g, '\\$&').replace(/,/g, '\\,');
   return name.includes('.') ? esc(name) : `${esc(name)}\\..*`;
 }
 
@@ -268,6 +272,7 @@ const FIELD_OF_KEY = {
   'database.user': 'user',
   'database.password': 'password',
   'heartbeat.interval.ms': 'heartbeat-interval',
+  'heartbeat.logical.message': 'heartbeat',
   'signal.schema': 'signal-schema',
   'database.dbname': 'dbname',
   'slot.name': 'slot',
@@ -347,7 +352,8 @@ function pageNew(app) {
       field('port', 'database.port', 'Port', text('port', '5432', { type: 'number', min: '1', max: '65535' })),
       field('user', 'database.user', 'Username', text('user'), 'The user you chose earlier; the guide\'s scripts use streamkap_user'),
       field('password', 'database.password', 'Password', h('input', { id: 'f-password', type: 'password', autocomplete: 'new-password' })),
-      field('heartbeat', null, 'Heartbeat', heartbeat, 'Required for low volume connectors'),
+      field('heartbeat', 'heartbeat.logical.message', 'Heartbeat', heartbeat,
+        'Required for low volume connectors: a logical decoding message at each interval keeps the slot moving (no table needed)'),
       hbSub,
       field('signal-schema', 'signal.schema', 'Signal Table Schema', text('signal-schema', 'streamkap'),
         'The schema of the streamkap_signal table, used to manage snapshots'),
@@ -397,7 +403,11 @@ function pageNew(app) {
     put('database.port', val('port'));
     put('database.user', val('user'));
     if ($('#f-password').value !== '') c['database.password'] = $('#f-password').value;
-    if (heartbeat.checked) put('heartbeat.interval.ms', val('heartbeat-interval'));
+    if (heartbeat.checked) {
+      /* a logical decoding message at each beat: it needs no table */
+      put('heartbeat.interval.ms', val('heartbeat-interval'));
+      c['heartbeat.logical.message'] = 'true';
+    }
     put('signal.schema', val('signal-schema'));
     put('database.dbname', val('dbname'));
     put('slot.name', val('slot'));
