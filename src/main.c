@@ -227,7 +227,7 @@ static int
 cmd_run(int argc, char **argv)
 {
 	struct config cfg;
-	struct run_opts opts = {0};
+	struct run_opts opts = {0, 0, -1};
 	int			print_config = 0;
 	int			rc;
 
@@ -245,6 +245,19 @@ cmd_run(int argc, char **argv)
 			opts.progress = 1;
 		else if (strcmp(argv[i], "--print-config") == 0)
 			print_config = 1;
+		else if (strcmp(argv[i], "--report-fd") == 0)
+		{
+			char	   *end;
+
+			if ((v = option_value(argc, argv, &i)) == NULL)
+				goto usage;
+			opts.report_fd = (int) strtol(v, &end, 10);
+			if (*v < '0' || *v > '9' || *end || opts.report_fd < 3)
+			{
+				usage_error("--report-fd: \"%s\" is not a file descriptor (3 or more)", v);
+				goto usage;
+			}
+		}
 		else if (strcmp(argv[i], "--endpos") == 0)
 		{
 			if ((v = option_value(argc, argv, &i)) == NULL)
