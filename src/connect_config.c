@@ -138,6 +138,8 @@ static const struct rule rules[] = {
 	{"max.queue.size", RK_DROP_INT, NULL, NULL},
 	{"max.queue.size.in.bytes", RK_DROP_INT, NULL, NULL},
 	{"poll.interval.ms", RK_DROP_INT, NULL, NULL},
+	{"snapshot.fetch.size", RK_DROP_INT, NULL, NULL},
+	{"query.fetch.size", RK_DROP_INT, NULL, NULL},
 	{"retriable.restart.connector.wait.ms", RK_REFUSE, NULL,
 	"use connect.backoff.initial.ms and connect.backoff.max.ms"},
 	{"errors.max.retries", RK_REFUSE, NULL, "use connect.max.attempts"},
