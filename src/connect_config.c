@@ -138,6 +138,8 @@ static const struct rule rules[] = {
 	{"max.queue.size", RK_DROP_INT, NULL, NULL},
 	{"max.queue.size.in.bytes", RK_DROP_INT, NULL, NULL},
 	{"poll.interval.ms", RK_DROP_INT, NULL, NULL},
+	{"snapshot.fetch.size", RK_DROP_INT, NULL, NULL},
+	{"query.fetch.size", RK_DROP_INT, NULL, NULL},
 	{"retriable.restart.connector.wait.ms", RK_REFUSE, NULL,
 	"use connect.backoff.initial.ms and connect.backoff.max.ms"},
 	{"errors.max.retries", RK_REFUSE, NULL, "use connect.max.attempts"},
@@ -488,54 +490,42 @@ dup_or_oom(struct vstate *s, const char *text)
 	return d;
 }
 
-/* Record msg as an error of verdict i (after any it has already). */
+/* *slot becomes msg, or "<*slot>; msg" when it holds one already. */
+static void
+append_msg(struct vstate *s, char **slot, const char *msg)
+{
+	size_t		len;
+	char	   *both;
+
+	s->out->error_count++;
+	if (*slot == NULL)
+	{
+		*slot = dup_or_oom(s, msg);
+		return;
+	}
+	len = strlen(*slot) + 2 + strlen(msg) + 1;
+	if ((both = malloc(len)) == NULL)
+	{
+		s->oom = 1;
+		return;
+	}
+	snprintf(both, len, "%s; %s", *slot, msg);
+	free(*slot);
+	*slot = both;
+}
+
+/* Record msg as an error of verdict i. */
 static void
 add_error(struct vstate *s, int i, const char *msg)
 {
-	struct connect_verdict *v = &s->out->v[i];
-
-	s->out->error_count++;
-	if (v->error == NULL)
-		v->error = dup_or_oom(s, msg);
-	else
-	{
-		size_t		len = strlen(v->error) + 2 + strlen(msg) + 1;
-		char	   *both = malloc(len);
-
-		if (both == NULL)
-		{
-			s->oom = 1;
-			return;
-		}
-		snprintf(both, len, "%s; %s", v->error, msg);
-		free(v->error);
-		v->error = both;
-	}
+	append_msg(s, &s->out->v[i].error, msg);
 }
 
 /* Record msg as an error that names no given key. */
 static void
 add_general(struct vstate *s, const char *msg)
 {
-	s->out->error_count++;
-	if (s->out->general == NULL)
-	{
-		s->out->general = dup_or_oom(s, msg);
-		return;
-	}
-	{
-		size_t		len = strlen(s->out->general) + 2 + strlen(msg) + 1;
-		char	   *both = malloc(len);
-
-		if (both == NULL)
-		{
-			s->oom = 1;
-			return;
-		}
-		snprintf(both, len, "%s; %s", s->out->general, msg);
-		free(s->out->general);
-		s->out->general = both;
-	}
+	append_msg(s, &s->out->general, msg);
 }
 
 static int
@@ -568,9 +558,10 @@ names_key(const char *msg, const char *key)
 }
 
 /*
- * config_finish()'s message goes to the given key it starts with, else
- * to the given key it names first, else to no key.  A given key is
- * named by its own name or by the walcap key it became.
+ * config_finish()'s message goes to the given key it names first (so to
+ * the one it starts with, if any), else to no key.  A given key is named
+ * by its own name or by the walcap key it became; on a tie the earlier
+ * given key wins.
  */
 static void
 attribute_finish(struct vstate *s, int ngiven, const char *msg)
@@ -612,7 +603,8 @@ add_set_error(struct vstate *s, int i, const char *walcap_key, const char *msg)
 	size_t		wlen = strlen(walcap_key);
 	char		text[1024];
 
-	if (strcmp(given, walcap_key) != 0 && strncmp(msg, walcap_key, wlen) == 0 &&
+	if (given != NULL && strcmp(given, walcap_key) != 0 &&
+		strncmp(msg, walcap_key, wlen) == 0 &&
 		(msg[wlen] == ':' || msg[wlen] == ' '))
 	{
 		snprintf(text, sizeof(text), "%s%s", given, msg + wlen);

@@ -360,6 +360,8 @@ test_debezium_keys(void)
 		{"max.queue.size.in.bytes", "0", 1, ""},
 		{"poll.interval.ms", "500", 1, ""},
 		{"poll.interval.ms", "0.5", 0, "poll.interval.ms: \"0.5\" is not an integer"},
+		{"snapshot.fetch.size", "10240", 1, ""},
+		{"query.fetch.size", "0", 1, ""},
 		{"retriable.restart.connector.wait.ms", "10000", 0,
 			"retriable.restart.connector.wait.ms: not supported: use connect.backoff.initial.ms "
 		"and connect.backoff.max.ms"},
