@@ -133,6 +133,11 @@ config_from_json(json_t *obj, struct connect_config *out, struct httpd_response 
 		char		num[64];
 		const char *text;
 
+		if (json_is_string(v) && json_string_length(v) != strlen(json_string_value(v)))
+		{
+			httpd_error(resp, 400, "%s: values cannot contain NUL characters", k);
+			return -1;
+		}
 		if (json_is_string(v))
 			text = json_string_value(v);
 		else if (json_is_integer(v))
@@ -387,9 +392,23 @@ validate(struct server *s, const char *cls, const struct httpd_request *req,
 		return;
 	}
 	json_decref(body);
+	/* as Kafka Connect: the class in the path stands for a missing connector.class */
+	if (connect_config_get(&given, "connector.class") == NULL &&
+		connect_config_put(&given, "connector.class", cls) != 0)
+	{
+		connect_config_free(&given);
+		httpd_error(resp, 500, "out of memory");
+		return;
+	}
 	memset(&v, 0, sizeof(v));
-	connect_validate(connect_config_get(&given, "name") ? connect_config_get(&given, "name") : "validate",
-					 &given, &s->defaults, &v);
+	connect_validate(NULL, &given, &s->defaults, &v);
+	if (v.error_count < 0)
+	{
+		connect_verdicts_free(&v);
+		connect_config_free(&given);
+		httpd_error(resp, 500, "out of memory");
+		return;
+	}
 	configs = json_array();
 	for (int i = 0; i < v.n; i++)
 	{
@@ -399,7 +418,7 @@ validate(struct server *s, const char *cls, const struct httpd_request *req,
 			json_array_append_new(errors, json_string(v.v[i].error));
 		json_array_append_new(configs, json_pack(
 			"{s:{s:s, s:s, s:b, s:n, s:s, s:s, s:s, s:s, s:s, s:[], s:i},"
-			" s:{s:s, s:s, s:[], s:o, s:b}}",
+			" s:{s:s, s:s?, s:[], s:o, s:b}}",
 			"definition", "name", v.v[i].key, "type", "STRING", "required", 0, "default_value",
 			"importance", "MEDIUM", "documentation", "", "group", "walcap", "width", "NONE",
 			"display_name", v.v[i].key, "dependents", "order", i,
@@ -411,7 +430,9 @@ validate(struct server *s, const char *cls, const struct httpd_request *req,
 	if (v.general != NULL)
 		json_object_set_new(out, "walcap_errors", json_pack("[s]", v.general));
 	if (v.error_count == 0 &&
-		server_effective(s, "validate", &given, &eff, NULL, err, sizeof(err)) == 0)
+		server_effective(s, connect_config_get(&given, "name") ?
+						 connect_config_get(&given, "name") : "validate",
+						 &given, &eff, NULL, err, sizeof(err)) == 0)
 	{
 		json_t	   *check = run_check(s, &eff);
 
@@ -614,7 +635,7 @@ connector_request(struct server *s, const struct httpd_request *req, char **seg,
 				  struct httpd_response *resp)
 {
 	const char *m = req->method;
-	const char *action = nseg == 3 ? seg[2] : "";
+	const char *action = nseg >= 3 ? seg[2] : "";
 	struct server_connector *c;
 	char		err[512];
 
@@ -693,15 +714,46 @@ connector_request(struct server *s, const struct httpd_request *req, char **seg,
 	}
 	else if (strcmp(action, "restart") == 0 && strcmp(m, "POST") == 0)
 	{
+		int			only_failed = httpd_arg_is(req, "onlyFailed", "true");
+
+		/* onlyFailed: the one task is restarted only if it failed */
+		if (!only_failed || c->state == SRV_FAILED)
+		{
+			c->restart = 1;
+			server_wake(s);
+		}
+		/* with either option Kafka Connect answers 202 and the status */
+		if (httpd_arg(req, "includeTasks") != NULL || httpd_arg(req, "onlyFailed") != NULL)
+			send_json(resp, 202, status_json(s, c));
+		else
+			no_content(resp, 204);
+	}
+	else if (strcmp(action, "tasks") == 0 && nseg == 3 && strcmp(m, "GET") == 0)
+		send_json(resp, 200, json_pack("[{s:{s:s, s:i}, s:o}]", "id", "connector", c->name,
+									   "task", 0, "config", config_json(c)));
+	else if (strcmp(action, "tasks") == 0 && nseg >= 4 && strcmp(seg[3], "0") != 0)
+		httpd_error(resp, 404, "Task not found: %s-%s", c->name, seg[3]);
+	else if (strcmp(action, "tasks") == 0 && nseg == 5 && strcmp(seg[4], "status") == 0 &&
+			 strcmp(m, "GET") == 0)
+		send_json(resp, 200, state_json(s, c, 1));
+	else if (strcmp(action, "tasks") == 0 && nseg == 5 && strcmp(seg[4], "restart") == 0 &&
+			 strcmp(m, "POST") == 0)
+	{
 		c->restart = 1;
 		server_wake(s);
 		no_content(resp, 204);
 	}
 	else if (strcmp(action, "offsets") == 0 && strcmp(m, "GET") == 0)
 		get_offsets(s, c, resp);
-	else if (nseg == 2 || strcmp(action, "config") == 0 || strcmp(action, "status") == 0 ||
-			 strcmp(action, "pause") == 0 || strcmp(action, "resume") == 0 ||
-			 strcmp(action, "restart") == 0 || strcmp(action, "offsets") == 0)
+	else if (nseg == 2 || (nseg == 3 && (strcmp(action, "config") == 0 ||
+										 strcmp(action, "status") == 0 ||
+										 strcmp(action, "pause") == 0 ||
+										 strcmp(action, "resume") == 0 ||
+										 strcmp(action, "restart") == 0 ||
+										 strcmp(action, "offsets") == 0 ||
+										 strcmp(action, "tasks") == 0)) ||
+			 (nseg == 5 && strcmp(action, "tasks") == 0 &&
+			  (strcmp(seg[4], "status") == 0 || strcmp(seg[4], "restart") == 0)))
 		not_allowed(resp);
 	else
 		not_found(resp);
@@ -806,7 +858,7 @@ api_handle(void *arg, const struct httpd_request *req, struct httpd_response *re
 			post_connectors(s, req, resp);
 		else if (nseg == 1)
 			not_allowed(resp);
-		else if (nseg <= 3)
+		else if (nseg <= 3 || (nseg <= 5 && strcmp(seg[2], "tasks") == 0))
 			connector_request(s, req, seg, nseg, resp);
 		else
 			not_found(resp);
@@ -819,10 +871,16 @@ api_handle(void *arg, const struct httpd_request *req, struct httpd_response *re
 										   "type", "source", "version", WALCAP_VERSION));
 		else if (nseg == 4 && strcmp(seg[2], "config") == 0 && strcmp(seg[3], "validate") == 0)
 		{
-			if (strcmp(req->method, "PUT") == 0)
-				validate(s, seg[1], req, resp);
-			else
+			if (strcmp(req->method, "PUT") != 0)
 				not_allowed(resp);
+			else if (strcmp(seg[1], CONNECT_CLASS_DEBEZIUM) != 0 &&
+					 strcmp(seg[1], CONNECT_CLASS_WALCAP) != 0 &&
+					 strcmp(seg[1], "PostgresConnector") != 0)
+				httpd_error(resp, 400, "Failed to find any class that implements Connector and "
+							"which name matches %s: this server runs "
+							CONNECT_CLASS_DEBEZIUM " (walcap)", seg[1]);
+			else
+				validate(s, seg[1], req, resp);
 		}
 		else if (nseg == 1)
 			not_allowed(resp);
