@@ -327,6 +327,8 @@ start_child(struct server *s, struct server_connector *c)
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != server_pid)
 			_exit(1);
+		/* a terminal's ^C reaches the server, which stops the children in turn */
+		setpgid(0, 0);
 		dup2(devnull, 0);
 		dup2(devnull, 1);
 		dup2(errp[1], 2);
