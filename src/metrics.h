@@ -72,6 +72,13 @@ struct metrics_snap
 	int64_t		rss_bytes;
 	int64_t		start_time_s;	/* wall clock */
 
+	/*
+	 * Wall clock (ms) when these figures were taken: "since the last
+	 * event" is measured to it, so a snapshot renders the same wherever
+	 * and whenever it is rendered (the server renders a child's later).
+	 */
+	int64_t		sampled_ms;
+
 	/* the last error, for the server's FAILED state ("" none) */
 	char		last_error[512];
 };
@@ -83,8 +90,26 @@ struct metrics_labelled
 	const struct metrics_snap *snap;
 };
 
-/* Fill the process figures (CPU, RSS) of *s from /proc/self. */
+/* An empty snapshot: zeros, and -1 where -1 means unknown. */
+void		metrics_init(struct metrics_snap *s);
+
+/*
+ * Fill the process figures (CPU, RSS, and the start time once) of *s
+ * from /proc/self; a figure that cannot be read is left as it was.
+ */
 void		metrics_sample_process(struct metrics_snap *s);
+
+/*
+ * The snapshot's entry for table "schema.table" (found, or added), or
+ * NULL when METRICS_MAX_TABLES are already listed.  For the snapshot's
+ * hooks: a lookup per batch of rows, never per row.
+ */
+struct metrics_table *metrics_table(struct metrics_snap *s, const char *schema,
+									const char *table);
+
+/* A snapshot starts (at now_ms, wall clock) or ends; see docs/metrics.md. */
+void		metrics_snapshot_start(struct metrics_snap *s, int64_t now_ms);
+void		metrics_snapshot_end(struct metrics_snap *s, int aborted, int64_t now_ms);
 
 /* Prometheus text (version 0.0.4) of n snapshots, appended to out. */
 void		metrics_render(struct buf *out, const struct metrics_labelled *v, int n);
@@ -92,7 +117,12 @@ void		metrics_render(struct buf *out, const struct metrics_labelled *v, int n);
 /* One JSON object and '\n', appended to out: what a child reports. */
 void		metrics_report_line(struct buf *out, const struct metrics_snap *s);
 
-/* The reverse; -1 with err set on a malformed line (fields may be missing). */
+/*
+ * The reverse: *s as metrics_init() then every field the line has; -1
+ * with err set on a malformed line (not one JSON object, a field of the
+ * wrong type).  Fields may be missing and unknown ones are ignored, so a
+ * child and a server of different versions still understand each other.
+ */
 int			metrics_parse_line(const char *line, size_t len, struct metrics_snap *s,
 							   char *err, size_t errlen);
 
