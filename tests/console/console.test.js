@@ -295,7 +295,8 @@ async function run(browser) {
   match('list: events/s', await until(async () => { const v = await cell('eps'); return v !== '–' ? v : null; }) || '', /^\d+\.\d$/);
   match('list: lag in ms', await cell('lag'), /^\d+ ms$/);
   match('list: retained WAL, a size', await cell('wal'), /^(\d+ B|\d+\.\d (KiB|MiB|GiB))$/);
-  match('list: snapshot progress', await cell('snapshot'), /^(completed|–)$/);
+  /* the initial snapshot (incremental: the guide creates the slot) of two empty tables */
+  eq('list: snapshot progress', await cell('snapshot'), 'completed');
 
   /* ---- the connector page: the chart */
   await page.click(`${row} [data-testid=name] a`);
@@ -310,6 +311,9 @@ async function run(browser) {
     return blue;
   });
   eq('chart: the events/s line is on the canvas', inked > 0, true);
+  eq('connector page: the events count', await waitText('[data-testid=m-events]', '4'), '4');
+  eq('connector page: creates / updates / deletes', await text('[data-testid=m-ops]'), '4 / 0 / 0');
+  eq('connector page: connected', await text('[data-testid=m-connected]'), 'yes');
 
   /* ---- Pause: PAUSED, nothing streams */
   await page.click('#btn-pause');
@@ -342,6 +346,11 @@ async function run(browser) {
   await sleep(1000);
   eq('Snapshot tables: every row of public.orders, once, as op r', sorted(ofOp('r')),
     ['r public.orders 1', 'r public.orders 2', 'r public.orders 3', 'r public.orders 4']);
+  eq('Snapshot tables: its progress, public.orders 4 rows scanned', await until(() => page.$$eval(
+    '[data-testid=snapshot-table][data-table="public.orders"] td', (t) => t.map((x) => x.textContent).join(' | ')
+  ).then((v) => v.startsWith('public.orders | 4 |') ? v : null)) || await page.$$eval(
+    '[data-testid=snapshot-table]', (r) => r.map((x) => x.textContent).join('; ')), 'public.orders | 4 | 4');
+  eq('Snapshot tables: completed', await waitText('#c-snapshot', 'completed'), 'completed');
 
   /* ---- Restart: RUNNING again and streaming */
   await page.click('#btn-restart');

@@ -93,12 +93,9 @@ assert_eq "the state directory holds the password in secrets.json only" "$leaks"
 
 # SIGTERM: every child stops cleanly and the server exits 0 (within 30 s).
 kill -TERM "$server_pid" 2>/dev/null
-(sleep 30; kill -KILL "$server_pid" 2>/dev/null) &
-watchdog=$!
+wait_until 30 eval '! kill -0 "$server_pid" 2>/dev/null' || kill -KILL "$server_pid" 2>/dev/null
 wait "$server_pid"
 assert_rc "walcap server: SIGTERM, exit 0" "$?" 0
-kill "$watchdog" 2>/dev/null
-wait "$watchdog" 2>/dev/null
 if [ "$T_FAILED" -gt 0 ]; then
     echo "    server log:"
     sed 's/^/    | /' "$T_TMP/server.log" | tail -n 40
