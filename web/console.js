@@ -549,6 +549,7 @@ function drawChart(canvas, hist) {
   g.lineWidth = 1;
   g.strokeRect(L + 0.5, T + 0.5, w, hh);
   canvas.dataset.points = String(t.length);
+  canvas.dataset.plot = [L, T, w, hh].join(',');   /* the plot's box, in CSS pixels */
   if (t.length === 0) {
     g.fillText('No history yet: points arrive every 2 s.', L + 12, T + hh / 2);
     return;
@@ -558,18 +559,26 @@ function drawChart(canvas, hist) {
   const epsMax = max(eps), lagMax = max(lag);
   const t0 = t[0], t1 = t[t.length - 1];
   const x = (i) => L + (t1 > t0 ? ((t[i] - t0) / (t1 - t0)) * w : w);
+  /* a line through the known values, and a dot on each (a lone point is seen too) */
   const line = (vals, vmax, color) => {
+    const y = (i) => T + hh - (vals[i] / vmax) * hh;
     g.strokeStyle = color;
+    g.fillStyle = color;
     g.lineWidth = 2;
     g.beginPath();
     let pen = false;
     for (let i = 0; i < t.length; i++) {
       if (!ok(vals[i])) { pen = false; continue; }
-      const y = T + hh - (vals[i] / vmax) * hh;
-      if (pen) g.lineTo(x(i), y); else g.moveTo(x(i), y);
+      if (pen) g.lineTo(x(i), y(i)); else g.moveTo(x(i), y(i));
       pen = true;
     }
     g.stroke();
+    for (let i = 0; i < t.length; i++) {
+      if (!ok(vals[i])) continue;
+      g.beginPath();
+      g.arc(x(i), y(i), 2.5, 0, 2 * Math.PI);
+      g.fill();
+    }
   };
   /* grid and scales */
   g.strokeStyle = '#eef0f4';

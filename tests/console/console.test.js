@@ -14,6 +14,7 @@
  *   PROFILE_DIR      chromium's profile (under the secrets dir: it sees the password)
  * The CSV file it uploads is written beside SINK_FILE.
  *   CHROMIUM         the browser (default /usr/bin/chromium)
+ *   SCREENSHOT_DIR   if set, a PNG of each page is saved there (for a look by eye)
  *
  * It prints "ok - NAME" or "FAIL - NAME: why" per check (t_console.sh
  * counts them) and never prints the password.
@@ -140,6 +141,9 @@ async function run(browser) {
     await page.$eval(sel, (e) => { e.value = ''; });
     if (value !== '') await page.type(sel, value);
   };
+  const shot = async (name) => {
+    if (process.env.SCREENSHOT_DIR) await page.screenshot({ path: `${process.env.SCREENSHOT_DIR}/${name}.png`, fullPage: true });
+  };
   const dialogs = [];
   let answer = false;
   page.on('dialog', async (d) => { dialogs.push(d.message()); if (answer) await d.accept(); else await d.dismiss(); });
@@ -256,6 +260,7 @@ async function run(browser) {
   eq('Check after the fix: the summary line', await text('[data-testid=check-summary]'),
     `${n('PASS')} passed, ${n('WARN')} warning${n('WARN') === 1 ? '' : 's'}, ${n('FAIL')} failed, ${n('SKIP')} skipped`);
 
+  await shot('create');
   /* ---- Save: the connector page, RUNNING */
   await page.click('#btn-save');
   await until(async () => (await hash()) === `#/connectors/${NAME}`);
@@ -298,23 +303,33 @@ async function run(browser) {
   /* the initial snapshot (incremental: the guide creates the slot) of two empty tables */
   eq('list: snapshot progress', await cell('snapshot'), 'completed');
 
+  await shot('list');
   /* ---- the connector page: the chart */
   await page.click(`${row} [data-testid=name] a`);
   await page.waitForSelector('#c-chart');
   eq('connector page from the list', await hash(), `#/connectors/${NAME}`);
-  const points = await until(() => page.$eval('#c-chart', (c) => Number(c.dataset.points || 0)));
-  eq('chart: drawn from the history', points > 0, true);
+  const points = await until(() => page.$eval('#c-chart', (c) => Number(c.dataset.points || 0) >= 2 &&
+    Number(c.dataset.points)));
+  eq('chart: drawn from the history (a point every 2 s)', points >= 2, true);
+  /* pixels of the events/s colour (#2458d6) inside the plot, where no label is */
   const inked = await page.$eval('#c-chart', (c) => {
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let blue = 0;
-    for (let i = 0; i < d.length; i += 4) if (d[i + 2] > 150 && d[i] < 100 && d[i + 3] > 200) blue++;
-    return blue;
+    const [L, T, w, h] = c.dataset.plot.split(',').map(Number);
+    const k = c.width / c.clientWidth;
+    const d = c.getContext('2d').getImageData(Math.ceil(L * k), Math.ceil(T * k),
+      Math.floor(w * k), Math.floor(h * k)).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (Math.abs(d[i] - 0x24) < 40 && Math.abs(d[i + 1] - 0x58) < 40 && Math.abs(d[i + 2] - 0xd6) < 40 &&
+        d[i + 3] > 200) n++;
+    }
+    return n;
   });
   eq('chart: the events/s line is on the canvas', inked > 0, true);
   eq('connector page: the events count', await waitText('[data-testid=m-events]', '4'), '4');
   eq('connector page: creates / updates / deletes', await text('[data-testid=m-ops]'), '4 / 0 / 0');
   eq('connector page: connected', await text('[data-testid=m-connected]'), 'yes');
 
+  await shot('connector');
   /* ---- Pause: PAUSED, nothing streams */
   await page.click('#btn-pause');
   eq('Pause: accepted', await waitText('#c-message', 'Pause: accepted'), 'Pause: accepted');
