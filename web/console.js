@@ -233,7 +233,7 @@ function pageList(app) {
       const eps = eventsPerSecond(c.name, total, now);
       return h('tr', { testid: 'connector-row', 'data-name': c.name, 'data-state': c.state },
         h('td', { testid: 'name' }, h('a', { href: `#/connectors/${enc(c.name)}` }, c.name)),
-        h('td', { testid: 'state' }, h('span', { className: `state ${c.state}` }, c.state)),
+        h('td', { testid: 'state' }, h('span', { className: `state ${c.state}`, title: c.trace || null }, c.state)),
         h('td', { testid: 'events', className: 'num' }, total === null ? '–' : String(total)),
         h('td', { testid: 'eps', className: 'num' }, eps === null ? '–' : eps.toFixed(1)),
         h('td', { testid: 'lag', className: 'num' }, humanMs(m ? m.behind_source_ms : null)),
