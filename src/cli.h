@@ -21,6 +21,7 @@ struct run_opts
 {
 	uint64_t	endpos;			/* 0: run until stopped */
 	int			progress;		/* --progress: log snapshot progress even off a terminal */
+	int			report_fd;		/* --report-fd N: metrics lines for walcap server; -1 none */
 };
 
 int		cli_run(const struct config *c, const struct run_opts *o);

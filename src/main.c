@@ -8,6 +8,7 @@
  * goes to stderr through log.h, here as in each command.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@ usage(FILE *f)
 			"\n"
 			"Usage:\n"
 			"  walcap run [-c FILE] [--set KEY=VALUE]... [--endpos LSN] [--progress]\n"
-			"             [--print-config]\n"
+			"             [--report-fd N] [--print-config]\n"
 			"  walcap status [-c FILE] [--set KEY=VALUE]... [--json] [--watch SECONDS]\n"
 			"                [--max-retained-wal SIZE]\n"
 			"  walcap check [-c FILE] [--set KEY=VALUE]... [--json]\n"
@@ -62,6 +63,8 @@ usage(FILE *f)
 			"  --endpos LSN        run: stop once everything up to LSN is delivered\n"
 			"  --progress          run: log snapshot progress every 2 s (the default\n"
 			"                      when stderr is a terminal)\n"
+			"  --report-fd N       run: write a JSON line of metrics to descriptor N\n"
+			"                      every second (used by walcap server)\n"
 			"  --print-config      run: print the configuration in effect, secrets\n"
 			"                      masked, and exit\n"
 			"  --json              status: one JSON document\n"
@@ -227,6 +230,8 @@ cmd_run(int argc, char **argv)
 	int			print_config = 0;
 	int			rc;
 
+	opts.report_fd = -1;
+
 	config_init(&cfg);
 	for (int i = 0; i < argc; i++)
 	{
@@ -241,6 +246,23 @@ cmd_run(int argc, char **argv)
 			opts.progress = 1;
 		else if (strcmp(argv[i], "--print-config") == 0)
 			print_config = 1;
+		else if (strcmp(argv[i], "--report-fd") == 0)
+		{
+			char	   *end;
+			long		fd;
+
+			if ((v = option_value(argc, argv, &i)) == NULL)
+				goto usage;
+			errno = 0;
+			fd = strtol(v, &end, 10);
+			if (errno != 0 || end == v || *end != '\0' || fd < 0 || fd > 65535 ||
+				!(v[0] >= '0' && v[0] <= '9'))
+			{
+				usage_error("--report-fd: \"%s\" is not a file descriptor number", v);
+				goto usage;
+			}
+			opts.report_fd = (int) fd;
+		}
 		else if (strcmp(argv[i], "--endpos") == 0)
 		{
 			if ((v = option_value(argc, argv, &i)) == NULL)
