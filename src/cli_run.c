@@ -172,6 +172,7 @@ stream(struct run *r, char *err, size_t errlen)
 			polled = 0;
 			source_heard(&r->src);
 			{
+				/* the newest position received, for the metrics */
 				uint64_t	pos = msg.kind == 'k' ? msg.wal_end : msg.wal_start;
 
 				if (pos > r->met.received_lsn)
