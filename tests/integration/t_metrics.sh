@@ -169,4 +169,39 @@ walcap_snapshot_remaining_rows{table="public.other"} 0'
 walcap_stop
 assert_rc "a closed report pipe: walcap exits 0" "$WALCAP_RC" 0
 
+# A reader that does not read for a while: the pipe fills (64 tables of
+# long names make each line ~9 KiB, more than PIPE_BUF, so a write can
+# also take part of a line); reports are skipped meanwhile, and what the
+# reader gets is whole lines only.
+psql_admin >/dev/null <<'SQL'
+CREATE SCHEMA lng;
+GRANT USAGE ON SCHEMA lng TO streamkap_role;
+ALTER DEFAULT PRIVILEGES IN SCHEMA lng GRANT SELECT ON TABLES TO streamkap_role;
+DO $$ BEGIN
+  FOR i IN 1..64 LOOP
+    EXECUTE format('CREATE TABLE lng.%I (id int PRIMARY KEY)', 'table_with_a_rather_long_name_to_make_lines_long_' || i);
+    EXECUTE format('INSERT INTO lng.%I VALUES (1), (2)', 'table_with_a_rather_long_name_to_make_lines_long_' || i);
+  END LOOP;
+END $$;
+SQL
+walcap_conf "$work/slow.conf" snapshot.mode=initial slot.name=slow_slot 'table.include.list=lng\..*'
+WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD \
+    "$WALCAP" run -c "$work/slow.conf" --report-fd 3 </dev/null >"$work/slow.out" 2>"$work/slow.err" \
+    3> >(sleep 12; cat >"$work/slow.report") &
+WALCAP_PID=$!
+_LIB_PIDS+=("$WALCAP_PID")
+wait_until 60 grep -q "streaming from slot" "$work/slow.err"
+sleep 14
+walcap_stop
+assert_rc "a slow reader: walcap exits 0" "$WALCAP_RC" 0
+wait_until 10 test -s "$work/slow.report"
+sleep 1
+assert_rc "a slow reader: whole lines only, each one JSON object" \
+    "$(jq -e -s 'length > 3 and all(type == "object")' "$work/slow.report" >/dev/null; echo $?)" 0
+assert_eq "a slow reader: the lines are long" \
+    "$(jq -s 'map(.tables | length) | max' "$work/slow.report") $(awk 'length($0) > 4096 {n++} END {print (n > 0)}' "$work/slow.report")" "64 1"
+assert_eq "a slow reader: reports were skipped while the pipe was full (a gap of 3 s or more)" \
+    "$(jq -s '[range(1; length) as $i | .[$i].sampled_ms - .[$i - 1].sampled_ms] | max >= 3000' "$work/slow.report")" true
+assert_eq "a slow reader: the last line is the one at exit" "$(tail -n 1 "$work/slow.report" | jq -c '[.connected, .snapshot_completed]')" "[0,1]"
+
 t_done
