@@ -3,13 +3,14 @@
  * exact Prometheus text of one unlabelled snapshot and of two labelled
  * ones (a HELP and a TYPE per family, table labels, label escaping),
  * the report line read back field for field, malformed lines refused,
- * the process figures, and the snapshot bounds.
+ * the process figures, the snapshot bounds, and the metrics.listen key.
  */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "metrics.h"
 #include "testhelp.h"
 
@@ -523,9 +524,46 @@ test_pub(void)
 	metrics_pub_destroy(&p);
 }
 
+/* metrics.listen: the address forms httpd takes, and nothing else. */
+static void
+test_listen_key(void)
+{
+	static const char *const good[] = {"127.0.0.1:9187", "[::1]:0", ":9187", "0.0.0.0:65535", ""};
+	static const char *const bad[] = {"localhost", "::1:80", "h:", "h:99999", "h:12a", "[::1]80", "h:123456"};
+	struct config c;
+	char		err[512];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+	{
+		config_init(&c);
+		err[0] = '\0';
+		CHECK_INT(config_set(&c, "metrics.listen", good[i], err, sizeof(err)), 0);
+		CHECK_STR(err, "");
+		if (good[i][0])
+			CHECK_STR(c.metrics_listen, good[i]);
+		else
+			CHECK(c.metrics_listen == NULL);
+		config_free(&c);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	{
+		char		want[512];
+
+		config_init(&c);
+		CHECK_INT(config_set(&c, "metrics.listen", bad[i], err, sizeof(err)), -1);
+		snprintf(want, sizeof(want), "metrics.listen: \"%s\" is not a listen address; write host:port, [ipv6]:port or :port (every address)", bad[i]);
+		CHECK_STR(err, want);
+		config_free(&c);
+	}
+	config_init(&c);
+	CHECK(c.metrics_listen == NULL);	/* off unless set */
+	config_free(&c);
+}
+
 int
 main(void)
 {
+	test_listen_key();
 	test_render_unlabelled();
 	test_render_labelled();
 	test_round_trip();
