@@ -391,7 +391,6 @@ cli_run(const struct config *c, const struct run_opts *o)
 
 		/* SESSION_LOST: keep what we have, then connect again */
 		source_close(&r.src, 0);
-		r.met.reconnects++;
 		run_metrics_now(&r);
 		if (run_prepare_reconnect(&r, msg, sizeof(msg)) != 0)
 		{

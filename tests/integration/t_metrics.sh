@@ -166,6 +166,17 @@ walcap_snapshot_remaining_table_count 0
 walcap_snapshot_total_rows{table="public.other"} 22
 walcap_snapshot_rows_scanned{table="public.other"} 22
 walcap_snapshot_remaining_rows{table="public.other"} 0'
+# a lost connection: counted, and connected again
+terminate_walsenders
+reconnected() {
+    curl -s --max-time 5 "http://127.0.0.1:$port2/metrics" |
+        grep -E '^walcap_streaming_(connected|reconnects_total) ' | tr '\n' ' ' |
+        grep -qx 'walcap_streaming_connected 1 walcap_streaming_reconnects_total 1 '
+}
+if wait_until 30 reconnected; then t_ok "a lost connection: reconnects_total 1, connected 1 again"; else
+    t_fail "a lost connection: reconnects_total 1, connected 1 again" \
+        "$(curl -s --max-time 5 "http://127.0.0.1:$port2/metrics" | grep -E '^walcap_streaming_(connected|reconnects_total) ' | tr '\n' ' ')"
+fi
 walcap_stop
 assert_rc "a closed report pipe: walcap exits 0" "$WALCAP_RC" 0
 
