@@ -79,6 +79,11 @@ asan:
 asan-unit: asan
 	@ASAN_OPTIONS=detect_leaks=1 tests/run-unit build/asan/tests $(TESTS)
 
+# Scripts run three at a time: each waits on its own server most of the
+# time (tests/integration/run: INTEGRATION_JOBS, and "alone" scripts).
+INTEGRATION_JOBS ?= 3
+export INTEGRATION_JOBS
+
 integration: walcap
 	$(MAKE) B=build build/tests/mockcluster
 	tests/integration/run

@@ -21,7 +21,7 @@ struct run_opts
 {
 	uint64_t	endpos;			/* 0: run until stopped */
 	int			progress;		/* --progress: log snapshot progress even off a terminal */
-	int			report_fd;		/* --report-fd N: metrics lines for walcap server; -1 none */
+	int			report_fd;		/* --report-fd N: walcap server's report pipe, -1 none */
 };
 
 int		cli_run(const struct config *c, const struct run_opts *o);
@@ -73,6 +73,12 @@ struct snapshot_opts
 
 /* walcap snapshot: write the signal (execute, stop, pause, resume). */
 int		cli_snapshot(const struct config *c, const struct snapshot_opts *o);
+
+/*
+ * walcap server: the REST API, the console and /metrics over supervised
+ * walcap run children (docs/server.md); config_path may be NULL.
+ */
+int		cli_server(const char *config_path);
 
 /* "64MB", "1GiB", "4096": bytes (binary units); -1 if not a size. */
 int		cli_parse_size(const char *s, int64_t *out);

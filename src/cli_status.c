@@ -342,7 +342,7 @@ print_json(const struct config *c, const struct status *st)
 		if (!first)
 			buf_putc(&b, ',');
 		first = 0;
-		json_string(&b, p, (size_t) (nl - p));
+		json_text(&b, p, (size_t) (nl - p));
 		p = nl + 1;
 	}
 	buf_lit(&b, "]},\"offset_file\":{\"path\":");

@@ -16,7 +16,12 @@
  *     (plugin.name pgoutput, slot.drop.on.stop false, ...);
  *   - walcap's own keys (sink.*, kafka.*, ...) are passed on.
  * A key walcap cannot honour is refused with a message that names it and
- * says what to do; docs/server.md lists every rule.
+ * says what to do; docs/server.md lists every rule.  A key no rule names
+ * is passed on unchanged for config_set() to judge (which refuses an
+ * unknown one).  Keys must be made of letters, digits, '.', '_' and '-'
+ * and values must not hold a line break, because the server writes them
+ * to a properties file.  A C string cannot show an embedded NUL: the
+ * caller, which has each JSON string's length, must refuse one itself.
  *
  * Ownership: every string in a struct connect_config is owned by it;
  * connect_config_free() releases (and wipes the secrets of) all of it.
@@ -55,11 +60,14 @@ const char *connect_config_get(const struct connect_config *c, const char *key);
 
 /*
  * The Kafka Connect configuration in (as given by the client) as walcap
- * keys in out (which must be initialised and empty).  Framework keys are
- * checked and dropped; renamed keys come out under walcap's name.
- * 0, or -1 with err a one-line message starting with the offending key
- * ("tasks.max: ..."); the values themselves are checked by config_set(),
- * not here.
+ * keys in out (which must be initialised and empty), in the client's
+ * order.  Framework keys are checked and dropped; renamed keys come out
+ * under walcap's name (when the new name is also given, it wins).  name
+ * is the connector's name, which a "name" key must equal; NULL (validate
+ * before create): "name" is not compared.  0, or -1 with err a one-line
+ * message starting with the offending key ("tasks.max: ...") for the
+ * first refused key in the client's order; the values themselves are
+ * checked by config_set(), not here.
  */
 int			connect_translate(const char *name, const struct connect_config *in,
 							  struct connect_config *out, char *err, size_t errlen);
@@ -72,10 +80,19 @@ int			connect_translate(const char *name, const struct connect_config *in,
  * config_finish() says attributed to the key its message names (else to
  * no key: general).
  */
+/*
+ * One verdict per key of in, in its order; then, if connector.class is
+ * missing, one for it with value NULL and its error.  A key with several
+ * errors has them joined by "; ".  error_count counts every error (in
+ * verdicts and in general); -1 means out of memory, with nothing else
+ * set.  Errors applying the defaults (the server's file, checked when it
+ * started) go to general.  All strings are owned by the verdicts.
+ */
 struct connect_verdict
 {
 	char	   *key;			/* as the client gave it */
-	char	   *value;			/* CONNECT_SECRET_MASK for a secret */
+	char	   *value;			/* CONNECT_SECRET_MASK for a secret; NULL:
+								 * not given (connector.class) */
 	char	   *error;			/* NULL: none */
 };
 

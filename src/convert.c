@@ -179,7 +179,7 @@ emit_float_special(struct buf *out, const char *s, size_t len)
 	if (text_is(s, len, "NaN") || text_is(s, len, "Infinity") ||
 		text_is(s, len, "-Infinity"))
 	{
-		json_string(out, s, len);
+		json_text(out, s, len);
 		return 1;
 	}
 	return 0;
@@ -272,7 +272,7 @@ scratch_to_string(struct buf *out, size_t at)
 	n = out->len - at;
 	if (buf_grow(out, 2 * n + 2) != 0)
 		return -1;
-	json_string(out, out->data + at, n);
+	json_text(out, out->data + at, n);
 	scratch_collapse(out, at, at + n);
 	return 0;
 }
@@ -717,7 +717,7 @@ conv_numeric(struct buf *out, int32_t typmod, const char *s, size_t len,
 	if (special)
 	{
 		if (o->decimal == CONVERT_DECIMAL_DOUBLE)
-			json_string(out, s, len);
+			json_text(out, s, len);
 		else if (o->decimal == CONVERT_DECIMAL_STRING)
 			json_cstring(out, special);
 		else
@@ -739,7 +739,7 @@ conv_numeric(struct buf *out, int32_t typmod, const char *s, size_t len,
 				return 0;
 			}
 		case CONVERT_DECIMAL_STRING:
-			json_string(out, s, len);
+			json_text(out, s, len);
 			return 0;
 		case CONVERT_DECIMAL_PRECISE:
 		default:
@@ -857,7 +857,7 @@ conv_money(struct buf *out, const char *s, size_t len,
 				return 0;
 			}
 		case CONVERT_DECIMAL_STRING:
-			json_string(out, num, n);
+			json_text(out, num, n);
 			return 0;
 		case CONVERT_DECIMAL_PRECISE:
 		default:
@@ -1512,7 +1512,7 @@ conv_timestamptz(struct buf *out, int32_t typmod, const char *s, size_t len)
 
 	if (text_is(s, len, "infinity") || text_is(s, len, "-infinity"))
 	{
-		json_string(out, s, len);
+		json_text(out, s, len);
 		return 0;
 	}
 	if (timestamptz_fast(out, typmod, s, len) == 0)
@@ -2256,7 +2256,7 @@ convert_scalar(struct buf *out, const struct convert_type *t,
 			return conv_array(out, t, s, len, o);
 		case CONVERT_STRING:
 		default:
-			json_string(out, s, len);
+			json_text(out, s, len);
 			return 0;
 	}
 }

@@ -260,7 +260,7 @@ put_row(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 									rel->schema, rel->table, col->name, col->typid);
 						col->warned = 1;
 					}
-					json_string(out, c->data, c->len);
+					json_text(out, c->data, c->len);
 				}
 				break;
 			default:

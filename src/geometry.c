@@ -225,7 +225,7 @@ static void
 put_num(struct buf *out, const struct gnum *n, int shorten)
 {
 	if (is_special(n->s, n->len))
-		json_string(out, n->s, n->len);
+		json_text(out, n->s, n->len);
 	else
 		json_float_text(out, n->s, n->len, 0, shorten);
 }

@@ -305,6 +305,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	{
 		req.method = method;
 		req.path = url;
+		req.accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
 		req.body = ctx->body.len ? ctx->body.data : "";
 		req.body_len = ctx->body.len;
 		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &req);

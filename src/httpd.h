@@ -28,6 +28,7 @@ struct httpd_request
 {
 	const char *method;			/* "GET", "PUT", ... */
 	const char *path;			/* decoded, without the query */
+	const char *accept;			/* the Accept header, or NULL */
 	const char *body;			/* NUL-terminated; "" when none */
 	size_t		body_len;
 	int			nargs;			/* query arguments, in order */

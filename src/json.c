@@ -147,7 +147,7 @@ json_escape(struct buf *b, const char *str, size_t len)
 }
 
 void
-json_string(struct buf *b, const char *s, size_t len)
+json_text(struct buf *b, const char *s, size_t len)
 {
 	buf_putc(b, '"');
 	json_escape(b, s, len);

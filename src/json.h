@@ -15,7 +15,7 @@
 #include "buf.h"
 
 /* Append s[0..len) as a quoted JSON string. */
-void	json_string(struct buf *b, const char *s, size_t len);
+void	json_text(struct buf *b, const char *s, size_t len);
 
 /* Append s[0..len) escaped, without the surrounding quotes. */
 void	json_escape(struct buf *b, const char *s, size_t len);
@@ -23,7 +23,7 @@ void	json_escape(struct buf *b, const char *s, size_t len);
 static inline void
 json_cstring(struct buf *b, const char *s)
 {
-	json_string(b, s, strlen(s));
+	json_text(b, s, strlen(s));
 }
 
 void	json_int64(struct buf *b, int64_t v);

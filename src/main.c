@@ -39,6 +39,7 @@ usage(FILE *f)
 			"  walcap snapshot [-c FILE] [--set KEY=VALUE]... [--blocking] [--filter SQL]\n"
 			"                [--surrogate-key COLUMN] [--id ID] TABLE...\n"
 			"  walcap snapshot [-c FILE] [--set KEY=VALUE]... --stop [TABLE...] | --pause | --resume\n"
+			"  walcap server [-c FILE]\n"
 			"  walcap --help | --version\n"
 			"\n"
 			"Commands:\n"
@@ -53,6 +54,9 @@ usage(FILE *f)
 			"          through the signal table, or stop (all, or TABLE...), pause or\n"
 			"          resume it; --filter adds a WHERE condition, --blocking holds\n"
 			"          the stream while each table is read whole\n"
+			"  server  many connectors as one service: Kafka Connect's REST API, a web\n"
+			"          console and Prometheus metrics on server.listen [127.0.0.1:8083],\n"
+			"          each connector a supervised walcap run (docs/server.md)\n"
 			"  status  the slot's position, the WAL it retains, the publication's\n"
 			"          tables, the offset file and a snapshot's progress (exit 1 if\n"
 			"          the slot is missing or retains more than --max-retained-wal)\n"
@@ -226,11 +230,9 @@ static int
 cmd_run(int argc, char **argv)
 {
 	struct config cfg;
-	struct run_opts opts = {0};
+	struct run_opts opts = {0, 0, -1};
 	int			print_config = 0;
 	int			rc;
-
-	opts.report_fd = -1;
 
 	config_init(&cfg);
 	for (int i = 0; i < argc; i++)
@@ -255,10 +257,9 @@ cmd_run(int argc, char **argv)
 				goto usage;
 			errno = 0;
 			fd = strtol(v, &end, 10);
-			if (errno != 0 || end == v || *end != '\0' || fd < 0 || fd > 65535 ||
-				!(v[0] >= '0' && v[0] <= '9'))
+			if (*v < '0' || *v > '9' || *end || errno != 0 || fd < 3 || fd > 65535)
 			{
-				usage_error("--report-fd: \"%s\" is not a file descriptor number", v);
+				usage_error("--report-fd: \"%s\" is not a file descriptor (3 or more)", v);
 				goto usage;
 			}
 			opts.report_fd = (int) fd;
@@ -294,6 +295,26 @@ cmd_run(int argc, char **argv)
 usage:
 	config_free(&cfg);
 	return EXIT_USAGE;
+}
+
+/* walcap server [-c FILE]: its file is read by cli_server (server.* keys are its own). */
+static int
+cmd_server(int argc, char **argv)
+{
+	const char *path = NULL;
+
+	for (int i = 0; i < argc; i++)
+	{
+		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
+		{
+			if ((path = option_value(argc, argv, &i)) == NULL)
+				return EXIT_USAGE;
+		}
+		else
+			return usage_error("unknown option \"%s\" for server", argv[i]);
+	}
+	install_signals();
+	return cli_server(path);
 }
 
 static int
@@ -545,6 +566,8 @@ main(int argc, char **argv)
 		rc = cmd_setup(argc - 2, argv + 2);
 	else if (strcmp(argv[1], "snapshot") == 0)
 		rc = cmd_snapshot(argc - 2, argv + 2);
+	else if (strcmp(argv[1], "server") == 0)
+		rc = cmd_server(argc - 2, argv + 2);
 	else
 		return usage_error("unknown command \"%s\"", argv[1]);
 	/* the SSH tunnel, if a connection opened one */

@@ -4,14 +4,14 @@
 #include "offset.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "fileio.h"
+#include "log.h"
 #include "lsn.h"
 
 #define OFFSET_MAGIC "# walcap offset file, version 1: written by walcap, do not edit"
@@ -125,15 +125,10 @@ offset_load(const char *path, struct offset *o, char *err, size_t errlen)
 int
 offset_save(const char *path, const struct offset *o, char *err, size_t errlen)
 {
-	struct buf	tmp;
 	struct buf	body;
-	char	   *dircopy = NULL;
-	int			fd = -1;
-	int			rc = -1;
+	int			rc;
 
-	buf_init(&tmp, 0);
 	buf_init(&body, 0);
-	buf_printf(&tmp, "%s.tmp", path);
 	buf_printf(&body, OFFSET_MAGIC "\nsystem=%s\ndatabase=%s\nslot=%s\nlsn=" LSN_FMT "\n",
 			   o->systemid, o->dbname, o->slot, LSN_ARGS(o->lsn));
 	if (o->sink_path[0])
@@ -141,53 +136,10 @@ offset_save(const char *path, const struct offset *o, char *err, size_t errlen)
 				   o->sink_path, (unsigned long long) o->sink_size);
 	if (o->snapshot && o->snapshot[0])
 		buf_printf(&body, "snapshot=%s\n", o->snapshot);
-	if (buf_failed(&tmp) || buf_failed(&body))
-	{
-		snprintf(err, errlen, "out of memory");
-		goto done;
-	}
-	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-	{
-		snprintf(err, errlen, "could not create %s: %s", tmp.data, strerror(errno));
-		goto done;
-	}
-	if (write(fd, body.data, body.len) != (ssize_t) body.len || fsync(fd) != 0)
-	{
-		snprintf(err, errlen, "could not write %s: %s", tmp.data, strerror(errno));
-		goto done;
-	}
-	if (close(fd) != 0)
-	{
-		fd = -1;
-		snprintf(err, errlen, "could not write %s: %s", tmp.data, strerror(errno));
-		goto done;
-	}
-	fd = -1;
-	if (rename(tmp.data, path) != 0)
-	{
-		snprintf(err, errlen, "could not rename %s to %s: %s", tmp.data, path,
-				 strerror(errno));
-		goto done;
-	}
-	/* make the rename itself durable */
-	dircopy = strdup(path);
-	if (dircopy)
-	{
-		int			dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		if (dfd >= 0)
-		{
-			(void) fsync(dfd);
-			close(dfd);
-		}
-	}
-	rc = 0;
-done:
-	if (fd >= 0)
-		close(fd);
-	free(dircopy);
-	buf_free(&tmp);
+	if (buf_failed(&body))
+		rc = errbuf_fail(err, errlen, "out of memory");
+	else
+		rc = file_replace(path, body.data, body.len, 0600, err, errlen);
 	buf_free(&body);
 	return rc;
 }

@@ -67,7 +67,7 @@ toast_init(struct toast *t, const char *placeholder)
 	buf_init(&v, 0);
 	buf_init(&map, 0);
 
-	json_string(&v, placeholder, n);
+	json_text(&v, placeholder, n);
 	add(t, TOAST_STRING, TOAST_ARR_STRING, &v);
 
 	buf_reset(&v);
@@ -90,13 +90,13 @@ toast_init(struct toast *t, const char *placeholder)
 	/* hstore: {placeholder => placeholder}, as an object or its text */
 	buf_reset(&map);
 	buf_putc(&map, '{');
-	json_string(&map, placeholder, n);
+	json_text(&map, placeholder, n);
 	buf_putc(&map, ':');
-	json_string(&map, placeholder, n);
+	json_text(&map, placeholder, n);
 	buf_putc(&map, '}');
 	add(t, TOAST_MAP, TOAST_ARR_MAP, &map);
 	buf_reset(&v);
-	json_string(&v, map.data ? map.data : "", map.len);
+	json_text(&v, map.data ? map.data : "", map.len);
 	add(t, TOAST_JSON_MAP, TOAST_ARR_JSON_MAP, &v);
 
 	/* each byte as Java's (int) of a signed byte */

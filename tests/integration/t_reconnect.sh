@@ -4,6 +4,7 @@
 # cut silently by a stopped proxy is noticed within
 # connect.receive.timeout.ms and walcap reconnects once the path is back;
 # the TCP keepalive settings reach the socket.
+# integration: alone
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 

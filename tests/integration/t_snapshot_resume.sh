@@ -11,6 +11,7 @@
 # (read again whole) and for the initial snapshot from a new slot's
 # exported snapshot, killed in the middle of a table: the tables already
 # copied stay in the file, the rest are read incrementally.
+# integration: alone
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/snapshot_lib.sh"

@@ -3,6 +3,7 @@
 # deletes, a truncate, a message, an enum and a domain (the catalog
 # connection), then a run stopped by SIGTERM, the other commands,
 # snapshots and the SSH tunnel — no leaks, no errors.
+# integration: alone
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 

@@ -18,7 +18,7 @@
 
 static struct buf out;
 
-/* json_string() of s[0..len), appended after a marker that must survive. */
+/* json_text() of s[0..len), appended after a marker that must survive. */
 static const char *
 jstr(const char *s, size_t len)
 {
@@ -27,7 +27,7 @@ jstr(const char *s, size_t len)
 	memcpy(copy, s, len);
 	buf_reset(&out);
 	buf_lit(&out, "<");
-	json_string(&out, copy, len);
+	json_text(&out, copy, len);
 	free(copy);
 	CHECK(out.len >= 1 && out.data[0] == '<');
 	CHECK(!buf_failed(&out));
