@@ -53,6 +53,41 @@ end_event(struct apply *a)
 	a->events++;
 }
 
+/*
+ * An event of kind op (the message type) was written: count it, and how
+ * far behind its commit it was written (timed: it belongs to a
+ * transaction, whose commit time is known).  Plain stores, per event.
+ */
+static inline void
+note_event(struct apply *a, int op, int timed)
+{
+	struct metrics_snap *m = a->met;
+
+	if (m == NULL)
+		return;
+	switch (op)
+	{
+		case DECODER_INSERT:
+			m->events_create++;
+			break;
+		case DECODER_UPDATE:
+			m->events_update++;
+			break;
+		case DECODER_DELETE:
+			m->events_delete++;
+			break;
+		case DECODER_TRUNCATE:
+			m->events_truncate++;
+			break;
+		default:
+			m->events_message++;
+			break;
+	}
+	m->last_event_ms = a->now_ms;
+	if (timed)
+		m->behind_source_ms = a->now_ms > a->txn.ev.commit_ms ? a->now_ms - a->txn.ev.commit_ms : 0;
+}
+
 /* The signal table carries commands for walcap, not data. */
 static int
 is_signal_table(const struct apply *a, const struct relcache_rel *rel)
@@ -97,6 +132,7 @@ handle_change(struct apply *a, const struct decoder_msg *msg, uint64_t lsn,
 					 a->now_ms, err, errlen) != 0)
 		return -1;
 	end_event(a);
+	note_event(a, m->type, 1);
 	return 0;
 }
 
@@ -165,6 +201,7 @@ handle_truncate(struct apply *a, const struct decoder_msg *m, uint64_t lsn,
 			continue;
 		event_truncate(a->ew, &a->dl->batch, rel, &a->txn.ev, lsn, a->now_ms);
 		end_event(a);
+		note_event(a, DECODER_TRUNCATE, 1);
 	}
 	return 0;
 }
@@ -329,6 +366,7 @@ handle_message(struct apply *a, const struct decoder_msg *m)
 			return 0;
 		event_message(a->ew, &a->dl->batch, m, &a->txn.ev, a->now_ms);
 		end_event(a);
+		note_event(a, DECODER_MESSAGE, 1);
 		return 0;
 	}
 	if (txn_delivered(&a->txn, m->u.message.lsn))
@@ -337,6 +375,7 @@ handle_message(struct apply *a, const struct decoder_msg *m)
 		delivery_note_begin(a->dl);
 	event_message(a->ew, &a->dl->batch, m, NULL, a->now_ms);
 	end_event(a);
+	note_event(a, DECODER_MESSAGE, 0);
 	if (!in_txn)
 		commit_message(a, m->u.message.lsn);
 	return 0;
@@ -374,6 +413,8 @@ apply_message(struct apply *a, const char *data, size_t len, uint64_t lsn,
 			{
 				delivery_note_commit(a->dl, m.u.commit.end_lsn);
 				a->txns++;
+				if (a->met)
+					a->met->committed_transactions++;
 				snapshot_position(a->snap, m.u.commit.end_lsn, ack_nappended(&a->dl->ack));
 			}
 			if (a->endpos && m.u.commit.end_lsn >= a->endpos)

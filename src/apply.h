@@ -23,6 +23,7 @@
 #include "decoder.h"
 #include "delivery.h"
 #include "event.h"
+#include "metrics.h"
 #include "relcache.h"
 #include "snapshot.h"
 #include "txn.h"
@@ -49,6 +50,12 @@ struct apply
 	int			done;			/* --endpos reached */
 	uint64_t	events;			/* counters for the closing log line */
 	uint64_t	txns;
+	/*
+	 * The run's live figures (metrics.h), or NULL: events per op,
+	 * committed transactions, the last event's time and lag.  Set by the
+	 * caller after apply_init; not owned.
+	 */
+	struct metrics_snap *met;
 };
 
 void		apply_init(struct apply *a, const struct config *c, uint64_t endpos,

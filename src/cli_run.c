@@ -102,6 +102,7 @@ keep_healthy(struct run *r, int64_t now_us)
 		run_arm(r);
 		health_wal_guard(&r->health, now_us);
 	}
+	run_metrics_tick(r, now_us);
 }
 
 static int
@@ -159,6 +160,7 @@ stream(struct run *r, char *err, size_t errlen)
 			if (source_status_due(&r->src, mono_us()) &&
 				(rc = run_send_status(r, err, errlen)) != 0)
 				return SESSION_OF(rc);
+			run_metrics_tick(r, mono_us());
 			if (did == 0 && snapshot_holds_stream(&r->snap))
 				usleep(10000);
 			continue;
@@ -169,6 +171,13 @@ stream(struct run *r, char *err, size_t errlen)
 		{
 			polled = 0;
 			source_heard(&r->src);
+			{
+				/* the newest position received, for the metrics */
+				uint64_t	pos = msg.kind == 'k' ? msg.wal_end : msg.wal_start;
+
+				if (pos > r->met.received_lsn)
+					r->met.received_lsn = pos;
+			}
 			since_refill++;
 			bytes_since_refill += msg.len;
 			/*
@@ -273,7 +282,8 @@ stream(struct run *r, char *err, size_t errlen)
 			(rc = run_send_status(r, err, errlen)) != 0)
 			return SESSION_OF(rc);
 		{
-			int64_t		until = health_next_us(&r->health, source_next_status_us(&r->src));
+			int64_t		until = run_metrics_next_us(r, health_next_us(&r->health,
+																	  source_next_status_us(&r->src)));
 			int64_t		wait;
 
 			/* a chunk waits to be recorded (run_save_progress) */
@@ -327,6 +337,7 @@ cli_run(const struct config *c, const struct run_opts *o)
 	int64_t		attempts = 0;
 	int64_t		backoff = c->backoff_initial_ms;
 	int			rc;
+	const char *error = NULL;	/* what ends the run, for the last report */
 
 	memset(&r, 0, sizeof(r));
 	r.cfg = c;
@@ -340,6 +351,9 @@ cli_run(const struct config *c, const struct run_opts *o)
 	r.dl.stop = &cli_stop_requested;
 	apply_init(&r.ap, c, o->endpos, &r.cat, &r.ew, &r.snap, &r.dl);
 	health_init(&r.health, c, source_keep_alive, &r.src);
+	if ((status = run_metrics_open(&r)) != 0)
+		goto out;
+	status = EXIT_RUNTIME;
 	if ((rc = run_start(&r, &status)) != 0)
 		goto out;
 	for (;;)
@@ -356,7 +370,10 @@ cli_run(const struct config *c, const struct run_opts *o)
 			backoff = c->backoff_initial_ms;
 			apply_session(&r.ap, r.src.server_version, r.src.pub_via_root,
 						  r.src.pub_all_tables);
+			r.met.connected = 1;
+			run_metrics_now(&r);
 			end = stream(&r, err, sizeof(err));
+			r.met.connected = 0;
 		}
 		if (end == SESSION_DONE)
 		{
@@ -367,16 +384,19 @@ cli_run(const struct config *c, const struct run_opts *o)
 		if (end == SESSION_FAILED)
 		{
 			log_error("%s", err);
+			error = err;
 			source_close(&r.src, 0);
 			goto out;
 		}
 
 		/* SESSION_LOST: keep what we have, then connect again */
 		source_close(&r.src, 0);
+		run_metrics_now(&r);
 		if (run_prepare_reconnect(&r, msg, sizeof(msg)) != 0)
 		{
 			log_warning("replication connection lost: %s", err);
 			log_error("%s", msg);
+			error = msg;
 			goto out;
 		}
 		if ((rc = run_reconnect(&r, err, &attempts, &backoff)) != 0)
@@ -389,6 +409,9 @@ cli_run(const struct config *c, const struct run_opts *o)
 out:
 	if (r.src.conn)
 		source_close(&r.src, 0);
+	if (status != 0 && error == NULL)
+		error = "walcap run failed: its log (stderr) says why";
+	run_metrics_close(&r, error);
 	health_close(&r.health);
 	delivery_free(&r.dl);
 	snapshot_free(&r.snap);

@@ -114,6 +114,8 @@ static int	parse_slot_name(struct config *c, const struct config_key *k,
 							const char *value, char *err, size_t errlen);
 static int	parse_topic_prefix(struct config *c, const struct config_key *k,
 							   const char *value, char *err, size_t errlen);
+static int	parse_listen(struct config *c, const struct config_key *k,
+						 const char *value, char *err, size_t errlen);
 
 #define F(field) offsetof(struct config, field)
 
@@ -281,6 +283,10 @@ static const struct config_key config_keys[] = {
 		  "warn when the slot retains more WAL than this (0: off)"),
 	K_INT("wal.retained.check.interval.ms", "60000", wal_check_ms, 100, 86400000,
 		  "how often the slot's retained WAL is checked"),
+
+	/* metrics */
+	K_CUSTOM("metrics.listen", KT_OPTIONAL, NULL, metrics_listen, parse_listen, KF_SHOW_FIELD,
+			 "host:port where `walcap run` serves Prometheus metrics (unset: off)"),
 };
 
 #define NKEYS ((int) (sizeof(config_keys) / sizeof(config_keys[0])))
@@ -444,6 +450,40 @@ parse_topic_prefix(struct config *c, const struct config_key *k, const char *val
 		return -1;
 	c->topic_prefix_set = c->topic_prefix != NULL;
 	return 0;
+}
+
+/*
+ * A listen address: host:port, [ipv6]:port or :port (every address),
+ * port 0-65535 (0: any free one).  Only its form is checked here; what
+ * the host resolves to and whether the port is free is httpd_start's.
+ */
+static int
+parse_listen(struct config *c, const struct config_key *k, const char *value,
+			 char *err, size_t errlen)
+{
+	const char *colon;
+	const char *port;
+
+	if (value[0] == '[')
+	{
+		const char *close = strchr(value, ']');
+
+		colon = close && close[1] == ':' ? close + 1 : NULL;
+	}
+	else
+	{
+		colon = strrchr(value, ':');
+		if (colon && memchr(value, ':', (size_t) (colon - value)) != NULL)
+			colon = NULL;		/* an IPv6 address wants brackets */
+	}
+	port = colon ? colon + 1 : "";
+	if (value[0] != '\0' &&
+		(colon == NULL || port[0] == '\0' || strlen(port) > 5 ||
+		 strspn(port, "0123456789") != strlen(port) || atol(port) > 65535))
+		return errbuf_fail(err, errlen,
+						   "%s: \"%s\" is not a listen address; write host:port, [ipv6]:port or :port (every address)",
+						   k->name, value);
+	return set_optional(&c->metrics_listen, k->name, value, err, errlen);
 }
 
 /* The field of key k in c. */

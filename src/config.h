@@ -153,6 +153,8 @@ struct config
 
 	int			log_level;		/* log.level [info] (enum log_level) */
 
+	char	   *metrics_listen;	/* metrics.listen [unset = no metrics endpoint] */
+
 	/* snapshots */
 	enum config_snapshot_mode snapshot_mode;	/* snapshot.mode [initial] */
 	int64_t		chunk_size;		/* incremental.snapshot.chunk.size [1024] */

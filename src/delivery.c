@@ -68,9 +68,19 @@ delivery_write(struct delivery *d, char *err, size_t errlen)
 
 		d->sink_size += d->written.bytes - before;
 		if (rc != 0)
+		{
+			if (d->met)
+				d->met->sink_errors++;
 			return -1;
+		}
 		if (d->written.bytes < batch_bytes(&d->batch))
 			return 0;
+	}
+	if (d->met && d->batch.nrecs > 0)
+	{
+		d->met->batches++;
+		d->met->batch_events += (int64_t) d->batch.nrecs;
+		d->met->last_batch_size = (int64_t) d->batch.nrecs;
 	}
 	batch_reset(&d->batch);
 	d->written.rec = d->written.bytes = 0;
@@ -84,7 +94,11 @@ int
 delivery_sync(struct delivery *d, char *err, size_t errlen)
 {
 	if (sink_sync(&d->sink, err, errlen) != 0)
+	{
+		if (d->met)
+			d->met->sink_errors++;
 		return -1;
+	}
 	if (d->sink.counts)
 		ack_delivered(&d->ack, d->sink.delivered);
 	else
@@ -212,8 +226,13 @@ delivery_finish(struct delivery *d, int64_t status_us, int64_t deadline_us,
 		/* back from the status update: the deadline is looked at next */
 		if (!resume)
 		{
-			if (sink_wait(&d->sink, 100, err, errlen) != 0 ||
-				delivery_sync(d, err, errlen) != 0)
+			if (sink_wait(&d->sink, 100, err, errlen) != 0)
+			{
+				if (d->met)
+					d->met->sink_errors++;
+				return -2;
+			}
+			if (delivery_sync(d, err, errlen) != 0)
 				return -2;
 			if (mono_us() >= status_us)
 			{

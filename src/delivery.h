@@ -27,6 +27,7 @@
 #include "ack.h"
 #include "batch.h"
 #include "config.h"
+#include "metrics.h"
 #include "offset.h"
 #include "sink.h"
 
@@ -49,6 +50,12 @@ struct delivery
 								 * batch is written: the file length that
 								 * goes with ack.appended */
 	uint64_t	written_size;	/* the same for ack.written */
+	/*
+	 * The run's live figures (metrics.h), or NULL: batches handed to the
+	 * sink, their records, failed sink calls.  Set by the caller after
+	 * delivery_init; not owned.
+	 */
+	struct metrics_snap *met;
 };
 
 /* A wait of delivery_drain or delivery_finish, across its calls: zero it first. */

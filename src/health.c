@@ -17,6 +17,7 @@ health_init(struct health *h, const struct config *c, pgconn_wait_fn on_wait,
 	h->cfg = c;
 	h->on_wait = on_wait;
 	h->wait_arg = wait_arg;
+	h->retained_bytes = -1;
 	sideconn_init(&h->conn, c, NULL, NULL);
 }
 
@@ -26,7 +27,7 @@ health_start(struct health *h, int64_t now_us)
 	if (h->next_hb_us == 0)
 		h->next_hb_us = now_us + h->cfg->heartbeat_ms * 1000;
 	if (h->next_wal_check_us == 0)
-		h->next_wal_check_us = now_us + h->cfg->wal_check_ms * 1000;
+		h->next_wal_check_us = now_us + (h->check_at_start ? 0 : h->cfg->wal_check_ms * 1000);
 }
 
 int64_t
@@ -80,6 +81,7 @@ health_wal_guard(struct health *h, int64_t now_us)
 		return;
 	}
 	retained = slot.retained;
+	h->retained_bytes = retained;
 	lag = slot.lag_known ? slot.lag : retained;
 	wal_status = slot.wal_status;
 	if (strcmp(wal_status, "unreserved") == 0)

@@ -33,6 +33,9 @@ struct health
 	int			hb_failing;		/* the last action failed (logged once) */
 	int64_t		next_wal_check_us;	/* next look at the WAL the slot retains */
 	int			wal_over;		/* the last look found too much */
+	int64_t		retained_bytes;	/* what the last look found; -1 none yet */
+	int			check_at_start;	/* the first look when streaming starts, not
+								 * an interval later (set for metrics) */
 };
 
 void		health_init(struct health *h, const struct config *c,

@@ -8,6 +8,7 @@
  * goes to stderr through log.h, here as in each command.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@ usage(FILE *f)
 			"\n"
 			"Usage:\n"
 			"  walcap run [-c FILE] [--set KEY=VALUE]... [--endpos LSN] [--progress]\n"
-			"             [--print-config]\n"
+			"             [--report-fd N] [--print-config]\n"
 			"  walcap status [-c FILE] [--set KEY=VALUE]... [--json] [--watch SECONDS]\n"
 			"                [--max-retained-wal SIZE]\n"
 			"  walcap check [-c FILE] [--set KEY=VALUE]... [--json]\n"
@@ -66,6 +67,8 @@ usage(FILE *f)
 			"  --endpos LSN        run: stop once everything up to LSN is delivered\n"
 			"  --progress          run: log snapshot progress every 2 s (the default\n"
 			"                      when stderr is a terminal)\n"
+			"  --report-fd N       run: write a JSON line of metrics to descriptor N\n"
+			"                      every second (used by walcap server)\n"
 			"  --print-config      run: print the configuration in effect, secrets\n"
 			"                      masked, and exit\n"
 			"  --json              status: one JSON document\n"
@@ -248,15 +251,18 @@ cmd_run(int argc, char **argv)
 		else if (strcmp(argv[i], "--report-fd") == 0)
 		{
 			char	   *end;
+			long		fd;
 
 			if ((v = option_value(argc, argv, &i)) == NULL)
 				goto usage;
-			opts.report_fd = (int) strtol(v, &end, 10);
-			if (*v < '0' || *v > '9' || *end || opts.report_fd < 3)
+			errno = 0;
+			fd = strtol(v, &end, 10);
+			if (*v < '0' || *v > '9' || *end || errno != 0 || fd < 3 || fd > 65535)
 			{
 				usage_error("--report-fd: \"%s\" is not a file descriptor (3 or more)", v);
 				goto usage;
 			}
+			opts.report_fd = (int) fd;
 		}
 		else if (strcmp(argv[i], "--endpos") == 0)
 		{

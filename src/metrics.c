@@ -65,7 +65,7 @@ const struct metrics_field metrics_fields[] = {
 	  "WAL the slot holds on the server, from the last look (wal.retained.check.interval.ms); -1 before the first.",
 	  "retained_wal_bytes", MK_I64, retained_wal_bytes),
 	F("walcap_streaming_reconnects_total", "counter",
-	  "Replication sessions lost and started again.", "reconnects", MK_I64, reconnects),
+	  "Attempts to connect again after the replication connection was lost or could not start.", "reconnects", MK_I64, reconnects),
 	F("walcap_sink_delivery_errors_total", "counter",
 	  "Failed writes or deliveries to the sink.", "sink_errors", MK_I64, sink_errors),
 	F("walcap_sink_batches_total", "counter",

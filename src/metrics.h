@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "buf.h"
 
@@ -89,6 +90,16 @@ struct metrics_labelled
 	const char *connector;
 	const struct metrics_snap *snap;
 };
+
+/* The wall clock in ms since 1970, as the snapshot's times are. */
+static inline int64_t
+metrics_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* An empty snapshot: zeros, and -1 where -1 means unknown. */
 void		metrics_init(struct metrics_snap *s);

@@ -18,6 +18,7 @@
 #include "delivery.h"
 #include "event.h"
 #include "health.h"
+#include "metrics.h"
 #include "snapshot.h"
 #include "source.h"
 
@@ -42,6 +43,18 @@ struct run
 	int			progress;		/* log snapshot progress (a terminal, or --progress) */
 	int64_t		next_progress_us;
 	char		last_progress[512]; /* the line last logged */
+
+	/* metrics (run_metrics.c): the live figures, and where they go */
+	struct metrics_snap met;	/* apply, delivery and snapshot count into it */
+	int			metrics_on;		/* metrics.listen or --report-fd */
+	struct metrics_pub pub;		/* for the listener's thread */
+	struct httpd *httpd;		/* metrics.listen's listener, or NULL */
+	int			report_fd;		/* --report-fd, -1 none or no longer */
+	struct buf	report_rest;	/* a line the pipe took only part of */
+	int64_t		next_metrics_us;	/* the earlier of the two below */
+	int64_t		next_publish_us;
+	int64_t		next_report_us;
+	uint64_t	published_sig;	/* run_metrics_sig() when last published */
 };
 
 /*
@@ -85,6 +98,34 @@ int			run_emit_snapshot(struct run *r, uint64_t lsn, char *err, size_t errlen);
 int			run_step_snapshot(struct run *r, char *err, size_t errlen);
 /* The initial snapshot from a new slot's exported snapshot: 0 done, 1 stopped, -1 failed (logged). */
 int			run_export(struct run *r, const char *snapname, uint64_t lsn);
+
+/* run_metrics.c */
+
+#define RUN_PUBLISH_US 200000	/* the listener's copy is at most this old */
+#define RUN_REPORT_US 1000000	/* a report line this often */
+
+/*
+ * Start what metrics.listen and --report-fd ask for, and hand the live
+ * figures to the modules.  0, or the exit status (2: --report-fd is not
+ * an open descriptor; 1: the address cannot be bound), logged.
+ */
+int			run_metrics_open(struct run *r);
+/* Refresh, publish and report when due at now_us (mono_us). */
+void		run_metrics_due(struct run *r, int64_t now_us);
+/* The same at once, whatever is due (the session went up or down). */
+void		run_metrics_now(struct run *r);
+/* The last report (with the error that ends the run, or NULL), and stop serving. */
+void		run_metrics_close(struct run *r, const char *error);
+/* The earliest of until and the next metrics deadline that matters while idle. */
+int64_t		run_metrics_next_us(struct run *r, int64_t until);
+
+/* Cheap enough for every message: only a comparison unless something is due. */
+static inline void
+run_metrics_tick(struct run *r, int64_t now_us)
+{
+	if (r->metrics_on && now_us >= r->next_metrics_us)
+		run_metrics_due(r, now_us);
+}
 
 /* run_resume.c */
 

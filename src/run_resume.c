@@ -191,8 +191,9 @@ run_prepare_reconnect(struct run *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* Wait ms, or less if a stop is requested; the metrics go on meanwhile. */
 static void
-sleep_ms(int64_t ms)
+sleep_ms(struct run *r, int64_t ms)
 {
 	while (ms > 0 && !cli_stop_requested)
 	{
@@ -200,6 +201,7 @@ sleep_ms(int64_t ms)
 
 		usleep((useconds_t) step * 1000);
 		ms -= step;
+		run_metrics_tick(r, mono_us());
 	}
 }
 
@@ -372,7 +374,8 @@ run_reconnect(struct run *r, const char *cause, int64_t *attempts, int64_t *back
 			log_warning("reconnection attempt %lld failed: %.*s; next attempt in %lld ms",
 						(long long) (*attempts - 1), nl ? (int) (nl - err) : (int) strlen(err), err,
 						(long long) (*backoff + jitter));
-		sleep_ms(*backoff + jitter);
+		sleep_ms(r, *backoff + jitter);
+		r->met.reconnects++;
 		*backoff = *backoff * 2 > c->backoff_max_ms ? c->backoff_max_ms : *backoff * 2;
 		if (cli_stop_requested)
 			return 1;

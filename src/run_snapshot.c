@@ -21,6 +21,7 @@ run_init_snapshot(struct run *r)
 	snapshot_init(&r->snap, r->cfg, &r->ew, catalog_resolve, &r->cat);
 	r->snap.on_wait = source_keep_alive;
 	r->snap.wait_arg = &r->src;
+	r->snap.met = r->metrics_on ? &r->met : NULL;
 }
 
 /*
@@ -219,6 +220,7 @@ run_export(struct run *r, const char *snapname, uint64_t lsn)
 
 		r->ap.now_ms = source_now_us() / 1000;
 		run_report_progress(r);
+		run_metrics_tick(r, mono_us());
 		run_arm(r);
 		n = snapshot_export_next(&r->snap, &r->dl.batch, RUN_BATCH_BYTES, lsn, r->ap.now_ms,
 								 err, sizeof(err));

@@ -130,6 +130,21 @@ snap_clear_table(struct snapshot *s)
 	buf_reset(&s->table.sql);
 }
 
+void
+snap_note_rows(struct snapshot *s, int done)
+{
+	struct metrics_table *t;
+
+	if (s->met == NULL || s->nitems == 0 ||
+		(t = metrics_table(s->met, s->queue.items[0].schema, s->queue.items[0].table)) == NULL)
+		return;
+	t->rows_scanned = s->table.table_rows;
+	if (done)
+		t->total_rows = s->table.table_rows;
+	else
+		t->total_rows = s->table.table_estimate > 0 ? s->table.table_estimate : -1;
+}
+
 /* The caller's wait hook, remembering when it abandoned a query. */
 int
 snap_on_wait(void *arg)
@@ -279,13 +294,17 @@ snapshot_step(struct snapshot *s, uint64_t lsn, uint64_t nevents, char *err, siz
 					log_warning("incremental snapshot of \"%s.%s\" ends: %s",
 								s->queue.items[0].schema, s->queue.items[0].table, err);
 				else
+				{
 					log_info("incremental snapshot of \"%s.%s\" done: 0 rows",
 							 s->queue.items[0].schema, s->queue.items[0].table);
+					snap_note_rows(s, 1);
+				}
 				snap_remove_item(s, 0);
 				snap_push_state(s, lsn, nevents);
 				return 1;
 			}
 		}
+		snap_note_rows(s, 0);
 		log_info("%s snapshot of \"%s.%s\" started%s", s->queue.items[0].blocking ? "blocking" : "incremental",
 				 s->queue.items[0].schema, s->queue.items[0].table,
 				 s->table.last_key ? " (resumed after the stored chunk)" : "");

@@ -53,6 +53,7 @@
 #include "config.h"
 #include "decoder.h"
 #include "event.h"
+#include "metrics.h"
 #include "pgconn.h"
 #include "relcache.h"
 #include "sideconn.h"
@@ -214,6 +215,13 @@ struct snapshot
 	int			nitems;			/* tables in queue.items */
 	enum snapshot_phase phase;	/* the window's (snapshot_window.c) */
 	int			dirty;			/* state changed since the last push */
+	/*
+	 * The run's live figures (metrics.h), or NULL: the snapshot's bounds
+	 * and tables, rows per table.  Set by the caller after
+	 * snapshot_init; not owned.  Updated per table and per batch of
+	 * rows, never per row.
+	 */
+	struct metrics_snap *met;
 
 	struct snapshot_queue queue;
 	struct snapshot_table table;

@@ -208,6 +208,7 @@ snapshot_export_next(struct snapshot *s, struct batch *out, size_t limit, uint64
 			s->table.started_us = mono_us();
 			s->export.pending_first = 1;
 			s->export.have_pending = 0;
+			snap_note_rows(s, 0);
 			log_info("initial snapshot of \"%s.%s\" started", s->queue.items[0].schema, s->queue.items[0].table);
 		}
 		len = PQgetCopyData(s->side.conn, &line, 0);
@@ -268,6 +269,7 @@ snapshot_export_next(struct snapshot *s, struct batch *out, size_t limit, uint64
 		log_info("initial snapshot of \"%s.%s\" done: %" PRId64 " rows", s->queue.items[0].schema,
 				 s->queue.items[0].table, s->table.table_rows);
 		s->export.export_index++;
+		snap_note_rows(s, 1);
 		snap_remove_item(s, 0);
 		return n;				/* a table's end: the caller records progress */
 	}

@@ -45,6 +45,12 @@
 
 /* ---- snapshot.c ---- */
 
+/*
+ * The current table's rows into s->met (if set): read so far, and the
+ * estimate, or with done the rows read as its total.
+ */
+void	snap_note_rows(struct snapshot *s, int done);
+
 /* Free n strings and the array (NULL is fine). */
 void	snap_free_keys(char **k, int n);
 

@@ -67,6 +67,13 @@ snap_push_item(struct snapshot *s, const struct snapshot_item *it)
 		item_free(n);
 		return -1;
 	}
+	if (s->met)
+	{
+		if (s->nitems == 0)
+			metrics_snapshot_start(s->met, metrics_now_ms());
+		s->met->snapshot_total_tables++;
+		s->met->snapshot_remaining_tables = s->nitems + 1;
+	}
 	s->nitems++;
 	s->dirty = 1;
 	return 0;
@@ -95,6 +102,12 @@ snap_remove_item(struct snapshot *s, int i)
 	memmove(&s->queue.items[i], &s->queue.items[i + 1], sizeof(s->queue.items[0]) * (size_t) (s->nitems - i - 1));
 	s->nitems--;
 	s->dirty = 1;
+	if (s->met)
+	{
+		s->met->snapshot_remaining_tables = s->nitems;
+		if (s->nitems == 0)
+			metrics_snapshot_end(s->met, s->met->snapshot_aborted, metrics_now_ms());
+	}
 	if (signal && !signal_queued(s, signal))
 		sigdone_add(&s->queue.done, signal);
 	free(signal);
@@ -181,9 +194,12 @@ on_stop(struct snapshot *s, const char *id, const struct signal *sig)
 {
 	int			removed = 0;
 
+	/* what a stop removes, the snapshot did not read: it is aborted */
 	if (sig->ncollections == 0)
 	{
 		removed = s->nitems;
+		if (s->met && removed > 0)
+			s->met->snapshot_aborted = 1;
 		while (s->nitems > 0)
 			snap_remove_item(s, s->nitems - 1);
 	}
@@ -192,6 +208,8 @@ on_stop(struct snapshot *s, const char *id, const struct signal *sig)
 			if (strcmp(s->queue.items[j].schema, sig->collections[i].schema) == 0 &&
 				strcmp(s->queue.items[j].table, sig->collections[i].table) == 0)
 			{
+				if (s->met)
+					s->met->snapshot_aborted = 1;
 				snap_remove_item(s, j);
 				removed++;
 			}

@@ -48,6 +48,7 @@ chunk_done(struct snapshot *s)
 		log_info("%s snapshot of \"%s.%s\" done: %" PRId64 " rows",
 				 it->blocking ? "blocking" : "incremental", it->schema, it->table,
 				 s->table.table_rows);
+		snap_note_rows(s, 1);
 		if (s->table.in_cursor)
 		{
 			PQclear(snap_exec(s, "COMMIT"));
@@ -130,6 +131,8 @@ snapshot_emit(struct snapshot *s, struct batch *out, size_t limit, uint64_t lsn,
 		s->table.table_rows++;
 		n++;
 	}
+	/* before chunk_done, which may finish the table (and notes it so) */
+	snap_note_rows(s, 0);
 	if (s->chunk.emit_next >= s->chunk.nrows)
 		chunk_done(s);
 	return n;
