@@ -82,7 +82,9 @@ running() {   # NAME
     [ "$H_BODY" = "{\"name\":\"$1\",\"connector\":{\"state\":\"RUNNING\",\"worker_id\":\"$W\"},\"tasks\":[{\"id\":0,\"state\":\"RUNNING\",\"worker_id\":\"$W\"}],\"type\":\"source\"}" ]
 }
 streams() {   # NAME N: the child's log shows its Nth start streaming
-    [ "$(grep -c '^walcap: INFO: streaming from slot' "$state/connectors/$1/walcap.log" 2>/dev/null)" -ge "$2" ]
+    local n
+    n=$(grep -c '^walcap: INFO: streaming from slot' "$state/connectors/$1/walcap.log" 2>/dev/null)
+    [ "${n:-0}" -ge "$2" ]
 }
 wait_until 30 streams pg 1 && t_ok "the child of pg streams" || t_fail "the child of pg streams"
 http_is "GET status: RUNNING with worker_id" GET /connectors/pg/status '' 200 \
@@ -235,6 +237,10 @@ assert_eq "validate, bad: 200, error_count, per-key errors, no check" \
 null'
 
 # ------------------------------------------------------------------ DELETE
+# audit's child is held (SIGSTOP) so that DELETE finds it running and the
+# moments before it stops can be looked at.
+audit_pid=$(sed -n 's/^walcap: INFO: connector audit: started walcap run (pid \([0-9]*\))$/\1/p' "$T_TMP/server.err" | tail -n 1)
+kill -STOP "$audit_pid"
 http_is "DELETE audit: 204, no body" DELETE /connectors/audit '' 204 ''
 http_is "GET audit after DELETE: 404" GET /connectors/audit '' 404 \
     '{"error_code":404,"message":"Connector audit not found"}'
@@ -243,12 +249,25 @@ http_is "GET audit/status after DELETE: 404" GET /connectors/audit/status '' 404
 http_is "DELETE audit again: 404" DELETE /connectors/audit '' 404 \
     '{"error_code":404,"message":"Connector audit not found"}'
 http_is "GET /connectors: audit is gone" GET /connectors '' 200 '["pg"]'
+http_is "PUT config of audit while its child stops: 409" PUT /connectors/audit/config "$audit_body" 409 \
+    '{"error_code":409,"message":"Connector audit is being deleted: try again in a moment"}'
+jq --slurpfile c "$audit_body" -n '{name: "audit", config: $c[0]}' >"$WALCAP_TEST_SECRETS_DIR/audit-post.json"
+http_is "POST audit while its child stops: 409" POST /connectors "$WALCAP_TEST_SECRETS_DIR/audit-post.json" 409 \
+    '{"error_code":409,"message":"Connector audit is being deleted: try again in a moment"}'
+assert_eq "the directory stays while the child stops (it saves its offsets there)" \
+    "$(ls "$state/connectors/audit")" "$(printf '%s\n' connector.json offsets run.properties secrets.json walcap.log)"
+kill -CONT "$audit_pid"
 gone() { [ ! -e "$state/connectors/audit" ]; }
-wait_until 10 gone && t_ok "DELETE removes the connector's directory" || t_fail "DELETE removes the connector's directory"
-exited() { grep -q '^walcap: INFO: connector audit: walcap run exited with status 0$' "$T_TMP/server.err"; }
-wait_until 30 exited && t_ok "DELETE stops audit's child cleanly (exit 0)" || t_fail "DELETE stops audit's child cleanly (exit 0)"
+wait_until 30 gone && t_ok "DELETE removes the connector's directory once the child stopped" ||
+    t_fail "DELETE removes the connector's directory once the child stopped"
+assert_eq "DELETE stops audit's child cleanly (exit 0)" \
+    "$(grep '^walcap: INFO: connector audit: walcap run exited' "$T_TMP/server.err")" \
+    'walcap: INFO: connector audit: walcap run exited with status 0'
+assert_match "audit's child confirmed what it delivered" "$(grep '^\[audit\]' "$T_TMP/server.err" | tail -n 1)" \
+    '^\[audit\] walcap: INFO: stopped after [0-9]+ events in [0-9]+ transactions; confirmed [0-9A-F]+/[0-9A-F]+$'
 assert_eq "DELETE keeps the slot" \
     "$(psql_admin -c "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'audit_slot'")" 1
+assert_eq "the trash is empty" "$(ls -A "$state/trash")" ""
 
 # ------------------------------------------------------------------ secrets, files
 assert_eq "secrets.json is mode 600" "$(stat -c %a "$state/connectors/pg/secrets.json")" 600
