@@ -3,7 +3,7 @@
 # a real PostgreSQL: a Debezium configuration as Debezium's documentation
 # writes it runs unchanged; every endpoint answers with its exact status and
 # body; the events arrive in the sink exactly; pause, resume, restart, PUT
-# config (masked password kept), DELETE; offsets equal the slot's position;
+# config (masked password kept), DELETE; offsets at the last transaction's end;
 # SIGTERM stops the children cleanly and a restarted server resumes without
 # delivering anything twice.  The password is only in secrets.json (0600).
 # Bad input, concurrency, the token, TLS and startup errors: t_server_auth.sh.
@@ -320,7 +320,8 @@ assert_rc "the second server exits 0 on SIGTERM" "$SRV_RC" 0
 
 # The password is in no file, log or HTTP answer outside secrets.json
 # (answers are kept in $T_TMP/http.N; the server's stderr in server.err).
-leaks=$(secret_scan "$T_TMP" "$WALCAP_TEST_SECRETS_DIR" $(find "$state" -name secrets.json))
+mapfile -t kept < <(find "$state" -name secrets.json)
+leaks=$(secret_scan "$T_TMP" "$WALCAP_TEST_SECRETS_DIR" "${kept[@]}")
 assert_eq "the password is only in secrets.json" "$leaks" ""
 find "$state" -name secrets.json -delete
 t_done
