@@ -305,6 +305,14 @@ cli_server(const char *config_path)
 		goto done;
 	}
 	log_set_level((enum log_level) f.scratch.log_level);
+	/* a configuration error: exit 2 before the state directory is made */
+	if ((f.tls_cert == NULL) != (f.tls_key == NULL))
+	{
+		log_error("%s is set without %s: HTTPS needs both the certificate and its key",
+				  f.tls_cert ? "server.tls.cert.file" : "server.tls.key.file",
+				  f.tls_cert ? "server.tls.key.file" : "server.tls.cert.file");
+		goto done;
+	}
 	if (f.token_file != NULL && (token = read_token(f.token_file, err, sizeof(err))) == NULL)
 	{
 		log_error("%s", err);

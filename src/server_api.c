@@ -185,6 +185,16 @@ keep_masked_secrets(struct connect_config *given, const struct connect_config *s
 	return 0;
 }
 
+/* Whether a deleted connector of this name still has its child (lock held). */
+static int
+being_deleted(const struct server *s, const char *name)
+{
+	for (int i = 0; i < s->n; i++)
+		if (s->c[i]->deleted && strcmp(s->c[i]->name, name) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * Create (c == NULL) or replace a connector's configuration; the lock is
  * held.  Answers 201 or 200 with the info.
@@ -203,6 +213,12 @@ put_connector(struct server *s, const char *name, struct connect_config *given,
 	if (server_name_ok(name, err, sizeof(err)) != 0)
 	{
 		httpd_error(resp, 400, "connector name \"%s\": %s", name, err);
+		goto done;
+	}
+	if (created && being_deleted(s, name))
+	{
+		/* its child still writes into the directory a new one would use */
+		httpd_error(resp, 409, "Connector %s is being deleted: try again in a moment", name);
 		goto done;
 	}
 	if (c != NULL && keep_masked_secrets(given, &c->config) != 0)
@@ -669,12 +685,20 @@ connector_request(struct server *s, const struct httpd_request *req, char **seg,
 		send_json(resp, 200, info_json(c));
 	else if (nseg == 2 && strcmp(m, "DELETE") == 0)
 	{
-		if (store_delete(s, c->name, err, sizeof(err)) != 0)
+		/*
+		 * A running child keeps writing its offsets into the directory
+		 * until it has stopped: the supervisor removes the directory then
+		 * (converge).  Without a child it goes now.
+		 */
+		if (c->pid == 0 && store_delete(s, c->name, err, sizeof(err)) != 0)
 			httpd_error(resp, 500, "%s", err);
 		else
 		{
-			c->deleted = 1;
 			log_info("connector %s deleted", c->name);
+			if (c->pid == 0)
+				server_remove(s, c);
+			else
+				c->deleted = 1;
 			server_wake(s);
 			no_content(resp, 204);
 		}

@@ -462,6 +462,11 @@ converge(struct server *s)
 		}
 		if (c->deleted)
 		{
+			char		err[1024];
+
+			/* the child has stopped: nothing writes into its directory now */
+			if (store_delete(s, c->name, err, sizeof(err)) != 0)
+				log_warning("connector %s: %s", c->name, err);
 			server_remove(s, c);
 			i--;
 			continue;

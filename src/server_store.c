@@ -296,7 +296,7 @@ store_delete(const struct server *s, const char *name, char *err, size_t errlen)
 			 (long long) server_now_ms());
 	if (rename(from, to) != 0)
 		return errbuf_fail(err, errlen, "cannot remove %s: %s", from, strerror(errno));
-	/* a stopping child may still write its offsets here; the next start clears the rest */
+	/* a crash before the removal leaves it in the trash: the next start clears it */
 	(void) remove_dir(to);
 	return 0;
 }
