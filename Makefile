@@ -21,14 +21,26 @@ PG_LIB  := $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
 WARN    := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wformat-security -Wvla -Wno-format-nonliteral
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(PG_INC) $(SSH_INC) -Isrc $(CFLAGS)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(PG_INC) $(SSH_INC) $(DYNLIB_DEFS) -Isrc $(CFLAGS)
 KAFKA_LIB := $(shell pkg-config --libs rdkafka 2>/dev/null || echo -lrdkafka)
 SSH_INC := $(shell pkg-config --cflags libssh 2>/dev/null)
-SSH_LIB := $(shell pkg-config --libs libssh 2>/dev/null || echo -lssh)
-# walcap server's and metrics.listen's HTTP server, and the REST API's JSON
-HTTP_LIB := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 JSON_LIB := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
-LDLIBS  := $(PG_LIB) $(KAFKA_LIB) $(SSH_LIB) $(HTTP_LIB) $(JSON_LIB) -pthread -lm
+# libssh (the SSH tunnel), libmicrohttpd (walcap server, metrics.listen)
+# and librdkafka (the Kafka sink) are not linked: walcap opens each when
+# a run first needs it (src/dynlib.h), so that a run needing none maps
+# none of them nor what they pull in (OpenSSL, GnuTLS, SASL, ...).  It
+# opens them by the SONAME of the library the linker would have used,
+# read from its ELF header here (glibc >= 2.34 has dlopen in libc).
+soname = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | \
+                 awk '$$1 == "SONAME" { print $$2 }')
+SSH_SONAME   := $(call soname,ssh)
+HTTP_SONAME  := $(call soname,microhttpd)
+KAFKA_SONAME := $(call soname,rdkafka)
+# unset when a -dev package is missing: the module's #error says which
+DYNLIB_DEFS := $(if $(SSH_SONAME),-DWALCAP_LIBSSH_SONAME=\"$(SSH_SONAME)\") \
+               $(if $(HTTP_SONAME),-DWALCAP_LIBMICROHTTPD_SONAME=\"$(HTTP_SONAME)\") \
+               $(if $(KAFKA_SONAME),-DWALCAP_LIBRDKAFKA_SONAME=\"$(KAFKA_SONAME)\")
+LDLIBS  := $(PG_LIB) $(JSON_LIB) -pthread -lm
 
 SRCS    := $(filter-out src/main.c,$(wildcard src/*.c))
 TESTS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))

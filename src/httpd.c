@@ -21,9 +21,30 @@
 
 #include <microhttpd.h>
 
+#include "dynlib.h"
 #include "json.h"
 #include "log.h"
 #include "secret.h"
+
+#ifndef WALCAP_LIBMICROHTTPD_SONAME
+#error "WALCAP_LIBMICROHTTPD_SONAME is unset: the Makefile found no libmicrohttpd.so (install libmicrohttpd-dev)"
+#endif
+
+/*
+ * libmicrohttpd, opened by httpd_start (src/dynlib.h): its constructor
+ * runs gnutls_global_init, megabytes that a run without metrics.listen
+ * should not carry.  L.f is libmicrohttpd's f.
+ */
+#define LIBMICROHTTPD_FUNCS(X) \
+	X(MHD_add_response_header) X(MHD_create_response_from_buffer) X(MHD_destroy_response) \
+	X(MHD_get_connection_values) X(MHD_is_feature_supported) \
+	X(MHD_lookup_connection_value) X(MHD_queue_response) X(MHD_start_daemon) \
+	X(MHD_stop_daemon)
+
+static DYNLIB_TABLE(LIBMICROHTTPD_FUNCS) L;
+static const char *const libmicrohttpd_names[] = {LIBMICROHTTPD_FUNCS(DYNLIB_NAME)};
+static struct dynlib libmicrohttpd =
+	DYNLIB_INIT(WALCAP_LIBMICROHTTPD_SONAME, "libmicrohttpd12", libmicrohttpd_names, L);
 
 #define HTTPD_TLS_FILE_MAX (1024 * 1024)
 
@@ -236,17 +257,17 @@ send_response(struct MHD_Connection *conn, struct httpd_response *resp)
 		buf_reset(&resp->body);
 		httpd_error(resp, 500, "the response did not fit in memory");
 	}
-	r = MHD_create_response_from_buffer(resp->body.len, resp->body.len ? resp->body.data : (void *) "",
+	r = L.MHD_create_response_from_buffer(resp->body.len, resp->body.len ? resp->body.data : (void *) "",
 										MHD_RESPMEM_MUST_COPY);
 	if (r == NULL)
 		return MHD_NO;
 	if (resp->status != 204)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+		L.MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
 	if (resp->cache_control != NULL)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, resp->cache_control);
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	ret = MHD_queue_response(conn, (unsigned int) resp->status, r);
-	MHD_destroy_response(r);
+		L.MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, resp->cache_control);
+	L.MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	ret = L.MHD_queue_response(conn, (unsigned int) resp->status, r);
+	L.MHD_destroy_response(r);
 	return ret;
 }
 
@@ -271,7 +292,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			return MHD_NO;
 		buf_init(&ctx->body, h->max_body + 1);
 		*con_cls = ctx;
-		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		cl = L.MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL && strtoull(cl, NULL, 10) > h->max_body)
 			ctx->too_large = 1;
 		return MHD_YES;
@@ -295,7 +316,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	resp.content_type = "application/json";
 	buf_init(&resp.body, BUF_DEFAULT_MAX);
 	if (h->token != NULL &&
-		!token_ok(h->token, MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		!token_ok(h->token, L.MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 														MHD_HTTP_HEADER_AUTHORIZATION)))
 		httpd_error(&resp, 401, "this server needs its bearer token: send the header "
 					"\"Authorization: Bearer <token>\" with the token of server.auth.token.file");
@@ -305,10 +326,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	{
 		req.method = method;
 		req.path = url;
-		req.accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+		req.accept = L.MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
 		req.body = ctx->body.len ? ctx->body.data : "";
 		req.body_len = ctx->body.len;
-		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &req);
+		L.MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &req);
 		h->handler(h->arg, &req, &resp);
 	}
 	ret = send_response(conn, &resp);
@@ -384,6 +405,11 @@ httpd_start(const struct httpd_opts *opts, httpd_handler handler, void *arg,
 		errbuf_fail(err, errlen, "out of memory");
 		return NULL;
 	}
+	if (dynlib_load(&libmicrohttpd, err, errlen) != 0)
+	{
+		free(h);
+		return NULL;
+	}
 	h->fd = -1;
 	h->handler = handler;
 	h->arg = arg;
@@ -397,7 +423,7 @@ httpd_start(const struct httpd_opts *opts, httpd_handler handler, void *arg,
 	}
 	if (opts->tls_cert_file != NULL)
 	{
-		if (!MHD_is_feature_supported(MHD_FEATURE_TLS))
+		if (!L.MHD_is_feature_supported(MHD_FEATURE_TLS))
 		{
 			errbuf_fail(err, errlen, "this libmicrohttpd was built without TLS");
 			goto fail;
@@ -424,7 +450,7 @@ httpd_start(const struct httpd_opts *opts, httpd_handler handler, void *arg,
 	o[no++] = (struct MHD_OptionItem) {MHD_OPTION_END, 0, NULL};
 
 	/* Function pointers cannot travel in an option item, so these go as varargs. */
-	h->daemon = MHD_start_daemon(flags | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
+	h->daemon = L.MHD_start_daemon(flags | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
 								 MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 								 MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 								 MHD_OPTION_ARRAY, o, MHD_OPTION_END);
@@ -454,7 +480,7 @@ httpd_stop(struct httpd *h)
 	if (h == NULL)
 		return;
 	if (h->daemon != NULL)
-		MHD_stop_daemon(h->daemon);	/* closes the listening socket too */
+		L.MHD_stop_daemon(h->daemon);	/* closes the listening socket too */
 	else if (h->fd >= 0)
 		close(h->fd);
 	free(h->token);

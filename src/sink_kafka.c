@@ -28,13 +28,38 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "dynlib.h"
 #include "log.h"
+
+#ifndef WALCAP_LIBRDKAFKA_SONAME
+#error "WALCAP_LIBRDKAFKA_SONAME is unset: the Makefile found no librdkafka.so (install librdkafka-dev)"
+#endif
+
+/*
+ * librdkafka, opened when a Kafka sink is checked or opened
+ * (src/dynlib.h): it and what it links (SASL, compression codecs) stay
+ * out of runs with another sink.  L.f is librdkafka's f.
+ */
+#define LIBRDKAFKA_FUNCS(X) \
+	X(rd_kafka_conf_destroy) X(rd_kafka_conf_get) X(rd_kafka_conf_new) X(rd_kafka_conf_set) \
+	X(rd_kafka_conf_set_dr_msg_cb) X(rd_kafka_conf_set_error_cb) X(rd_kafka_conf_set_log_cb) \
+	X(rd_kafka_conf_set_opaque) X(rd_kafka_destroy) X(rd_kafka_err2str) \
+	X(rd_kafka_fatal_error) X(rd_kafka_flush) X(rd_kafka_last_error) X(rd_kafka_new) \
+	X(rd_kafka_poll) X(rd_kafka_produce) X(rd_kafka_produce_batch) X(rd_kafka_purge) \
+	X(rd_kafka_queue_destroy) X(rd_kafka_queue_get_main) X(rd_kafka_queue_io_event_enable) \
+	X(rd_kafka_set_log_queue) X(rd_kafka_topic_destroy) X(rd_kafka_topic_name) \
+	X(rd_kafka_topic_new)
+
+static DYNLIB_TABLE(LIBRDKAFKA_FUNCS) L;
+static const char *const librdkafka_names[] = {LIBRDKAFKA_FUNCS(DYNLIB_NAME)};
+static struct dynlib librdkafka =
+	DYNLIB_INIT(WALCAP_LIBRDKAFKA_SONAME, "librdkafka1", librdkafka_names, L);
 
 /* messages in flight at most; a power of two above librdkafka's default 100000 */
 #define RING_SIZE ((uint64_t) 1 << 17)
 #define MSG_DONE 1				/* delivered */
 #define MSG_ENDS 2				/* the last message of its event */
-#define BATCH_MAX 256			/* messages per rd_kafka_produce_batch() */
+#define BATCH_MAX 256			/* messages per L.rd_kafka_produce_batch() */
 
 /* Defaults, before the user's kafka.* keys (which may override them). */
 static const char *const defaults[][2] = {
@@ -82,16 +107,19 @@ struct kafka
 static rd_kafka_conf_t *
 build_conf(const struct config *c, char *err, size_t errlen)
 {
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	rd_kafka_conf_t *conf;
 	char		msg[512];
 	int			have_bootstrap = 0;
 
+	if (dynlib_load(&librdkafka, err, errlen) != 0)
+		return NULL;
+	conf = L.rd_kafka_conf_new();
 	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
-		if (rd_kafka_conf_set(conf, defaults[i][0], defaults[i][1], msg, sizeof(msg)) != RD_KAFKA_CONF_OK)
+		if (L.rd_kafka_conf_set(conf, defaults[i][0], defaults[i][1], msg, sizeof(msg)) != RD_KAFKA_CONF_OK)
 		{
 			snprintf(err, errlen, "librdkafka refused walcap's default %s=%s: %s",
 					 defaults[i][0], defaults[i][1], msg);
-			rd_kafka_conf_destroy(conf);
+			L.rd_kafka_conf_destroy(conf);
 			return NULL;
 		}
 	for (int i = 0; i < c->nkafka; i++)
@@ -103,23 +131,23 @@ build_conf(const struct config *c, char *err, size_t errlen)
 		if (strcmp(k, "log.queue") == 0 || strcmp(k, "dr_msg_cb") == 0)
 		{
 			snprintf(err, errlen, "kafka.%s: walcap sets this librdkafka property itself; remove the key", k);
-			rd_kafka_conf_destroy(conf);
+			L.rd_kafka_conf_destroy(conf);
 			return NULL;
 		}
-		if (rd_kafka_conf_set(conf, k, c->kafka_values[i], msg, sizeof(msg)) != RD_KAFKA_CONF_OK)
+		if (L.rd_kafka_conf_set(conf, k, c->kafka_values[i], msg, sizeof(msg)) != RD_KAFKA_CONF_OK)
 		{
 			if (config_kafka_secret(k))
 				snprintf(err, errlen, "kafka.%s: librdkafka refused the value (not shown: it is a secret)", k);
 			else
 				snprintf(err, errlen, "kafka.%s: %s", k, msg);
-			rd_kafka_conf_destroy(conf);
+			L.rd_kafka_conf_destroy(conf);
 			return NULL;
 		}
 	}
 	if (!have_bootstrap)
 	{
 		snprintf(err, errlen, "kafka.bootstrap.servers is required when sink.type is kafka (host:port of one or more brokers)");
-		rd_kafka_conf_destroy(conf);
+		L.rd_kafka_conf_destroy(conf);
 		return NULL;
 	}
 	return conf;
@@ -132,7 +160,7 @@ sink_kafka_check(const struct config *c, char *err, size_t errlen)
 
 	if (conf == NULL)
 		return -1;
-	rd_kafka_conf_destroy(conf);
+	L.rd_kafka_conf_destroy(conf);
 	return 0;
 }
 
@@ -151,7 +179,7 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		if (k->failure[0] == '\0')
 			snprintf(k->failure, sizeof(k->failure),
 					 "delivery to Kafka topic \"%s\" failed: %s",
-					 m->rkt ? rd_kafka_topic_name(m->rkt) : "?", rd_kafka_err2str(m->err));
+					 m->rkt ? L.rd_kafka_topic_name(m->rkt) : "?", L.rd_kafka_err2str(m->err));
 		return;
 	}
 	k->ring[seq & (RING_SIZE - 1)] |= MSG_DONE;
@@ -171,7 +199,7 @@ on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
 
 	if (code == RD_KAFKA_RESP_ERR__FATAL)
 	{
-		rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+		L.rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
 		if (k->failure[0] == '\0')
 			snprintf(k->failure, sizeof(k->failure), "the Kafka producer failed: %s", fatal);
 		return;
@@ -205,7 +233,7 @@ serve(struct kafka *k)
 
 	while (read(k->pipe[0], drain, sizeof(drain)) > 0)
 		;
-	rd_kafka_poll(k->rk, 0);
+	L.rd_kafka_poll(k->rk, 0);
 }
 
 /* ---- topics ---- */
@@ -251,11 +279,11 @@ topic_get(struct kafka *k, const char *name, char *err, size_t errlen)
 		if (strcmp(k->topics[i].name, name) == 0)
 			return k->topics[i].rkt;
 	k->topics[i].name = strdup(name);
-	k->topics[i].rkt = k->topics[i].name ? rd_kafka_topic_new(k->rk, name, NULL) : NULL;
+	k->topics[i].rkt = k->topics[i].name ? L.rd_kafka_topic_new(k->rk, name, NULL) : NULL;
 	if (k->topics[i].rkt == NULL)
 	{
 		snprintf(err, errlen, "cannot open Kafka topic \"%s\": %s", name,
-				 k->topics[i].name ? rd_kafka_err2str(rd_kafka_last_error()) : "out of memory");
+				 k->topics[i].name ? L.rd_kafka_err2str(L.rd_kafka_last_error()) : "out of memory");
 		free(k->topics[i].name);
 		k->topics[i].name = NULL;
 		return NULL;
@@ -279,16 +307,16 @@ produce(struct kafka *k, rd_kafka_topic_t *rkt, const char *value, size_t vlen,
 	if (seq - k->done_seq >= RING_SIZE)
 		return 0;
 	k->ring[seq & (RING_SIZE - 1)] = ends_event ? MSG_ENDS : 0;
-	if (rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
+	if (L.rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
 						 (void *) value, vlen, key, klen,
 						 (void *) (uintptr_t) seq) != 0)
 	{
-		rd_kafka_resp_err_t e = rd_kafka_last_error();
+		rd_kafka_resp_err_t e = L.rd_kafka_last_error();
 
 		if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL)
 			return 0;
 		snprintf(err, errlen, "cannot send an event of %zu bytes to Kafka topic \"%s\": %s%s",
-				 vlen, rd_kafka_topic_name(rkt), rd_kafka_err2str(e),
+				 vlen, L.rd_kafka_topic_name(rkt), L.rd_kafka_err2str(e),
 				 e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ?
 				 "\nraise kafka.message.max.bytes, and the topic's max.message.bytes on the brokers" : "");
 		return -1;
@@ -448,7 +476,7 @@ send_batch(struct kafka *k, rd_kafka_topic_t *rkt, const struct line *ls, int nl
 	}
 	for (int i = 0; i < n; i++)
 		b[i]._private = (void *) (uintptr_t) (k->next_seq + (uint64_t) i);
-	got = rd_kafka_produce_batch(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, b, n);
+	got = L.rd_kafka_produce_batch(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, b, n);
 	if (got < n)
 	{
 		int			first = 0;
@@ -460,13 +488,13 @@ send_batch(struct kafka *k, rd_kafka_topic_t *rkt, const struct line *ls, int nl
 			{
 				/* a message in after one left out: their order is lost */
 				snprintf(err, errlen, "the Kafka producer took part of a batch out of order (%s); stopping so that nothing is confirmed out of order",
-						 rd_kafka_err2str(b[first].err));
+						 L.rd_kafka_err2str(b[first].err));
 				return -1;
 			}
 		if (b[first].err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
 		{
 			snprintf(err, errlen, "cannot send an event of %zu bytes to Kafka topic \"%s\": %s%s",
-					 b[first].len, rd_kafka_topic_name(rkt), rd_kafka_err2str(b[first].err),
+					 b[first].len, L.rd_kafka_topic_name(rkt), L.rd_kafka_err2str(b[first].err),
 					 b[first].err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ?
 					 "\nraise kafka.message.max.bytes, and the topic's max.message.bytes on the brokers" : "");
 			return -1;
@@ -589,7 +617,7 @@ kafka_wait(struct sink *s, int timeout_ms, char *err, size_t errlen)
 
 	if (k->tomb_pending && send_tombstone(k, err, errlen) < 0)
 		return -1;
-	rd_kafka_flush(k->rk, timeout_ms);
+	L.rd_kafka_flush(k->rk, timeout_ms);
 	return kafka_sync(s, err, errlen);
 }
 
@@ -603,17 +631,17 @@ kafka_close(struct sink *s)
 	if (k->rk)
 	{
 		/* what is still queued was not confirmed: drop it, do not wait */
-		rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-		rd_kafka_poll(k->rk, 0);
+		L.rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+		L.rd_kafka_poll(k->rk, 0);
 		for (size_t i = 0; i < k->captopics; i++)
 			if (k->topics[i].name)
 			{
-				rd_kafka_topic_destroy(k->topics[i].rkt);
+				L.rd_kafka_topic_destroy(k->topics[i].rkt);
 				free(k->topics[i].name);
 			}
 		if (k->mainq)
-			rd_kafka_queue_destroy(k->mainq);
-		rd_kafka_destroy(k->rk);
+			L.rd_kafka_queue_destroy(k->mainq);
+		L.rd_kafka_destroy(k->rk);
 	}
 	if (k->pipe[0] >= 0)
 		close(k->pipe[0]);
@@ -664,28 +692,28 @@ sink_kafka_open(struct sink *s, const struct config *c, char *err, size_t errlen
 		char		v[64];
 		size_t		vs = sizeof(v);
 
-		k->max_msgs = rd_kafka_conf_get(conf, "queue.buffering.max.messages", v, &vs) == RD_KAFKA_CONF_OK ?
+		k->max_msgs = L.rd_kafka_conf_get(conf, "queue.buffering.max.messages", v, &vs) == RD_KAFKA_CONF_OK ?
 			strtoull(v, NULL, 10) : 100000;
 		vs = sizeof(v);
-		k->max_bytes = rd_kafka_conf_get(conf, "queue.buffering.max.kbytes", v, &vs) == RD_KAFKA_CONF_OK ?
+		k->max_bytes = L.rd_kafka_conf_get(conf, "queue.buffering.max.kbytes", v, &vs) == RD_KAFKA_CONF_OK ?
 			strtoull(v, NULL, 10) * 1024 : 16384 * 1024;
 	}
-	rd_kafka_conf_set_opaque(conf, k);
-	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-	rd_kafka_conf_set_error_cb(conf, on_error);
-	rd_kafka_conf_set_log_cb(conf, on_log);
-	k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, msg, sizeof(msg));
+	L.rd_kafka_conf_set_opaque(conf, k);
+	L.rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+	L.rd_kafka_conf_set_error_cb(conf, on_error);
+	L.rd_kafka_conf_set_log_cb(conf, on_log);
+	k->rk = L.rd_kafka_new(RD_KAFKA_PRODUCER, conf, msg, sizeof(msg));
 	if (k->rk == NULL)
 	{
-		rd_kafka_conf_destroy(conf);
+		L.rd_kafka_conf_destroy(conf);
 		snprintf(err, errlen, "cannot create the Kafka producer: %s", msg);
 		kafka_close(s);
 		return -1;
 	}
 	/* logs come through the main queue, served in this thread */
-	rd_kafka_set_log_queue(k->rk, NULL);
-	k->mainq = rd_kafka_queue_get_main(k->rk);
-	rd_kafka_queue_io_event_enable(k->mainq, k->pipe[1], "1", 1);
+	L.rd_kafka_set_log_queue(k->rk, NULL);
+	k->mainq = L.rd_kafka_queue_get_main(k->rk);
+	L.rd_kafka_queue_io_event_enable(k->mainq, k->pipe[1], "1", 1);
 	s->fd = k->pipe[0];
 	return 0;
 }

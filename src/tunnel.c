@@ -33,7 +33,34 @@
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 
+#include "dynlib.h"
 #include "log.h"
+
+#ifndef WALCAP_LIBSSH_SONAME
+#error "WALCAP_LIBSSH_SONAME is unset: the Makefile found no libssh.so (install libssh-dev)"
+#endif
+
+/*
+ * libssh, opened by tunnel_ensure (src/dynlib.h): its constructor sets up
+ * OpenSSL, megabytes that a run without ssh.enabled should not carry.
+ * L.f is libssh's f; ssh_callbacks_init is a macro and needs no entry.
+ */
+#define LIBSSH_FUNCS(X) \
+	X(ssh_add_channel_callbacks) X(ssh_blocking_flush) X(ssh_channel_close) \
+	X(ssh_channel_free) X(ssh_channel_is_eof) X(ssh_channel_is_open) X(ssh_channel_new) \
+	X(ssh_channel_open_forward) X(ssh_channel_read_nonblocking) X(ssh_channel_write) \
+	X(ssh_clean_pubkey_hash) X(ssh_connect) X(ssh_disconnect) X(ssh_free) X(ssh_get_error) \
+	X(ssh_get_fd) X(ssh_get_fingerprint_hash) X(ssh_get_publickey_hash) \
+	X(ssh_get_server_publickey) X(ssh_get_status) X(ssh_is_connected) X(ssh_key_free) \
+	X(ssh_key_type) X(ssh_key_type_to_char) X(ssh_new) X(ssh_options_set) \
+	X(ssh_pki_import_privkey_file) X(ssh_remove_channel_callbacks) \
+	X(ssh_session_export_known_hosts_entry) X(ssh_session_is_known_server) \
+	X(ssh_set_log_callback) X(ssh_set_log_level) X(ssh_string_free_char) \
+	X(ssh_userauth_list) X(ssh_userauth_publickey)
+
+static DYNLIB_TABLE(LIBSSH_FUNCS) L;
+static const char *const libssh_names[] = {LIBSSH_FUNCS(DYNLIB_NAME)};
+static struct dynlib libssh = DYNLIB_INIT(WALCAP_LIBSSH_SONAME, "libssh-4", libssh_names, L);
 
 /* Forwarded connections at once; walcap itself opens at most a handful. */
 #define TUNNEL_MAX_FWD 32
@@ -127,11 +154,11 @@ fwd_close(int i)
 	 * libssh keeps a freed channel until the bastion confirms the close,
 	 * and would call f's callbacks from then on: detach them first.
 	 */
-	ssh_remove_channel_callbacks(f->ch, &f->cb);
+	L.ssh_remove_channel_callbacks(f->ch, &f->cb);
 	close(f->fd);
-	if (ssh_channel_is_open(f->ch) && ssh_is_connected(T.ssh))
-		ssh_channel_close(f->ch);
-	ssh_channel_free(f->ch);
+	if (L.ssh_channel_is_open(f->ch) && L.ssh_is_connected(T.ssh))
+		L.ssh_channel_close(f->ch);
+	L.ssh_channel_free(f->ch);
 	free(f);
 	T.fwd[i] = T.fwd[--T.nfwd];
 }
@@ -140,8 +167,8 @@ fwd_close(int i)
 static int
 session_lost(void)
 {
-	return !ssh_is_connected(T.ssh) ||
-		(ssh_get_status(T.ssh) & (SSH_CLOSED | SSH_CLOSED_ERROR)) != 0;
+	return !L.ssh_is_connected(T.ssh) ||
+		(L.ssh_get_status(T.ssh) & (SSH_CLOSED | SSH_CLOSED_ERROR)) != 0;
 }
 
 /*
@@ -197,8 +224,8 @@ fwd_accept(void)
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	f->fd = fd;
-	f->ch = ssh_channel_new(T.ssh);
-	rc = f->ch ? ssh_channel_open_forward(f->ch, T.db_host, T.db_port, "127.0.0.1",
+	f->ch = L.ssh_channel_new(T.ssh);
+	rc = f->ch ? L.ssh_channel_open_forward(f->ch, T.db_host, T.db_port, "127.0.0.1",
 										  ntohs(peer.sin_port)) : SSH_ERROR;
 	if (rc != SSH_OK)
 	{
@@ -206,12 +233,12 @@ fwd_accept(void)
 		if (rc == SSH_AGAIN)
 			record(1, "the bastion %s did not answer within connect.timeout.ms", T.where);
 		else if (session_lost())
-			record(1, "the SSH connection to %s was lost: %s", T.where, ssh_get_error(T.ssh));
+			record(1, "the SSH connection to %s was lost: %s", T.where, L.ssh_get_error(T.ssh));
 		else
 			record(0, "the bastion %s could not open a connection to %s:%d: %s", T.where,
-				   T.db_host, T.db_port, ssh_get_error(T.ssh));
+				   T.db_host, T.db_port, L.ssh_get_error(T.ssh));
 		if (f->ch)
-			ssh_channel_free(f->ch);
+			L.ssh_channel_free(f->ch);
 		free(f);
 		close(fd);
 		return 0;
@@ -221,7 +248,7 @@ fwd_accept(void)
 	f->cb.channel_data_function = on_data;
 	f->cb.channel_eof_function = on_end;
 	f->cb.channel_close_function = on_end;
-	ssh_add_channel_callbacks(f->ch, &f->cb);
+	L.ssh_add_channel_callbacks(f->ch, &f->cb);
 	T.fwd[T.nfwd++] = f;
 	return 0;
 }
@@ -260,7 +287,7 @@ fwd_upstream(struct fwd *f)
 		return 0;
 	if (n <= 0)
 		return -1;				/* libpq closed it (or it failed) */
-	if (ssh_channel_write(f->ch, buf, (uint32_t) n) != (int) n)
+	if (L.ssh_channel_write(f->ch, buf, (uint32_t) n) != (int) n)
 		return session_lost() ? -2 : -1;
 	return 1;
 }
@@ -274,8 +301,8 @@ fwd_downstream(struct fwd *f)
 	if (f->len > 0)
 		return 0;				/* the socket has not taken the last read yet */
 	f->pending = 0;
-	n = ssh_channel_read_nonblocking(f->ch, f->buf, sizeof(f->buf), 0);
-	if (n == SSH_EOF || (n == 0 && ssh_channel_is_eof(f->ch)))
+	n = L.ssh_channel_read_nonblocking(f->ch, f->buf, sizeof(f->buf), 0);
+	if (n == SSH_EOF || (n == 0 && L.ssh_channel_is_eof(f->ch)))
 		return -1;				/* the server closed it */
 	if (n < 0)
 		return session_lost() ? -2 : -1;
@@ -395,8 +422,8 @@ forward(void *arg)
 		 * window adjustment, say).
 		 */
 		ssh_events = (want_ssh ? POLLIN : 0) |
-			(ssh_get_status(T.ssh) & SSH_WRITE_PENDING ? POLLOUT : 0);
-		p[n++] = (struct pollfd) {ssh_events && !lost ? ssh_get_fd(T.ssh) : -1, (short) ssh_events, 0};
+			(L.ssh_get_status(T.ssh) & SSH_WRITE_PENDING ? POLLOUT : 0);
+		p[n++] = (struct pollfd) {ssh_events && !lost ? L.ssh_get_fd(T.ssh) : -1, (short) ssh_events, 0};
 		if (!lost && poll(p, (nfds_t) n, more || accept_paused ? (more ? 0 : 100) : 1000) < 0 &&
 			errno != EINTR)
 			lost = 1;
@@ -404,7 +431,7 @@ forward(void *arg)
 		if (!lost && p[0].revents && stop_requested())
 			break;
 		if (!lost && (p[n - 1].revents & POLLOUT))
-			ssh_blocking_flush(T.ssh, 0);
+			L.ssh_blocking_flush(T.ssh, 0);
 		/* local sockets: p[2 + i] is T.fwd[i] as it was before any close */
 		for (int i = T.nfwd - 1; i >= 0 && !lost; i--)
 		{
@@ -427,7 +454,7 @@ forward(void *arg)
 			accept_paused = 1;	/* out of descriptors: try again in 100 ms */
 		if (lost || session_lost())
 		{
-			record(1, "the SSH connection to %s was lost: %s", T.where, ssh_get_error(T.ssh));
+			record(1, "the SSH connection to %s was lost: %s", T.where, L.ssh_get_error(T.ssh));
 			break;
 		}
 		pthread_mutex_lock(&T.mu);
@@ -485,16 +512,16 @@ check_host_key(const struct config *c, char *err, size_t errlen)
 	enum ssh_known_hosts_e state;
 	int			rc = -1;
 
-	if (ssh_get_server_publickey(T.ssh, &key) != SSH_OK ||
-		ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) != 0 ||
-		(fpr = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen)) == NULL)
+	if (L.ssh_get_server_publickey(T.ssh, &key) != SSH_OK ||
+		L.ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) != 0 ||
+		(fpr = L.ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen)) == NULL)
 	{
 		snprintf(err, errlen, "could not open the SSH tunnel: no host key from the bastion %s: %s",
-				 T.where, ssh_get_error(T.ssh));
+				 T.where, L.ssh_get_error(T.ssh));
 		goto out;
 	}
-	snprintf(T.host_key, sizeof(T.host_key), "%s %s", ssh_key_type_to_char(ssh_key_type(key)), fpr);
-	state = ssh_session_is_known_server(T.ssh);
+	snprintf(T.host_key, sizeof(T.host_key), "%s %s", L.ssh_key_type_to_char(L.ssh_key_type(key)), fpr);
+	state = L.ssh_session_is_known_server(T.ssh);
 	if (state == SSH_KNOWN_HOSTS_OK)
 	{
 		snprintf(T.verified, sizeof(T.verified), "verified in %s", c->ssh_known_hosts);
@@ -503,7 +530,7 @@ check_host_key(const struct config *c, char *err, size_t errlen)
 	else if (state == SSH_KNOWN_HOSTS_ERROR)
 		snprintf(err, errlen, "could not open the SSH tunnel: cannot read ssh.known.hosts.file \"%s\": %s\n"
 				 "make it a readable known_hosts file (ssh-keyscan output, checked against the bastion's fingerprint)",
-				 c->ssh_known_hosts, ssh_get_error(T.ssh));
+				 c->ssh_known_hosts, L.ssh_get_error(T.ssh));
 	else if (!c->ssh_host_key_check)
 	{
 		log_warning("ssh.host.key.check=false: the SSH host key of %s (%s) is %s and was NOT verified",
@@ -532,7 +559,7 @@ check_host_key(const struct config *c, char *err, size_t errlen)
 	}
 	else
 	{
-		if (ssh_session_export_known_hosts_entry(T.ssh, &entry) != SSH_OK)
+		if (L.ssh_session_export_known_hosts_entry(T.ssh, &entry) != SSH_OK)
 			entry = NULL;
 		snprintf(err, errlen, "could not open the SSH tunnel: the SSH host key of %s:%d is unknown: it presented %s, and %s %s\n"
 				 "if %s is the bastion's key (ssh-keygen -lf on its host key shows it), add this line to %s: %s",
@@ -549,10 +576,10 @@ check_host_key(const struct config *c, char *err, size_t errlen)
 		}
 	}
 out:
-	ssh_string_free_char(entry);
-	ssh_string_free_char(fpr);
-	ssh_clean_pubkey_hash(&hash);
-	ssh_key_free(key);
+	L.ssh_string_free_char(entry);
+	L.ssh_string_free_char(fpr);
+	L.ssh_clean_pubkey_hash(&hash);
+	L.ssh_key_free(key);
 	return rc;
 }
 
@@ -572,7 +599,7 @@ authenticate(const struct config *c, char *err, size_t errlen)
 		return -1;
 	}
 	fclose(f);
-	if (ssh_pki_import_privkey_file(c->ssh_key_file, c->ssh_passphrase, NULL, NULL, &key) != SSH_OK)
+	if (L.ssh_pki_import_privkey_file(c->ssh_key_file, c->ssh_passphrase, NULL, NULL, &key) != SSH_OK)
 	{
 		snprintf(err, errlen, "could not open the SSH tunnel: ssh.private.key.file: \"%s\" could not be loaded: %s\n"
 				 "%s",
@@ -583,17 +610,17 @@ authenticate(const struct config *c, char *err, size_t errlen)
 				 "give its passphrase in ssh.private.key.passphrase.file or " CONFIG_SSH_PASSPHRASE_ENV ", and check that the file is an OpenSSH or PEM private key");
 		return -1;
 	}
-	rc = ssh_userauth_publickey(T.ssh, NULL, key);
-	ssh_key_free(key);
+	rc = L.ssh_userauth_publickey(T.ssh, NULL, key);
+	L.ssh_key_free(key);
 	if (rc == SSH_AUTH_SUCCESS)
 		return 0;
 	if (rc == SSH_AUTH_ERROR)
 	{
 		snprintf(err, errlen, "could not open the SSH tunnel: logging in to %s failed: %s",
-				 T.where, ssh_get_error(T.ssh));
+				 T.where, L.ssh_get_error(T.ssh));
 		return -1;
 	}
-	methods = ssh_userauth_list(T.ssh, NULL);
+	methods = L.ssh_userauth_list(T.ssh, NULL);
 	snprintf(err, errlen, "could not open the SSH tunnel: the bastion %s:%d refused the key %s for user \"%s\" "
 			 "(authentication failed%s%s%s%s%s)\n"
 			 "add the public key to ~%s/.ssh/authorized_keys on the bastion, or check ssh.user and ssh.private.key.file",
@@ -631,40 +658,40 @@ open_session(const struct config *c, char *err, size_t errlen)
 				yes = 1,
 				quiet = SSH_LOG_NOLOG;
 
-	ssh_set_log_callback(libssh_log);
-	ssh_set_log_level(log_enabled(LOGL_DEBUG) ? SSH_LOG_PROTOCOL : SSH_LOG_NOLOG);
+	L.ssh_set_log_callback(libssh_log);
+	L.ssh_set_log_level(log_enabled(LOGL_DEBUG) ? SSH_LOG_PROTOCOL : SSH_LOG_NOLOG);
 	snprintf(T.where, sizeof(T.where), "%s@%s:%d", c->ssh_user, c->ssh_host, c->ssh_port);
 	snprintf(T.db_host, sizeof(T.db_host), "%s", c->hostname);
 	T.db_port = c->port;
 	T.host_key[0] = T.verified[0] = '\0';
-	if ((T.ssh = ssh_new()) == NULL)
+	if ((T.ssh = L.ssh_new()) == NULL)
 	{
 		snprintf(err, errlen, "could not open the SSH tunnel: out of memory");
 		return -1;
 	}
 	/* only the ssh.* keys decide: no ~/.ssh/config, no system known hosts */
-	if (ssh_options_set(T.ssh, SSH_OPTIONS_PROCESS_CONFIG, &no) < 0 ||
-		ssh_options_set(T.ssh, SSH_OPTIONS_HOST, c->ssh_host) < 0 ||
-		ssh_options_set(T.ssh, SSH_OPTIONS_PORT, &port) < 0 ||
-		ssh_options_set(T.ssh, SSH_OPTIONS_USER, c->ssh_user) < 0 ||
-		ssh_options_set(T.ssh, SSH_OPTIONS_TIMEOUT, &timeout) < 0 ||
-		ssh_options_set(T.ssh, SSH_OPTIONS_KNOWNHOSTS, c->ssh_known_hosts) < 0 ||
-		ssh_options_set(T.ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, c->ssh_known_hosts) < 0 ||
-		ssh_options_set(T.ssh, SSH_OPTIONS_NODELAY, &yes) < 0 ||
-		ssh_options_set(T.ssh, SSH_OPTIONS_LOG_VERBOSITY,
+	if (L.ssh_options_set(T.ssh, SSH_OPTIONS_PROCESS_CONFIG, &no) < 0 ||
+		L.ssh_options_set(T.ssh, SSH_OPTIONS_HOST, c->ssh_host) < 0 ||
+		L.ssh_options_set(T.ssh, SSH_OPTIONS_PORT, &port) < 0 ||
+		L.ssh_options_set(T.ssh, SSH_OPTIONS_USER, c->ssh_user) < 0 ||
+		L.ssh_options_set(T.ssh, SSH_OPTIONS_TIMEOUT, &timeout) < 0 ||
+		L.ssh_options_set(T.ssh, SSH_OPTIONS_KNOWNHOSTS, c->ssh_known_hosts) < 0 ||
+		L.ssh_options_set(T.ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, c->ssh_known_hosts) < 0 ||
+		L.ssh_options_set(T.ssh, SSH_OPTIONS_NODELAY, &yes) < 0 ||
+		L.ssh_options_set(T.ssh, SSH_OPTIONS_LOG_VERBOSITY,
 						log_enabled(LOGL_DEBUG) ? &(int) {SSH_LOG_PROTOCOL} : &quiet) < 0)
 	{
-		snprintf(err, errlen, "could not open the SSH tunnel: ssh.*: %s", ssh_get_error(T.ssh));
+		snprintf(err, errlen, "could not open the SSH tunnel: ssh.*: %s", L.ssh_get_error(T.ssh));
 		return -1;
 	}
-	if (ssh_connect(T.ssh) != SSH_OK)
+	if (L.ssh_connect(T.ssh) != SSH_OK)
 	{
 		snprintf(err, errlen, "could not open the SSH tunnel: cannot connect to the bastion %s:%d: %s\n"
 				 "check ssh.host and ssh.port: is sshd running there, and reachable from here?",
-				 c->ssh_host, c->ssh_port, ssh_get_error(T.ssh));
+				 c->ssh_host, c->ssh_port, L.ssh_get_error(T.ssh));
 		return -1;
 	}
-	tune_socket(ssh_get_fd(T.ssh), c);
+	tune_socket(L.ssh_get_fd(T.ssh), c);
 	if (check_host_key(c, err, errlen) != 0 || authenticate(c, err, errlen) != 0)
 		return -1;
 	return 0;
@@ -706,8 +733,8 @@ release(void)
 {
 	if (T.ssh)
 	{
-		ssh_disconnect(T.ssh);
-		ssh_free(T.ssh);
+		L.ssh_disconnect(T.ssh);
+		L.ssh_free(T.ssh);
 		T.ssh = NULL;
 	}
 }
@@ -751,6 +778,11 @@ tunnel_ensure(const struct config *c, int *port, unsigned *seq, char *err, size_
 	release();
 	if (dead)
 		log_warning("SSH tunnel: %s; opening it again", why);
+	if (dynlib_load(&libssh, why, sizeof(why)) != 0)
+	{
+		snprintf(err, errlen, "could not open the SSH tunnel: %s", why);
+		return -1;
+	}
 	if (T.wake[0] < 0 && pipe2(T.wake, O_CLOEXEC | O_NONBLOCK) != 0)
 	{
 		snprintf(err, errlen, "could not open the SSH tunnel: pipe: %s", strerror(errno));
