@@ -11,8 +11,11 @@
 #       backoff, streaming again once it is back; a configuration error
 #       that shows only at run time (an invalid librdkafka value): FAILED
 #       and held, not retried, until PUT .../config fixes it;
-#   (d) SIGTERM of the server: exit 0, each slot's confirmed_flush_lsn
-#       caught up to the last commit its connector delivered.
+#   (d) DELETE of a connector: its child stops cleanly (exit 0, its slot
+#       confirmed), then its directory goes; SIGTERM of the server: exit 0,
+#       each slot's confirmed_flush_lsn caught up to the last commit its
+#       connector delivered.
+# integration: alone
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
@@ -70,6 +73,9 @@ body() {
 		"table.include.list": ("public\\." + $name), "slot.name": ("slot_" + $name),
 		"sink.file.path": $sink} + $extra)}' >"$file")
 }
+# the LSN of the last event each sink holds, as a number
+last_lsn() { jq -s 'map(.source.lsn) | max' "$work/$1.jsonl"; }
+confirmed() { psql_admin -c "SELECT confirmed_flush_lsn - '0/0' FROM pg_replication_slots WHERE slot_name = 'slot_$1'"; }
 cstate() { http GET "/connectors/$1/status" && jq -r .connector.state <<<"$H_BODY"; }
 is_state() { [ "$(cstate "$1")" = "$2" ]; }
 # one answer: "STATE | the trace's ERROR lines | its last line"
@@ -231,21 +237,33 @@ psql_admin -c "INSERT INTO a VALUES ($((last + 1)))" -c "INSERT INTO b VALUES ($
 wait_until 30 has_id a $((last + 1))
 wait_until 30 has_id b $((last + 1))
 wait_until 30 has_id k 2
-# the LSN of the last event each sink holds, as a number
-last_lsn() { jq -s 'map(.source.lsn) | max' "$work/$1.jsonl"; }
-confirmed() { psql_admin -c "SELECT confirmed_flush_lsn - '0/0' FROM pg_replication_slots WHERE slot_name = 'slot_$1'"; }
+# DELETE k: its child stops cleanly (exit 0), having saved and confirmed
+# what it delivered; then its directory goes
+http DELETE /connectors/k
+assert_eq "DELETE k" "$H_CODE" 204
+nk=$(grep -c "connector k: walcap run exited" "$ERR")
+exited_k() { [ "$(grep -c "connector k: walcap run exited" "$ERR")" -gt "$nk" ]; }
+wait_until 30 exited_k
+assert_eq "DELETE k: its child exits 0" "$(grep "connector k: walcap run exited" "$ERR" | tail -n 1 | sed 's/.*connector k: //')" \
+	"walcap run exited with status 0"
+assert_eq "DELETE k: no error while stopping" "$(grep "^\[k\].*ERROR: while stopping" "$ERR")" ""
+[ "$(confirmed k)" -gt "$(last_lsn k)" ] && t_ok "DELETE k: slot_k confirmed past its last delivered event" ||
+	t_fail "DELETE k: slot_k confirmed past its last delivered event" "confirmed $(confirmed k), event at $(last_lsn k)"
+wait_until 10 test ! -e "$state/connectors/k"
+assert_eq "DELETE k: its directory is gone, the listing has a and b" \
+	"$(ls "$state/connectors" | tr '\n' ' ')$(http GET /connectors; echo "$H_BODY")" 'a b ["a","b"]'
 behind=
-for c in a b k; do
+for c in a b; do
 	[ "$(confirmed $c)" -le "$(last_lsn $c)" ] && behind+="$c "
 done
 echo "# (d) slots behind their last delivered event before SIGTERM: ${behind:-none}"
-children="$(child_pid a) $(child_pid b) $(child_pid k)"
+children="$(child_pid a) $(child_pid b)"
 srv_stop TERM
 assert_eq "(d) SIGTERM: exit 0" "$SRV_RC" 0
 for p in $children; do
 	gone "$p" || t_fail "(d) child $p gone"
 done
-for c in a b k; do
+for c in a b; do
 	lsn=$(last_lsn $c) conf=$(confirmed $c)
 	[ "$conf" -gt "$lsn" ] && t_ok "(d) slot_$c confirmed past its last delivered event" ||
 		t_fail "(d) slot_$c confirmed past its last delivered event" "confirmed $conf, event at $lsn"
