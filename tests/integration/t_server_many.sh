@@ -94,8 +94,9 @@ assert_eq "each sink holds exactly its connector's rows, in order" "$bad" ""
 assert_eq "c07's sink" "$(sink_rows c07)" "$(want_rows c07 7)"
 
 # /metrics: a sample per connector.  The counts come from each child's
-# --report-fd reports (another part of issue 18); they may lag a report
-# interval behind, so wait for them.
+# --report-fd reports (another part of issue 18, branch h18-metrics): until
+# walcap run writes them, /metrics is empty and these two checks fail.  They
+# may lag a report interval behind, so wait for them.
 created_samples() {
 	http GET /metrics &&
 		grep -E '^walcap_streaming_total_number_of_create_events_seen\{connector="c[0-9]+"' <<<"$H_BODY" |
