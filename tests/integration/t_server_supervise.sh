@@ -14,7 +14,10 @@
 #   (d) DELETE of a connector: its child stops cleanly (exit 0, its slot
 #       confirmed), then its directory goes; SIGTERM of the server: exit 0,
 #       each slot's confirmed_flush_lsn caught up to the last commit its
-#       connector delivered.
+#       connector delivered;
+#   (e) DELETE, then kill -9 of the server before the child has stopped:
+#       the next server does not bring the connector back and removes its
+#       directory.
 # integration: alone
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -269,6 +272,30 @@ for c in a b; do
 		t_fail "(d) slot_$c confirmed past its last delivered event" "confirmed $conf, event at $lsn"
 done
 assert_match "(d) the server logged its stop" "$(tail -n 5 "$ERR")" "walcap server stopped"
+
+# ---- (e) DELETE, then the server killed before the child has stopped: the
+# connector does not come back (its configuration went with the DELETE)
+srv_start "$work/server.properties" "$ERR" || { t_fail "(e) the server starts"; tail "$ERR"; t_done; }
+http PUT /connectors/k/config "$WALCAP_TEST_SECRETS_DIR/k.config.json"
+assert_eq "(e) k created again" "$H_CODE" 201
+wait_until 20 is_state k RUNNING
+pk=$(child_pid k)
+kill -STOP "$pk"
+http DELETE /connectors/k
+assert_eq "(e) DELETE k while its child is held" "$H_CODE" 204
+assert_eq "(e) its configuration and secrets are gone at once" \
+	"$(ls "$state/connectors/k" | grep -c -e '^connector.json$' -e '^secrets.json$')" 0
+{ kill -KILL "$SRV_PID"; wait "$SRV_PID"; } 2>/dev/null
+SRV_PID=
+kill -CONT "$pk"
+wait_until 10 gone "$pk"
+srv_start "$work/server.properties" "$ERR" || { t_fail "(e) a new server starts"; tail "$ERR"; t_done; }
+http GET /connectors
+assert_eq "(e) the new server does not bring k back" "$H_BODY" '["a","b"]'
+assert_eq "(e) k's directory is removed at start" "$(ls "$state/connectors" | tr '\n' ' ')" "a b "
+assert_match "(e) and says why" "$(grep "connectors/k: its connector was deleted" "$ERR")" "removing "
+srv_stop TERM
+assert_eq "(e) SIGTERM: exit 0" "$SRV_RC" 0
 
 # The state directory's secrets.json holds the password by design; nothing
 # else may.  Scan without exactly those files, then remove them so that
