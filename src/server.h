@@ -137,6 +137,12 @@ int			store_load(struct server *s, char *err, size_t errlen);
 /* Write connector.json and secrets.json of c. */
 int			store_save(const struct server *s, const struct server_connector *c,
 					   char *err, size_t errlen);
+/*
+ * Remove a deleted connector's configuration and secrets at once, so that
+ * a restart does not bring it back while its child still writes offsets
+ * into the directory (store_load removes such a directory).
+ */
+int			store_forget(const struct server *s, const char *name, char *err, size_t errlen);
 /* Move c's directory out of the way, then remove it. */
 int			store_delete(const struct server *s, const char *name, char *err, size_t errlen);
 /* Paths inside the connector's directory, into out[outlen]. */

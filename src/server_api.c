@@ -690,7 +690,8 @@ connector_request(struct server *s, const struct httpd_request *req, char **seg,
 		 * until it has stopped: the supervisor removes the directory then
 		 * (converge).  Without a child it goes now.
 		 */
-		if (c->pid == 0 && store_delete(s, c->name, err, sizeof(err)) != 0)
+		if (c->pid == 0 ? store_delete(s, c->name, err, sizeof(err)) != 0 :
+			store_forget(s, c->name, err, sizeof(err)) != 0)
 			httpd_error(resp, 500, "%s", err);
 		else
 		{

@@ -212,6 +212,19 @@ store_load(struct server *s, char *err, size_t errlen)
 			log_warning("ignoring %s/%s: not a connector's directory (%s)", p, e->d_name, msg);
 			continue;
 		}
+		{
+			char		conf[4096];
+
+			store_path(s, e->d_name, "connector.json", conf, sizeof(conf));
+			if (access(conf, F_OK) != 0 && errno == ENOENT)
+			{
+				/* deleted while its child was stopping, then the server died */
+				log_info("removing %s/%s: its connector was deleted", p, e->d_name);
+				if (store_delete(s, e->d_name, msg, sizeof(msg)) != 0)
+					log_warning("%s", msg);
+				continue;
+			}
+		}
 		if (load_one(s, e->d_name, msg, sizeof(msg)) != 0)
 			log_error("connector %s is not loaded: %s", e->d_name, msg);
 		else
@@ -283,6 +296,28 @@ done:
 	json_decref(sec);
 	json_decref(doc);
 	return rc;
+}
+
+int
+store_forget(const struct server *s, const char *name, char *err, size_t errlen)
+{
+	char		p[4096];
+	int			dfd;
+
+	/* the configuration first: without it the directory is a leftover */
+	store_path(s, name, "connector.json", p, sizeof(p));
+	if (unlink(p) != 0 && errno != ENOENT)
+		return errbuf_fail(err, errlen, "cannot remove %s: %s", p, strerror(errno));
+	store_path(s, name, "secrets.json", p, sizeof(p));
+	if (unlink(p) != 0 && errno != ENOENT)
+		return errbuf_fail(err, errlen, "cannot remove %s: %s", p, strerror(errno));
+	store_path(s, name, NULL, p, sizeof(p));
+	if ((dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+	{
+		(void) fsync(dfd);
+		close(dfd);
+	}
+	return 0;
 }
 
 int
