@@ -258,7 +258,7 @@ send_response(struct MHD_Connection *conn, struct httpd_response *resp)
 		httpd_error(resp, 500, "the response did not fit in memory");
 	}
 	r = L.MHD_create_response_from_buffer(resp->body.len, resp->body.len ? resp->body.data : (void *) "",
-										MHD_RESPMEM_MUST_COPY);
+										  MHD_RESPMEM_MUST_COPY);
 	if (r == NULL)
 		return MHD_NO;
 	if (resp->status != 204)
@@ -317,7 +317,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	buf_init(&resp.body, BUF_DEFAULT_MAX);
 	if (h->token != NULL &&
 		!token_ok(h->token, L.MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-														MHD_HTTP_HEADER_AUTHORIZATION)))
+														  MHD_HTTP_HEADER_AUTHORIZATION)))
 		httpd_error(&resp, 401, "this server needs its bearer token: send the header "
 					"\"Authorization: Bearer <token>\" with the token of server.auth.token.file");
 	else if (ctx->too_large || buf_failed(&ctx->body))
@@ -451,9 +451,9 @@ httpd_start(const struct httpd_opts *opts, httpd_handler handler, void *arg,
 
 	/* Function pointers cannot travel in an option item, so these go as varargs. */
 	h->daemon = L.MHD_start_daemon(flags | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
-								 MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-								 MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-								 MHD_OPTION_ARRAY, o, MHD_OPTION_END);
+								   MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+								   MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+								   MHD_OPTION_ARRAY, o, MHD_OPTION_END);
 	if (h->daemon == NULL)
 	{
 		errbuf_fail(err, errlen, "cannot start the HTTP server on %s", opts->listen);

@@ -59,7 +59,7 @@ static struct dynlib librdkafka =
 #define RING_SIZE ((uint64_t) 1 << 17)
 #define MSG_DONE 1				/* delivered */
 #define MSG_ENDS 2				/* the last message of its event */
-#define BATCH_MAX 256			/* messages per L.rd_kafka_produce_batch() */
+#define BATCH_MAX 256			/* messages per rd_kafka_produce_batch() */
 
 /* Defaults, before the user's kafka.* keys (which may override them). */
 static const char *const defaults[][2] = {
@@ -308,8 +308,8 @@ produce(struct kafka *k, rd_kafka_topic_t *rkt, const char *value, size_t vlen,
 		return 0;
 	k->ring[seq & (RING_SIZE - 1)] = ends_event ? MSG_ENDS : 0;
 	if (L.rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
-						 (void *) value, vlen, key, klen,
-						 (void *) (uintptr_t) seq) != 0)
+						   (void *) value, vlen, key, klen,
+						   (void *) (uintptr_t) seq) != 0)
 	{
 		rd_kafka_resp_err_t e = L.rd_kafka_last_error();
 

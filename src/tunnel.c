@@ -226,7 +226,7 @@ fwd_accept(void)
 	f->fd = fd;
 	f->ch = L.ssh_channel_new(T.ssh);
 	rc = f->ch ? L.ssh_channel_open_forward(f->ch, T.db_host, T.db_port, "127.0.0.1",
-										  ntohs(peer.sin_port)) : SSH_ERROR;
+										    ntohs(peer.sin_port)) : SSH_ERROR;
 	if (rc != SSH_OK)
 	{
 		/* no answer within connect.timeout.ms: the session is as good as lost */
@@ -679,7 +679,7 @@ open_session(const struct config *c, char *err, size_t errlen)
 		L.ssh_options_set(T.ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, c->ssh_known_hosts) < 0 ||
 		L.ssh_options_set(T.ssh, SSH_OPTIONS_NODELAY, &yes) < 0 ||
 		L.ssh_options_set(T.ssh, SSH_OPTIONS_LOG_VERBOSITY,
-						log_enabled(LOGL_DEBUG) ? &(int) {SSH_LOG_PROTOCOL} : &quiet) < 0)
+						  log_enabled(LOGL_DEBUG) ? &(int) {SSH_LOG_PROTOCOL} : &quiet) < 0)
 	{
 		snprintf(err, errlen, "could not open the SSH tunnel: ssh.*: %s", L.ssh_get_error(T.ssh));
 		return -1;
