@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -144,6 +145,14 @@ pgconn_connect(const struct config *c, int replication, char *err, size_t errlen
 	KS("tcp_user_timeout", secs[4]);
 	if (replication)
 		KS("replication", "database");
+	/*
+	 * GSSAPI transport encryption is off unless PGGSSENCMODE asks for it:
+	 * trying it makes libpq look for Kerberos credentials on every
+	 * connection (some 0.6 MiB of each process's memory), and TLS is how
+	 * walcap encrypts.  GSSAPI authentication is not affected.
+	 */
+	if (getenv("PGGSSENCMODE") == NULL)
+		KS("gssencmode", "disable");
 #undef KS
 	keys[n] = vals[n] = NULL;
 

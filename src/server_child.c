@@ -213,7 +213,13 @@ write_run_properties(struct server *s, struct server_connector *c,
 	buf_free(&b);
 }
 
-/* environ plus WALCAP_<KEY>=value for each secret; NULL on out of memory. */
+/*
+ * environ plus WALCAP_<KEY>=value for each secret; NULL on out of memory.
+ * Also GNUTLS_NO_IMPLICIT_INIT=1: GnuTLS comes with libpq (through
+ * libldap) but no child uses it unless asked, and its constructor would
+ * otherwise initialise it in every child (some 0.7 MiB each); libldap
+ * and libmicrohttpd initialise it when they do use it.
+ */
 static char **
 child_env(const struct connect_config *eff)
 {
@@ -223,7 +229,7 @@ child_env(const struct connect_config *eff)
 
 	while (environ[n] != NULL)
 		n++;
-	env = calloc((size_t) (n + eff->n + 1), sizeof(char *));
+	env = calloc((size_t) (n + eff->n + 2), sizeof(char *));
 	if (env == NULL)
 		return NULL;
 	for (int i = 0; i < eff->n; i++)
@@ -239,6 +245,8 @@ child_env(const struct connect_config *eff)
 			goto oom;
 		snprintf(env[k++], len, "%s=%s", name, eff->kv[i].value);
 	}
+	if (getenv("GNUTLS_NO_IMPLICIT_INIT") == NULL)
+		env[k++] = "GNUTLS_NO_IMPLICIT_INIT=1";
 	for (int i = 0; i < n; i++)
 	{
 		int			dup = 0;

@@ -280,6 +280,10 @@ else
     assert_match "the child's command line: run.properties, no password" \
         "$(tr '\0' ' ' <"/proc/$child/cmdline")" "^walcap run -c $state/connectors/pg/run.properties --report-fd 3 \$"
 fi
+assert_eq "the child's environment: the password under its variable, GnuTLS not initialised implicitly" \
+    "$(tr '\0' '\n' <"/proc/$child/environ" | grep -E '^(WALCAP_DATABASE_PASSWORD|GNUTLS_NO_IMPLICIT_INIT)=' |
+       sed "s/=$WALCAP_TEST_PASSWORD\$/=<password>/" | sort)" \
+    "$(printf '%s\n' GNUTLS_NO_IMPLICIT_INIT=1 'WALCAP_DATABASE_PASSWORD=<password>')"
 
 # ------------------------------------------------------------------ SIGTERM, then a new server
 n2=$(lines "$events")
