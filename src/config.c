@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "httpd.h"
 #include "log.h"
 
 /* PostgreSQL's NAMEDATALEN - 1: the longest identifier it keeps. */
@@ -461,25 +462,7 @@ static int
 parse_listen(struct config *c, const struct config_key *k, const char *value,
 			 char *err, size_t errlen)
 {
-	const char *colon;
-	const char *port;
-
-	if (value[0] == '[')
-	{
-		const char *close = strchr(value, ']');
-
-		colon = close && close[1] == ':' ? close + 1 : NULL;
-	}
-	else
-	{
-		colon = strrchr(value, ':');
-		if (colon && memchr(value, ':', (size_t) (colon - value)) != NULL)
-			colon = NULL;		/* an IPv6 address wants brackets */
-	}
-	port = colon ? colon + 1 : "";
-	if (value[0] != '\0' &&
-		(colon == NULL || port[0] == '\0' || strlen(port) > 5 ||
-		 strspn(port, "0123456789") != strlen(port) || atol(port) > 65535))
+	if (value[0] != '\0' && !httpd_listen_valid(value))
 		return errbuf_fail(err, errlen,
 						   "%s: \"%s\" is not a listen address; write host:port, [ipv6]:port or :port (every address)",
 						   k->name, value);

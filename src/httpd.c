@@ -106,6 +106,15 @@ split_listen(const char *listen, char *host, size_t hostlen, char *port, size_t 
 }
 
 int
+httpd_listen_valid(const char *listen)
+{
+	char		host[256];
+	char		port[8];
+
+	return split_listen(listen, host, sizeof(host), port, sizeof(port)) == 0;
+}
+
+int
 httpd_listen_is_loopback(const char *listen)
 {
 	char		host[256];

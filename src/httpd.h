@@ -79,6 +79,13 @@ const char *httpd_arg(const struct httpd_request *req, const char *key);
 int			httpd_arg_is(const struct httpd_request *req, const char *key,
 						 const char *value);
 
+/*
+ * Whether listen has the form of a listen address (host:port,
+ * [ipv6]:port or :port, port 0-65535); whether it resolves and the port
+ * is free is httpd_start's to find out.
+ */
+int			httpd_listen_valid(const char *listen);
+
 /* Whether listen names only a loopback address (127.0.0.0/8, ::1, localhost). */
 int			httpd_listen_is_loopback(const char *listen);
 
