@@ -245,29 +245,21 @@ server_file_free(struct server_file *f)
 	config_free(&f->scratch);
 }
 
-/* The token from its file: one line, surrounding blanks dropped. */
+/* The token from its file (secret.h's rules: one line alone), long enough. */
 static char *
 read_token(const char *path, char *err, size_t errlen)
 {
-	size_t		len;
-	char	   *t = file_read_all(path, SECRET_FILE_MAX, &len, err, errlen);
-	size_t		start = 0;
+	char	   *t = NULL;
 
-	if (t == NULL)
+	if (secret_read_file("server.auth.token.file", path, &t, err, errlen) != 0)
 		return NULL;
-	while (len > 0 && isspace((unsigned char) t[len - 1]))
-		t[--len] = '\0';
-	while (start < len && isspace((unsigned char) t[start]))
-		start++;
-	if (len - start < 16 || strchr(t + start, '\n') != NULL)
+	if (strlen(t) < 16)
 	{
-		secret_wipe(t, len);
-		free(t);
+		secret_free(t);
 		errbuf_fail(err, errlen, "server.auth.token.file %s must hold one token of at least "
 					"16 characters on one line", path);
 		return NULL;
 	}
-	memmove(t, t + start, len - start + 1);
 	return t;
 }
 
@@ -383,11 +375,7 @@ done:
 		close(s.wake[0]);
 	if (s.wake[1] >= 0)
 		close(s.wake[1]);
-	if (token != NULL)
-	{
-		secret_wipe(token, strlen(token));
-		free(token);
-	}
+	secret_free(token);
 	connect_config_free(&s.defaults);
 	server_file_free(&f);
 	return rc;

@@ -22,6 +22,7 @@
 #include <microhttpd.h>
 
 #include "dynlib.h"
+#include "fileio.h"
 #include "json.h"
 #include "log.h"
 #include "secret.h"
@@ -377,27 +378,20 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 static char *
 read_pem(const char *what, const char *path, char *err, size_t errlen)
 {
-	FILE	   *f = fopen(path, "r");
-	struct buf	b;
-	char		chunk[4096];
-	size_t		n;
+	char		why[512];
+	size_t		len;
+	char	   *pem = file_read_all(path, HTTPD_TLS_FILE_MAX, &len, why, sizeof(why));
 
-	if (f == NULL)
+	if (pem == NULL)
+		errbuf_fail(err, errlen, "cannot read %s %s: %s", what, path,
+					errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
+	else if (len == 0)
 	{
-		errbuf_fail(err, errlen, "cannot read %s %s: %s", what, path, strerror(errno));
-		return NULL;
+		free(pem);
+		pem = NULL;
+		errbuf_fail(err, errlen, "%s %s is empty", what, path);
 	}
-	buf_init(&b, HTTPD_TLS_FILE_MAX);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	if (buf_failed(&b) || b.len == 0)
-	{
-		buf_free(&b);
-		errbuf_fail(err, errlen, "%s %s is empty or larger than 1 MiB", what, path);
-		return NULL;
-	}
-	return buf_take(&b);
+	return pem;
 }
 
 struct httpd *
