@@ -263,20 +263,29 @@ walcap_start() {   # OUT ERR CONF [args...]
     _LIB_PIDS+=("$WALCAP_PID")
 }
 
-walcap_stop() {   # [SIGNAL]; waits at most 30 s, then KILL; WALCAP_RC = exit status
-    local sig=${1:-TERM} i
-    WALCAP_RC=
-    [ -n "$WALCAP_PID" ] || return 0
-    kill -s "$sig" "$WALCAP_PID" 2>/dev/null || true
-    for ((i = 0; i < 300; i++)); do
-        kill -0 "$WALCAP_PID" 2>/dev/null || break
+# Signal a background process of this shell and wait for it, at most SECS
+# seconds, then KILL it; STOP_RC = its exit status.
+stop_process() {   # PID SIGNAL SECS NAME
+    local pid=$1 sig=$2 secs=$3 name=$4 i
+    STOP_RC=
+    kill -s "$sig" "$pid" 2>/dev/null || true
+    for ((i = 0; i < secs * 10; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
-    if kill -0 "$WALCAP_PID" 2>/dev/null; then
-        _lib_say "walcap (pid $WALCAP_PID) did not exit within 30 s of SIG$sig; killing it"
-        kill -KILL "$WALCAP_PID" 2>/dev/null || true
+    if kill -0 "$pid" 2>/dev/null; then
+        _lib_say "$name (pid $pid) did not exit within $secs s of SIG$sig; killing it"
+        kill -KILL "$pid" 2>/dev/null || true
     fi
-    wait "$WALCAP_PID" 2>/dev/null && WALCAP_RC=0 || WALCAP_RC=$?
+    wait "$pid" 2>/dev/null && STOP_RC=0 || STOP_RC=$?
+    return 0
+}
+
+walcap_stop() {   # [SIGNAL]; waits at most 30 s, then KILL; WALCAP_RC = exit status
+    WALCAP_RC=
+    [ -n "$WALCAP_PID" ] || return 0
+    stop_process "$WALCAP_PID" "${1:-TERM}" 30 walcap
+    WALCAP_RC=$STOP_RC
     WALCAP_PID=
     return 0
 }

@@ -39,20 +39,11 @@ srv_start() {   # CONF [ERR]
     return 1
 }
 
-srv_stop() {   # [SIGNAL]
-    local sig=${1:-TERM} i
+srv_stop() {   # [SIGNAL]; waits at most 90 s, then KILL; SRV_RC = exit status
     SRV_RC=
     [ -n "$SRV_PID" ] || return 0
-    kill -s "$sig" "$SRV_PID" 2>/dev/null || true
-    for ((i = 0; i < 900; i++)); do
-        kill -0 "$SRV_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$SRV_PID" 2>/dev/null; then
-        _lib_say "walcap server (pid $SRV_PID) did not exit within 90 s of SIG$sig; killing it"
-        kill -KILL "$SRV_PID" 2>/dev/null || true
-    fi
-    wait "$SRV_PID" 2>/dev/null && SRV_RC=0 || SRV_RC=$?
+    stop_process "$SRV_PID" "${1:-TERM}" 90 "walcap server"
+    SRV_RC=$STOP_RC
     SRV_PID=
     return 0
 }
