@@ -62,18 +62,25 @@ _lib_as_pg() {
 _lib_port_free() {   # PORT
     local p=$1
     [ "$p" = 5432 ] || [ "$p" = 55432 ] && return 1
+    # Any socket on that port, listening or not: bind() fails on a port that
+    # an established connection uses as its local end.
     if command -v ss >/dev/null 2>&1; then
-        ss -Htln "sport = :$p" 2>/dev/null | grep -q . && return 1
+        ss -Htan "sport = :$p" 2>/dev/null | grep -q . && return 1
     fi
     # Anything accepting connections there?
     if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then return 1; fi
     return 0
 }
 
+# A free port below the kernel's ephemeral range, so that no outgoing
+# connection (of this test or of one running beside it) takes it between
+# the pick and the bind.
 _lib_pick_port() {
-    local i p
+    local i p lo=32768
+    read -r lo _ 2>/dev/null </proc/sys/net/ipv4/ip_local_port_range || true
+    [ "$lo" -gt 11000 ] 2>/dev/null || lo=32768
     for ((i = 0; i < 200; i++)); do
-        p=$((20000 + (RANDOM * 32768 + RANDOM) % 30000))
+        p=$((10000 + (RANDOM * 32768 + RANDOM) % (lo - 10000)))
         if _lib_port_free "$p"; then echo "$p"; return 0; fi
     done
     return 1

@@ -164,7 +164,7 @@ socat "TCP-LISTEN:$pport,bind=127.0.0.1,reuseaddr,fork" "TCP:127.0.0.1:$PG_PORT"
 socat_pid=$!
 _LIB_PIDS+=("$socat_pid")
 listening() { ss -Htln "sport = :$pport" | grep -q .; }
-wait_until 5 listening || t_fail "2a: socat listens on $pport"
+wait_until 5 listening || { t_fail "2a: socat listens on $pport"; sed 's/^/    | /' "$work/socat.err"; }
 # the listener and its children (one per connection)
 socat_pids() { echo "$socat_pid"; pgrep -P "$socat_pid" || true; }
 signal_socat() {   # SIGNAL
