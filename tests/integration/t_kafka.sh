@@ -7,6 +7,7 @@
 # heartbeat.events), brokers down for longer than
 # wal_sender_timeout, a delivery that fails for good (exit 1, the slot not
 # advanced past it), and kill -9 during a workload.
+# integration: long
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/kafka_lib.sh"

@@ -3,6 +3,7 @@
 # reconnection after the walsender is terminated, status updates while
 # the sink is blocked, and the slot advancing when nothing captured
 # changes.
+# integration: long
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 

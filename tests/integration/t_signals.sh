@@ -4,6 +4,7 @@
 # without a primary key (skipped, surrogate-key, blocking), a table added
 # to the publication at runtime, snapshot.mode=initial on an existing
 # slot, initial_only, and signal rows never becoming events.
+# integration: long
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/snapshot_lib.sh"

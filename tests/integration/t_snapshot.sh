@@ -3,6 +3,7 @@
 # inserts, insert+delete, read-only), the initial snapshot from the
 # slot's exported snapshot, and a kill -9 in the middle of a snapshot —
 # each time the events, applied in order, reproduce the table exactly.
+# integration: long
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/snapshot_lib.sh"
