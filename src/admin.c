@@ -226,6 +226,32 @@ admin_signal_table_sql(struct buf *b, const char *schema, int pretty)
 }
 
 void
+admin_offsets_table_sql(struct buf *b, const char *schema, int pretty)
+{
+	buf_lit(b, "CREATE TABLE ");
+	pgconn_quote_qualified(b, schema, CONFIG_OFFSET_TABLE);
+	buf_puts(b, pretty ?
+			 " (\n"
+			 "  connector TEXT NOT NULL,\n"
+			 "  server TEXT NOT NULL,\n"
+			 "  value JSONB NOT NULL,\n"
+			 "  updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),\n"
+			 "  PRIMARY KEY (connector, server)\n"
+			 ")" :
+			 " (connector TEXT NOT NULL, server TEXT NOT NULL, value JSONB NOT NULL, "
+			 "updated_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (connector, server))");
+}
+
+void
+admin_offsets_grant_sql(struct buf *b, const char *schema, const char *grantee)
+{
+	buf_lit(b, "GRANT SELECT, INSERT, UPDATE ON TABLE ");
+	pgconn_quote_qualified(b, schema, CONFIG_OFFSET_TABLE);
+	buf_lit(b, " TO ");
+	pgconn_quote_ident(b, grantee);
+}
+
+void
 admin_schema_usage_sql(struct buf *b, const char *schema, const char *grantee)
 {
 	buf_lit(b, "GRANT USAGE ON SCHEMA ");

@@ -121,6 +121,15 @@ void		admin_signal_table_sql(struct buf *b, const char *schema, int pretty);
 /* GRANT USAGE ON SCHEMA "schema" TO "grantee" */
 void		admin_schema_usage_sql(struct buf *b, const char *schema, const char *grantee);
 
+/*
+ * CREATE TABLE "schema"."walcap_offsets" (...), offset.storage=postgres's
+ * table (offset_store.h): pretty puts a column a line.
+ */
+void		admin_offsets_table_sql(struct buf *b, const char *schema, int pretty);
+
+/* GRANT SELECT, INSERT, UPDATE ON TABLE "schema"."walcap_offsets" TO "grantee" */
+void		admin_offsets_grant_sql(struct buf *b, const char *schema, const char *grantee);
+
 /* GRANT SELECT, UPDATE, INSERT[, DELETE] ON TABLE "schema"."streamkap_signal" TO "grantee" */
 void		admin_signal_grant_sql(struct buf *b, const char *schema, const char *grantee,
 								   int with_delete);

@@ -529,6 +529,7 @@ cli_check(const struct config *c, const struct check_opts *o)
 			check_user(&x);
 			check_publication(&x);
 			check_signal(&x);
+			check_offsets(&x);
 			check_tables(&x);
 			check_slot(&x);
 			check_decoding(&x);

@@ -93,6 +93,8 @@ void		check_list_end(struct buf *b, int n);
 /* cli_check_objects.c */
 void		check_publication(struct ctx *x);
 void		check_signal(struct ctx *x);
+/* offset.storage=postgres: the offsets table and its privileges */
+void		check_offsets(struct ctx *x);
 void		check_tables(struct ctx *x);
 
 /* cli_check_slot.c */

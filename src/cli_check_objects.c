@@ -1,6 +1,7 @@
 /*
  * cli_check_objects.c — `walcap check` (cli_check.h): the objects the
- * setup creates and the tables it captures: signal table, publication,
+ * setup creates and the tables it captures: signal table, offsets table
+ * (offset.storage=postgres), publication,
  * and per captured table USAGE, SELECT, publication membership,
  * partitions, replica identity.
  */
@@ -145,6 +146,100 @@ out:
 	PQclear(res);
 	buf_free(&fix);
 	buf_free(&cols);
+}
+
+/* ---- offsets table (offset.storage=postgres) ---- */
+
+static void
+offsets_fix_sql(struct ctx *x, struct buf *b, int create)
+{
+	if (create)
+	{
+		buf_lit(b, "CREATE SCHEMA IF NOT EXISTS ");
+		pgconn_quote_ident(b, x->c->signal_schema);
+		buf_lit(b, ";\n");
+		admin_offsets_table_sql(b, x->c->signal_schema, 0);
+		buf_lit(b, ";\n");
+	}
+	admin_schema_usage_sql(b, x->c->signal_schema, x->grantee);
+	buf_lit(b, ";\n");
+	admin_offsets_grant_sql(b, x->c->signal_schema, x->grantee);
+	buf_putc(b, ';');
+}
+
+void
+check_offsets(struct ctx *x)
+{
+	const struct config *c = x->c;
+	const char *params[1] = {c->signal_schema};
+	char		err[512];
+	char		name[256];
+	PGresult   *res;
+	struct buf	fix;
+
+	if (c->offset_storage != CONFIG_OFFSETS_POSTGRES)
+		return;
+	snprintf(name, sizeof(name), "%s.%s", c->signal_schema, CONFIG_OFFSET_TABLE);
+	buf_init(&fix, 0);
+	/* the columns offset_store.c uses, and the key its upsert needs */
+	res = check_query(x,
+				"SELECT (SELECT count(*) FROM pg_attribute a WHERE a.attrelid = c.oid "
+				"    AND NOT a.attisdropped AND a.attnum > 0 "
+				"    AND a.attname IN ('connector', 'server', 'value', 'updated_at')) = 4, "
+				"  EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique "
+				"    AND i.indnatts = 2 AND (SELECT array_agg(a.attname::text ORDER BY a.attname) "
+				"      FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum = ANY (i.indkey)) "
+				"      = ARRAY['connector', 'server']), "
+				"  has_schema_privilege(n.oid, 'USAGE'), has_table_privilege(c.oid, 'SELECT'), "
+				"  has_table_privilege(c.oid, 'INSERT'), has_table_privilege(c.oid, 'UPDATE') "
+				"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+				"WHERE n.nspname = $1 AND c.relname = '" CONFIG_OFFSET_TABLE "' AND c.relkind IN ('r', 'p')",
+				1, params, err, sizeof(err));
+	if (res == NULL)
+	{
+		check_add(x->r, V_SKIP, "offset_table", NULL, NULL, "could not be read: %s", err);
+		goto out;
+	}
+	if (PQntuples(res) == 0)
+	{
+		offsets_fix_sql(x, &fix, 1);
+		check_add(x->r, V_FAIL, "offset_table",
+			"offset.storage=postgres keeps the delivered position there; without it walcap cannot start",
+			check_text(&fix), "%s does not exist", name);
+		check_add(x->r, V_SKIP, "offset_grants", NULL, NULL, "no offsets table");
+		goto out;
+	}
+	if (check_true(res, 0, 0) && check_true(res, 0, 1))
+		check_add(x->r, V_PASS, "offset_table", NULL, NULL,
+			"%s (connector, server, value, updated_at; unique on connector, server)", name);
+	else
+	{
+		buf_lit(&fix, "DROP TABLE ");
+		pgconn_quote_qualified(&fix, c->signal_schema, CONFIG_OFFSET_TABLE);
+		buf_lit(&fix, ";\n");
+		offsets_fix_sql(x, &fix, 1);
+		check_add(x->r, V_FAIL, "offset_table",
+			"walcap reads and upserts one row per connector by (connector, server)",
+			check_text(&fix), "%s lacks the columns connector, server, value, updated_at or a unique key on (connector, server)",
+			name);
+	}
+	if (check_true(res, 0, 2) && check_true(res, 0, 3) && check_true(res, 0, 4) && check_true(res, 0, 5))
+		check_add(x->r, V_PASS, "offset_grants", NULL, NULL,
+			"USAGE on schema %s; SELECT, INSERT, UPDATE on %s", c->signal_schema, name);
+	else
+	{
+		buf_reset(&fix);
+		offsets_fix_sql(x, &fix, 0);
+		check_add(x->r, V_FAIL, "offset_grants",
+			"walcap reads its position there at start and writes it at every status update",
+			check_text(&fix), "%s lacks%s%s%s%s", c->user,
+			check_true(res, 0, 2) ? "" : " USAGE on schema",
+			check_true(res, 0, 3) ? "" : " SELECT", check_true(res, 0, 4) ? "" : " INSERT",
+			check_true(res, 0, 5) ? "" : " UPDATE");
+	}
+out:
+	PQclear(res);
+	buf_free(&fix);
 }
 
 /* ---- publication ---- */

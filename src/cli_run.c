@@ -347,8 +347,10 @@ cli_run(const struct config *c, const struct run_opts *o)
 	catalog_init(&r.cat, c);
 	r.cat.on_wait = source_keep_alive;
 	r.cat.wait_arg = &r.src;
+	offset_store_init(&r.store, c, source_keep_alive, &r.src);
 	delivery_init(&r.dl, c);
 	r.dl.stop = &cli_stop_requested;
+	r.dl.store = &r.store;
 	apply_init(&r.ap, c, o->endpos, &r.cat, &r.ew, &r.snap, &r.dl);
 	health_init(&r.health, c, source_keep_alive, &r.src);
 	if ((status = run_metrics_open(&r)) != 0)
@@ -414,6 +416,7 @@ out:
 	run_metrics_close(&r, error);
 	health_close(&r.health);
 	delivery_free(&r.dl);
+	offset_store_close(&r.store);
 	snapshot_free(&r.snap);
 	event_writer_free(&r.ew);
 	apply_free(&r.ap);

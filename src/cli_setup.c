@@ -456,6 +456,23 @@ build_script(const struct config *c, const struct catalog_info *ci,
 	admin_signal_grant_sql(&sql, c->signal_schema, ADMIN_ROLE, 0);
 	add_step(sc, NULL, NULL, &sql, NULL, NULL);
 
+	/* offset.storage=postgres: the table the position is kept in */
+	if (c->offset_storage == CONFIG_OFFSETS_POSTGRES)
+	{
+		admin_offsets_table_sql(&sql, c->signal_schema, 1);
+		buf_lit(&label, "CREATE TABLE ");
+		pgconn_quote_qualified(&label, c->signal_schema, CONFIG_OFFSET_TABLE);
+		buf_lit(&ex, "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+				"WHERE n.nspname = ");
+		pgconn_quote_literal(&ex, c->signal_schema);
+		buf_lit(&ex, " AND c.relname = ");
+		pgconn_quote_literal(&ex, CONFIG_OFFSET_TABLE);
+		add_step(sc, "-- offset.storage=postgres: the table walcap keeps its position in",
+				 &label, &sql, NULL, &ex);
+		admin_offsets_grant_sql(&sql, c->signal_schema, ADMIN_ROLE);
+		add_step(sc, NULL, NULL, &sql, NULL, NULL);
+	}
+
 	/* the publication */
 	admin_publication_sql(&sql, c->publication_name, (const char *const *) ci->tables,
 						  ci->ntables, all_tables ? NULL : c->signal_schema,

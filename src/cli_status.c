@@ -23,19 +23,21 @@
 #include "jsonread.h"
 #include "log.h"
 #include "lsn.h"
-#include "offset.h"
+#include "offset_store.h"
 #include "pgconn.h"
 
-/* One look at the slot, the publication and the offset file. */
+/* One look at the slot, the publication and the stored offset. */
 struct status
 {
 	struct admin_slot slot;		/* with the WAL positions */
 	int			version;		/* PQserverVersion */
 	int			ntables;
 	struct buf	tables;			/* "schema.table\n" lines */
+	struct offset_store store;	/* the file or the table (offset.storage) */
+	const char *where;			/* offset_store_where() */
 	int			offset_found;
 	struct offset off;
-	char		offset_time[32];	/* the offset file's mtime, UTC ISO-8601 */
+	char		offset_time[32];	/* when it was saved, UTC ISO-8601 */
 	/* a snapshot in progress, as the offset file records it */
 	int			snap_found;
 	char		snap_id[128];
@@ -157,8 +159,8 @@ collect(PGconn *conn, const struct config *c, struct status *st,
 {
 	const char *params[1];
 	PGresult   *res;
-	struct stat sb;
-	char		oerr[256];
+	char		oerr[1024];
+	int			orc;
 
 	st->version = PQserverVersion(conn);
 	buf_reset(&st->tables);
@@ -189,15 +191,19 @@ collect(PGconn *conn, const struct config *c, struct status *st,
 	PQclear(res);
 
 	offset_clear(&st->off);
-	st->offset_found = offset_load(c->offset_file, &st->off, oerr, sizeof(oerr)) == 1;
-	st->offset_time[0] = '\0';
-	if (st->offset_found && stat(c->offset_file, &sb) == 0)
+	orc = offset_store_load(&st->store, &st->off, oerr, sizeof(oerr));
+	if (orc < 0)
 	{
-		struct tm	tm;
+		char	   *hint = strchr(oerr, '\n');
 
-		gmtime_r(&sb.st_mtime, &tm);
-		strftime(st->offset_time, sizeof(st->offset_time), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		if (hint)
+			*hint++ = '\0';
+		log_warning("%s", oerr);
+		if (hint)
+			log_hint("%s", hint);
 	}
+	st->offset_found = orc == 1;
+	snprintf(st->offset_time, sizeof(st->offset_time), "%s", st->store.written);
 	parse_snapshot(conn, st);
 	return 0;
 }
@@ -256,13 +262,12 @@ print_text(const struct config *c, const struct status *st)
 		p = nl + 1;
 	}
 	if (st->offset_found && st->off.lsn == 0)
-		printf("offset file %s: nothing delivered yet, written %s\n",
-			   c->offset_file, st->offset_time);
+		printf("%s: nothing delivered yet, written %s\n", st->where, st->offset_time);
 	else if (st->offset_found)
-		printf("offset file %s: delivered up to " LSN_FMT ", written %s\n",
-			   c->offset_file, LSN_ARGS(st->off.lsn), st->offset_time);
+		printf("%s: delivered up to " LSN_FMT ", written %s\n",
+			   st->where, LSN_ARGS(st->off.lsn), st->offset_time);
 	else
-		printf("offset file %s: none\n", c->offset_file);
+		printf("%s: none\n", st->where);
 	if (st->snap_found)
 	{
 		printf("snapshot in progress (signal \"%s\"): \"%s\" %" PRId64 " rows delivered",
@@ -345,8 +350,20 @@ print_json(const struct config *c, const struct status *st)
 		json_text(&b, p, (size_t) (nl - p));
 		p = nl + 1;
 	}
-	buf_lit(&b, "]},\"offset_file\":{\"path\":");
-	json_cstring(&b, c->offset_file);
+	if (c->offset_storage == CONFIG_OFFSETS_FILE)
+	{
+		buf_lit(&b, "]},\"offset_file\":{\"path\":");
+		json_cstring(&b, c->offset_file);
+	}
+	else
+	{
+		buf_lit(&b, "]},\"offset_table\":{\"schema\":");
+		json_cstring(&b, c->signal_schema);
+		buf_lit(&b, ",\"table\":\"" CONFIG_OFFSET_TABLE "\",\"connector\":");
+		json_cstring(&b, c->name);
+		buf_lit(&b, ",\"server\":");
+		json_cstring(&b, c->topic_prefix);
+	}
 	if (st->offset_found)
 	{
 		if (st->off.lsn == 0)
@@ -398,6 +415,8 @@ cli_status(const struct config *c, const struct status_opts *o)
 	}
 	memset(&st, 0, sizeof(st));
 	buf_init(&st.tables, 0);
+	offset_store_init(&st.store, c, NULL, NULL);
+	st.where = offset_store_where(&st.store);
 	for (;;)
 	{
 		if (collect(conn, c, &st, err, sizeof(err)) != 0)
@@ -455,6 +474,7 @@ cli_status(const struct config *c, const struct status_opts *o)
 	}
 	buf_free(&st.tables);
 	offset_clear(&st.off);
+	offset_store_close(&st.store);
 	PQfinish(conn);
 	return rc;
 }

@@ -87,6 +87,7 @@ static const char *const time_modes[] = {
 static const char *const interval_modes[] = {"numeric", "string", NULL};
 static const char *const hstore_modes[] = {"json", "map", NULL};
 static const char *const sink_types[] = {"stdout", "file", "kafka", NULL};
+static const char *const offset_storages[] = {"file", "postgres", NULL};
 /* enum log_level's order, as log_parse_level() reads them */
 static const char *const log_levels[] = {
 	"error", "warning", "info", "debug", NULL
@@ -107,6 +108,7 @@ _Static_assert(sizeof(enum convert_time_mode) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum convert_interval_mode) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum convert_hstore_mode) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum config_sink) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum config_offset_storage) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum config_snapshot_mode) == sizeof(int), "enum size");
 _Static_assert(LOGL_ERROR == 0 && LOGL_WARNING == 1 && LOGL_INFO == 2 &&
 			   LOGL_DEBUG == 3, "log_levels[] follows enum log_level");
@@ -217,8 +219,12 @@ static const struct config_key config_keys[] = {
 	K_ENUM("sink.type", "stdout", sink, sink_types, "where events go"),
 	K_STR("sink.file.path", KT_OPTIONAL, NULL, sink_file_path,
 		  "the file sink's file (required for sink.type=file)"),
+	K_ENUM("offset.storage", "file", offset_storage, offset_storages,
+		   "where the delivered position is kept: a local file, or a table of the source database"),
 	K_STR("offset.storage.file.filename", KT_NONEMPTY, "walcap.offsets", offset_file,
-		  "where the last delivered commit LSN is recorded"),
+		  "where the last delivered commit LSN is recorded (offset.storage=file)"),
+	K_SHOWN("name", KT_OPTIONAL, NULL, name,
+			"the connector's name, the offset record's key [slot.name]"),
 
 	/* reconnection, logging, snapshots */
 	K_INT("connect.backoff.initial.ms", "500", backoff_initial_ms, 1, 3600000,
@@ -856,6 +862,8 @@ config_finish(struct config *c, char *err, size_t errlen)
 		return errbuf_fail(err, errlen,
 					"schema.include.list and schema.exclude.list cannot both be set");
 
+	if (c->name == NULL && (c->name = strdup(c->slot_name)) == NULL)
+		return errbuf_fail(err, errlen, "name: out of memory");
 	if (!c->topic_prefix_set)
 	{
 		free(c->topic_prefix);

@@ -57,6 +57,16 @@ enum config_sink
 	CONFIG_SINK_KAFKA,
 };
 
+/* Where the offset is kept (offset.storage; offset_store.h). */
+enum config_offset_storage
+{
+	CONFIG_OFFSETS_FILE = 0,	/* offset.storage.file.filename */
+	CONFIG_OFFSETS_POSTGRES,	/* <signal.schema>.walcap_offsets */
+};
+
+/* The offsets table of offset.storage=postgres, in signal.schema. */
+#define CONFIG_OFFSET_TABLE "walcap_offsets"
+
 enum config_snapshot_mode
 {
 	CONFIG_SNAPSHOT_INITIAL = 0,	/* no offset: snapshot everything, then stream */
@@ -115,7 +125,9 @@ struct config
 	int64_t		status_interval_ms;	/* status.update.interval.ms [10000] */
 	enum config_sink sink;		/* sink.type [stdout] */
 	char	   *sink_file_path;	/* sink.file.path (required for file) */
+	enum config_offset_storage offset_storage;	/* offset.storage [file] */
 	char	   *offset_file;	/* offset.storage.file.filename [walcap.offsets] */
+	char	   *name;			/* name [slot.name]: the offset record's key */
 
 	/* Kafka (sink.type=kafka) */
 	char	  **kafka_keys;		/* every kafka.* key, without the prefix, */

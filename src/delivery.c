@@ -1,5 +1,5 @@
 /*
- * delivery.c — the output batch, the sink and the offset file; see
+ * delivery.c — the output batch, the sink and the offset store; see
  * delivery.h.
  */
 #include "delivery.h"
@@ -32,14 +32,14 @@ delivery_open(struct delivery *d, uint64_t keep_size, char *err, size_t errlen)
 	if (c->sink == CONFIG_SINK_FILE && keep_size == UINT64_MAX)
 	{
 		/*
-		 * The offset file does not describe this file yet (a first start,
+		 * The stored offset does not describe this file yet (a first start,
 		 * or sink.file.path changed).  Record its size before the first
 		 * event goes in, so that a crash before the first confirmation
 		 * cuts what was written then instead of keeping it beside the
 		 * copy PostgreSQL sends again.
 		 */
 		d->off.sink_size = d->sink_size;
-		if (offset_save(c->offset_file, &d->off, err, errlen) != 0)
+		if (offset_store_save(d->store, &d->off, err, errlen) != 0)
 			return -1;
 	}
 	d->appended_size = d->written_size = d->sink_size;
@@ -148,7 +148,7 @@ delivery_record(struct delivery *d, const char *st, char *err, size_t errlen)
 	if (!d->sink.counts)
 		o.sink_size = d->written_size;
 	o.snapshot = d->snap_state;
-	if (offset_save(d->cfg->offset_file, &o, err, errlen) != 0)
+	if (offset_store_save(d->store, &o, err, errlen) != 0)
 		return -1;
 	o.snapshot = NULL;
 	d->off = o;

@@ -5,8 +5,9 @@
  * Events are appended to one batch (batch.h); the batch goes to the
  * sink without blocking (delivery_write), or waiting for a full sink
  * (delivery_drain); the sink makes it durable (delivery_sync), and the
- * offset file records what is durable: the position, the file sink's
- * length at it, the snapshot's progress (delivery_record).  The ack
+ * offset store (offset_store.h) records what is durable: the position,
+ * the file sink's length at it, the snapshot's progress
+ * (delivery_record).  The ack
  * follows every step (ack.h).
  *
  * Waiting never calls back up: delivery_drain() and delivery_finish()
@@ -29,6 +30,7 @@
 #include "config.h"
 #include "metrics.h"
 #include "offset.h"
+#include "offset_store.h"
 #include "sink.h"
 
 struct delivery
@@ -40,8 +42,10 @@ struct delivery
 	struct sink sink;
 	int			sink_open;		/* sink is open: delivery_free closes it */
 	struct ack	ack;
-	struct offset off;			/* what the offset file says now */
-	char	   *snap_state;		/* snapshot progress in the offset file; owned */
+	struct offset off;			/* what the offset store says now */
+	/* where the offset is saved; set by the caller before delivery_open, not owned */
+	struct offset_store *store;
+	char	   *snap_state;		/* snapshot progress in the stored offset; owned */
 	struct batch batch;
 	struct batch_pos written;	/* how much of the batch the sink took */
 	uint64_t	sink_size;		/* file sink: bytes in the file, with
@@ -127,10 +131,10 @@ int			delivery_sync(struct delivery *d, char *err, size_t errlen);
 int			delivery_make_durable(struct delivery *d, char *err, size_t errlen);
 
 /*
- * Record what is durable now in the offset file: the position, and
+ * Record what is durable now in the offset store: the position, and
  * snap_state, the snapshot's progress at that point (snapshot_state_at;
  * NULL: unchanged), whenever either changed.  Call after
- * delivery_make_durable().  0, or -1 if the offset file failed (err).
+ * delivery_make_durable().  0, or -1 if the offset store failed (err).
  */
 int			delivery_record(struct delivery *d, const char *snap_state,
 							char *err, size_t errlen);

@@ -495,6 +495,9 @@ config_table_included(const struct config *c, const char *schema,
 	size_t		tlen = strlen(table);
 	int			included = 1;
 
+	/* walcap's own positions (offset.storage=postgres) are not data */
+	if (strcmp(table, CONFIG_OFFSET_TABLE) == 0 && strcmp(schema, c->signal_schema) == 0)
+		return 0;
 	if (c->schema_include.n > 0 && !filter_patterns_match(&c->schema_include, schema))
 		return 0;
 	if (c->schema_exclude.n > 0 && filter_patterns_match(&c->schema_exclude, schema))

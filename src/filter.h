@@ -81,6 +81,7 @@ const struct config_key_rule *config_key_columns(const struct config *c, const c
  * "schema", each pattern anchored at both ends; an include list, when
  * given, must match; an exclude list must not.  The include list file
  * adds to table.include.list (a bare schema row includes the schema).
+ * walcap's offsets table (<signal.schema>.walcap_offsets) never does.
  * Returns 1 (included) or 0; -1 only if out of memory.  Meant to be
  * called once per relation, not per row.
  */

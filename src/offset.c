@@ -11,6 +11,8 @@
 
 #include "buf.h"
 #include "fileio.h"
+#include "json.h"
+#include "jsonread.h"
 #include "log.h"
 #include "lsn.h"
 
@@ -149,4 +151,120 @@ offset_clear(struct offset *o)
 {
 	free(o->snapshot);
 	o->snapshot = NULL;
+}
+
+void
+offset_record_key(struct buf *b, const char *name, const char *server)
+{
+	buf_putc(b, '[');
+	json_cstring(b, name);
+	buf_lit(b, ",{\"server\":");
+	json_cstring(b, server);
+	buf_lit(b, "}]");
+}
+
+void
+offset_record_value(struct buf *b, const struct offset *o)
+{
+	buf_lit(b, "{\"lsn_proc\":");
+	json_uint64(b, o->lsn);
+	buf_lit(b, ",\"lsn_commit\":");
+	json_uint64(b, o->lsn);
+	buf_lit(b, ",\"lsn\":");
+	json_uint64(b, o->lsn);
+	buf_lit(b, ",\"walcap_system\":");
+	json_cstring(b, o->systemid);
+	buf_lit(b, ",\"walcap_database\":");
+	json_cstring(b, o->dbname);
+	buf_lit(b, ",\"walcap_slot\":");
+	json_cstring(b, o->slot);
+	if (o->sink_path[0])
+	{
+		buf_lit(b, ",\"walcap_sink_path\":");
+		json_cstring(b, o->sink_path);
+		buf_lit(b, ",\"walcap_sink_size\":");
+		json_uint64(b, o->sink_size);
+	}
+	if (o->snapshot && o->snapshot[0])
+	{
+		buf_lit(b, ",\"walcap_snapshot\":");
+		json_cstring(b, o->snapshot);
+	}
+	buf_putc(b, '}');
+}
+
+/* An optional string member into a fixed field: 0, or -1 if not a string or too long. */
+static int
+record_string(const struct jsonread_value *root, const char *key, char *dst, size_t dstlen)
+{
+	const struct jsonread_value *v = jsonread_get(root, key);
+
+	if (v == NULL || v->type == JSONREAD_NULL)
+		return 0;
+	if (v->type != JSONREAD_STRING)
+		return -1;
+	return set_field(dst, dstlen, v->str);
+}
+
+/* An optional non-negative integer member: 1 read, 0 absent, -1 not one. */
+static int
+record_u64(const struct jsonread_value *root, const char *key, uint64_t *out)
+{
+	const struct jsonread_value *v = jsonread_get(root, key);
+
+	if (v == NULL || v->type == JSONREAD_NULL)
+		return 0;
+	if (v->type != JSONREAD_NUMBER || parse_u64(v->str, out) != 0)
+		return -1;
+	return 1;
+}
+
+int
+offset_record_parse(const char *value, struct offset *o, char *err, size_t errlen)
+{
+	struct jsonread_doc doc;
+	const struct jsonread_value *root;
+	const struct jsonread_value *snap;
+	const char *bad = NULL;
+	char		jerr[256];
+	int			have;
+
+	memset(o, 0, sizeof(*o));
+	if (jsonread_parse(&doc, value, jerr, sizeof(jerr)) != 0)
+	{
+		snprintf(err, errlen, "the offset record is not JSON: %s", jerr);
+		return -1;
+	}
+	root = jsonread_root(&doc);
+	if (root->type != JSONREAD_OBJECT)
+		bad = "it is not a JSON object";
+	else if ((have = record_u64(root, "lsn", &o->lsn)) < 0)
+		bad = "lsn is not a non-negative integer";
+	else if (have == 0 && record_u64(root, "lsn_commit", &o->lsn) != 1)
+		bad = "it has neither lsn nor lsn_commit";
+	else if (record_string(root, "walcap_system", o->systemid, sizeof(o->systemid)) != 0)
+		bad = "walcap_system is not a string of at most 31 bytes";
+	else if (record_string(root, "walcap_database", o->dbname, sizeof(o->dbname)) != 0)
+		bad = "walcap_database is not a string of at most 127 bytes";
+	else if (record_string(root, "walcap_slot", o->slot, sizeof(o->slot)) != 0)
+		bad = "walcap_slot is not a string of at most 127 bytes";
+	else if (record_string(root, "walcap_sink_path", o->sink_path, sizeof(o->sink_path)) != 0)
+		bad = "walcap_sink_path is not a string of at most 511 bytes";
+	else if (record_u64(root, "walcap_sink_size", &o->sink_size) < 0)
+		bad = "walcap_sink_size is not a non-negative integer";
+	else if ((snap = jsonread_get(root, "walcap_snapshot")) != NULL && snap->type != JSONREAD_NULL)
+	{
+		if (snap->type != JSONREAD_STRING)
+			bad = "walcap_snapshot is not a string";
+		else if (snap->str[0] && (o->snapshot = strdup(snap->str)) == NULL)
+			bad = "out of memory";
+	}
+	jsonread_free(&doc);
+	if (bad)
+	{
+		offset_clear(o);
+		snprintf(err, errlen, "the offset record is not valid: %s", bad);
+		return -1;
+	}
+	return 0;
 }

@@ -40,4 +40,30 @@ void	offset_clear(struct offset *o);
 /* Replace path atomically with *o; 0, or -1 with err set. */
 int		offset_save(const char *path, const struct offset *o, char *err, size_t errlen);
 
+struct buf;
+
+/*
+ * The offset as a record, for the stores other than the file
+ * (offset_store.h): Kafka Connect's offset of Debezium's PostgreSQL
+ * connector, so that Debezium's tools read it.  The key is
+ * ["<name>",{"server":"<topic.prefix>"}]; the value has Debezium's
+ * lsn, lsn_proc and lsn_commit (all three the end LSN of the last
+ * delivered transaction, as Debezium has them between transactions;
+ * numbers), then walcap's own fields, each a string or a number since
+ * Kafka Connect allows nothing else in an offset: walcap_system,
+ * walcap_database, walcap_slot, walcap_sink_path and walcap_sink_size
+ * (a file sink), walcap_snapshot (the snapshot's progress, its JSON as
+ * a string).  docs/offsets.md describes the record.
+ */
+void	offset_record_key(struct buf *b, const char *name, const char *server);
+void	offset_record_value(struct buf *b, const struct offset *o);
+
+/*
+ * Read a record's value into *o (offset_clear() frees it): lsn is
+ * required (lsn_commit stands in when it is absent, as Debezium reads
+ * it), walcap's fields are optional, so a value Debezium wrote resumes
+ * walcap too.  0, or -1 with err set.
+ */
+int		offset_record_parse(const char *value, struct offset *o, char *err, size_t errlen);
+
 #endif

@@ -19,6 +19,7 @@
 #include "event.h"
 #include "health.h"
 #include "metrics.h"
+#include "offset_store.h"
 #include "snapshot.h"
 #include "source.h"
 
@@ -33,6 +34,7 @@ struct run
 	struct catalog cat;
 	struct event_writer ew;
 	struct snapshot snap;
+	struct offset_store store;	/* where delivery records the offset */
 	struct delivery dl;			/* the batch, the sink, the ack, the offset */
 	struct apply ap;			/* messages into events; the transaction */
 	struct health health;		/* heartbeats, WAL guard */

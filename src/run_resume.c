@@ -105,7 +105,7 @@ run_load_offset(struct run *r, uint64_t *keep_size, int *fresh)
 	struct offset *off = &r->dl.off;
 	char		err[512];
 	struct offset o;
-	int			rc = offset_load(c->offset_file, &o, err, sizeof(err));
+	int			rc = offset_store_load(&r->store, &o, err, sizeof(err));
 
 	*keep_size = UINT64_MAX;
 	*fresh = 1;
@@ -117,16 +117,18 @@ run_load_offset(struct run *r, uint64_t *keep_size, int *fresh)
 		snprintf(off->sink_path, sizeof(off->sink_path), "%s", c->sink_file_path);
 	if (rc < 0)
 	{
-		log_error("%s", err);
+		log_error_hint("", err);
 		return -1;
 	}
 	if (rc == 0)
 		return 0;
-	if (strcmp(o.systemid, systemid) != 0 || strcmp(o.dbname, c->dbname) != 0 ||
-		strcmp(o.slot, c->slot_name) != 0)
+	/* a record without walcap's fields (one Debezium wrote) names none */
+	if ((o.systemid[0] && strcmp(o.systemid, systemid) != 0) ||
+		(o.dbname[0] && strcmp(o.dbname, c->dbname) != 0) ||
+		(o.slot[0] && strcmp(o.slot, c->slot_name) != 0))
 	{
-		log_warning("offset file %s belongs to another server, database or slot (system %s, database \"%s\", slot \"%s\"); it is ignored and will be overwritten",
-					c->offset_file, o.systemid, o.dbname, o.slot);
+		log_warning("%s belongs to another server, database or slot (system %s, database \"%s\", slot \"%s\"); it is ignored and will be overwritten",
+					offset_store_where(&r->store), o.systemid, o.dbname, o.slot);
 		offset_clear(&o);
 		return 0;
 	}
@@ -146,8 +148,10 @@ run_load_offset(struct run *r, uint64_t *keep_size, int *fresh)
 	{
 		if (snapshot_restore(&r->snap, o.snapshot, err, sizeof(err)) != 0)
 		{
-			log_error("offset file %s: %s", c->offset_file, err);
-			log_hint("move the file away to start over from the slot's position");
+			log_error("%s: %s", offset_store_where(&r->store), err);
+			log_hint(c->offset_storage == CONFIG_OFFSETS_FILE ?
+					 "move the file away to start over from the slot's position" :
+					 "delete the row to start over from the slot's position");
 			offset_clear(&o);
 			return -1;
 		}
@@ -159,7 +163,7 @@ run_load_offset(struct run *r, uint64_t *keep_size, int *fresh)
 	}
 	off->lsn = o.lsn;
 	txn_init(&r->ap.txn, o.lsn);
-	log_info("resuming after " LSN_FMT " (offset file %s)", LSN_ARGS(o.lsn), c->offset_file);
+	log_info("resuming after " LSN_FMT " (%s)", LSN_ARGS(o.lsn), offset_store_where(&r->store));
 	return 0;
 }
 
@@ -242,9 +246,14 @@ run_recover_slot(struct run *r, int fresh)
 		}
 		log_error("replication slot \"%s\" %s: the changes committed after " LSN_FMT ", the last position walcap delivered, can no longer be streamed",
 				  c->slot_name, what, LSN_ARGS(delivered));
-		log_hint("either set snapshot.mode=when_needed, and walcap recreates the slot and takes a new snapshot of every table; "
-				 "or move the offset file %s away, and walcap starts over with a new slot and an initial snapshot",
-				 c->offset_file);
+		if (c->offset_storage == CONFIG_OFFSETS_FILE)
+			log_hint("either set snapshot.mode=when_needed, and walcap recreates the slot and takes a new snapshot of every table; "
+					 "or move the offset file %s away, and walcap starts over with a new slot and an initial snapshot",
+					 c->offset_file);
+		else
+			log_hint("either set snapshot.mode=when_needed, and walcap recreates the slot and takes a new snapshot of every table; "
+					 "or delete the row of the %s, and walcap starts over with a new slot and an initial snapshot",
+					 offset_store_where(&r->store));
 		return -1;
 	}
 	if (!fresh)

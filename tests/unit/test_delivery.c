@@ -12,7 +12,7 @@
 #include "config.h"
 #include "delivery.h"
 #include "log.h"
-#include "offset.h"
+#include "offset_store.h"
 #include "testhelp.h"
 
 static void
@@ -45,6 +45,7 @@ test_file_sink(void)
 	struct config c;
 	struct delivery d;
 	struct offset o;
+	struct offset_store store;
 	struct delivery_wait w = {0, 0};
 
 	if (mkdtemp(dir) == NULL)
@@ -58,9 +59,11 @@ test_file_sink(void)
 	CHECK_INT(config_set(&c, "sink.type", "file", err, sizeof(err)), 0);
 	CHECK_INT(config_set(&c, "sink.file.path", out, err, sizeof(err)), 0);
 	CHECK_INT(config_set(&c, "offset.storage.file.filename", offs, err, sizeof(err)), 0);
+	offset_store_init(&store, &c, NULL, NULL);
 
 	/* a first start records the file's length before anything is written */
 	delivery_init(&d, &c);
+	d.store = &store;
 	snprintf(d.off.sink_path, sizeof(d.off.sink_path), "%s", out);
 	CHECK_INT(delivery_open(&d, UINT64_MAX, err, sizeof(err)), 0);
 	CHECK_INT(offset_load(offs, &o, err, sizeof(err)), 1);
@@ -106,12 +109,14 @@ test_file_sink(void)
 
 	/* a restart cuts what was written after the recorded commit */
 	delivery_init(&d, &c);
+	d.store = &store;
 	d.off.lsn = 100;
 	CHECK_INT(delivery_open(&d, 4, err, sizeof(err)), 0);
 	CHECK_INT((int) file_size(out), 4);
 	CHECK(ack_appended(&d.ack) == 100 && ack_durable_lsn(&d.ack) == 100);
 	CHECK(d.appended_size == 4 && d.written_size == 4);
 	delivery_free(&d);
+	offset_store_close(&store);
 
 	config_free(&c);
 	unlink(out);

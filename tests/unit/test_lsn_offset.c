@@ -1,7 +1,8 @@
 /*
  * test_lsn_offset.c — unit tests for lsn.c (the "%X/%X" form) and
  * offset.c (the offset file: round trip, atomic replacement, missing
- * and corrupt files).  Files go to a fresh directory from mkdtemp().
+ * and corrupt files; the record of the other stores: exact key and
+ * value, round trip, Debezium's own value, bad values).  Files go to a fresh directory from mkdtemp().
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "lsn.h"
 #include "offset.h"
 #include "testhelp.h"
@@ -280,12 +282,104 @@ test_missing_and_corrupt(void)
 	unlink(path);
 }
 
+/* offset_record_parse(text): its error, or "" */
+static const char *
+record_err(const char *text, struct offset *o)
+{
+	static char err[512];
+
+	err[0] = '\0';
+	if (offset_record_parse(text, o, err, sizeof(err)) == 0)
+		CHECK_STR(err, "");
+	return err;
+}
+
+static void
+test_record(void)
+{
+	struct offset o;
+	struct offset in;
+	struct buf	b;
+
+	buf_init(&b, 0);
+	offset_record_key(&b, "inventory-connector", "db\"1");
+	CHECK_STR(b.data, "[\"inventory-connector\",{\"server\":\"db\\\"1\"}]");
+
+	memset(&o, 0, sizeof(o));
+	strcpy(o.systemid, "7301234567890123456");
+	strcpy(o.dbname, "shop");
+	strcpy(o.slot, "streamkap_pgoutput_slot");
+	o.lsn = UINT64_C(0x16B374D848);
+	buf_reset(&b);
+	offset_record_value(&b, &o);
+	CHECK_STR(b.data, "{\"lsn_proc\":97500059720,\"lsn_commit\":97500059720,\"lsn\":97500059720,"
+			  "\"walcap_system\":\"7301234567890123456\",\"walcap_database\":\"shop\","
+			  "\"walcap_slot\":\"streamkap_pgoutput_slot\"}");
+	memset(&in, 0x55, sizeof(in));
+	CHECK_STR(record_err(b.data, &in), "");
+	CHECK(in.lsn == o.lsn);
+	CHECK_STR(in.systemid, o.systemid);
+	CHECK_STR(in.dbname, "shop");
+	CHECK_STR(in.slot, "streamkap_pgoutput_slot");
+	CHECK_STR(in.sink_path, "");
+	CHECK(in.sink_size == 0);
+	CHECK(in.snapshot == NULL);
+
+	/* a file sink's length and a snapshot's progress (JSON in a string) */
+	strcpy(o.sink_path, "/data/out \"1\".jsonl");
+	o.sink_size = UINT64_C(12345678901234);
+	o.snapshot = "{\"v\":1,\"tables\":[\"public.t\"]}";
+	o.lsn = UINT64_MAX;
+	buf_reset(&b);
+	offset_record_value(&b, &o);
+	CHECK_STR(b.data, "{\"lsn_proc\":18446744073709551615,\"lsn_commit\":18446744073709551615,"
+			  "\"lsn\":18446744073709551615,\"walcap_system\":\"7301234567890123456\","
+			  "\"walcap_database\":\"shop\",\"walcap_slot\":\"streamkap_pgoutput_slot\","
+			  "\"walcap_sink_path\":\"/data/out \\\"1\\\".jsonl\",\"walcap_sink_size\":12345678901234,"
+			  "\"walcap_snapshot\":\"{\\\"v\\\":1,\\\"tables\\\":[\\\"public.t\\\"]}\"}");
+	CHECK_STR(record_err(b.data, &in), "");
+	CHECK(in.lsn == UINT64_MAX);
+	CHECK_STR(in.sink_path, "/data/out \"1\".jsonl");
+	CHECK(in.sink_size == UINT64_C(12345678901234));
+	CHECK(in.snapshot != NULL && strcmp(in.snapshot, o.snapshot) == 0);
+	offset_clear(&in);
+	CHECK(in.snapshot == NULL);
+
+	/* what Debezium writes: its fields read, the others ignored, walcap's absent */
+	CHECK_STR(record_err("{\"transaction_id\":null,\"lsn_proc\":63619219552,\"lsn_commit\":63619219552,"
+						 "\"lsn\":63619219552,\"txId\":1650,\"ts_usec\":1666268220374889}", &in), "");
+	CHECK(in.lsn == UINT64_C(63619219552));
+	CHECK_STR(in.systemid, "");
+	CHECK_STR(in.slot, "");
+	/* lsn_commit stands in for a missing lsn */
+	CHECK_STR(record_err("{\"lsn_commit\":4096}", &in), "");
+	CHECK(in.lsn == 4096);
+
+	/* bad values: the field and what is wrong with it */
+	CHECK_STR(record_err("[1]", &in), "the offset record is not valid: it is not a JSON object");
+	CHECK_STR(record_err("{\"txId\":1}", &in), "the offset record is not valid: it has neither lsn nor lsn_commit");
+	CHECK_STR(record_err("{\"lsn\":\"0/10\"}", &in), "the offset record is not valid: lsn is not a non-negative integer");
+	CHECK_STR(record_err("{\"lsn\":-1}", &in), "the offset record is not valid: lsn is not a non-negative integer");
+	CHECK_STR(record_err("{\"lsn\":1.5}", &in), "the offset record is not valid: lsn is not a non-negative integer");
+	CHECK_STR(record_err("{\"lsn\":99999999999999999999}", &in), "the offset record is not valid: lsn is not a non-negative integer");
+	CHECK_STR(record_err("{\"lsn\":1,\"walcap_slot\":7}", &in),
+			  "the offset record is not valid: walcap_slot is not a string of at most 127 bytes");
+	CHECK_STR(record_err("{\"lsn\":1,\"walcap_sink_size\":\"12\"}", &in),
+			  "the offset record is not valid: walcap_sink_size is not a non-negative integer");
+	CHECK_STR(record_err("{\"lsn\":1,\"walcap_snapshot\":{}}", &in),
+			  "the offset record is not valid: walcap_snapshot is not a string");
+	CHECK(strncmp(record_err("{\"lsn\":1", &in), "the offset record is not JSON: ", 31) == 0);
+	CHECK(in.snapshot == NULL);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
 	char		tmp[160];
 
 	test_lsn();
+	test_record();
 
 	strcpy(dir, "/tmp/walcap-test-offset-XXXXXX");
 	if (mkdtemp(dir) == NULL)

@@ -1,0 +1,197 @@
+/*
+ * offset_store.c — the offset file or the offsets table; see
+ * offset_store.h.
+ */
+#include "offset_store.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "buf.h"
+
+void
+offset_store_init(struct offset_store *s, const struct config *c,
+				  pgconn_wait_fn on_wait, void *wait_arg)
+{
+	struct buf	w;
+
+	memset(s, 0, sizeof(*s));
+	s->cfg = c;
+	s->on_wait = on_wait;
+	s->wait_arg = wait_arg;
+	sideconn_init(&s->conn, c, NULL, NULL);
+	buf_init(&w, 0);
+	if (c->offset_storage == CONFIG_OFFSETS_POSTGRES)
+	{
+		buf_lit(&w, "offset table ");
+		pgconn_quote_qualified(&w, c->signal_schema, CONFIG_OFFSET_TABLE);
+		buf_printf(&w, " (connector \"%s\", server \"%s\")", c->name, c->topic_prefix);
+	}
+	else
+		buf_printf(&w, "offset file %s", c->offset_file);
+	snprintf(s->where, sizeof(s->where), "%s", buf_failed(&w) ? "offsets" : w.data);
+	buf_free(&w);
+}
+
+const char *
+offset_store_where(const struct offset_store *s)
+{
+	return s->where;
+}
+
+void
+offset_store_close(struct offset_store *s)
+{
+	sideconn_close(&s->conn);
+}
+
+/*
+ * A failed query's message, with what to do for the two causes a user
+ * can fix: the table is missing, or the user may not use it.
+ */
+static int
+table_error(struct offset_store *s, PGconn *conn, PGresult *res, const char *doing,
+			char *err, size_t errlen)
+{
+	const struct config *c = s->cfg;
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	char		msg[512];
+
+	pgconn_result_error(conn, res, msg, sizeof(msg));
+	if (state && (strcmp(state, "42P01") == 0 || strcmp(state, "3F000") == 0))
+		snprintf(err, errlen, "could not %s the %s: %s\n"
+				 "create the table: walcap setup (with offset.storage=postgres) prints the statement",
+				 doing, s->where, msg);
+	else if (state && strcmp(state, "42501") == 0)
+		snprintf(err, errlen, "could not %s the %s: %s\n"
+				 "grant the role USAGE on schema \"%s\" and SELECT, INSERT, UPDATE on the table "
+				 "(walcap setup prints the statements)",
+				 doing, s->where, msg, c->signal_schema);
+	else
+		snprintf(err, errlen, "could not %s the %s: %s", doing, s->where, msg);
+	return -1;
+}
+
+/* The table's name, quoted, into b. */
+static void
+table_name(struct buf *b, const struct config *c)
+{
+	pgconn_quote_qualified(b, c->signal_schema, CONFIG_OFFSET_TABLE);
+}
+
+static int
+load_table(struct offset_store *s, struct offset *o, char *err, size_t errlen)
+{
+	const struct config *c = s->cfg;
+	const char *params[2] = {c->name, c->topic_prefix};
+	struct buf	q;
+	PGconn	   *conn;
+	PGresult   *res;
+	int			rc;
+
+	if ((conn = sideconn_get(&s->conn, err, errlen)) == NULL)
+		return -1;
+	buf_init(&q, 0);
+	buf_lit(&q, "SELECT value::text, to_char(updated_at AT TIME ZONE 'UTC', "
+			"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM ");
+	table_name(&q, c);
+	buf_lit(&q, " WHERE connector = $1 AND server = $2");
+	res = buf_failed(&q) ? NULL : pgconn_exec(conn, q.data, 2, params, s->on_wait, s->wait_arg);
+	buf_free(&q);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		rc = table_error(s, conn, res, "read", err, errlen);
+		PQclear(res);
+		return rc;
+	}
+	if (PQntuples(res) == 0)
+	{
+		PQclear(res);
+		return 0;
+	}
+	rc = offset_record_parse(PQgetvalue(res, 0, 0), o, err, errlen);
+	snprintf(s->written, sizeof(s->written), "%s", PQgetvalue(res, 0, 1));
+	PQclear(res);
+	if (rc != 0)
+	{
+		char		msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", err);
+		snprintf(err, errlen, "%s: %s\n"
+				 "delete the row to start from the slot's position", s->where, msg);
+		return -1;
+	}
+	return 1;
+}
+
+static int
+save_table(struct offset_store *s, const struct offset *o, char *err, size_t errlen)
+{
+	const struct config *c = s->cfg;
+	struct buf	q;
+	struct buf	value;
+	const char *params[3];
+	PGconn	   *conn;
+	PGresult   *res;
+	int			rc = 0;
+
+	if ((conn = sideconn_get(&s->conn, err, errlen)) == NULL)
+		return -1;
+	buf_init(&q, 0);
+	buf_init(&value, 0);
+	buf_lit(&q, "INSERT INTO ");
+	table_name(&q, c);
+	buf_lit(&q, " (connector, server, value, updated_at) VALUES ($1, $2, $3::jsonb, now()) "
+			"ON CONFLICT (connector, server) DO UPDATE SET value = EXCLUDED.value, "
+			"updated_at = EXCLUDED.updated_at");
+	offset_record_value(&value, o);
+	params[0] = c->name;
+	params[1] = c->topic_prefix;
+	params[2] = value.data;
+	if (buf_failed(&q) || buf_failed(&value))
+	{
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+	}
+	else
+	{
+		res = pgconn_exec(conn, q.data, 3, params, s->on_wait, s->wait_arg);
+		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
+			rc = table_error(s, conn, res, "write", err, errlen);
+		PQclear(res);
+	}
+	buf_free(&q);
+	buf_free(&value);
+	return rc;
+}
+
+int
+offset_store_load(struct offset_store *s, struct offset *o, char *err, size_t errlen)
+{
+	struct stat sb;
+	int			rc;
+
+	memset(o, 0, sizeof(*o));
+	s->written[0] = '\0';
+	if (s->cfg->offset_storage == CONFIG_OFFSETS_POSTGRES)
+		return load_table(s, o, err, errlen);
+	rc = offset_load(s->cfg->offset_file, o, err, errlen);
+	if (rc == 1 && stat(s->cfg->offset_file, &sb) == 0)
+	{
+		struct tm	tm;
+
+		gmtime_r(&sb.st_mtime, &tm);
+		strftime(s->written, sizeof(s->written), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	return rc;
+}
+
+int
+offset_store_save(struct offset_store *s, const struct offset *o, char *err, size_t errlen)
+{
+	if (s->cfg->offset_storage == CONFIG_OFFSETS_POSTGRES)
+		return save_table(s, o, err, errlen);
+	return offset_save(s->cfg->offset_file, o, err, errlen);
+}
