@@ -225,6 +225,10 @@ static const struct config_key config_keys[] = {
 		  "where the last delivered commit LSN is recorded (offset.storage=file)"),
 	K_SHOWN("name", KT_OPTIONAL, NULL, name,
 			"the connector's name, the offset record's key [slot.name]"),
+	K_BOOL("ha.enabled", "false", ha_enabled,
+		   "active/standby: stream only while holding the slot's advisory lock"),
+	K_INT("ha.poll.interval.ms", "1000", ha_poll_ms, 10, 3600000,
+		  "how often a standby tries to take the lock"),
 
 	/* reconnection, logging, snapshots */
 	K_INT("connect.backoff.initial.ms", "500", backoff_initial_ms, 1, 3600000,
@@ -862,6 +866,11 @@ config_finish(struct config *c, char *err, size_t errlen)
 		return errbuf_fail(err, errlen,
 					"schema.include.list and schema.exclude.list cannot both be set");
 
+	if (c->ha_enabled && c->offset_storage == CONFIG_OFFSETS_FILE)
+		return errbuf_fail(err, errlen,
+					"ha.enabled=true needs offset.storage=postgres: a standby on another "
+					"machine must read the position the active one recorded, and the "
+					"offset file is local to each machine");
 	if (c->name == NULL && (c->name = strdup(c->slot_name)) == NULL)
 		return errbuf_fail(err, errlen, "name: out of memory");
 	if (!c->topic_prefix_set)
@@ -923,4 +932,17 @@ config_print(const struct config *c, FILE *f)
 		else
 			fprintf(f, "kafka.%s = %s\n", c->kafka_keys[i], c->kafka_values[i]);
 	}
+}
+
+int32_t
+config_ha_lock_key(const char *slot)
+{
+	uint32_t	h = 2166136261u;
+
+	for (const unsigned char *p = (const unsigned char *) slot; *p; p++)
+	{
+		h ^= *p;
+		h *= 16777619u;
+	}
+	return (int32_t) (h & 0x7fffffffu);
 }

@@ -67,6 +67,16 @@ enum config_offset_storage
 /* The offsets table of offset.storage=postgres, in signal.schema. */
 #define CONFIG_OFFSET_TABLE "walcap_offsets"
 
+/*
+ * ha.enabled: the advisory lock on the replication connection is
+ * pg_try_advisory_lock(CONFIG_HA_LOCK_CLASS, config_ha_lock_key(slot)),
+ * so that pg_locks shows it as classid 1463897155 ('WALC'), objid the
+ * slot's key, objsubid 2.
+ */
+#define CONFIG_HA_LOCK_CLASS 1463897155
+/* The slot name's 32-bit FNV-1a hash, cut to 31 bits (a positive int4). */
+int32_t	config_ha_lock_key(const char *slot);
+
 enum config_snapshot_mode
 {
 	CONFIG_SNAPSHOT_INITIAL = 0,	/* no offset: snapshot everything, then stream */
@@ -128,6 +138,10 @@ struct config
 	enum config_offset_storage offset_storage;	/* offset.storage [file] */
 	char	   *offset_file;	/* offset.storage.file.filename [walcap.offsets] */
 	char	   *name;			/* name [slot.name]: the offset record's key */
+
+	/* active/standby (source.h) */
+	int			ha_enabled;		/* ha.enabled [false] */
+	int64_t		ha_poll_ms;		/* ha.poll.interval.ms [1000] */
 
 	/* Kafka (sink.type=kafka) */
 	char	  **kafka_keys;		/* every kafka.* key, without the prefix, */

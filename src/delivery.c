@@ -136,6 +136,14 @@ delivery_record(struct delivery *d, const char *st, char *err, size_t errlen)
 	}
 	if (ack_durable_lsn(a) <= d->off.lsn && !changed)
 		return 0;
+	/*
+	 * A store whose writes come back through the stream (a table of the
+	 * source database) would otherwise record its own last write at every
+	 * status update, forever.  Transactions without events need no record:
+	 * the slot's confirmed position already skips them at a restart.
+	 */
+	if (offset_store_echoes(d->store) && !changed && ack_ndurable(a) == d->recorded_events)
+		return 0;
 	o = d->off;
 	if (ack_durable_lsn(a) > o.lsn)
 		o.lsn = ack_durable_lsn(a);
@@ -152,6 +160,7 @@ delivery_record(struct delivery *d, const char *st, char *err, size_t errlen)
 		return -1;
 	o.snapshot = NULL;
 	d->off = o;
+	d->recorded_events = ack_ndurable(a);
 	return 0;
 }
 

@@ -45,6 +45,7 @@ struct delivery
 	struct offset off;			/* what the offset store says now */
 	/* where the offset is saved; set by the caller before delivery_open, not owned */
 	struct offset_store *store;
+	uint64_t	recorded_events;	/* ack_ndurable() at the last save */
 	char	   *snap_state;		/* snapshot progress in the stored offset; owned */
 	struct batch batch;
 	struct batch_pos written;	/* how much of the batch the sink took */

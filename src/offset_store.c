@@ -143,9 +143,22 @@ save_table(struct offset_store *s, const struct offset *o, char *err, size_t err
 	buf_init(&value, 0);
 	buf_lit(&q, "INSERT INTO ");
 	table_name(&q, c);
-	buf_lit(&q, " (connector, server, value, updated_at) VALUES ($1, $2, $3::jsonb, now()) "
-			"ON CONFLICT (connector, server) DO UPDATE SET value = EXCLUDED.value, "
-			"updated_at = EXCLUDED.updated_at");
+	if (s->ha_pid > 0)
+	{
+		/* only while our walsender holds the lock, and never backwards */
+		buf_printf(&q, " AS o (connector, server, value, updated_at) "
+				   "SELECT $1, $2, $3::jsonb, now() WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_locks l "
+				   "WHERE l.locktype = 'advisory' AND l.classid = %d AND l.objid = %d "
+				   "AND l.objsubid = 2 AND l.pid = %d AND l.granted) "
+				   "ON CONFLICT (connector, server) DO UPDATE SET value = EXCLUDED.value, "
+				   "updated_at = EXCLUDED.updated_at "
+				   "WHERE coalesce((o.value->>'lsn')::numeric, 0) <= (EXCLUDED.value->>'lsn')::numeric",
+				   CONFIG_HA_LOCK_CLASS, (int) config_ha_lock_key(c->slot_name), s->ha_pid);
+	}
+	else
+		buf_lit(&q, " (connector, server, value, updated_at) VALUES ($1, $2, $3::jsonb, now()) "
+				"ON CONFLICT (connector, server) DO UPDATE SET value = EXCLUDED.value, "
+				"updated_at = EXCLUDED.updated_at");
 	offset_record_value(&value, o);
 	params[0] = c->name;
 	params[1] = c->topic_prefix;
@@ -160,6 +173,13 @@ save_table(struct offset_store *s, const struct offset *o, char *err, size_t err
 		res = pgconn_exec(conn, q.data, 3, params, s->on_wait, s->wait_arg);
 		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
 			rc = table_error(s, conn, res, "write", err, errlen);
+		else if (strcmp(PQcmdTuples(res), "1") != 0)
+		{
+			snprintf(err, errlen, "the %s was not written: this walcap no longer holds the lock of slot \"%s\" "
+					 "(its walsender, pid %d, has ended), or the stored position is past its own: "
+					 "another walcap has taken over (ha.enabled)", s->where, c->slot_name, s->ha_pid);
+			rc = -1;
+		}
 		PQclear(res);
 	}
 	buf_free(&q);

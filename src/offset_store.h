@@ -35,6 +35,14 @@ struct offset_store
 	struct sideconn conn;		/* postgres: the table's connection */
 	pgconn_wait_fn on_wait;		/* may be NULL */
 	void	   *wait_arg;
+	/*
+	 * ha.enabled: the walsender holding the slot's lock (source.h), set
+	 * by the run after each connection; 0 otherwise.  A save then
+	 * happens only while that session holds the lock, and never moves
+	 * the stored position backwards, so a stale active that comes back
+	 * records nothing.
+	 */
+	int			ha_pid;
 	char		where[512];		/* for messages: the file, or the table and key */
 	char		written[32];	/* after a load that found one: when it was
 								 * last saved, UTC, 2026-01-31T12:00:00Z */
@@ -54,6 +62,16 @@ int			offset_store_load(struct offset_store *s, struct offset *o, char *err, siz
 
 /* Replace the stored offset with *o; 0, or -1 with err set. */
 int			offset_store_save(struct offset_store *s, const struct offset *o, char *err, size_t errlen);
+
+/*
+ * Whether what the store writes comes back through the stream as
+ * transactions (offset.storage=postgres: a table of the source database).
+ */
+static inline int
+offset_store_echoes(const struct offset_store *s)
+{
+	return s->cfg->offset_storage == CONFIG_OFFSETS_POSTGRES;
+}
 
 /* "offset file PATH", or "offset table "s"."walcap_offsets" (connector NAME, server PREFIX)". */
 const char *offset_store_where(const struct offset_store *s);

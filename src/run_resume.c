@@ -16,15 +16,63 @@
 #include "offset.h"
 #include "run.h"
 
+static void sleep_ms(struct run *r, int64_t ms);
+
+/*
+ * Open the replication connection.  With ha.enabled, while another
+ * walcap holds the slot's lock, stand by: say so once, and try again
+ * every ha.poll.interval.ms.  0 once connected (and the lock is ours),
+ * 1 if a stop was requested meanwhile (*status 0), -1 on failure
+ * (logged).
+ */
+static int
+open_source(struct run *r, int *status)
+{
+	const struct config *c = r->cfg;
+	char		err[2048];
+	int			fatal = 0;
+	int64_t		since = 0;
+	int			rc;
+
+	while ((rc = source_open(&r->src, c, 1, &fatal, err, sizeof(err))) == 1)
+	{
+		source_close(&r->src, 0);
+		if (since == 0)
+		{
+			since = mono_us();
+			log_info("standing by: another walcap streams from slot \"%s\" (the lock is held by %s); trying every %lld ms",
+					 c->slot_name, r->src.holder, (long long) c->ha_poll_ms);
+		}
+		else
+			log_debug("standing by: the lock of slot \"%s\" is held by %s", c->slot_name, r->src.holder);
+		sleep_ms(r, c->ha_poll_ms);
+		if (cli_stop_requested)
+		{
+			*status = 0;
+			return 1;
+		}
+	}
+	if (rc != 0)
+	{
+		log_error_hint("", err);
+		return -1;
+	}
+	if (since != 0)
+		log_info("taking over slot \"%s\": the lock is ours after %lld ms standing by",
+				 c->slot_name, (long long) ((mono_us() - since) / 1000));
+	r->store.ha_pid = c->ha_enabled ? r->src.backend_pid : 0;
+	return 0;
+}
+
 int
 run_start(struct run *r, int *status)
 {
 	const struct config *c = r->cfg;
 	char		err[2048];
 	char		msg[1024];
-	int			fatal = 0;
 	uint64_t	keep_size;
 	int			fresh = 0;
+	int			rc;
 
 	if (sink_check(c, err, sizeof(err)) != 0)
 	{
@@ -38,11 +86,8 @@ run_start(struct run *r, int *status)
 		return -1;
 	}
 	run_init_snapshot(r);
-	if (source_open(&r->src, c, 1, &fatal, err, sizeof(err)) != 0)
-	{
-		log_error_hint("", err);
-		return -1;
-	}
+	if ((rc = open_source(r, status)) != 0)
+		return rc;
 	if (source_failover_unsupported(&r->src, c, msg, sizeof(msg)) != NULL)
 	{
 		log_warning("slot.failover=true, but %s: replication slot \"%s\" is an ordinary slot, which a failover to a standby does not keep",
@@ -351,12 +396,35 @@ run_slot_failover(struct run *r)
  * the failure before it.  A slot found missing or invalidated is handed
  * to run_recover_slot().
  */
+/*
+ * ha.enabled, the lock ours again after a reconnect: whether another
+ * walcap was active meanwhile, recording a position past ours (then
+ * what this one holds is stale; logged).
+ */
+static int
+taken_over(struct run *r)
+{
+	char		err[1024];
+	struct offset o;
+	int			rc = offset_store_load(&r->store, &o, err, sizeof(err));
+	int			ahead = rc == 1 && o.lsn > r->dl.off.lsn;
+
+	if (rc < 0)
+		log_error_hint("", err);
+	else if (ahead)
+		log_error("after reconnecting, the %s is at " LSN_FMT ", past this walcap's " LSN_FMT ": another walcap was active meanwhile (ha.enabled); stopping",
+				  offset_store_where(&r->store), LSN_ARGS(o.lsn), LSN_ARGS(r->dl.off.lsn));
+	offset_clear(&o);
+	return rc < 0 || ahead;
+}
+
 int
 run_reconnect(struct run *r, const char *cause, int64_t *attempts, int64_t *backoff)
 {
 	const struct config *c = r->cfg;
 	char		err[2048];
 	int			fatal = 0;
+	int			rc;
 
 	snprintf(err, sizeof(err), "%s", cause);
 	for (;;)
@@ -388,7 +456,14 @@ run_reconnect(struct run *r, const char *cause, int64_t *attempts, int64_t *back
 		*backoff = *backoff * 2 > c->backoff_max_ms ? c->backoff_max_ms : *backoff * 2;
 		if (cli_stop_requested)
 			return 1;
-		if (source_open(&r->src, c, 1, &fatal, err, sizeof(err)) != 0)
+		if ((rc = source_open(&r->src, c, 1, &fatal, err, sizeof(err))) == 1)
+		{
+			log_error("after reconnecting, the lock of slot \"%s\" is held by %s: another walcap has taken over (ha.enabled); stopping, and nothing more is delivered or recorded",
+					  c->slot_name, r->src.holder);
+			log_hint("start walcap again to stand by");
+			return -1;
+		}
+		if (rc != 0)
 		{
 			source_close(&r->src, 0);
 			if (fatal)
@@ -398,6 +473,9 @@ run_reconnect(struct run *r, const char *cause, int64_t *attempts, int64_t *back
 			}
 			continue;
 		}
+		if (c->ha_enabled && taken_over(r))
+			return -1;
+		r->store.ha_pid = c->ha_enabled ? r->src.backend_pid : 0;
 		if (strcmp(r->src.systemid, r->dl.off.systemid) != 0)
 		{
 			log_error("after reconnecting, the server is a different system (%s, was %s); stopping so that no position is confused",

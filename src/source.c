@@ -185,6 +185,52 @@ check_publication(struct source *s, const struct config *c, int *fatal,
 	return -1;
 }
 
+/*
+ * ha.enabled: 0 if this session now holds the slot's lock, 1 if another
+ * one does (s->holder says which), -1 on error.  The replication
+ * protocol takes SQL on a logical replication connection (10+).
+ */
+static int
+take_ha_lock(struct source *s, const struct config *c, char *err, size_t errlen)
+{
+	int32_t		key = config_ha_lock_key(c->slot_name);
+	char		sql[512];
+	PGresult   *res;
+	int			got;
+
+	snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%d, %d), pg_backend_pid()",
+			 CONFIG_HA_LOCK_CLASS, (int) key);
+	res = PQexec(s->conn, sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 || PQnfields(res) != 2)
+	{
+		char		msg[512];
+
+		pgconn_error(s->conn, msg, sizeof(msg));
+		snprintf(err, errlen, "could not take the ha.enabled lock of slot \"%s\": %s",
+				 c->slot_name, msg);
+		PQclear(res);
+		return -1;
+	}
+	got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	s->backend_pid = atoi(PQgetvalue(res, 0, 1));
+	PQclear(res);
+	if (got)
+		return 0;
+	snprintf(s->holder, sizeof(s->holder), "another session");
+	snprintf(sql, sizeof(sql),
+			 "SELECT l.pid, coalesce(host(a.client_addr), 'a local socket') "
+			 "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+			 "WHERE l.locktype = 'advisory' AND l.classid = %d AND l.objid = %d "
+			 "AND l.objsubid = 2 AND l.granted",
+			 CONFIG_HA_LOCK_CLASS, (int) key);
+	res = PQexec(s->conn, sql);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		snprintf(s->holder, sizeof(s->holder), "PostgreSQL backend %s, client %s",
+				 PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return 1;
+}
+
 int
 source_open(struct source *s, const struct config *c, int tolerate_slot,
 			int *fatal, char *err, size_t errlen)
@@ -231,6 +277,14 @@ source_open(struct source *s, const struct config *c, int tolerate_slot,
 	}
 	snprintf(s->systemid, sizeof(s->systemid), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
+
+	if (c->ha_enabled)
+	{
+		int			rc = take_ha_lock(s, c, err, errlen);
+
+		if (rc != 0)
+			return rc;
+	}
 
 	/* a standby refuses failover slots: it only keeps synchronized copies */
 	if (c->slot_failover && s->server_version >= 170000)

@@ -62,6 +62,9 @@ struct source
 	int			slot_failover;	/* the slot is a failover slot (17+) */
 	int			in_recovery;	/* the server is a standby (read only with
 								 * slot.failover=true on 17+) */
+	/* ha.enabled: the advisory lock (config.h) lives in this session */
+	int			backend_pid;	/* the walsender's pid: the lock's holder */
+	char		holder[160];	/* source_open returned 1: who holds it */
 	struct source_feedback fb;	/* status updates, silence (see above) */
 };
 
@@ -90,6 +93,12 @@ struct source_msg
  * to create it.  On failure returns -1 with the cause, and after a
  * newline the fix, in err; *fatal is set when retrying cannot help
  * (misconfiguration rather than an unreachable server).
+ *
+ * With ha.enabled it first takes the slot's advisory lock on this
+ * connection (it is held until the connection ends, so a walcap that
+ * dies or is cut off loses it with its walsender), and returns 1
+ * without checking anything else when another session holds it:
+ * holder then names that session; close the connection and try again.
  */
 int			source_open(struct source *s, const struct config *c, int tolerate_slot,
 						int *fatal, char *err, size_t errlen);
