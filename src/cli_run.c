@@ -24,12 +24,19 @@
 
 volatile sig_atomic_t cli_stop_requested = 0;
 
-/* The flush position to report now: never below what the keep-alive reported. */
+/*
+ * The flush position to report now: never below what the keep-alive
+ * reported, never past what the offset store records (delivery_flush_peek).
+ */
 static uint64_t
 flush_lsn(struct run *r)
 {
+	uint64_t	lsn;
+
 	ack_note_confirmed(&r->dl.ack, source_confirmed(&r->src));
-	return ack_flush_lsn(&r->dl.ack);
+	lsn = delivery_flush_peek(&r->dl);
+	ack_note_confirmed(&r->dl.ack, lsn);
+	return lsn;
 }
 
 int

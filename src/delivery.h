@@ -108,6 +108,26 @@ delivery_note_begin(struct delivery *d)
 {
 	batch_txn_begin(&d->batch);
 }
+/*
+ * The flush position that may be reported now: ack's (ack_flush_peek),
+ * but not past the stored offset while events after it are durable and
+ * not yet recorded there.  A crash then would make a restart cut them
+ * from a file sink (back to the length the store records), and the
+ * server, told they were flushed, would not send them again.  Progress
+ * made only of transactions without events passes: there is nothing in
+ * it to cut.
+ */
+static inline uint64_t
+delivery_flush_peek(const struct delivery *d)
+{
+	uint64_t	lsn = ack_flush_peek(&d->ack);
+	uint64_t	floor = ack_confirmed(&d->ack);
+
+	if (ack_ndurable(&d->ack) > d->recorded_events && lsn > d->off.lsn)
+		lsn = d->off.lsn > floor ? d->off.lsn : floor;
+	return lsn;
+}
+
 /* Events handed to a counting sink (Kafka) and not yet delivered. */
 static inline uint64_t
 delivery_undelivered(const struct delivery *d)

@@ -66,7 +66,7 @@ struct run
 static inline void
 run_arm(struct run *r)
 {
-	source_set_flush(&r->src, ack_flush_peek(&r->dl.ack));
+	source_set_flush(&r->src, delivery_flush_peek(&r->dl));
 }
 
 /* cli_run.c.  These return 0, -1 if the connection failed, -2 if the sink or offset file did (err). */

@@ -98,11 +98,36 @@ test_file_sink(void)
 	CHECK_INT(delivery_make_durable(&d, err, sizeof(err)), 0);
 	CHECK_INT(delivery_record(&d, NULL, err, sizeof(err)), 0);
 	CHECK_INT((int) file_size(offs), -1);
+	CHECK(delivery_flush_peek(&d) == 100);
+
+	/*
+	 * Events durable but not recorded yet: the flush position stays at
+	 * the record (a crash would cut them from the file), and not below
+	 * what was reported before.
+	 */
+	ack_begin(&d.ack);
+	event(&d, "x");
+	ack_commit(&d.ack, 200);
+	delivery_note_commit(&d, 200);
+	CHECK_INT(delivery_write(&d, err, sizeof(err)), 1);
+	CHECK_INT(delivery_make_durable(&d, err, sizeof(err)), 0);
+	CHECK(ack_durable_lsn(&d.ack) == 200 && ack_flush_peek(&d.ack) == 200);
+	CHECK(delivery_flush_peek(&d) == 100);
+	ack_note_confirmed(&d.ack, 150);
+	CHECK(delivery_flush_peek(&d) == 150);
+	CHECK_INT(delivery_record(&d, NULL, err, sizeof(err)), 0);
+	CHECK(delivery_flush_peek(&d) == 200);
+	/* a transaction without events moves it past the record: nothing to cut */
+	ack_begin(&d.ack);
+	ack_commit(&d.ack, 250);
+	CHECK_INT(delivery_write(&d, err, sizeof(err)), 1);
+	CHECK_INT(delivery_make_durable(&d, err, sizeof(err)), 0);
+	CHECK(d.off.lsn == 200 && delivery_flush_peek(&d) == 250);
 
 	/* the file sink is never full, and confirms nothing one by one */
 	event(&d, "d");
 	CHECK_INT(delivery_drain(&d, 0, &w, err, sizeof(err)), 0);
-	CHECK_INT((int) file_size(out), 8);
+	CHECK_INT((int) file_size(out), 10);
 	CHECK(delivery_undelivered(&d) == 0);
 	CHECK_INT(delivery_finish(&d, 0, 0, &w, err, sizeof(err)), 0);
 	delivery_free(&d);
