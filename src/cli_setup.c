@@ -118,6 +118,24 @@ add_step(struct script *sc, const char *comment, struct buf *label,
 		st->exists_sql = take(sc, exists_sql);
 }
 
+/*
+ * add_step() for sql, a CREATE TABLE of schema.table: labelled so, and
+ * found done when the table exists.  label and ex are scratch buffers.
+ */
+static void
+add_table_step(struct script *sc, const char *comment, const char *schema, const char *table,
+			   struct buf *sql, struct buf *label, struct buf *ex)
+{
+	buf_lit(label, "CREATE TABLE ");
+	pgconn_quote_qualified(label, schema, table);
+	buf_lit(ex, "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+			"WHERE n.nspname = ");
+	pgconn_quote_literal(ex, schema);
+	buf_lit(ex, " AND c.relname = ");
+	pgconn_quote_literal(ex, table);
+	add_step(sc, comment, label, sql, NULL, ex);
+}
+
 static void
 script_free(struct script *sc)
 {
@@ -440,14 +458,7 @@ build_script(const struct config *c, const struct catalog_info *ci,
 			 NULL, &sql, NULL, &ex);
 
 	admin_signal_table_sql(&sql, c->signal_schema, 1);
-	buf_lit(&label, "CREATE TABLE ");
-	pgconn_quote_qualified(&label, c->signal_schema, CONFIG_SIGNAL_TABLE);
-	buf_lit(&ex, "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-			"WHERE n.nspname = ");
-	pgconn_quote_literal(&ex, c->signal_schema);
-	buf_lit(&ex, " AND c.relname = ");
-	pgconn_quote_literal(&ex, CONFIG_SIGNAL_TABLE);
-	add_step(sc, NULL, &label, &sql, NULL, &ex);
+	add_table_step(sc, NULL, c->signal_schema, CONFIG_SIGNAL_TABLE, &sql, &label, &ex);
 
 	admin_schema_usage_sql(&sql, c->signal_schema, ADMIN_ROLE);
 	add_step(sc, "-- Grant necessary privileges on the schema and the table to the role",
@@ -460,15 +471,8 @@ build_script(const struct config *c, const struct catalog_info *ci,
 	if (c->offset_storage == CONFIG_OFFSETS_POSTGRES)
 	{
 		admin_offsets_table_sql(&sql, c->signal_schema, 1);
-		buf_lit(&label, "CREATE TABLE ");
-		pgconn_quote_qualified(&label, c->signal_schema, CONFIG_OFFSET_TABLE);
-		buf_lit(&ex, "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-				"WHERE n.nspname = ");
-		pgconn_quote_literal(&ex, c->signal_schema);
-		buf_lit(&ex, " AND c.relname = ");
-		pgconn_quote_literal(&ex, CONFIG_OFFSET_TABLE);
-		add_step(sc, "-- offset.storage=postgres: the table walcap keeps its position in",
-				 &label, &sql, NULL, &ex);
+		add_table_step(sc, "-- offset.storage=postgres: the table walcap keeps its position in",
+					   c->signal_schema, CONFIG_OFFSET_TABLE, &sql, &label, &ex);
 		admin_offsets_grant_sql(&sql, c->signal_schema, ADMIN_ROLE);
 		add_step(sc, NULL, NULL, &sql, NULL, NULL);
 	}

@@ -87,7 +87,7 @@ static const char *const time_modes[] = {
 static const char *const interval_modes[] = {"numeric", "string", NULL};
 static const char *const hstore_modes[] = {"json", "map", NULL};
 static const char *const sink_types[] = {"stdout", "file", "kafka", NULL};
-static const char *const offset_storages[] = {"file", "postgres", NULL};
+static const char *const offset_storages[] = {"file", "postgres", "kafka", NULL};
 /* enum log_level's order, as log_parse_level() reads them */
 static const char *const log_levels[] = {
 	"error", "warning", "info", "debug", NULL
@@ -223,6 +223,8 @@ static const struct config_key config_keys[] = {
 		   "where the delivered position is kept: a local file, or a table of the source database"),
 	K_STR("offset.storage.file.filename", KT_NONEMPTY, "walcap.offsets", offset_file,
 		  "where the last delivered commit LSN is recorded (offset.storage=file)"),
+	K_STR("offset.storage.topic", KT_NONEMPTY, "walcap-offsets", offset_topic,
+		  "the compacted Kafka topic of offset.storage=kafka"),
 	K_SHOWN("name", KT_OPTIONAL, NULL, name,
 			"the connector's name, the offset record's key [slot.name]"),
 	K_BOOL("ha.enabled", "false", ha_enabled,
@@ -871,6 +873,23 @@ config_finish(struct config *c, char *err, size_t errlen)
 					"ha.enabled=true needs offset.storage=postgres: a standby on another "
 					"machine must read the position the active one recorded, and the "
 					"offset file is local to each machine");
+	if (c->ha_enabled && c->offset_storage == CONFIG_OFFSETS_KAFKA)
+		return errbuf_fail(err, errlen,
+					"ha.enabled=true needs offset.storage=postgres: only the offset table "
+					"keeps a stale active walcap from recording an older position");
+	if (c->offset_storage == CONFIG_OFFSETS_KAFKA)
+	{
+		int			have = 0;
+
+		for (int i = 0; i < c->nkafka; i++)
+			if ((strcmp(c->kafka_keys[i], "bootstrap.servers") == 0 ||
+				 strcmp(c->kafka_keys[i], "metadata.broker.list") == 0) && c->kafka_values[i][0])
+				have = 1;
+		if (!have)
+			return errbuf_fail(err, errlen,
+						"kafka.bootstrap.servers is required when offset.storage is kafka "
+						"(host:port of one or more brokers)");
+	}
 	if (c->name == NULL && (c->name = strdup(c->slot_name)) == NULL)
 		return errbuf_fail(err, errlen, "name: out of memory");
 	if (!c->topic_prefix_set)
@@ -887,7 +906,8 @@ config_finish(struct config *c, char *err, size_t errlen)
 						"ssh.private.key.passphrase.file", c->ssh_passphrase_file,
 						CONFIG_SSH_PASSPHRASE_ENV, err, errlen) != 0)
 		return -1;
-	if (c->sink == CONFIG_SINK_KAFKA && kafka_secrets(c, err, errlen) != 0)
+	if ((c->sink == CONFIG_SINK_KAFKA || c->offset_storage == CONFIG_OFFSETS_KAFKA) &&
+		kafka_secrets(c, err, errlen) != 0)
 		return -1;
 	if (finish_ssh(c, err, errlen) != 0)
 		return -1;

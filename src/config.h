@@ -62,6 +62,7 @@ enum config_offset_storage
 {
 	CONFIG_OFFSETS_FILE = 0,	/* offset.storage.file.filename */
 	CONFIG_OFFSETS_POSTGRES,	/* <signal.schema>.walcap_offsets */
+	CONFIG_OFFSETS_KAFKA,		/* offset.storage.topic */
 };
 
 /* The offsets table of offset.storage=postgres, in signal.schema. */
@@ -137,6 +138,7 @@ struct config
 	char	   *sink_file_path;	/* sink.file.path (required for file) */
 	enum config_offset_storage offset_storage;	/* offset.storage [file] */
 	char	   *offset_file;	/* offset.storage.file.filename [walcap.offsets] */
+	char	   *offset_topic;	/* offset.storage.topic [walcap-offsets] */
 	char	   *name;			/* name [slot.name]: the offset record's key */
 
 	/* active/standby (source.h) */

@@ -5,11 +5,14 @@
 #include "offset_store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "buf.h"
+#include "log.h"
+#include "offset_kafka.h"
 
 void
 offset_store_init(struct offset_store *s, const struct config *c,
@@ -29,6 +32,12 @@ offset_store_init(struct offset_store *s, const struct config *c,
 		pgconn_quote_qualified(&w, c->signal_schema, CONFIG_OFFSET_TABLE);
 		buf_printf(&w, " (connector \"%s\", server \"%s\")", c->name, c->topic_prefix);
 	}
+	else if (c->offset_storage == CONFIG_OFFSETS_KAFKA)
+	{
+		buf_printf(&w, "offset topic \"%s\" (key ", c->offset_topic);
+		offset_record_key(&w, c->name, c->topic_prefix);
+		buf_putc(&w, ')');
+	}
 	else
 		buf_printf(&w, "offset file %s", c->offset_file);
 	snprintf(s->where, sizeof(s->where), "%s", buf_failed(&w) ? "offsets" : w.data);
@@ -45,6 +54,74 @@ void
 offset_store_close(struct offset_store *s)
 {
 	sideconn_close(&s->conn);
+	offset_kafka_close(s->kafka);
+	s->kafka = NULL;
+}
+
+/* kafka: the client, made on first use; 0, or -1 with err set. */
+static int
+kafka_ready(struct offset_store *s, char *err, size_t errlen)
+{
+	if (s->kafka == NULL)
+		s->kafka = offset_kafka_open(s->cfg, err, errlen);
+	return s->kafka ? 0 : -1;
+}
+
+static int
+load_topic(struct offset_store *s, struct offset *o, char *err, size_t errlen)
+{
+	struct buf	key;
+	char	   *value = NULL;
+	int64_t		ts_ms = -1;
+	int			rc;
+
+	if (kafka_ready(s, err, errlen) != 0)
+		return -1;
+	buf_init(&key, 0);
+	offset_record_key(&key, s->cfg->name, s->cfg->topic_prefix);
+	rc = buf_failed(&key) ? errbuf_fail(err, errlen, "out of memory") :
+		offset_kafka_load(s->kafka, key.data, &value, &ts_ms, err, errlen);
+	buf_free(&key);
+	if (rc == 1 && ts_ms >= 0)
+	{
+		time_t		t = (time_t) (ts_ms / 1000);
+		struct tm	tm;
+
+		gmtime_r(&t, &tm);
+		strftime(s->written, sizeof(s->written), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	if (rc == 1 && offset_record_parse(value, o, err, errlen) != 0)
+	{
+		char		msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", err);
+		snprintf(err, errlen, "%s: %s\n"
+				 "write a tombstone (the key with a null value) to start from the slot's position",
+				 s->where, msg);
+		rc = -1;
+	}
+	free(value);
+	return rc;
+}
+
+static int
+save_topic(struct offset_store *s, const struct offset *o, char *err, size_t errlen)
+{
+	struct buf	key;
+	struct buf	value;
+	int			rc;
+
+	if (kafka_ready(s, err, errlen) != 0)
+		return -1;
+	buf_init(&key, 0);
+	buf_init(&value, 0);
+	offset_record_key(&key, s->cfg->name, s->cfg->topic_prefix);
+	offset_record_value(&value, o);
+	rc = buf_failed(&key) || buf_failed(&value) ? errbuf_fail(err, errlen, "out of memory") :
+		offset_kafka_save(s->kafka, key.data, value.data, err, errlen);
+	buf_free(&key);
+	buf_free(&value);
+	return rc;
 }
 
 /*
@@ -197,6 +274,8 @@ offset_store_load(struct offset_store *s, struct offset *o, char *err, size_t er
 	s->written[0] = '\0';
 	if (s->cfg->offset_storage == CONFIG_OFFSETS_POSTGRES)
 		return load_table(s, o, err, errlen);
+	if (s->cfg->offset_storage == CONFIG_OFFSETS_KAFKA)
+		return load_topic(s, o, err, errlen);
 	rc = offset_load(s->cfg->offset_file, o, err, errlen);
 	if (rc == 1 && stat(s->cfg->offset_file, &sb) == 0)
 	{
@@ -213,5 +292,7 @@ offset_store_save(struct offset_store *s, const struct offset *o, char *err, siz
 {
 	if (s->cfg->offset_storage == CONFIG_OFFSETS_POSTGRES)
 		return save_table(s, o, err, errlen);
+	if (s->cfg->offset_storage == CONFIG_OFFSETS_KAFKA)
+		return save_topic(s, o, err, errlen);
 	return offset_save(s->cfg->offset_file, o, err, errlen);
 }

@@ -6,6 +6,9 @@
  *   postgres  a row of <signal.schema>.walcap_offsets in the source
  *             database, keyed by the connector's name and topic.prefix,
  *             holding offset_record_value()'s JSON
+ *   kafka     a message of the compacted topic offset.storage.topic, key
+ *             offset_record_key(), value offset_record_value()
+ *             (offset_kafka.h)
  *
  * With postgres, a walcap on another machine or with an empty working
  * directory resumes where the last one stopped: no new snapshot,
@@ -29,10 +32,13 @@
 #include "pgconn.h"
 #include "sideconn.h"
 
+struct offset_kafka;
+
 struct offset_store
 {
 	const struct config *cfg;
 	struct sideconn conn;		/* postgres: the table's connection */
+	struct offset_kafka *kafka;	/* kafka: opened on first use, owned */
 	pgconn_wait_fn on_wait;		/* may be NULL */
 	void	   *wait_arg;
 	/*

@@ -194,8 +194,9 @@ assert_eq "3: the restart resumed the snapshot" "$(grep -c '^walcap: INFO: resum
 assert_eq "3: the restart read exactly the rows after the recorded ones" \
 	"$(jq -r 'select(.op == "r") | .after.id' "$work/c2/out.jsonl" | sort -n | sed -n '1p;$p' | tr '\n' ' ')" "$((rec + 1)) 40000 "
 assert_eq "3: ... each once" "$(wc -l <"$work/c2/out.jsonl")" "$((40000 - rec))"
+# (the kill may have cut c1's last line short: it is skipped)
 assert_eq "3: every row, before and after the kill" \
-	"$(cat "$work/c1/out.jsonl" "$work/c2/out.jsonl" | jq -r 'select(.op == "r") | .after.id' | sort -nu | wc -l)" 40000
+	"$(cat "$work/c1/out.jsonl" "$work/c2/out.jsonl" | jq -rR 'fromjson? | select(.op == "r") | .after.id' | sort -nu | wc -l)" 40000
 
 # ---------------------------------------------------------------- 4. Debezium's record, bad records, privileges
 # a record as Debezium writes it (no walcap_* fields): resumed from
