@@ -220,7 +220,7 @@ static const struct config_key config_keys[] = {
 	K_STR("sink.file.path", KT_OPTIONAL, NULL, sink_file_path,
 		  "the file sink's file (required for sink.type=file)"),
 	K_ENUM("offset.storage", "file", offset_storage, offset_storages,
-		   "where the delivered position is kept: a local file, or a table of the source database"),
+		   "where the delivered position is kept: a local file, a table of the source database, or a Kafka topic"),
 	K_STR("offset.storage.file.filename", KT_NONEMPTY, "walcap.offsets", offset_file,
 		  "where the last delivered commit LSN is recorded (offset.storage=file)"),
 	K_STR("offset.storage.topic", KT_NONEMPTY, "walcap-offsets", offset_topic,
