@@ -22,9 +22,15 @@ CREATE TABLE streamkap.walcap_offsets (connector TEXT NOT NULL, server TEXT NOT 
 GRANT SELECT, INSERT, UPDATE ON streamkap.walcap_offsets TO streamkap_role;
 SQL
 # the lock's key: 'WALC' and the slot name's FNV-1a hash, 31 bits
-KEY=$(python3 -c 'h = 2166136261
-for b in b"ha_slot": h = ((h ^ b) * 16777619) % 2**32
-print(h & 0x7fffffff)')
+fnv31() {   # TEXT (ASCII)
+	local h=2166136261 i c
+	for ((i = 0; i < ${#1}; i++)); do
+		printf -v c '%d' "'${1:i:1}"
+		h=$(( ((h ^ c) * 16777619) & 0xffffffff ))
+	done
+	echo $((h & 0x7fffffff))
+}
+KEY=$(fnv31 ha_slot)
 stored_lsn() { psql_admin -c "SELECT coalesce((SELECT (value->>'lsn')::numeric FROM streamkap.walcap_offsets), 0)"; }
 lock_pid() { psql_admin -c "SELECT coalesce((SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = 1463897155 AND objid = $KEY AND objsubid = 2 AND granted), 0)"; }
 
