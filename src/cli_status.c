@@ -355,7 +355,7 @@ print_json(const struct config *c, const struct status *st)
 		buf_lit(&b, "]},\"offset_file\":{\"path\":");
 		json_cstring(&b, c->offset_file);
 	}
-	else
+	else if (c->offset_storage == CONFIG_OFFSETS_POSTGRES)
 	{
 		buf_lit(&b, "]},\"offset_table\":{\"schema\":");
 		json_cstring(&b, c->signal_schema);
@@ -363,6 +363,18 @@ print_json(const struct config *c, const struct status *st)
 		json_cstring(&b, c->name);
 		buf_lit(&b, ",\"server\":");
 		json_cstring(&b, c->topic_prefix);
+	}
+	else
+	{
+		struct buf	key;
+
+		buf_init(&key, 0);
+		offset_record_key(&key, c->name, c->topic_prefix);
+		buf_lit(&b, "]},\"offset_topic\":{\"topic\":");
+		json_cstring(&b, c->offset_topic);
+		buf_lit(&b, ",\"key\":");
+		json_text(&b, key.data ? key.data : "", key.len);
+		buf_free(&key);
 	}
 	if (st->offset_found)
 	{

@@ -24,7 +24,7 @@
 	X(rd_kafka_assign) X(rd_kafka_conf_destroy) X(rd_kafka_conf_new) X(rd_kafka_conf_set) \
 	X(rd_kafka_conf_set_dr_msg_cb) X(rd_kafka_conf_set_log_cb) X(rd_kafka_conf_set_opaque) \
 	X(rd_kafka_consumer_close) X(rd_kafka_consumer_poll) X(rd_kafka_destroy) X(rd_kafka_err2str) \
-	X(rd_kafka_flush) X(rd_kafka_message_destroy) X(rd_kafka_message_timestamp) X(rd_kafka_metadata) \
+	X(rd_kafka_flush) X(rd_kafka_last_error) X(rd_kafka_message_destroy) X(rd_kafka_message_timestamp) X(rd_kafka_metadata) \
 	X(rd_kafka_metadata_destroy) X(rd_kafka_new) X(rd_kafka_produce) \
 	X(rd_kafka_query_watermark_offsets) X(rd_kafka_topic_destroy) X(rd_kafka_topic_new) \
 	X(rd_kafka_topic_partition_list_add) X(rd_kafka_topic_partition_list_destroy) \
@@ -200,7 +200,13 @@ offset_kafka_load(struct offset_kafka *k, const char *key, char **value, int64_t
 				k, NULL, err, errlen);
 	if (rk == NULL)
 		return -1;
-	rkt = L.rd_kafka_topic_new(rk, topic, NULL);
+	if ((rkt = L.rd_kafka_topic_new(rk, topic, NULL)) == NULL)
+	{
+		snprintf(err, errlen, "offset.storage.topic: \"%s\": %s", topic,
+				 L.rd_kafka_err2str(L.rd_kafka_last_error()));
+		L.rd_kafka_destroy(rk);
+		return -1;
+	}
 	e = L.rd_kafka_metadata(rk, 0, rkt, &md, 10000);
 	if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
 	{
@@ -345,7 +351,14 @@ offset_kafka_save(struct offset_kafka *k, const char *key, const char *value, ch
 							 k, on_delivery, err, errlen);
 		if (k->producer == NULL)
 			return -1;
-		k->rkt = L.rd_kafka_topic_new(k->producer, c->offset_topic, NULL);
+		if ((k->rkt = L.rd_kafka_topic_new(k->producer, c->offset_topic, NULL)) == NULL)
+		{
+			snprintf(err, errlen, "offset.storage.topic: \"%s\": %s", c->offset_topic,
+					 L.rd_kafka_err2str(L.rd_kafka_last_error()));
+			L.rd_kafka_destroy(k->producer);
+			k->producer = NULL;
+			return -1;
+		}
 	}
 	k->acked = 0;
 	if (L.rd_kafka_produce(k->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, (void *) value, strlen(value),

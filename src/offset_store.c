@@ -50,6 +50,43 @@ offset_store_where(const struct offset_store *s)
 	return s->where;
 }
 
+const char *
+offset_store_forget_how(const struct offset_store *s)
+{
+	switch (s->cfg->offset_storage)
+	{
+		case CONFIG_OFFSETS_POSTGRES:
+			return "delete the row";
+		case CONFIG_OFFSETS_KAFKA:
+			return "write a tombstone (the key with a null value)";
+		case CONFIG_OFFSETS_FILE:
+			break;
+	}
+	return "move the file away";
+}
+
+/* s->written: when the offset was saved, t seconds after the epoch */
+static void
+set_written(struct offset_store *s, time_t t)
+{
+	struct tm	tm;
+
+	gmtime_r(&t, &tm);
+	strftime(s->written, sizeof(s->written), "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* A stored record that offset_record_parse() refused (err): say where, and the way out. */
+static int
+record_invalid(struct offset_store *s, char *err, size_t errlen)
+{
+	char		msg[512];
+
+	snprintf(msg, sizeof(msg), "%s", err);
+	snprintf(err, errlen, "%s: %s\n%s to start from the slot's position",
+			 s->where, msg, offset_store_forget_how(s));
+	return -1;
+}
+
 void
 offset_store_close(struct offset_store *s)
 {
@@ -83,23 +120,9 @@ load_topic(struct offset_store *s, struct offset *o, char *err, size_t errlen)
 		offset_kafka_load(s->kafka, key.data, &value, &ts_ms, err, errlen);
 	buf_free(&key);
 	if (rc == 1 && ts_ms >= 0)
-	{
-		time_t		t = (time_t) (ts_ms / 1000);
-		struct tm	tm;
-
-		gmtime_r(&t, &tm);
-		strftime(s->written, sizeof(s->written), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	}
+		set_written(s, (time_t) (ts_ms / 1000));
 	if (rc == 1 && offset_record_parse(value, o, err, errlen) != 0)
-	{
-		char		msg[512];
-
-		snprintf(msg, sizeof(msg), "%s", err);
-		snprintf(err, errlen, "%s: %s\n"
-				 "write a tombstone (the key with a null value) to start from the slot's position",
-				 s->where, msg);
-		rc = -1;
-	}
+		rc = record_invalid(s, err, errlen);
 	free(value);
 	return rc;
 }
@@ -191,16 +214,7 @@ load_table(struct offset_store *s, struct offset *o, char *err, size_t errlen)
 	rc = offset_record_parse(PQgetvalue(res, 0, 0), o, err, errlen);
 	snprintf(s->written, sizeof(s->written), "%s", PQgetvalue(res, 0, 1));
 	PQclear(res);
-	if (rc != 0)
-	{
-		char		msg[512];
-
-		snprintf(msg, sizeof(msg), "%s", err);
-		snprintf(err, errlen, "%s: %s\n"
-				 "delete the row to start from the slot's position", s->where, msg);
-		return -1;
-	}
-	return 1;
+	return rc != 0 ? record_invalid(s, err, errlen) : 1;
 }
 
 static int
@@ -278,12 +292,7 @@ offset_store_load(struct offset_store *s, struct offset *o, char *err, size_t er
 		return load_topic(s, o, err, errlen);
 	rc = offset_load(s->cfg->offset_file, o, err, errlen);
 	if (rc == 1 && stat(s->cfg->offset_file, &sb) == 0)
-	{
-		struct tm	tm;
-
-		gmtime_r(&sb.st_mtime, &tm);
-		strftime(s->written, sizeof(s->written), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	}
+		set_written(s, sb.st_mtime);
 	return rc;
 }
 

@@ -82,6 +82,13 @@ offset_store_echoes(const struct offset_store *s)
 /* "offset file PATH", or "offset table "s"."walcap_offsets" (connector NAME, server PREFIX)". */
 const char *offset_store_where(const struct offset_store *s);
 
+/*
+ * How a user makes the store forget the offset, so that walcap starts
+ * from the slot's position: "move the file away", "delete the row",
+ * "write a tombstone (the key with a null value)".
+ */
+const char *offset_store_forget_how(const struct offset_store *s);
+
 /* Close the connection, if any. */
 void		offset_store_close(struct offset_store *s);
 

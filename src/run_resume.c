@@ -148,7 +148,7 @@ run_load_offset(struct run *r, uint64_t *keep_size, int *fresh)
 	const struct config *c = r->cfg;
 	const char *systemid = r->src.systemid;
 	struct offset *off = &r->dl.off;
-	char		err[512];
+	char		err[1024];
 	struct offset o;
 	int			rc = offset_store_load(&r->store, &o, err, sizeof(err));
 
@@ -194,9 +194,7 @@ run_load_offset(struct run *r, uint64_t *keep_size, int *fresh)
 		if (snapshot_restore(&r->snap, o.snapshot, err, sizeof(err)) != 0)
 		{
 			log_error("%s: %s", offset_store_where(&r->store), err);
-			log_hint(c->offset_storage == CONFIG_OFFSETS_FILE ?
-					 "move the file away to start over from the slot's position" :
-					 "delete the row to start over from the slot's position");
+			log_hint("%s to start over from the slot's position", offset_store_forget_how(&r->store));
 			offset_clear(&o);
 			return -1;
 		}
@@ -297,8 +295,8 @@ run_recover_slot(struct run *r, int fresh)
 					 c->offset_file);
 		else
 			log_hint("either set snapshot.mode=when_needed, and walcap recreates the slot and takes a new snapshot of every table; "
-					 "or delete the row of the %s, and walcap starts over with a new slot and an initial snapshot",
-					 offset_store_where(&r->store));
+					 "or %s in the %s, and walcap starts over with a new slot and an initial snapshot",
+					 offset_store_forget_how(&r->store), offset_store_where(&r->store));
 		return -1;
 	}
 	if (!fresh)

@@ -78,6 +78,11 @@ lsn_text=$(psql_admin -c "SELECT '0/0'::pg_lsn + $lsn")
 assert_match "2: status shows the record" "$(WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD "$WALCAP" status -c "$work/k.conf" </dev/null | grep '^offset topic')" \
 	"^offset topic \"walcap-offsets\" \\(key \\[\"k_slot\",\\{\"server\":\"kodb\"\\}\\]\\): delivered up to $lsn_text, written 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\$"
 
+assert_eq "2: status --json shows the topic, the key and the record" \
+	"$(WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD "$WALCAP" status -c "$work/k.conf" --json </dev/null |
+		jq -c '.offset_topic | [.topic, .key, .lsn, (.written | test("^20[0-9-]{8}T[0-9:]{8}Z$"))]')" \
+	"[\"walcap-offsets\",$(jq -cn --arg k "$KEY" '$k'),\"$lsn_text\",true]"
+
 psql_admin -c "INSERT INTO public.t SELECT g, 'later' FROM generate_series(61, 70) g" >/dev/null
 run_in b --endpos "$(current_lsn)"
 assert_rc "2: second run: exit status 0" "$?" 0
