@@ -10,6 +10,7 @@ ack_init(struct ack *a, uint64_t start)
 {
 	memset(a, 0, sizeof(*a));
 	a->appended = a->written = a->durable = a->confirmed = start;
+	a->written_whole = 1;
 }
 
 void
@@ -35,6 +36,7 @@ ack_commit(struct ack *a, uint64_t end_lsn)
 	struct ack_mark *last;
 
 	a->in_txn = 0;
+	a->nclosed = a->nappended;
 	if (end_lsn <= a->appended)
 		return;
 	a->appended = end_lsn;

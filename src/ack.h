@@ -54,6 +54,15 @@ struct ack
 	uint64_t	nappended;
 	uint64_t	nwritten;
 	uint64_t	ndurable;
+	/*
+	 * Events appended up to the end of the newest whole unit: a commit,
+	 * a message outside a transaction, snapshot rows delivered at a
+	 * position, a heartbeat.  written_whole: the events written end with
+	 * one, so none of a transaction still open is among them (what a
+	 * transactional sink may commit; delivery.h).
+	 */
+	uint64_t	nclosed;
+	int			written_whole;
 	/* commits not yet durable, oldest first, for ack_delivered() */
 	struct ack_mark marks[ACK_MARKS];
 	unsigned	mark_first;
@@ -89,6 +98,13 @@ ack_end_txn(struct ack *a)
 /* A commit's events are all in the batch. */
 void		ack_commit(struct ack *a, uint64_t end_lsn);
 
+/* The events appended so far end a unit of their own (a heartbeat). */
+static inline void
+ack_close_unit(struct ack *a)
+{
+	a->nclosed = a->nappended;
+}
+
 /* An event was appended to the batch (inside or outside a transaction). */
 static inline void
 ack_event(struct ack *a)
@@ -103,6 +119,7 @@ ack_written(struct ack *a)
 {
 	a->written = a->appended;
 	a->nwritten = a->nappended;
+	a->written_whole = a->nappended == a->nclosed;
 	a->unwritten = 0;
 }
 
@@ -206,6 +223,19 @@ static inline int
 ack_unsynced(const struct ack *a)
 {
 	return a->written > a->durable || a->nwritten > a->ndurable;
+}
+
+/* Whether the events written so far end with a whole unit (see nclosed). */
+static inline int
+ack_written_whole(const struct ack *a)
+{
+	return a->written_whole;
+}
+
+static inline uint64_t
+ack_nwritten(const struct ack *a)
+{
+	return a->nwritten;
 }
 
 /* Events written to the sink and not yet durable. */

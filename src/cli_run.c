@@ -78,6 +78,10 @@ run_finish(struct run *r, char *err, size_t errlen)
 	struct delivery_wait w = {0, 0};
 	int			rc;
 
+	/* exactly once: what is whole commits now; the rest is not delivered */
+	if (delivery_transactional(&r->dl) && run_record(r, err, errlen) != 0)
+		return -2;
+
 	while ((rc = delivery_finish(&r->dl, source_next_status_us(&r->src), deadline,
 								 &w, err, errlen)) == 1)
 		if ((rc = run_send_status(r, err, errlen)) != 0)
@@ -100,6 +104,8 @@ keep_healthy(struct run *r, int64_t now_us)
 			event_heartbeat(&r->ew, &r->dl.batch, source_now_us() / 1000);
 			/* an event to deliver, not a change: not counted */
 			delivery_end_event(&r->dl);
+			/* a unit of its own, which a Kafka transaction may end with */
+			ack_close_unit(&r->dl.ack);
 		}
 		run_arm(r);
 		health_heartbeat_action(&r->health);
@@ -238,6 +244,11 @@ stream(struct run *r, char *err, size_t errlen)
 			 */
 			if (batch_bytes(&r->dl.batch) >= RUN_BATCH_BYTES && (rc = run_drain(r, err, errlen)) != 0)
 				return SESSION_OF(rc);
+			/* exactly once, a backlog streaming: commit between transactions, now and then */
+			if (delivery_commit_due(&r->dl, mono) &&
+				((rc = run_drain(r, err, errlen)) != 0 ||
+				 (rc = run_record(r, err, errlen) != 0 ? -2 : 0) != 0))
+				return SESSION_OF(rc);
 			/* (the test first: this runs for every message) */
 			if (snapshot_unsaved(&r->snap, ack_appended(a), ack_nappended(a)) &&
 				(rc = run_save_progress(r, err, errlen)) != 0)
@@ -272,6 +283,9 @@ stream(struct run *r, char *err, size_t errlen)
 		if ((rc = run_drain(r, err, errlen)) != 0 ||
 			(rc = run_save_progress(r, err, errlen)) != 0)
 			return SESSION_OF(rc);
+		/* exactly once: nothing more waits, so what was written commits now */
+		if (delivery_transactional(&r->dl) && run_record(r, err, errlen) != 0)
+			return SESSION_FAILED;
 		if ((rc = run_step_snapshot(r, err, errlen)) < 0)
 			return SESSION_OF(rc);
 		if (rc > 0)

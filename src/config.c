@@ -88,6 +88,7 @@ static const char *const interval_modes[] = {"numeric", "string", NULL};
 static const char *const hstore_modes[] = {"json", "map", NULL};
 static const char *const sink_types[] = {"stdout", "file", "kafka", NULL};
 static const char *const offset_storages[] = {"file", "postgres", "kafka", NULL};
+static const char *const exactly_once_modes[] = {"disabled", "required", NULL};
 /* enum log_level's order, as log_parse_level() reads them */
 static const char *const log_levels[] = {
 	"error", "warning", "info", "debug", NULL
@@ -109,6 +110,7 @@ _Static_assert(sizeof(enum convert_interval_mode) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum convert_hstore_mode) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum config_sink) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum config_offset_storage) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum config_exactly_once) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum config_snapshot_mode) == sizeof(int), "enum size");
 _Static_assert(LOGL_ERROR == 0 && LOGL_WARNING == 1 && LOGL_INFO == 2 &&
 			   LOGL_DEBUG == 3, "log_levels[] follows enum log_level");
@@ -256,6 +258,10 @@ static const struct config_key config_keys[] = {
 		   "a null-valued message after each delete"),
 	K_INT("sink.kafka.flush.timeout.ms", "10000", kafka_flush_ms, 0, 3600000,
 		  "how long a stop waits for messages in flight"),
+	K_ENUM("exactly.once.support", "disabled", exactly_once, exactly_once_modes,
+		   "required: each batch of events and its offset record commit in one Kafka transaction"),
+	K_INT("transaction.boundary.interval.ms", "100", txn_interval_ms, 1, 3600000,
+		  "exactly.once.support: while a backlog streams, the longest time between Kafka commits"),
 
 	/* heartbeats */
 	K_INT("heartbeat.interval.ms", "0", heartbeat_ms, 0, 86400000,
@@ -870,13 +876,24 @@ config_finish(struct config *c, char *err, size_t errlen)
 
 	if (c->ha_enabled && c->offset_storage == CONFIG_OFFSETS_FILE)
 		return errbuf_fail(err, errlen,
-					"ha.enabled=true needs offset.storage=postgres: a standby on another "
-					"machine must read the position the active one recorded, and the "
-					"offset file is local to each machine");
-	if (c->ha_enabled && c->offset_storage == CONFIG_OFFSETS_KAFKA)
+					"ha.enabled=true needs offset.storage=postgres (or kafka, with "
+					"exactly.once.support=required): a standby on another machine must read "
+					"the position the active one recorded, and the offset file is local to "
+					"each machine");
+	if (c->ha_enabled && c->offset_storage == CONFIG_OFFSETS_KAFKA &&
+		c->exactly_once != CONFIG_EOS_REQUIRED)
 		return errbuf_fail(err, errlen,
-					"ha.enabled=true needs offset.storage=postgres: only the offset table "
-					"keeps a stale active walcap from recording an older position");
+					"ha.enabled=true with offset.storage=kafka needs exactly.once.support=required: "
+					"only a transactional producer, fenced by the next active one, keeps a stale "
+					"active walcap from recording an older position (or use offset.storage=postgres)");
+	if (c->exactly_once == CONFIG_EOS_REQUIRED && c->sink != CONFIG_SINK_KAFKA)
+		return errbuf_fail(err, errlen,
+					"exactly.once.support=required needs sink.type=kafka: it commits each batch "
+					"of events in a Kafka transaction");
+	if (c->exactly_once == CONFIG_EOS_REQUIRED && c->offset_storage != CONFIG_OFFSETS_KAFKA)
+		return errbuf_fail(err, errlen,
+					"exactly.once.support=required needs offset.storage=kafka: the offset record "
+					"must commit in the same Kafka transaction as the events it covers");
 	if (c->offset_storage == CONFIG_OFFSETS_KAFKA)
 	{
 		int			have = 0;

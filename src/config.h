@@ -65,6 +65,13 @@ enum config_offset_storage
 	CONFIG_OFFSETS_KAFKA,		/* offset.storage.topic */
 };
 
+/* exactly.once.support (Kafka Connect's KIP-618 name; sink_kafka.c) */
+enum config_exactly_once
+{
+	CONFIG_EOS_DISABLED = 0,
+	CONFIG_EOS_REQUIRED,		/* one Kafka transaction per batch, with its offset */
+};
+
 /* The offsets table of offset.storage=postgres, in signal.schema. */
 #define CONFIG_OFFSET_TABLE "walcap_offsets"
 
@@ -155,6 +162,8 @@ struct config
 	struct config_key_rule *key_rules;	/* message.key.columns */
 	int			nkey_rules;
 	int64_t		kafka_flush_ms;	/* sink.kafka.flush.timeout.ms [10000] */
+	enum config_exactly_once exactly_once;	/* exactly.once.support [disabled] */
+	int64_t		txn_interval_ms;	/* transaction.boundary.interval.ms [100] */
 
 	/* heartbeats */
 	int64_t		heartbeat_ms;	/* heartbeat.interval.ms [0 = off] */

@@ -22,13 +22,21 @@ delivery_init(struct delivery *d, const struct config *c)
 }
 
 int
+delivery_open_sink(struct delivery *d, uint64_t keep_size, char *err, size_t errlen)
+{
+	if (sink_open(&d->sink, d->cfg, keep_size, &d->sink_size, err, errlen) != 0)
+		return -1;
+	d->sink_open = 1;
+	return 0;
+}
+
+int
 delivery_open(struct delivery *d, uint64_t keep_size, char *err, size_t errlen)
 {
 	const struct config *c = d->cfg;
 
-	if (sink_open(&d->sink, c, keep_size, &d->sink_size, err, errlen) != 0)
+	if (!d->sink_open && delivery_open_sink(d, keep_size, err, errlen) != 0)
 		return -1;
-	d->sink_open = 1;
 	if (c->sink == CONFIG_SINK_FILE && keep_size == UINT64_MAX)
 	{
 		/*
@@ -114,6 +122,24 @@ delivery_make_durable(struct delivery *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* Keep st as the snapshot state to record: 1 if it changed, 0 if not, -1 (err). */
+static int
+take_state(struct delivery *d, const char *st, char *err, size_t errlen)
+{
+	char	   *copy;
+
+	if (st == NULL || strcmp(st, d->snap_state ? d->snap_state : "") == 0)
+		return 0;
+	if ((copy = strdup(st)) == NULL)
+	{
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	free(d->snap_state);
+	d->snap_state = copy;
+	return 1;
+}
+
 int
 delivery_record(struct delivery *d, const char *st, char *err, size_t errlen)
 {
@@ -121,19 +147,8 @@ delivery_record(struct delivery *d, const char *st, char *err, size_t errlen)
 	int			changed;
 	struct offset o;
 
-	changed = st != NULL && strcmp(st, d->snap_state ? d->snap_state : "") != 0;
-	if (changed)
-	{
-		char	   *copy = strdup(st);
-
-		if (copy == NULL)
-		{
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		free(d->snap_state);
-		d->snap_state = copy;
-	}
+	if ((changed = take_state(d, st, err, errlen)) < 0)
+		return -1;
 	if (ack_durable_lsn(a) <= d->off.lsn && !changed)
 		return 0;
 	/*
@@ -158,6 +173,49 @@ delivery_record(struct delivery *d, const char *st, char *err, size_t errlen)
 	o.snapshot = d->snap_state;
 	if (offset_store_save(d->store, &o, err, errlen) != 0)
 		return -1;
+	o.snapshot = NULL;
+	d->off = o;
+	d->recorded_events = ack_ndurable(a);
+	return 0;
+}
+
+int
+delivery_commit(struct delivery *d, const char *st, char *err, size_t errlen)
+{
+	const struct config *c = d->cfg;
+	const struct ack *a = &d->ack;
+	struct offset o;
+	struct buf	key;
+	struct buf	value;
+	int			changed,
+				rc;
+
+	if ((changed = take_state(d, st, err, errlen)) < 0)
+		return -1;
+	/* part of a batch handed over, or a transaction's first events: later */
+	if (d->written.bytes > 0 || !ack_written_whole(a))
+		return 0;
+	if (!changed && ack_nwritten(a) == d->recorded_events && ack_written_lsn(a) <= d->off.lsn)
+		return 0;
+	d->next_commit_us = mono_us() + c->txn_interval_ms * 1000;
+	o = d->off;
+	if (ack_written_lsn(a) > o.lsn)
+		o.lsn = ack_written_lsn(a);
+	o.snapshot = d->snap_state;
+	buf_init(&key, 0);
+	buf_init(&value, 0);
+	offset_record_key(&key, c->name, c->topic_prefix);
+	offset_record_value(&value, &o);
+	rc = buf_failed(&key) || buf_failed(&value) ? errbuf_fail(err, errlen, "out of memory") :
+		sink_commit(&d->sink, c->offset_topic, key.data, value.data, err, errlen);
+	buf_free(&key);
+	buf_free(&value);
+	if (rc != 0 || delivery_sync(d, err, errlen) != 0)
+	{
+		if (d->met)
+			d->met->sink_errors++;
+		return -1;
+	}
 	o.snapshot = NULL;
 	d->off = o;
 	d->recorded_events = ack_ndurable(a);
@@ -230,6 +288,14 @@ delivery_finish(struct delivery *d, int64_t status_us, int64_t deadline_us,
 	int			resume = w->resume;
 
 	w->resume = 0;
+	/* committed, or part of a transaction that cannot be: nothing to wait for */
+	if (delivery_transactional(d))
+	{
+		if (delivery_undelivered(d) > 0)
+			log_warning("%llu events of a PostgreSQL transaction not yet complete were not committed to Kafka; they are sent again after a restart",
+						(unsigned long long) delivery_undelivered(d));
+		return 0;
+	}
 	while (resume || delivery_undelivered(d) > 0)
 	{
 		/* back from the status update: the deadline is looked at next */

@@ -10,6 +10,13 @@
  * (delivery_record).  The ack
  * follows every step (ack.h).
  *
+ * With exactly.once.support=required the sink is transactional: the
+ * offset record goes to the sink with the events it covers, and both
+ * commit at once (delivery_commit), only where the events written end a
+ * whole transaction (ack_written_whole) — at once when no more input
+ * waits, and at least every transaction.boundary.interval.ms while a
+ * backlog streams (delivery_commit_due).
+ *
  * Waiting never calls back up: delivery_drain() and delivery_finish()
  * return 1 when a status update is due, and the caller sends it and
  * calls again to go on waiting.  A stop request (the stop flag)
@@ -46,6 +53,7 @@ struct delivery
 	/* where the offset is saved; set by the caller before delivery_open, not owned */
 	struct offset_store *store;
 	uint64_t	recorded_events;	/* ack_ndurable() at the last save */
+	int64_t		next_commit_us;	/* a transactional sink's next commit is due */
 	char	   *snap_state;		/* snapshot progress in the stored offset; owned */
 	struct batch batch;
 	struct batch_pos written;	/* how much of the batch the sink took */
@@ -79,6 +87,14 @@ void		delivery_init(struct delivery *d, const struct config *c);
  * then), and start the ack at off.lsn.  0, or -1 with err set.
  */
 int			delivery_open(struct delivery *d, uint64_t keep_size, char *err, size_t errlen);
+
+/*
+ * Open the sink alone, before the offset is read, as delivery_open would
+ * (which then leaves it).  For a transactional sink: opening it fences
+ * every earlier producer of this connector, so none commits an offset
+ * after this one has read it.  0, or -1 with err set.
+ */
+int			delivery_open_sink(struct delivery *d, uint64_t keep_size, char *err, size_t errlen);
 
 /* Close the sink (without syncing), free the batch and the state. */
 void		delivery_free(struct delivery *d);
@@ -128,6 +144,25 @@ delivery_flush_peek(const struct delivery *d)
 	return lsn;
 }
 
+/* The sink commits the offset with the events (exactly.once.support=required). */
+static inline int
+delivery_transactional(const struct delivery *d)
+{
+	return d->cfg->exactly_once == CONFIG_EOS_REQUIRED;
+}
+
+/*
+ * Whether to commit now, at now_us (mono_us), while a backlog streams:
+ * transactional, between transactions, with events appended since the
+ * last commit, transaction.boundary.interval.ms after it.
+ */
+static inline int
+delivery_commit_due(const struct delivery *d, int64_t now_us)
+{
+	return delivery_transactional(d) && now_us >= d->next_commit_us &&
+		!ack_in_txn(&d->ack) && ack_nappended(&d->ack) > d->recorded_events;
+}
+
 /* Events handed to a counting sink (Kafka) and not yet delivered. */
 static inline uint64_t
 delivery_undelivered(const struct delivery *d)
@@ -158,6 +193,17 @@ int			delivery_make_durable(struct delivery *d, char *err, size_t errlen);
  * delivery_make_durable().  0, or -1 if the offset store failed (err).
  */
 int			delivery_record(struct delivery *d, const char *snap_state,
+							char *err, size_t errlen);
+
+/*
+ * A transactional sink: commit what was written, with its offset record
+ * (the position, and snap_state as delivery_record), when the written
+ * events end a whole transaction and anything changed since the last
+ * commit; otherwise nothing yet.  Call with snap_state the snapshot's
+ * progress at ack_written_lsn() and ack_nwritten().  0, or -1 if the
+ * commit failed (err): nothing of it is confirmed.
+ */
+int			delivery_commit(struct delivery *d, const char *snap_state,
 							char *err, size_t errlen);
 
 /*

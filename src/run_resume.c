@@ -98,6 +98,12 @@ run_start(struct run *r, int *status)
 		run_slot_failover(r);
 	/* before 12 float texts are exact but long: see convert_opts */
 	r->ew.conv.legacy_floats = r->src.server_version < 120000;
+	/* exactly once: fence the last producer before reading what it committed */
+	if (delivery_transactional(&r->dl) && delivery_open_sink(&r->dl, UINT64_MAX, err, sizeof(err)) != 0)
+	{
+		log_error_hint("", err);
+		return -1;
+	}
 	if (run_load_offset(r, &keep_size, &fresh) != 0)
 		return -1;
 	if (delivery_open(&r->dl, keep_size, err, sizeof(err)) != 0)

@@ -41,6 +41,10 @@ run_record(struct run *r, char *err, size_t errlen)
 {
 	const struct ack *a = &r->dl.ack;
 
+	/* exactly once: the offset commits with what was written, as one */
+	if (delivery_transactional(&r->dl))
+		return delivery_commit(&r->dl, snapshot_state_at(&r->snap, ack_written_lsn(a), ack_nwritten(a)),
+							   err, errlen);
 	if (delivery_make_durable(&r->dl, err, errlen) != 0)
 		return -1;
 	return delivery_record(&r->dl, snapshot_state_at(&r->snap, ack_durable_lsn(a), ack_ndurable(a)),
@@ -58,7 +62,7 @@ run_save_progress(struct run *r, char *err, size_t errlen)
 		return 0;
 	if (batch_bytes(&r->dl.batch) > 0 && (rc = run_drain(r, err, errlen)) != 0)
 		return rc;
-	if (r->dl.sink.counts)
+	if (r->dl.sink.counts && !delivery_transactional(&r->dl))
 	{
 		if (delivery_sync(&r->dl, err, errlen) != 0)
 			return -2;
@@ -246,8 +250,9 @@ run_export(struct run *r, const char *snapname, uint64_t lsn)
 			break;
 		}
 		/* at a table's end; and for Kafka, once it has acknowledged it */
+		/* (exactly once: a table is one Kafka transaction, since a restart reads it again) */
 		if (snapshot_unsaved(&r->snap, ack_appended(a), ack_nappended(a)) &&
-			(r->snap.nitems != before || r->dl.sink.counts) &&
+			(r->snap.nitems != before || (r->dl.sink.counts && !delivery_transactional(&r->dl))) &&
 			run_record(r, err, sizeof(err)) != 0)
 		{
 			log_error("%s", err);

@@ -18,6 +18,11 @@
  * (Kafka), serves its delivery reports and sets delivered to the number
  * of events, from the first written, that are all durable.  Only what a
  * sink reports durable is ever confirmed to PostgreSQL (ack.h).
+ *
+ * A transactional sink (Kafka with exactly.once.support=required) holds
+ * what it is given in an open transaction: nothing counts as delivered
+ * until sink_commit() adds the offset record that covers it and commits
+ * both at once.
  */
 #ifndef WALCAP_SINK_H
 #define WALCAP_SINK_H
@@ -45,6 +50,16 @@ struct sink_ops
 	/* wait up to timeout_ms for written events to become durable */
 	int			(*wait) (struct sink *s, int timeout_ms, char *err, size_t errlen);
 	void		(*close) (struct sink *s);
+
+	/*
+	 * Transactional sinks only (NULL otherwise): send key/value to topic
+	 * and commit it with everything written since the last commit, in
+	 * one transaction; delivered then counts every event written.  0, or
+	 * -1 with err set: nothing of that transaction counts as delivered,
+	 * and the sink takes nothing more.
+	 */
+	int			(*commit) (struct sink *s, const char *topic, const char *key,
+						   const char *value, char *err, size_t errlen);
 };
 
 struct sink
@@ -92,6 +107,13 @@ static inline int
 sink_sync(struct sink *s, char *err, size_t errlen)
 {
 	return s->ops->sync(s, err, errlen);
+}
+
+static inline int
+sink_commit(struct sink *s, const char *topic, const char *key, const char *value,
+			char *err, size_t errlen)
+{
+	return s->ops->commit(s, topic, key, value, err, errlen);
 }
 
 static inline int

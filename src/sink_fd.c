@@ -95,8 +95,8 @@ fd_close(struct sink *s)
 	s->fd = -1;
 }
 
-static const struct sink_ops stdout_ops = {"stdout", fd_write, stdout_sync, fd_wait, fd_close};
-static const struct sink_ops file_ops = {"file", fd_write, file_sync, fd_wait, fd_close};
+static const struct sink_ops stdout_ops = {"stdout", fd_write, stdout_sync, fd_wait, fd_close, NULL};
+static const struct sink_ops file_ops = {"file", fd_write, file_sync, fd_wait, fd_close, NULL};
 
 /*
  * A pipe or socket reader can stall; make such a descriptor non-blocking

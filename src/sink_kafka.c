@@ -11,6 +11,17 @@
  * next write or sync fail: what follows it is never confirmed, and a
  * restart sends it again.
  *
+ * With exactly.once.support=required the producer is transactional
+ * (transactional.id: the connector's name).  Opening it fences any
+ * earlier producer with the same id; a transaction begins with the first
+ * message after a commit, and kafka_commit() adds the offset record and
+ * commits.  delivered then moves only at commits: a delivery report says
+ * a message reached the brokers, not that it will ever be visible.
+ * Any failure of the transaction stops the sink: what was not committed
+ * is aborted (by the brokers, at the latest when the next producer with
+ * the id starts), and the next run resumes from the last committed
+ * offset record.
+ *
  * librdkafka's main queue (delivery reports, errors, logs) signals a
  * pipe when it stops being empty; that pipe is the sink's fd, so the run
  * loop can wait for room in a full producer queue the same way it waits
@@ -45,6 +56,10 @@
 	X(rd_kafka_conf_set_dr_msg_cb) X(rd_kafka_conf_set_error_cb) X(rd_kafka_conf_set_log_cb) \
 	X(rd_kafka_conf_set_opaque) X(rd_kafka_destroy) X(rd_kafka_err2str) \
 	X(rd_kafka_fatal_error) X(rd_kafka_flush) X(rd_kafka_last_error) X(rd_kafka_new) \
+	X(rd_kafka_init_transactions) X(rd_kafka_begin_transaction) X(rd_kafka_commit_transaction) \
+	X(rd_kafka_abort_transaction) X(rd_kafka_error_code) X(rd_kafka_error_string) \
+	X(rd_kafka_error_is_fatal) X(rd_kafka_error_is_retriable) X(rd_kafka_error_txn_requires_abort) \
+	X(rd_kafka_error_destroy) \
 	X(rd_kafka_poll) X(rd_kafka_produce) X(rd_kafka_produce_batch) X(rd_kafka_purge) \
 	X(rd_kafka_queue_destroy) X(rd_kafka_queue_get_main) X(rd_kafka_queue_io_event_enable) \
 	X(rd_kafka_set_log_queue) X(rd_kafka_topic_destroy) X(rd_kafka_topic_name) \
@@ -60,6 +75,9 @@ static struct dynlib librdkafka =
 #define MSG_DONE 1				/* delivered */
 #define MSG_ENDS 2				/* the last message of its event */
 #define BATCH_MAX 256			/* messages per rd_kafka_produce_batch() */
+/* the offset record's _private: outside the ring's sequence numbers */
+#define OFFSET_MSG ((void *) UINTPTR_MAX)
+#define INIT_TXN_MS 60000		/* fencing may wait for the brokers to abort the last transaction */
 
 /* Defaults, before the user's kafka.* keys (which may override them). */
 static const char *const defaults[][2] = {
@@ -94,7 +112,13 @@ struct kafka
 	uint64_t	max_msgs;		/* the producer queue's limits, */
 	uint64_t	max_bytes;		/* ... from queue.buffering.max.* */
 	rd_kafka_message_t batch[BATCH_MAX];
-	char		failure[512];	/* the first permanent failure, or "" */
+	char		failure[1024];	/* the first permanent failure, or "" */
+	/* exactly.once.support=required */
+	int			txn;			/* the producer is transactional */
+	int			txn_open;		/* a transaction has begun and not ended */
+	uint64_t	committed;		/* events in committed transactions */
+	int			commit_ms;		/* how long a commit may take */
+	char		txn_id[256];	/* transactional.id, for messages */
 	/* a tombstone the producer queue had no room for yet */
 	int			tomb_pending;
 	int			tomb_ends;		/* it is the last message of its event */
@@ -150,6 +174,26 @@ build_conf(const struct config *c, char *err, size_t errlen)
 		L.rd_kafka_conf_destroy(conf);
 		return NULL;
 	}
+	{
+		char		v[256];
+		size_t		vs = sizeof(v);
+		int			has_id = L.rd_kafka_conf_get(conf, "transactional.id", v, &vs) == RD_KAFKA_CONF_OK && vs > 1;
+
+		if (c->exactly_once != CONFIG_EOS_REQUIRED && has_id)
+		{
+			snprintf(err, errlen, "kafka.transactional.id makes the producer transactional, and walcap commits transactions only with exactly.once.support=required: set that, or remove the key");
+			L.rd_kafka_conf_destroy(conf);
+			return NULL;
+		}
+		/* Kafka Connect derives it from the connector's name too: one producer per connector */
+		if (c->exactly_once == CONFIG_EOS_REQUIRED && !has_id &&
+			L.rd_kafka_conf_set(conf, "transactional.id", c->name, msg, sizeof(msg)) != RD_KAFKA_CONF_OK)
+		{
+			snprintf(err, errlen, "name: librdkafka refused it as transactional.id: %s", msg);
+			L.rd_kafka_conf_destroy(conf);
+			return NULL;
+		}
+	}
 	return conf;
 }
 
@@ -173,6 +217,14 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	uint64_t	seq = (uint64_t) (uintptr_t) m->_private;
 
 	(void) rk;
+	if (m->_private == OFFSET_MSG)
+	{
+		/* the offset record: committed with the transaction, or the commit fails */
+		if (m->err && k->failure[0] == '\0')
+			snprintf(k->failure, sizeof(k->failure), "the offset record was not written to Kafka topic \"%s\": %s",
+					 m->rkt ? L.rd_kafka_topic_name(m->rkt) : "?", L.rd_kafka_err2str(m->err));
+		return;
+	}
 	k->inflight_bytes -= m->len + m->key_len;
 	if (m->err)
 	{
@@ -191,6 +243,22 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	}
 }
 
+/* Whether e says a newer producer with the same transactional.id started. */
+static int
+fenced(rd_kafka_resp_err_t e)
+{
+	return e == RD_KAFKA_RESP_ERR__FENCED || e == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+		e == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
+}
+
+static void
+fenced_failure(struct kafka *k, const char *why)
+{
+	snprintf(k->failure, sizeof(k->failure),
+			 "fenced: another producer with transactional.id \"%s\" started (another walcap with this name took over); this one stops, and nothing after its last commit is confirmed (%s)",
+			 k->txn_id, why);
+}
+
 static void
 on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
 {
@@ -199,8 +267,13 @@ on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
 
 	if (code == RD_KAFKA_RESP_ERR__FATAL)
 	{
-		L.rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
-		if (k->failure[0] == '\0')
+		rd_kafka_resp_err_t e = L.rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+
+		if (k->failure[0] != '\0')
+			return;
+		if (fenced(e))
+			fenced_failure(k, fatal);
+		else
 			snprintf(k->failure, sizeof(k->failure), "the Kafka producer failed: %s", fatal);
 		return;
 	}
@@ -535,6 +608,130 @@ send_batch(struct kafka *k, rd_kafka_topic_t *rkt, const struct line *ls, int nl
 	return taken;
 }
 
+/* ---- transactions (exactly.once.support=required) ---- */
+
+/*
+ * A transactional call failed with e (destroyed here): the sink takes
+ * nothing more.  -1 with err set.
+ */
+static int
+txn_failed(struct kafka *k, const char *what, rd_kafka_error_t *e, char *err, size_t errlen)
+{
+	if (k->failure[0] == '\0')
+	{
+		if (fenced(L.rd_kafka_error_code(e)))
+			fenced_failure(k, L.rd_kafka_error_string(e));
+		else
+			snprintf(k->failure, sizeof(k->failure), "%s the Kafka transaction (transactional.id \"%s\"): %s",
+					 what, k->txn_id, L.rd_kafka_error_string(e));
+	}
+	L.rd_kafka_error_destroy(e);
+	snprintf(err, errlen, "%s", k->failure);
+	return -1;
+}
+
+static int
+txn_begin(struct kafka *k, char *err, size_t errlen)
+{
+	rd_kafka_error_t *e = L.rd_kafka_begin_transaction(k->rk);
+
+	if (e != NULL)
+		return txn_failed(k, "could not begin", e, err, errlen);
+	k->txn_open = 1;
+	return 0;
+}
+
+/*
+ * The offset record, then the commit: librdkafka flushes every message
+ * of the transaction first, and only a commit the brokers accepted moves
+ * delivered.  A commit that times out is retried until commit_ms is
+ * spent (librdkafka allows that); any other failure aborts.
+ */
+static int
+kafka_commit(struct sink *s, const char *topic, const char *key, const char *value,
+			 char *err, size_t errlen)
+{
+	struct kafka *k = s->impl;
+	rd_kafka_topic_t *rkt;
+	rd_kafka_error_t *e;
+	int64_t		waited = 0;
+
+	serve(k);
+	if (k->failure[0])
+	{
+		snprintf(err, errlen, "%s", k->failure);
+		return -1;
+	}
+	if (!k->txn_open && txn_begin(k, err, errlen) != 0)
+		return -1;
+	if ((rkt = topic_get(k, topic, err, errlen)) == NULL)
+		return -1;
+	for (;;)
+	{
+		int			rc = send_tombstone(k, err, errlen);
+
+		if (rc < 0)
+			return -1;
+		if (rc == 1 &&
+			L.rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
+							   (void *) value, strlen(value), (void *) key, strlen(key),
+							   OFFSET_MSG) == 0)
+			break;
+		if (rc == 1 && L.rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+		{
+			snprintf(err, errlen, "cannot send the offset record to Kafka topic \"%s\": %s",
+					 topic, L.rd_kafka_err2str(L.rd_kafka_last_error()));
+			return -1;
+		}
+		/* the producer queue is full: let it drain */
+		if (waited >= k->commit_ms)
+		{
+			snprintf(err, errlen, "the Kafka producer queue stayed full for %d ms before a commit",
+					 k->commit_ms);
+			return -1;
+		}
+		L.rd_kafka_poll(k->rk, 10);
+		waited += 10;
+	}
+	while ((e = L.rd_kafka_commit_transaction(k->rk, k->commit_ms)) != NULL)
+	{
+		if (L.rd_kafka_error_is_retriable(e) && waited < (int64_t) k->commit_ms * 3)
+		{
+			log_warning("kafka: committing the transaction: %s; retrying", L.rd_kafka_error_string(e));
+			L.rd_kafka_error_destroy(e);
+			waited += k->commit_ms;
+			continue;
+		}
+		if (L.rd_kafka_error_txn_requires_abort(e))
+		{
+			rd_kafka_error_t *a = L.rd_kafka_abort_transaction(k->rk, k->commit_ms);
+
+			if (a != NULL)
+				L.rd_kafka_error_destroy(a);
+			k->txn_open = 0;
+			return txn_failed(k, "the brokers aborted", e, err, errlen);
+		}
+		return txn_failed(k, "could not commit", e, err, errlen);
+	}
+	k->txn_open = 0;
+	/* the commit flushed every message: their reports are all queued */
+	serve(k);
+	if (k->failure[0])
+	{
+		snprintf(err, errlen, "%s", k->failure);
+		return -1;
+	}
+	if (k->done_seq != k->next_seq || k->tomb_pending)
+	{
+		snprintf(err, errlen, "the Kafka transaction committed, but %llu of its messages have no delivery report",
+				 (unsigned long long) (k->next_seq - k->done_seq));
+		return -1;
+	}
+	k->committed = k->delivered;
+	s->delivered = k->committed;
+	return 0;
+}
+
 static int
 kafka_write(struct sink *s, const struct batch *b, struct batch_pos *pos,
 			char *err, size_t errlen)
@@ -549,6 +746,8 @@ kafka_write(struct sink *s, const struct batch *b, struct batch_pos *pos,
 		snprintf(err, errlen, "%s", k->failure);
 		return -1;
 	}
+	if (k->txn && !k->txn_open && pos->rec < b->nrecs && txn_begin(k, err, errlen) != 0)
+		return -1;
 	if ((rc = send_tombstone(k, err, errlen)) <= 0)
 		return rc;
 	while (pos->rec < b->nrecs)
@@ -601,7 +800,7 @@ kafka_sync(struct sink *s, char *err, size_t errlen)
 	struct kafka *k = s->impl;
 
 	serve(k);
-	s->delivered = k->delivered;
+	s->delivered = k->txn ? k->committed : k->delivered;
 	if (k->failure[0])
 	{
 		snprintf(err, errlen, "%s", k->failure);
@@ -633,6 +832,19 @@ kafka_close(struct sink *s)
 		/* what is still queued was not confirmed: drop it, do not wait */
 		L.rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
 		L.rd_kafka_poll(k->rk, 0);
+		/*
+		 * An open transaction is aborted now rather than when the brokers
+		 * time it out: until then read_committed consumers of its
+		 * partitions wait.
+		 */
+		if (k->txn_open)
+		{
+			rd_kafka_error_t *e = L.rd_kafka_abort_transaction(k->rk, k->commit_ms < 5000 ? k->commit_ms : 5000);
+
+			if (e != NULL)
+				L.rd_kafka_error_destroy(e);
+			L.rd_kafka_poll(k->rk, 0);
+		}
 		for (size_t i = 0; i < k->captopics; i++)
 			if (k->topics[i].name)
 			{
@@ -655,7 +867,8 @@ kafka_close(struct sink *s)
 	s->fd = -1;
 }
 
-static const struct sink_ops kafka_ops = {"kafka", kafka_write, kafka_sync, kafka_wait, kafka_close};
+static const struct sink_ops kafka_ops = {"kafka", kafka_write, kafka_sync, kafka_wait, kafka_close, NULL};
+static const struct sink_ops kafka_txn_ops = {"kafka", kafka_write, kafka_sync, kafka_wait, kafka_close, kafka_commit};
 
 int
 sink_kafka_open(struct sink *s, const struct config *c, char *err, size_t errlen)
@@ -697,6 +910,10 @@ sink_kafka_open(struct sink *s, const struct config *c, char *err, size_t errlen
 		vs = sizeof(v);
 		k->max_bytes = L.rd_kafka_conf_get(conf, "queue.buffering.max.kbytes", v, &vs) == RD_KAFKA_CONF_OK ?
 			strtoull(v, NULL, 10) * 1024 : 16384 * 1024;
+		vs = sizeof(k->txn_id);
+		k->txn = c->exactly_once == CONFIG_EOS_REQUIRED &&
+			L.rd_kafka_conf_get(conf, "transactional.id", k->txn_id, &vs) == RD_KAFKA_CONF_OK;
+		k->commit_ms = c->kafka_flush_ms > 1000 ? (int) c->kafka_flush_ms : 1000;
 	}
 	L.rd_kafka_conf_set_opaque(conf, k);
 	L.rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
@@ -715,5 +932,23 @@ sink_kafka_open(struct sink *s, const struct config *c, char *err, size_t errlen
 	k->mainq = L.rd_kafka_queue_get_main(k->rk);
 	L.rd_kafka_queue_io_event_enable(k->mainq, k->pipe[1], "1", 1);
 	s->fd = k->pipe[0];
+	if (k->txn)
+	{
+		rd_kafka_error_t *e;
+
+		/* fences every earlier producer with this id, and ends its transaction */
+		if ((e = L.rd_kafka_init_transactions(k->rk, INIT_TXN_MS)) != NULL)
+		{
+			rd_kafka_resp_err_t code = L.rd_kafka_error_code(e);
+
+			txn_failed(k, "could not start", e, err, errlen);
+			if (!fenced(code))
+				snprintf(err + strlen(err), errlen - strlen(err),
+						 "\ncheck kafka.bootstrap.servers, and that the brokers allow transactions (transaction.state.log.* settings, enough brokers for its replication factor)");
+			kafka_close(s);
+			return -1;
+		}
+		s->ops = &kafka_txn_ops;
+	}
 	return 0;
 }

@@ -43,7 +43,7 @@ walcap_conf "$work/file.conf" slot.name=ha_slot ha.enabled=true
 out=$(WALCAP_DATABASE_PASSWORD=$WALCAP_TEST_PASSWORD timeout 10 "$WALCAP" run -c "$work/file.conf" 2>&1 </dev/null); rc=$?
 assert_rc "offset file: exit status 2" "$rc" 2
 assert_eq "offset file: the message" "$out" \
-	'walcap: ERROR: ha.enabled=true needs offset.storage=postgres: a standby on another machine must read the position the active one recorded, and the offset file is local to each machine'
+	'walcap: ERROR: ha.enabled=true needs offset.storage=postgres (or kafka, with exactly.once.support=required): a standby on another machine must read the position the active one recorded, and the offset file is local to each machine'
 
 # ---------------------------------------------------------------- 2. one streams, the other stands by
 n=0   # instances started; instance k writes $work/k.jsonl and $work/k.err

@@ -14,6 +14,8 @@
  *   up [ID]                accept connections again
  *   topic NAME PARTITIONS  create a topic (replication factor 1)
  *   rtt ID MS              delay the broker's answers
+ *   fail APIKEY ERR        answer the next request of that kind (a Kafka
+ *                          API key: 26 is EndTxn) with that error code
  *
  * It exits on end of input or SIGTERM.  A test helper: not installed.
  */
@@ -91,6 +93,13 @@ main(int argc, char **argv)
 			answer(rd_kafka_mock_topic_create(mc, a1, atoi(a2), 1));
 		else if (strcmp(cmd, "rtt") == 0 && a1 && a2)
 			answer(rd_kafka_mock_broker_set_rtt(mc, atoi(a1), atoi(a2)));
+		else if (strcmp(cmd, "fail") == 0 && a1 && a2)
+		{
+			rd_kafka_resp_err_t e = (rd_kafka_resp_err_t) atoi(a2);
+
+			rd_kafka_mock_push_request_errors_array(mc, (int16_t) atoi(a1), 1, &e);
+			answer(RD_KAFKA_RESP_ERR_NO_ERROR);
+		}
 		else
 		{
 			printf("error: unknown command \"%s\"\n", cmd);
