@@ -283,8 +283,14 @@ stream(struct run *r, char *err, size_t errlen)
 		if ((rc = run_drain(r, err, errlen)) != 0 ||
 			(rc = run_save_progress(r, err, errlen)) != 0)
 			return SESSION_OF(rc);
-		/* exactly once: nothing more waits, so what was written commits now */
-		if (delivery_transactional(&r->dl) && run_record(r, err, errlen) != 0)
+		/*
+		 * Exactly once: nothing more waits, so what was written commits
+		 * now — unless the last commit was less than
+		 * transaction.boundary.interval.ms ago, when input comes in bursts:
+		 * then at the end of that interval, if no input comes first.
+		 */
+		if (delivery_transactional(&r->dl) && mono_us() >= r->dl.next_commit_us &&
+			run_record(r, err, errlen) != 0)
 			return SESSION_FAILED;
 		if ((rc = run_step_snapshot(r, err, errlen)) < 0)
 			return SESSION_OF(rc);
@@ -311,6 +317,10 @@ stream(struct run *r, char *err, size_t errlen)
 			if (snapshot_unsaved(&r->snap, ack_appended(a), ack_nappended(a)) &&
 				r->next_save_us < until)
 				until = r->next_save_us;
+			/* events wait to be committed (exactly once) */
+			if (delivery_transactional(&r->dl) && ack_nwritten(a) > r->dl.recorded_events &&
+				r->dl.next_commit_us < until)
+				until = r->dl.next_commit_us;
 			wait = (until - mono_us()) / 1000 + 1;
 
 			if (wait_input(r, wait > 0 ? (int) wait : 0, err, errlen) < 0)
