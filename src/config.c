@@ -260,7 +260,7 @@ static const struct config_key config_keys[] = {
 		  "how long a stop waits for messages in flight"),
 	K_ENUM("exactly.once.support", "disabled", exactly_once, exactly_once_modes,
 		   "required: each batch of events and its offset record commit in one Kafka transaction"),
-	K_INT("transaction.boundary.interval.ms", "100", txn_interval_ms, 1, 3600000,
+	K_INT("transaction.boundary.interval.ms", "1000", txn_interval_ms, 1, 3600000,
 		  "exactly.once.support: while a backlog streams, the longest time between Kafka commits"),
 
 	/* heartbeats */

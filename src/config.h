@@ -163,7 +163,7 @@ struct config
 	int			nkey_rules;
 	int64_t		kafka_flush_ms;	/* sink.kafka.flush.timeout.ms [10000] */
 	enum config_exactly_once exactly_once;	/* exactly.once.support [disabled] */
-	int64_t		txn_interval_ms;	/* transaction.boundary.interval.ms [100] */
+	int64_t		txn_interval_ms;	/* transaction.boundary.interval.ms [1000] */
 
 	/* heartbeats */
 	int64_t		heartbeat_ms;	/* heartbeat.interval.ms [0 = off] */
