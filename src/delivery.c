@@ -140,6 +140,15 @@ take_state(struct delivery *d, const char *st, char *err, size_t errlen)
 	return 1;
 }
 
+/* o is stored: the offset as last saved (its snapshot state is d's), and the events it covers. */
+static void
+recorded(struct delivery *d, struct offset *o)
+{
+	o->snapshot = NULL;
+	d->off = *o;
+	d->recorded_events = ack_ndurable(&d->ack);
+}
+
 int
 delivery_record(struct delivery *d, const char *st, char *err, size_t errlen)
 {
@@ -173,9 +182,7 @@ delivery_record(struct delivery *d, const char *st, char *err, size_t errlen)
 	o.snapshot = d->snap_state;
 	if (offset_store_save(d->store, &o, err, errlen) != 0)
 		return -1;
-	o.snapshot = NULL;
-	d->off = o;
-	d->recorded_events = ack_ndurable(a);
+	recorded(d, &o);
 	return 0;
 }
 
@@ -216,9 +223,7 @@ delivery_commit(struct delivery *d, const char *st, char *err, size_t errlen)
 			d->met->sink_errors++;
 		return -1;
 	}
-	o.snapshot = NULL;
-	d->off = o;
-	d->recorded_events = ack_ndurable(a);
+	recorded(d, &o);
 	return 0;
 }
 
