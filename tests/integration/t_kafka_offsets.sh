@@ -59,6 +59,8 @@ mkdir -p "$work/a"
 	</dev/null >/dev/null 2>"$work/a.err") &
 pid=$!
 wait_until 20 grep -qs 'streaming from slot' "$work/a.err" || t_fail "2: walcap streams"
+# after the snapshot: inserted while it runs, a row could be read by it too
+wait_until 30 grep -qs 'snapshot done' "$work/a.err" || t_fail "2: the snapshot ends"
 psql_admin -c "INSERT INTO public.t SELECT g, 'new' FROM generate_series(51, 60) g" >/dev/null
 wait_until 30 eval '[ "$(ids kodb.public.t c | wc -w)" = 10 ] && [ "$(ids kodb.public.t r | wc -w)" = 50 ]' ||
 	t_fail "2: the snapshot and the inserts arrive"
