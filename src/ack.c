@@ -18,6 +18,7 @@ ack_restart(struct ack *a, uint64_t start)
 {
 	a->appended = a->written = a->durable = a->confirmed = start;
 	a->server_end = 0;
+	a->appended_txn = a->written_txn = a->durable_txn = (struct ack_txn) {0, 0};
 	a->in_txn = 0;
 	a->nmarks = 0;
 	a->mark_first = 0;
@@ -46,10 +47,11 @@ ack_commit(struct ack *a, uint64_t end_lsn)
 	{
 		last->nevents = a->nappended;
 		last->lsn = end_lsn;
+		last->txn = a->appended_txn;
 		return;
 	}
 	a->marks[(a->mark_first + a->nmarks) % ACK_MARKS] =
-		(struct ack_mark) {a->nappended, end_lsn};
+		(struct ack_mark) {a->nappended, end_lsn, a->appended_txn};
 	a->nmarks++;
 }
 
@@ -68,6 +70,7 @@ void
 ack_durable(struct ack *a)
 {
 	a->durable = a->written;
+	a->durable_txn = a->written_txn;
 	a->ndurable = a->nwritten;
 	drop_marks(a, a->durable);
 }
@@ -86,7 +89,10 @@ ack_delivered(struct ack *a, uint64_t n)
 		if (m->nevents > a->ndurable || m->lsn > a->written)
 			break;
 		if (m->lsn > a->durable)
+		{
 			a->durable = m->lsn;
+			a->durable_txn = m->txn;
+		}
 		a->mark_first = (a->mark_first + 1) % ACK_MARKS;
 		a->nmarks--;
 	}

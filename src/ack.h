@@ -34,10 +34,18 @@
 
 #define ACK_MARKS 1024
 
+/* The transaction a position ends with: its xid and commit time (Unix µs); zeros if none. */
+struct ack_txn
+{
+	uint64_t	xid;
+	int64_t		commit_us;
+};
+
 struct ack_mark
 {
 	uint64_t	nevents;		/* events appended up to this commit */
 	uint64_t	lsn;			/* its end LSN */
+	struct ack_txn txn;			/* its transaction */
 };
 
 struct ack
@@ -47,6 +55,10 @@ struct ack
 	uint64_t	durable;		/* ... made durable by the sink */
 	uint64_t	confirmed;		/* flush LSN last reported to the server */
 	uint64_t	server_end;		/* WAL end from the newest keepalive */
+	/* the transactions that end at appended, written and durable (offset.h's txId, ts_usec) */
+	struct ack_txn appended_txn;
+	struct ack_txn written_txn;
+	struct ack_txn durable_txn;
 	int			in_txn;			/* between Begin and Commit */
 	int			unwritten;		/* events appended since the last write */
 	/* events counted through the same stages: snapshot rows may follow
@@ -98,6 +110,15 @@ ack_end_txn(struct ack *a)
 /* A commit's events are all in the batch. */
 void		ack_commit(struct ack *a, uint64_t end_lsn);
 
+/* The same for the commit of transaction xid at commit_us (Unix µs). */
+static inline void
+ack_commit_txn(struct ack *a, uint64_t end_lsn, uint64_t xid, int64_t commit_us)
+{
+	if (end_lsn > a->appended)
+		a->appended_txn = (struct ack_txn) {xid, commit_us};
+	ack_commit(a, end_lsn);
+}
+
 /* The events appended so far end a unit of their own (a heartbeat). */
 static inline void
 ack_close_unit(struct ack *a)
@@ -118,6 +139,7 @@ static inline void
 ack_written(struct ack *a)
 {
 	a->written = a->appended;
+	a->written_txn = a->appended_txn;
 	a->nwritten = a->nappended;
 	a->written_whole = a->nappended == a->nclosed;
 	a->unwritten = 0;
@@ -203,6 +225,19 @@ static inline uint64_t
 ack_durable_lsn(const struct ack *a)
 {
 	return a->durable;
+}
+
+/* The transactions that end at ack_written_lsn() and ack_durable_lsn(). */
+static inline struct ack_txn
+ack_written_txn(const struct ack *a)
+{
+	return a->written_txn;
+}
+
+static inline struct ack_txn
+ack_durable_txn(const struct ack *a)
+{
+	return a->durable_txn;
 }
 
 static inline uint64_t

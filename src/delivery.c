@@ -140,6 +140,15 @@ take_state(struct delivery *d, const char *st, char *err, size_t errlen)
 	return 1;
 }
 
+/* The offset moves on to lsn, which transaction t ends. */
+static void
+set_position(struct offset *o, uint64_t lsn, struct ack_txn t)
+{
+	o->lsn = lsn;
+	o->txid = t.xid;
+	o->ts_usec = t.commit_us;
+}
+
 /* o is stored: the offset as last saved (its snapshot state is d's), and the events it covers. */
 static void
 recorded(struct delivery *d, struct offset *o)
@@ -170,7 +179,7 @@ delivery_record(struct delivery *d, const char *st, char *err, size_t errlen)
 		return 0;
 	o = d->off;
 	if (ack_durable_lsn(a) > o.lsn)
-		o.lsn = ack_durable_lsn(a);
+		set_position(&o, ack_durable_lsn(a), ack_durable_txn(a));
 	/*
 	 * A file sink has everything written durable now, snapshot rows
 	 * delivered at an unchanged position too (an initial snapshot's
@@ -207,7 +216,7 @@ delivery_commit(struct delivery *d, const char *st, char *err, size_t errlen)
 	d->next_commit_us = mono_us() + c->txn_interval_ms * 1000;
 	o = d->off;
 	if (ack_written_lsn(a) > o.lsn)
-		o.lsn = ack_written_lsn(a);
+		set_position(&o, ack_written_lsn(a), ack_written_txn(a));
 	o.snapshot = d->snap_state;
 	buf_init(&key, 0);
 	buf_init(&value, 0);

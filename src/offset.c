@@ -172,6 +172,13 @@ offset_record_value(struct buf *b, const struct offset *o)
 	json_uint64(b, o->lsn);
 	buf_lit(b, ",\"lsn\":");
 	json_uint64(b, o->lsn);
+	if (o->txid != 0)
+	{
+		buf_lit(b, ",\"txId\":");
+		json_uint64(b, o->txid);
+		buf_lit(b, ",\"ts_usec\":");
+		json_uint64(b, (uint64_t) o->ts_usec);
+	}
 	buf_lit(b, ",\"walcap_system\":");
 	json_cstring(b, o->systemid);
 	buf_lit(b, ",\"walcap_database\":");
@@ -228,6 +235,7 @@ offset_record_parse(const char *value, struct offset *o, char *err, size_t errle
 	const char *bad = NULL;
 	char		jerr[256];
 	int			have;
+	uint64_t	ts = 0;
 
 	memset(o, 0, sizeof(*o));
 	if (jsonread_parse(&doc, value, jerr, sizeof(jerr)) != 0)
@@ -242,6 +250,10 @@ offset_record_parse(const char *value, struct offset *o, char *err, size_t errle
 		bad = "lsn is not a non-negative integer";
 	else if (have == 0 && record_u64(root, "lsn_commit", &o->lsn) != 1)
 		bad = "it has neither lsn nor lsn_commit";
+	else if (record_u64(root, "txId", &o->txid) < 0)
+		bad = "txId is not a non-negative integer";
+	else if (record_u64(root, "ts_usec", &ts) < 0 || ts > INT64_MAX)
+		bad = "ts_usec is not a non-negative integer";
 	else if (record_string(root, "walcap_system", o->systemid, sizeof(o->systemid)) != 0)
 		bad = "walcap_system is not a string of at most 31 bytes";
 	else if (record_string(root, "walcap_database", o->dbname, sizeof(o->dbname)) != 0)
@@ -260,6 +272,7 @@ offset_record_parse(const char *value, struct offset *o, char *err, size_t errle
 			bad = "out of memory";
 	}
 	jsonread_free(&doc);
+	o->ts_usec = (int64_t) ts;
 	if (bad)
 	{
 		offset_clear(o);

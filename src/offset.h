@@ -21,6 +21,8 @@ struct offset
 	char		dbname[128];
 	char		slot[128];
 	uint64_t	lsn;			/* end LSN of the last durable transaction */
+	uint64_t	txid;			/* ... its xid (0: not known; records only) */
+	int64_t		ts_usec;		/* ... its commit time, Unix µs (records only) */
 	char		sink_path[512];	/* file sink: its path, "" for stdout */
 	uint64_t	sink_size;		/* file sink: its size at lsn */
 	char	   *snapshot;		/* snapshot progress at lsn (one line of
@@ -49,7 +51,8 @@ struct buf;
  * ["<name>",{"server":"<topic.prefix>"}]; the value has Debezium's
  * lsn, lsn_proc and lsn_commit (all three the end LSN of the last
  * delivered transaction, as Debezium has them between transactions;
- * numbers), then walcap's own fields, each a string or a number since
+ * numbers), txId and ts_usec (that transaction's xid and commit time,
+ * when known), then walcap's own fields, each a string or a number since
  * Kafka Connect allows nothing else in an offset: walcap_system,
  * walcap_database, walcap_slot, walcap_sink_path and walcap_sink_size
  * (a file sink), walcap_snapshot (the snapshot's progress, its JSON as

@@ -29,6 +29,7 @@ txn_begin(struct txn *t, struct ack *a, uint32_t xid, int64_t commit_ts,
 		return 1;
 	t->ev.xid = xid;
 	t->ev.commit_ms = event_pg_to_unix_ms(commit_ts);
+	t->commit_us = commit_ts + INT64_C(946684800000000);
 	t->final_lsn = final_lsn;
 	t->events = 0;
 	t->skipping = final_lsn < t->skip_before;
@@ -54,7 +55,7 @@ txn_commit(struct txn *t, struct ack *a, uint64_t commit_lsn, uint64_t end_lsn,
 		return -1;
 	}
 	if (deliver)
-		ack_commit(a, end_lsn);
+		ack_commit_txn(a, end_lsn, t->ev.xid, t->commit_us);
 	else
 		ack_end_txn(a);
 	t->ev.last_commit_lsn = commit_lsn;

@@ -26,6 +26,7 @@ struct txn
 {
 	struct event_txn ev;		/* what its events carry (xid, commit time) */
 	uint64_t	final_lsn;		/* the open transaction's commit LSN */
+	int64_t		commit_us;		/* its commit time, Unix µs (the offset's ts_usec) */
 	long		events;			/* events of the open transaction so far */
 	int			skipping;		/* the open transaction was delivered before */
 	uint64_t	skip_before;	/* skip transactions committed before this */

@@ -61,7 +61,9 @@ pid=$!
 wait_until 20 grep -qs 'streaming from slot' "$work/a.err" || t_fail "2: walcap streams"
 # after the snapshot: inserted while it runs, a row could be read by it too
 wait_until 30 grep -qs 'snapshot done' "$work/a.err" || t_fail "2: the snapshot ends"
-psql_admin -c "INSERT INTO public.t SELECT g, 'new' FROM generate_series(51, 60) g" >/dev/null
+t0=$(date +%s%6N)
+xid=$(psql_admin -c "INSERT INTO public.t SELECT g, 'new' FROM generate_series(51, 60) g; SELECT txid_current()")
+t1=$(date +%s%6N)
 wait_until 30 eval '[ "$(ids kodb.public.t c | wc -w)" = 10 ] && [ "$(ids kodb.public.t r | wc -w)" = 50 ]' ||
 	t_fail "2: the snapshot and the inserts arrive"
 kill -TERM "$pid"
@@ -73,7 +75,9 @@ rec=$(record)
 lsn=$(jq -r .lsn <<<"$rec")
 assert_eq "2: the record's value: Debezium's positions, one number, and walcap's fields" \
 	"$(jq -c '[.lsn == .lsn_proc and .lsn == .lsn_commit, .lsn > 0, keys]' <<<"$rec") $(jq -r '.walcap_system + " " + .walcap_database + " " + .walcap_slot' <<<"$rec")" \
-	"[true,true,[\"lsn\",\"lsn_commit\",\"lsn_proc\",\"walcap_database\",\"walcap_slot\",\"walcap_system\"]] $sysid kodb k_slot"
+	"[true,true,[\"lsn\",\"lsn_commit\",\"lsn_proc\",\"ts_usec\",\"txId\",\"walcap_database\",\"walcap_slot\",\"walcap_system\"]] $sysid kodb k_slot"
+assert_eq "2: txId is the last transaction's xid, ts_usec its commit time" \
+	"$(jq -r --argjson t0 "$t0" --argjson t1 "$t1" '"\(.txId) \(.ts_usec >= $t0 and .ts_usec <= $t1)"' <<<"$rec")" "$xid true"
 assert_eq "2: the record's exact key, as Kafka Connect writes it" \
 	"$(topic_read walcap-offsets | cut -f2 | sort -u)" "$KEY"
 lsn_text=$(psql_admin -c "SELECT '0/0'::pg_lsn + $lsn")

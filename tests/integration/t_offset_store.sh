@@ -123,7 +123,9 @@ mkdir -p "$work/a" "$work/b"
 	</dev/null >/dev/null 2>"$work/a.err") &
 pid=$!
 wait_until 20 grep -qs 'streaming from slot' "$work/a.err" || t_fail "2: walcap streams"
-psql_admin -c "INSERT INTO public.t SELECT g, 'new' FROM generate_series(51, 60) g" >/dev/null
+t0=$(date +%s%6N)
+xid=$(psql_admin -c "INSERT INTO public.t SELECT g, 'new' FROM generate_series(51, 60) g; SELECT txid_current()")
+t1=$(date +%s%6N)
 wait_until 20 eval '[ "$(ids "$work/a/out.jsonl" t c | wc -w)" = 10 ]' || t_fail "2: the inserts arrive"
 wait_until 20 eval '[ "$(ids "$work/a/out.jsonl" t r | wc -w)" = 50 ]' || t_fail "2: the snapshot arrives"
 kill -TERM "$pid"
@@ -139,7 +141,9 @@ assert_eq "2: the offsets table's changes are not events (FOR ALL TABLES)" \
 sysid=$(psql_admin -c "SELECT system_identifier FROM pg_control_system()")
 lsn=$(row "value->>'lsn'")
 assert_eq "2: one row, keyed by name (slot.name) and topic.prefix" "$(psql_admin -c "SELECT connector, server FROM $TABLE")" "off_a|offdb"
-assert_eq "2: the value's fields" "$(row "value - 'lsn' - 'lsn_proc' - 'lsn_commit' - 'walcap_sink_size'")" \
+assert_eq "2: txId is the last transaction's xid, ts_usec its commit time" \
+	"$(row "value->>'txId'") $(row "(value->>'ts_usec')::bigint BETWEEN $t0 AND $t1")" "$xid t"
+assert_eq "2: the value's fields" "$(row "value - 'lsn' - 'lsn_proc' - 'lsn_commit' - 'walcap_sink_size' - 'txId' - 'ts_usec'")" \
 	"{\"walcap_slot\": \"off_a\", \"walcap_system\": \"$sysid\", \"walcap_database\": \"offdb\", \"walcap_sink_path\": \"$work/a/out.jsonl\"}"
 assert_eq "2: lsn, lsn_proc and lsn_commit are one number" "$(row "value->>'lsn_proc' = value->>'lsn' AND value->>'lsn_commit' = value->>'lsn'")" t
 assert_eq "2: that number is the slot's confirmed position or before it" \

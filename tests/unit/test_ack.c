@@ -292,6 +292,48 @@ test_delivered(void)
 	CHECK(a.durable == 500);
 }
 
+/*
+ * The transaction each position ends with follows it through the
+ * stages: by marks for a counting sink, at once for one that syncs; a
+ * unit without a transaction (snapshot rows) keeps the last one.
+ */
+static void
+test_txn_identity(void)
+{
+	struct ack	a;
+
+	ack_init(&a, 100);
+	ack_begin(&a);
+	ack_event(&a);
+	ack_commit_txn(&a, 200, 7, 1000);
+	ack_begin(&a);
+	ack_event(&a);
+	ack_commit_txn(&a, 300, 8, 2000);
+	ack_event(&a);				/* snapshot rows at 350, no transaction */
+	ack_commit(&a, 350);
+	CHECK(ack_written_txn(&a).xid == 0);
+	ack_written(&a);
+	CHECK(ack_written_txn(&a).xid == 8 && ack_written_txn(&a).commit_us == 2000);
+	ack_delivered(&a, 1);
+	CHECK(a.durable == 200);
+	CHECK(ack_durable_txn(&a).xid == 7 && ack_durable_txn(&a).commit_us == 1000);
+	ack_delivered(&a, 3);
+	CHECK(a.durable == 350);
+	CHECK(ack_durable_txn(&a).xid == 8);
+	/* an older commit passed again changes nothing */
+	ack_begin(&a);
+	ack_commit_txn(&a, 250, 9, 3000);
+	ack_written(&a);
+	CHECK(ack_written_txn(&a).xid == 8);
+	/* a sink that syncs: durable takes written's */
+	ack_begin(&a);
+	ack_event(&a);
+	ack_commit_txn(&a, 400, 10, 4000);
+	ack_written(&a);
+	ack_durable(&a);
+	CHECK(ack_durable_txn(&a).xid == 10 && ack_durable_txn(&a).commit_us == 4000);
+}
+
 /* A full ring of marks moves its newest mark on: later, never wrong. */
 static void
 test_marks_full(void)
@@ -397,6 +439,7 @@ main(void)
 	test_monotonic();
 	test_out_of_order();
 	test_delivered();
+	test_txn_identity();
 	test_marks_full();
 	return TEST_REPORT("test_ack");
 }

@@ -349,8 +349,23 @@ test_record(void)
 	CHECK_STR(record_err("{\"transaction_id\":null,\"lsn_proc\":63619219552,\"lsn_commit\":63619219552,"
 						 "\"lsn\":63619219552,\"txId\":1650,\"ts_usec\":1666268220374889}", &in), "");
 	CHECK(in.lsn == UINT64_C(63619219552));
+	CHECK(in.txid == 1650);
+	CHECK(in.ts_usec == INT64_C(1666268220374889));
 	CHECK_STR(in.systemid, "");
 	CHECK_STR(in.slot, "");
+	/* the transaction that ends at lsn, as Debezium records it */
+	memset(&o, 0, sizeof(o));
+	strcpy(o.systemid, "7301234567890123456");
+	o.lsn = 4096;
+	o.txid = 1650;
+	o.ts_usec = INT64_C(1666268220374889);
+	buf_reset(&b);
+	offset_record_value(&b, &o);
+	CHECK_STR(b.data, "{\"lsn_proc\":4096,\"lsn_commit\":4096,\"lsn\":4096,\"txId\":1650,"
+			  "\"ts_usec\":1666268220374889,\"walcap_system\":\"7301234567890123456\","
+			  "\"walcap_database\":\"\",\"walcap_slot\":\"\"}");
+	CHECK_STR(record_err(b.data, &in), "");
+	CHECK(in.txid == 1650 && in.ts_usec == INT64_C(1666268220374889));
 	/* lsn_commit stands in for a missing lsn */
 	CHECK_STR(record_err("{\"lsn_commit\":4096}", &in), "");
 	CHECK(in.lsn == 4096);
@@ -362,6 +377,9 @@ test_record(void)
 	CHECK_STR(record_err("{\"lsn\":-1}", &in), "the offset record is not valid: lsn is not a non-negative integer");
 	CHECK_STR(record_err("{\"lsn\":1.5}", &in), "the offset record is not valid: lsn is not a non-negative integer");
 	CHECK_STR(record_err("{\"lsn\":99999999999999999999}", &in), "the offset record is not valid: lsn is not a non-negative integer");
+	CHECK_STR(record_err("{\"lsn\":1,\"txId\":-3}", &in), "the offset record is not valid: txId is not a non-negative integer");
+	CHECK_STR(record_err("{\"lsn\":1,\"ts_usec\":9223372036854775808}", &in),
+			  "the offset record is not valid: ts_usec is not a non-negative integer");
 	CHECK_STR(record_err("{\"lsn\":1,\"walcap_slot\":7}", &in),
 			  "the offset record is not valid: walcap_slot is not a string of at most 127 bytes");
 	CHECK_STR(record_err("{\"lsn\":1,\"walcap_sink_size\":\"12\"}", &in),
