@@ -142,6 +142,8 @@ fuzz:
 		-o build/fuzz/fuzz_decoder tests/fuzz/fuzz_decoder.c build/fuzz/libwalcap.a $(LDLIBS)
 	clang -std=c11 -D_GNU_SOURCE $(WARN) $(PG_INC) -Isrc $(FUZZ_FLAGS) \
 		-o build/fuzz/fuzz_signals tests/fuzz/fuzz_signals.c build/fuzz/libwalcap.a $(LDLIBS)
+	clang -std=c11 -D_GNU_SOURCE $(WARN) $(PG_INC) -Isrc $(FUZZ_FLAGS) \
+		-o build/fuzz/fuzz_binary tests/fuzz/fuzz_binary.c build/fuzz/libwalcap.a $(LDLIBS)
 
 # A short bounded run for the test suite; see tests/fuzz/README.md for a long one.
 fuzz-run: fuzz
@@ -154,6 +156,11 @@ fuzz-run: fuzz
 		-artifact_prefix=build/fuzz/ build/fuzz/corpus_signals tests/fuzz/seeds_signals \
 		2>build/fuzz/fuzz_signals.log || (tail -50 build/fuzz/fuzz_signals.log; exit 1)
 	@tail -2 build/fuzz/fuzz_signals.log
+	mkdir -p build/fuzz/corpus_binary
+	build/fuzz/fuzz_binary -max_total_time=15 -max_len=512 \
+		-artifact_prefix=build/fuzz/ build/fuzz/corpus_binary tests/fuzz/seeds_binary \
+		2>build/fuzz/fuzz_binary.log || (tail -50 build/fuzz/fuzz_binary.log; exit 1)
+	@tail -2 build/fuzz/fuzz_binary.log
 
 valgrind: unit-bin
 	@VALGRIND="valgrind --leak-check=full --error-exitcode=3 -q" \

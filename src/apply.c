@@ -10,6 +10,7 @@
 #include "health.h"
 #include "log.h"
 #include "lsn.h"
+#include "convert_binary.h"
 #include "partition.h"
 
 void
@@ -96,6 +97,20 @@ is_signal_table(const struct apply *a, const struct relcache_rel *rel)
 		strcmp(rel->schema, a->cfg->signal_schema) == 0;
 }
 
+/*
+ * A binary value walcap cannot read: with binary.format=auto the session
+ * streams again in text (-2, need_text); with on, walcap stops (-1).
+ */
+static int
+binary_refused(struct apply *a)
+{
+	a->ew->binary_refused = 0;
+	if (a->cfg->binary_format == CONFIG_BINARY_ON)
+		return -1;
+	a->need_text = 1;
+	return -2;
+}
+
 static int
 handle_change(struct apply *a, const struct decoder_msg *msg, uint64_t lsn,
 			  char *err, size_t errlen)
@@ -130,7 +145,12 @@ handle_change(struct apply *a, const struct decoder_msg *msg, uint64_t lsn,
 		return 0;
 	if (event_change(a->ew, &a->dl->batch, rel, m, &a->txn.ev, lsn,
 					 a->now_ms, err, errlen) != 0)
-		return -1;
+	{
+		if (!a->ew->binary_refused)
+			return -1;
+		batch_abandon(&a->dl->batch);
+		return binary_refused(a);
+	}
 	end_event(a);
 	note_event(a, m->type, 1);
 	return 0;
@@ -324,6 +344,13 @@ handle_relation(struct apply *a, const struct decoder_msg *m, char *err, size_t 
 		config_table_included(a->cfg, rel->schema, rel->table) != 0;
 	if (rel->included && (a->dl->sink.routed || a->cfg->value_schemas))
 		choose_key(a, rel);
+	for (int i = 0; a->binary && i < rel->ncols; i++)
+		if (!convert_binary_readable(&rel->cols[i].conv))
+		{
+			snprintf(err, errlen, "column \"%s\".\"%s\".\"%s\" has a type (OID %u) whose binary form walcap does not read",
+					 rel->schema, rel->table, rel->cols[i].name, rel->cols[i].typid);
+			return binary_refused(a);
+		}
 	log_debug("relation %u \"%s\".\"%s\"%s: %d columns, %s",
 			  rel->relid, rel->schema, rel->table,
 			  rel->root_relid != rel->relid ? " (a partition of it)" : "", rel->ncols,

@@ -42,6 +42,12 @@ struct apply
 	int			server_version;
 	int			pub_via_root;	/* the publication has publish_via_partition_root */
 	int			pub_all_tables;	/* ... and is FOR ALL TABLES */
+	int			binary;			/* the session streams in binary (binary.format) */
+	/*
+	 * Set with apply_message's -2 when a column cannot be read in binary
+	 * (binary.format=auto): the caller streams the next sessions in text.
+	 */
+	int			need_text;
 	struct catalog *cat;
 	struct event_writer *ew;
 	struct snapshot *snap;
@@ -68,8 +74,11 @@ void		apply_init(struct apply *a, const struct config *c, uint64_t endpos,
  * to their roots itself).  Call before the session's first message.
  */
 static inline void
-apply_session(struct apply *a, int server_version, int pub_via_root, int pub_all_tables)
+apply_session(struct apply *a, int server_version, int pub_via_root, int pub_all_tables,
+			  int binary)
 {
+	a->binary = binary;
+	a->need_text = 0;
 	a->server_version = server_version;
 	a->pub_via_root = pub_via_root;
 	a->pub_all_tables = pub_all_tables;
@@ -100,8 +109,9 @@ apply_may_wait(const char *data, size_t len)
 
 /*
  * The message data (len bytes) at WAL position lsn.  0; -1 with err on a
- * fatal error; -2 with err when a catalog lookup failed: the session
- * starts again (nothing after the confirmed position is lost).
+ * fatal error; -2 with err when a catalog lookup failed, or (need_text)
+ * a column cannot be read in binary: the session starts again (nothing
+ * after the confirmed position is lost).
  */
 int			apply_message(struct apply *a, const char *data, size_t len, uint64_t lsn,
 						  char *err, size_t errlen);

@@ -105,6 +105,13 @@ batch_value(struct batch *b)
 	return &b->data;
 }
 
+/* Drop the value started by batch_value() and not ended: an event refused half-way. */
+static inline void
+batch_abandon(struct batch *b)
+{
+	buf_truncate(&b->data, b->start);
+}
+
 /*
  * End the value started by batch_value(): frame it and add its record
  * (no topic, a null key, no flags).  The record, or NULL if the batch

@@ -123,7 +123,10 @@ resolve_scalar(struct catalog *cat, uint32_t oid, int32_t typmod,
 		out->typmod = typmod;
 		out->delim = ',';
 		if (strcmp(t.name, "hstore") == 0)
+		{
 			out->kind = CONVERT_HSTORE;
+			out->bin = CONVERT_BIN_HSTORE;
+		}
 		else if (t.category == 'A' && t.elem != 0)
 		{
 			struct convert_type e;
@@ -135,9 +138,16 @@ resolve_scalar(struct catalog *cat, uint32_t oid, int32_t typmod,
 			out->kind = CONVERT_ARRAY;
 			out->elem_kind = e.kind;
 			out->delim = t.delim ? t.delim : ',';
+			out->bin = CONVERT_BIN_ARRAY;
+			out->elem_bin = e.bin;
 		}
 		else
+		{
 			out->kind = CONVERT_STRING;	/* enum, composite, range, extension */
+			/* an enum's and citext's send functions send the text */
+			if (t.typtype == 'e' || strcmp(t.name, "citext") == 0)
+				out->bin = CONVERT_BIN_TEXT;
+		}
 		return 0;
 	}
 	snprintf(err, errlen, "type OID %u: domain nesting too deep", oid);

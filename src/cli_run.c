@@ -397,12 +397,13 @@ cli_run(const struct config *c, const struct run_opts *o)
 			end = SESSION_LOST;
 		else
 		{
-			log_info("streaming from slot \"%s\" of database \"%s\", publication \"%s\"",
-					 c->slot_name, c->dbname, c->publication_name);
+			log_info("streaming from slot \"%s\" of database \"%s\", publication \"%s\", in %s",
+					 c->slot_name, c->dbname, c->publication_name,
+					 r.src.binary ? "binary" : "text");
 			attempts = 0;
 			backoff = c->backoff_initial_ms;
 			apply_session(&r.ap, r.src.server_version, r.src.pub_via_root,
-						  r.src.pub_all_tables);
+						  r.src.pub_all_tables, r.src.binary);
 			r.met.connected = 1;
 			run_metrics_now(&r);
 			end = stream(&r, err, sizeof(err));
@@ -424,6 +425,14 @@ cli_run(const struct config *c, const struct run_opts *o)
 
 		/* SESSION_LOST: keep what we have, then connect again */
 		source_close(&r.src, 0);
+		if (r.ap.need_text)
+		{
+			/* binary.format=auto: from now on in text, at once */
+			log_warning("%s; streaming again in text from the confirmed position (binary.format=auto)", err);
+			snprintf(err, sizeof(err), "the session restarts in text");
+			r.src.text_only = 1;
+			backoff = 1;
+		}
 		run_metrics_now(&r);
 		if (run_prepare_reconnect(&r, msg, sizeof(msg)) != 0)
 		{

@@ -89,6 +89,7 @@ static const char *const hstore_modes[] = {"json", "map", NULL};
 static const char *const sink_types[] = {"stdout", "file", "kafka", NULL};
 static const char *const offset_storages[] = {"file", "postgres", "kafka", NULL};
 static const char *const exactly_once_modes[] = {"disabled", "required", NULL};
+static const char *const binary_formats[] = {"auto", "on", "off", NULL};
 /* enum log_level's order, as log_parse_level() reads them */
 static const char *const log_levels[] = {
 	"error", "warning", "info", "debug", NULL
@@ -184,6 +185,8 @@ static const struct config_key config_keys[] = {
 		   "create the slot as a failover slot (PostgreSQL 17+)"),
 	K_STR("publication.name", KT_NAME, "streamkap_pub", publication_name,
 		  "the publication the server sends the changes of"),
+	K_ENUM("binary.format", "auto", binary_format, binary_formats,
+		   "pgoutput's binary mode: auto (PostgreSQL 14+, in text while a column's type has no binary form walcap reads), on, off"),
 	K_STR("signal.schema", KT_NAME, "streamkap", signal_schema,
 		  "the schema of the signal table " CONFIG_SIGNAL_TABLE),
 	K_CUSTOM("topic.prefix", KT_OPTIONAL, NULL, topic_prefix, parse_topic_prefix, KF_SHOW_FIELD,

@@ -65,6 +65,14 @@ enum config_offset_storage
 	CONFIG_OFFSETS_KAFKA,		/* offset.storage.topic */
 };
 
+/* binary.format: pgoutput's binary mode (convert_binary.h) */
+enum config_binary_format
+{
+	CONFIG_BINARY_AUTO = 0,		/* on from PostgreSQL 14, text below */
+	CONFIG_BINARY_ON,			/* binary, or stop with the reason */
+	CONFIG_BINARY_OFF,
+};
+
 /* exactly.once.support (Kafka Connect's KIP-618 name; sink_kafka.c) */
 enum config_exactly_once
 {
@@ -123,6 +131,7 @@ struct config
 	int			slot_failover;	/* slot.failover [false]: create it as a failover
 								 * slot (PostgreSQL 17+) */
 	char	   *publication_name;	/* publication.name [streamkap_pub] */
+	enum config_binary_format binary_format;	/* binary.format [auto] */
 	char	   *signal_schema;	/* signal.schema [streamkap] */
 	char	   *topic_prefix;	/* topic.prefix [database.dbname] */
 

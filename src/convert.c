@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "convert_binary.h"
+#include "convert_int.h"
 #include "geometry.h"
 #include "json.h"
 
@@ -1049,8 +1051,8 @@ days_from_civil(int64_t y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-/* The inverse of days_from_civil(). */
-static void
+/* The inverse of days_from_civil(); convert_int.h. */
+void
 civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
 	int64_t		era;
@@ -2515,6 +2517,7 @@ convert_builtin(uint32_t oid, int32_t typmod, struct convert_type *t)
 	t->elem_kind = CONVERT_STRING;
 	t->typmod = typmod;
 	t->delim = ',';
+	convert_binary_builtin(oid, t);
 	while (lo < hi)
 	{
 		size_t		mid = lo + (hi - lo) / 2;

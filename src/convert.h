@@ -115,12 +115,64 @@ enum convert_kind
 	CONVERT_ARRAY,				/* elements converted as elem_kind */
 };
 
+/*
+ * How a value of the type is laid out in binary mode (its send
+ * function's format), read by convert_binary.h.  CONVERT_BIN_NONE: walcap
+ * does not read the type's binary form, so a session with such a column
+ * streams in text (docs/config.md, binary.format).
+ */
+enum convert_bin
+{
+	CONVERT_BIN_NONE = 0,
+	CONVERT_BIN_TEXT,			/* the text itself: text, varchar, json, enums... */
+	CONVERT_BIN_VTEXT,			/* a version byte (1), then the text: jsonb, jsonpath */
+	CONVERT_BIN_BOOL,
+	CONVERT_BIN_INT2,
+	CONVERT_BIN_INT4,
+	CONVERT_BIN_INT8,
+	CONVERT_BIN_UINT4,			/* oid, xid, cid */
+	CONVERT_BIN_UINT8,			/* xid8 */
+	CONVERT_BIN_FLOAT4,
+	CONVERT_BIN_FLOAT8,
+	CONVERT_BIN_NUMERIC,
+	CONVERT_BIN_MONEY,
+	CONVERT_BIN_BYTEA,
+	CONVERT_BIN_DATE,
+	CONVERT_BIN_TIME,
+	CONVERT_BIN_TIMETZ,
+	CONVERT_BIN_TIMESTAMP,
+	CONVERT_BIN_TIMESTAMPTZ,
+	CONVERT_BIN_INTERVAL,
+	CONVERT_BIN_UUID,
+	CONVERT_BIN_INET,
+	CONVERT_BIN_CIDR,
+	CONVERT_BIN_MACADDR,
+	CONVERT_BIN_MACADDR8,
+	CONVERT_BIN_BIT,
+	CONVERT_BIN_POINT,
+	CONVERT_BIN_LSEG,
+	CONVERT_BIN_BOX,
+	CONVERT_BIN_PATH,
+	CONVERT_BIN_POLYGON,
+	CONVERT_BIN_CIRCLE,
+	CONVERT_BIN_LINE,
+	CONVERT_BIN_TID,
+	CONVERT_BIN_PG_LSN,
+	CONVERT_BIN_TSVECTOR,
+	CONVERT_BIN_HSTORE,
+	CONVERT_BIN_ARRAY,			/* elements laid out as elem_bin */
+	CONVERT_BIN_RANGE,			/* bounds laid out as elem_bin */
+	CONVERT_BIN_MULTIRANGE,		/* ranges of elem_bin bounds */
+};
+
 struct convert_type
 {
 	enum convert_kind kind;
 	enum convert_kind elem_kind;	/* for CONVERT_ARRAY */
 	int32_t		typmod;			/* the column's atttypmod, -1 if none */
 	char		delim;			/* array element delimiter: ',' (';' for box) */
+	uint8_t		bin;			/* enum convert_bin */
+	uint8_t		elem_bin;		/* of an array's elements, a range's bounds */
 };
 
 /*

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "convert_binary.h"
 #include "json.h"
 #include "log.h"
 #include "schema.h"
@@ -22,6 +23,7 @@ event_writer_init(struct event_writer *w, const struct config *c,
 	buf_init(&w->txn_head, 0);
 	buf_init(&w->txn_id, 0);
 	buf_init(&w->prefix, 0);
+	buf_init(&w->bin_scratch, 0);
 	w->cache_valid = 0;
 	w->conv = c->conv;
 	w->routed = 0;
@@ -79,6 +81,7 @@ event_writer_free(struct event_writer *w)
 	buf_free(&w->txn_head);
 	buf_free(&w->txn_id);
 	buf_free(&w->prefix);
+	buf_free(&w->bin_scratch);
 	buf_free(&w->hb_topic);
 	buf_free(&w->hb_key);
 	free(w->schema_prefix);
@@ -200,6 +203,35 @@ put_source(struct event_writer *w, struct buf *out, const char *tail,
 }
 
 /*
+ * A binary-mode value (convert_binary.h).  One walcap cannot read sets
+ * binary_refused and fails the event: the session then streams again
+ * in text, from the confirmed position.
+ */
+static int
+put_binary(struct event_writer *w, struct buf *out, const struct relcache_rel *rel,
+		   struct relcache_col *col, const struct decoder_column *c,
+		   char *err, size_t errlen)
+{
+	int			rc = convert_binary_value(out, &w->bin_scratch, &col->conv,
+										  c->data, c->len, &w->conv);
+
+	if (rc < 0)
+	{
+		w->binary_refused = 1;
+		snprintf(err, errlen, "a binary value of column \"%s\".\"%s\".\"%s\" (type OID %u) could not be read",
+				 rel->schema, rel->table, col->name, col->typid);
+		return -1;
+	}
+	if (rc > 0 && !col->warned)
+	{
+		log_warning("a value of column \"%s\".\"%s\".\"%s\" (type OID %u) could not be converted and is written as a string",
+					rel->schema, rel->table, col->name, col->typid);
+		col->warned = 1;
+	}
+	return 0;
+}
+
+/*
  * A row as a JSON object.  With a mask, only the columns whose flags
  * have one of its bits: 1 the replica identity key columns (Debezium's
  * before for REPLICA IDENTITY DEFAULT), rel->keyflag the message key's.
@@ -236,7 +268,8 @@ put_row(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 
 		if (mask && !(col->flags & mask))
 			continue;
-		if (c->kind == DECODER_COL_UNCHANGED && old && old->cols[i].kind == DECODER_COL_TEXT)
+		if (c->kind == DECODER_COL_UNCHANGED && old &&
+			(old->cols[i].kind == DECODER_COL_TEXT || old->cols[i].kind == DECODER_COL_BINARY))
 			c = &old->cols[i];
 		if (!first)
 			buf_putc(out, ',');
@@ -263,10 +296,13 @@ put_row(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 					json_text(out, c->data, c->len);
 				}
 				break;
+			case DECODER_COL_BINARY:
+				if (put_binary(w, out, rel, col, c, err, errlen) != 0)
+					return -1;
+				break;
 			default:
-				snprintf(err, errlen,
-						 "column \"%s\" of \"%s\".\"%s\" arrived in binary format, which walcap did not ask for",
-						 col->name, rel->schema, rel->table);
+				snprintf(err, errlen, "column \"%s\" of \"%s\".\"%s\" arrived as kind '%c', which is not in the protocol",
+						 col->name, rel->schema, rel->table, c->kind);
 				return -1;
 		}
 	}

@@ -90,6 +90,15 @@ struct event_writer
 	int			value_schemas;
 	int			key_schemas;
 	char	   *schema_prefix;	/* topic.prefix, for schema names */
+
+	/*
+	 * Binary mode (binary.format): bin_scratch holds a value's text on its
+	 * way to JSON (convert_binary.h).  binary_refused is set, and the
+	 * event refused (-1), when a binary value could not be read: the
+	 * caller streams the session again in text.
+	 */
+	struct buf	bin_scratch;
+	int			binary_refused;
 };
 
 int		event_writer_init(struct event_writer *w, const struct config *c,

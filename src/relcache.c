@@ -130,6 +130,7 @@ resolve_column(struct relcache *c, const struct relcache_rel *r,
 					r->schema, r->table, col->name, col->typid, err);
 	col->conv.kind = CONVERT_STRING;
 	col->conv.typmod = col->typmod;
+	col->conv.bin = CONVERT_BIN_NONE;
 }
 
 static struct relcache_rel *

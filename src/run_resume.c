@@ -96,6 +96,14 @@ run_start(struct run *r, int *status)
 	}
 	else
 		run_slot_failover(r);
+	if (c->binary_format == CONFIG_BINARY_ON && r->src.server_version < 140000)
+	{
+		log_error("binary.format=on, but the server runs PostgreSQL %d.%d, whose pgoutput has no binary mode (14 and later have it)",
+				  r->src.server_version / 10000, r->src.server_version % 10000);
+		log_hint("set binary.format=auto (binary where the server has it) or binary.format=off");
+		*status = EXIT_USAGE;
+		return 1;
+	}
 	/* before 12 float texts are exact but long: see convert_opts */
 	r->ew.conv.legacy_floats = r->src.server_version < 120000;
 	/* exactly once: fence the last producer before reading what it committed */

@@ -43,6 +43,7 @@ snapshot_init(struct snapshot *s, const struct config *cfg,
 	s->read_only = cfg->read_only;
 	relcache_init(&s->table.meta, resolve, resolve_arg);
 	buf_init(&s->table.sql, 0);
+	buf_init(&s->chunk.keytext, 0);
 	sideconn_init(&s->side, cfg, on_connect, s);
 }
 
@@ -57,6 +58,7 @@ snapshot_free(struct snapshot *s)
 	snap_free_keys(s->table.known, s->table.nknown);
 	relcache_free(&s->table.meta);
 	buf_free(&s->table.sql);
+	buf_free(&s->chunk.keytext);
 	buf_free(&s->export.row);
 	buf_free(&s->export.pending_row);
 	sideconn_close(&s->side);

@@ -177,6 +177,7 @@ struct snapshot_chunk
 	int			scratch_cap;
 	const struct relcache_rel *mapped;	/* stream relation the key map is for */
 	int		   *map;			/* key column j is mapped's column map[j] */
+	struct buf	keytext;		/* a binary-mode key's text, to compare with the rows' */
 };
 
 /* snapshot_export.c: the initial snapshot from an exported snapshot (COPY). */

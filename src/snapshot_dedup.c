@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "convert_binary.h"
 #include "snapshot_int.h"
 
 static uint32_t
@@ -100,23 +101,61 @@ map_keys(struct snapshot *s, const struct relcache_rel *srel)
 	return 0;
 }
 
+/*
+ * The key column j of the streamed tuple t as the chunk's rows hold it:
+ * the text, which in binary mode is the value's text (convert_binary.h)
+ * rendered into chunk.keytext.  0, or -1 if it has none (NULL, unchanged,
+ * unreadable).
+ */
+static int
+key_text(struct snapshot *s, const struct decoder_tuple *t, int j,
+		 const char **p, size_t *len)
+{
+	const struct decoder_column *c = &t->cols[s->chunk.map[j]];
+	size_t		at = s->chunk.keytext.len;
+
+	if (c->kind == DECODER_COL_TEXT)
+	{
+		*p = c->data;
+		*len = c->len;
+		return 0;
+	}
+	if (c->kind != DECODER_COL_BINARY ||
+		convert_binary_text(&s->chunk.keytext, &s->chunk.mapped->cols[s->chunk.map[j]].conv,
+							c->data, c->len) != 0)
+		return -1;
+	/* the buf may have moved: callers read the texts after the last render */
+	*p = NULL;
+	*len = s->chunk.keytext.len - at;
+	return 0;
+}
+
 /* Drop the buffered row whose key the streamed tuple t has. */
 static void
 forget_key(struct snapshot *s, const struct decoder_tuple *t)
 {
 	uint32_t	h = 2166136261u;
 	size_t		slot;
+	const char *kp[SNAP_MAX_KEYS];
+	size_t		kl[SNAP_MAX_KEYS];
+	size_t		off[SNAP_MAX_KEYS];
 
+	if (s->table.nkeys > SNAP_MAX_KEYS)
+		return;
+	buf_reset(&s->chunk.keytext);
 	for (int j = 0; j < s->table.nkeys; j++)
 	{
-		const struct decoder_column *c;
-
 		if (s->chunk.map[j] >= t->ncols)
 			return;
-		c = &t->cols[s->chunk.map[j]];
-		if (c->kind != DECODER_COL_TEXT)
+		off[j] = s->chunk.keytext.len;
+		if (key_text(s, t, j, &kp[j], &kl[j]) != 0)
 			return;				/* a key is never NULL or unchanged */
-		h = hash_bytes(h, c->data, c->len);
+	}
+	for (int j = 0; j < s->table.nkeys; j++)
+	{
+		if (kp[j] == NULL)
+			kp[j] = s->chunk.keytext.data + off[j];
+		h = hash_bytes(h, kp[j], kl[j]);
 	}
 	for (slot = h & (s->chunk.nhash - 1); s->chunk.hash[slot]; slot = (slot + 1) & (s->chunk.nhash - 1))
 	{
@@ -125,11 +164,10 @@ forget_key(struct snapshot *s, const struct decoder_tuple *t)
 
 		for (int j = 0; j < s->table.nkeys && same; j++)
 		{
-			const struct decoder_column *c = &t->cols[s->chunk.map[j]];
 			int			k = s->table.keyidx[j];
 
-			same = (size_t) PQgetlength(s->chunk.res, row, k) == c->len &&
-				memcmp(PQgetvalue(s->chunk.res, row, k), c->data, c->len) == 0;
+			same = (size_t) PQgetlength(s->chunk.res, row, k) == kl[j] &&
+				memcmp(PQgetvalue(s->chunk.res, row, k), kp[j], kl[j]) == 0;
 		}
 		if (same)
 			s->chunk.gone[row] = 1;

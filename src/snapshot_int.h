@@ -43,6 +43,9 @@
 #include "relcache.h"
 #include "snapshot.h"
 
+/* The most key columns an incremental snapshot reads by (a primary key has at most 32). */
+#define SNAP_MAX_KEYS 32
+
 /* ---- snapshot.c ---- */
 
 /*

@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "signals.h"
+#include "convert_binary.h"
 #include "snapshot_int.h"
 
 static void
@@ -225,9 +226,12 @@ column_text(const struct relcache_rel *rel, const struct decoder_tuple *t,
 	for (int i = 0; i < rel->ncols && i < t->ncols; i++)
 		if (strcmp(rel->cols[i].name, name) == 0)
 		{
-			if (t->cols[i].kind != DECODER_COL_TEXT)
+			if (t->cols[i].kind == DECODER_COL_TEXT)
+				buf_append(out, t->cols[i].data, t->cols[i].len);
+			else if (t->cols[i].kind != DECODER_COL_BINARY ||
+					 convert_binary_text(out, &rel->cols[i].conv, t->cols[i].data,
+										 t->cols[i].len) != 0)
 				return 0;
-			buf_append(out, t->cols[i].data, t->cols[i].len);
 			buf_putc(out, '\0');
 			return 1;
 		}

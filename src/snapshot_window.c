@@ -16,8 +16,6 @@
 #include "pgconn.h"
 #include "snapshot_int.h"
 
-#define SNAP_MAX_KEYS 32
-
 static void ahead_send(struct snapshot *s);
 static int ahead_take(struct snapshot *s);
 

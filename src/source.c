@@ -238,9 +238,11 @@ source_open(struct source *s, const struct config *c, int tolerate_slot,
 	PGresult   *res;
 	char		v[64];
 	struct source_feedback fb = s->fb;
+	int			text_only = s->text_only;
 
 	memset(s, 0, sizeof(*s));
 	s->fb = fb;					/* the schedule outlives a connection */
+	s->text_only = text_only;	/* and so does the caller's choice */
 	*fatal = 0;
 	s->conn = pgconn_connect(c, 1, err, errlen);
 	if (s->conn == NULL)
@@ -415,13 +417,20 @@ source_start(struct source *s, const struct config *c, uint64_t start,
 	buf_init(&pub, 0);
 	/* publication_names is a list of identifiers, given as one string */
 	pgconn_quote_ident(&pub, c->publication_name);
-	/* protocol 1 everywhere; messages from 14 on, where pgoutput has them */
+	/*
+	 * protocol 1 everywhere; messages, and binary mode (binary.format),
+	 * from 14 on, where pgoutput has them
+	 */
+	s->binary = c->binary_format != CONFIG_BINARY_OFF && !s->text_only &&
+		s->server_version >= 140000;
 	buf_lit(&sql, "START_REPLICATION SLOT ");
 	pgconn_quote_ident(&sql, c->slot_name);
 	buf_printf(&sql, " LOGICAL " LSN_FMT " (proto_version '1', publication_names ",
 			   LSN_ARGS(start));
 	pgconn_quote_literal(&sql, buf_failed(&pub) ? "" : pub.data);
-	buf_puts(&sql, s->server_version >= 140000 ? ", messages 'true')" : ")");
+	if (s->server_version >= 140000)
+		buf_lit(&sql, ", messages 'true'");
+	buf_puts(&sql, s->binary ? ", binary 'true')" : ")");
 	if (buf_failed(&sql) || buf_failed(&pub))
 	{
 		snprintf(err, errlen, "out of memory");

@@ -154,7 +154,7 @@ EOF
         echo "listen_addresses = '127.0.0.1'"
         echo "unix_socket_directories = '$PG_SOCK'"
         echo "wal_level = logical"
-        echo "max_replication_slots = 20"
+        echo "max_replication_slots = 40"
         echo "max_wal_senders = 20"
         echo "wal_sender_timeout = 60s"
         echo "fsync = off"

@@ -411,9 +411,10 @@ assert_eq "the whole stream, in commit order" \
 	"$(printf '%s\n' "$X_OPS" "$X_RI" "$X_TOAST" "$X_NUMS" ${X_MSG:+"$X_MSG"} ${X_TRUNC:+"$X_TRUNC"} | unbig)"
 assert_eq "stream: no warning or error logged" "$(grep -E 'WARNING|ERROR' "$work/stream.err")" ""
 # What walcap asks pgoutput for: protocol 1 and the publication, and
-# messages from 14 only (an older pgoutput refuses the option).
+# messages and binary values (binary.format=auto) from 14 only (an older
+# pgoutput refuses the options).
 msgopt=
-[ "$V" -ge 140000 ] && msgopt=", messages 'true'"
+[ "$V" -ge 140000 ] && msgopt=", messages 'true', binary 'true'"
 assert_match "stream: the START_REPLICATION walcap sent" \
 	"$(grep -o 'received replication command: START_REPLICATION.*' "$PG_TMP/postgres.log")" \
 	"^received replication command: START_REPLICATION SLOT \"streamkap_pgoutput_slot\" LOGICAL [0-9A-F]+/[0-9A-F]+ \\(proto_version '1', publication_names '\"streamkap_pub\"'$msgopt\\)\$"

@@ -90,6 +90,11 @@ SQL
 	for m in "${MODES[@]}" schemas incr; do
 		echo "SELECT pg_create_logical_replication_slot('ty_$m', 'pgoutput');"
 	done
+	# the same runs in text (binary.format=off), for the differential check
+	for m in "${MODES[@]}" schemas; do
+		echo "SELECT pg_create_logical_replication_slot('ty_${m}_txt', 'pgoutput');"
+	done
+	echo "SELECT pg_create_logical_replication_slot('streamkap_pgoutput_slot_txt', 'pgoutput');"
 	cat <<'SQL'
 INSERT INTO ty VALUES (1,
 	-32768, 2147483647, -9223372036854775808, 9223372036854775807,
@@ -131,7 +136,10 @@ END=$(current_lsn)
 
 # ---------------------------------------------------------------- helpers
 # run_mode NAME SLOT [key=value...]: walcap up to $END; the one event in
-# $T_TMP/NAME.out; asserts exit status 0 and exactly one event.
+# $T_TMP/NAME.out; asserts exit status 0 and exactly one event.  The run
+# is in binary from PostgreSQL 14 on (binary.format=auto); a second run
+# on SLOT_txt with binary.format=off must write the same bytes (but for
+# the event's own ts_ms, the time it was written).
 run_mode() {
 	local name=$1 slot=$2
 	shift 2
@@ -142,6 +150,29 @@ run_mode() {
 	[ "$rc" = 0 ] || sed 's/^/    | /' "$T_TMP/$name.err" | tail -n 20
 	assert_eq "$name: one insert event of public.ty" \
 		"$(jq -r '[.op, .source.schema, .source.table, (.before == null)] | join(" ")' "$T_TMP/$name.out")" "c public ty true"
+	differential "$name" "$slot" "$@"
+}
+
+# differential NAME SLOT [key=value...]: the run NAME again in text, on
+# SLOT_txt; the same event, byte for byte, but for its ts_ms.
+differential() {
+	local name=$1 slot=$2 fmt=binary
+	shift 2
+	[ "$V" -ge 140000 ] || fmt=text
+	assert_eq "$name: streamed in $fmt" \
+		"$(grep -o 'publication "streamkap_pub", in [a-z]*' "$T_TMP/$name.err")" "publication \"streamkap_pub\", in $fmt"
+	walcap_conf "$T_TMP/$name-txt.conf" "database.dbname=$DB" "slot.name=${slot}_txt" binary.format=off "$@"
+	walcap_run "$T_TMP/$name-txt.conf" --endpos "$END" >"$T_TMP/$name-txt.out" 2>"$T_TMP/$name-txt.err"
+	assert_rc "$name in text: walcap exits 0" "$?" 0
+	assert_eq "$name: the binary and text events are the same bytes" \
+		"$(sed 's/"ts_ms":[0-9]*}\(}*\)$/"ts_ms":0}\1/' "$T_TMP/$name.out" | md5sum)" \
+		"$(sed 's/"ts_ms":[0-9]*}\(}*\)$/"ts_ms":0}\1/' "$T_TMP/$name-txt.out" | md5sum)"
+	if ! cmp -s <(sed 's/"ts_ms":[0-9]*}\(}*\)$/"ts_ms":0}\1/' "$T_TMP/$name.out") \
+		<(sed 's/"ts_ms":[0-9]*}\(}*\)$/"ts_ms":0}\1/' "$T_TMP/$name-txt.out"); then
+		jq -S '.after // .payload.after' "$T_TMP/$name.out" >"$T_TMP/$name.a.json"
+		jq -S '.after // .payload.after' "$T_TMP/$name-txt.out" >"$T_TMP/$name.b.json"
+		diff "$T_TMP/$name.a.json" "$T_TMP/$name.b.json" | sed 's/^/    | /' | head -n 20
+	fi
 }
 
 # after_has NAME RUN WANT_JSON: the listed columns of the run's "after"
@@ -448,6 +479,7 @@ done
 walcap_conf "$T_TMP/schemas.conf" "database.dbname=$DB" slot.name=ty_schemas value.converter.schemas.enable=true
 walcap_run "$T_TMP/schemas.conf" --endpos "$END" >"$T_TMP/schemas.out" 2>"$T_TMP/schemas.err"
 assert_rc "schemas: walcap exits 0" "$?" 0
+differential schemas ty_schemas value.converter.schemas.enable=true
 assert_eq "schemas: the payload's row is the default run's" \
 	"$(jq -c .payload.after "$T_TMP/schemas.out" 2>&1)" "$(jq -c .after "$T_TMP/default.out" 2>&1)"
 POINT_FIELDS='{"type":"double","optional":false,"field":"x"},{"type":"double","optional":false,"field":"y"},{"type":"bytes","optional":true,"field":"wkb"},{"type":"int32","optional":true,"field":"srid"}'

@@ -254,8 +254,8 @@ test_float_legacy(void)
 	CHECK_STR(cv(CONVERT_FLOAT, -1, "0.300000000000000044", &DEF), "0.300000000000000044");
 	/* arrays and point coordinates too */
 	{
-		struct convert_type at = {CONVERT_ARRAY, CONVERT_FLOAT4, -1, ','};
-		struct convert_type pt = {CONVERT_POINT, CONVERT_STRING, -1, ','};
+		struct convert_type at = {.kind = CONVERT_ARRAY, .elem_kind = CONVERT_FLOAT4, .typmod = -1, .delim = ','};
+		struct convert_type pt = {.kind = CONVERT_POINT, .elem_kind = CONVERT_STRING, .typmod = -1, .delim = ','};
 
 		CHECK_STR(conv_t(&at, "{0.333333343,NaN}", 17, &old), "[0.33333334,\"NaN\"]");
 		CHECK_STR(conv_t(&pt, "(0.100000000000000006,-2)", 25, &old),

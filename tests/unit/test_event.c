@@ -294,6 +294,10 @@ static const struct change_case insert_cases[] = {
 		{'I', 16384, 0, {NULL}, {T("1"), T("a\"b"), COL_NULL}}, NULL, 200,
 		"{\"before\":null,\"after\":{\"id\":1,\"name\":\"a\\\"b\",\"note\":null},"
 		SRC_777("200") "\"c\",\"ts_ms\":1700000000999}", NULL},
+	{"insert in binary mode: int4 and text as the text path writes them",
+		{'I', 16384, 0, {NULL}, {B("\x01\x02\x03\x04"), B("a\"b"), COL_NULL}}, NULL, 200,
+		"{\"before\":null,\"after\":{\"id\":16909060,\"name\":\"a\\\"b\",\"note\":null},"
+		SRC_777("200") "\"c\",\"ts_ms\":1700000000999}", NULL},
 	{"insert: first transaction of a session, no previous commit",
 		{'I', 16384, 0, {NULL}, {T("1"), T("a\"b"), COL_NULL}}, &FIRST, 26382864,
 		"{\"before\":null,\"after\":{\"id\":1,\"name\":\"a\\\"b\",\"note\":null},"
@@ -354,9 +358,9 @@ static const struct change_case mismatch_cases[] = {
 	{"an update with an empty new tuple",
 		{'U', 16384, 'O', {T("1"), COL_NULL, COL_NULL}, {NULL}}, NULL, 200,
 		"ERR", "has 0 columns, its Relation message 3"},
-	{"binary format was not asked for",
-		{'I', 16384, 0, {NULL}, {T("1"), B("xx"), COL_NULL}}, NULL, 200,
-		"ERR", "column \"name\" of \"public\".\"items\" arrived in binary format"},
+	{"binary mode: an int4 of three bytes",
+		{'I', 16384, 0, {NULL}, {B("\x01\x02\x03"), B("xx"), COL_NULL}}, NULL, 200,
+		"ERR", "a binary value of column \"public\".\"items\".\"id\" (type OID 23) could not be read"},
 };
 
 /* A value its type's converter refuses is written as a string. */
