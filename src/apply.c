@@ -26,6 +26,7 @@ apply_init(struct apply *a, const struct config *c, uint64_t endpos,
 	a->snap = snap;
 	a->dl = dl;
 	decoder_init(&a->dec);
+	a->streams.rfd = -1;
 	relcache_init(&a->rels, catalog_resolve, cat);
 	txn_init(&a->txn, 0);
 }
@@ -38,6 +39,7 @@ apply_free(struct apply *a)
 	free(a->remap[1]);
 	a->remap[0] = a->remap[1] = NULL;
 	decoder_free(&a->dec);
+	stream_free(&a->streams);
 }
 
 void
@@ -45,6 +47,9 @@ apply_cut(struct apply *a)
 {
 	txn_cut(&a->txn, &a->dl->ack);
 	a->dec.in_stream = 0;
+	/* the server streams what did not commit again, from its start */
+	if (a->streams.dir)
+		stream_reset(&a->streams);
 }
 
 static inline void
@@ -408,6 +413,29 @@ handle_message(struct apply *a, const struct decoder_msg *m)
 	return 0;
 }
 
+/* Stream Start, Stop, Commit and Abort (stream.h) */
+static int
+handle_stream(struct apply *a, const struct decoder_msg *m, uint64_t lsn,
+			  char *err, size_t errlen)
+{
+	if (a->streams.dir == NULL &&
+		stream_init(&a->streams, a->cfg->spill_dir, a->cfg->slot_name, err, errlen) != 0)
+		return -1;
+	switch (m->type)
+	{
+		case DECODER_STREAM_START:
+			return stream_start(&a->streams, m->xid, m->u.stream_start.first, err, errlen);
+		case DECODER_STREAM_STOP:
+			return stream_stop(&a->streams, err, errlen);
+		case DECODER_STREAM_ABORT:
+			return stream_abort(&a->streams, m->xid, m->u.stream_abort.subxid, err, errlen);
+		default:
+			return stream_replay_begin(&a->streams, m->xid, m->u.commit.commit_lsn,
+									   m->u.commit.end_lsn, m->u.commit.commit_ts, lsn,
+									   err, errlen);
+	}
+}
+
 int
 apply_message(struct apply *a, const char *data, size_t len, uint64_t lsn,
 			  char *err, size_t errlen)
@@ -417,8 +445,23 @@ apply_message(struct apply *a, const char *data, size_t len, uint64_t lsn,
 
 	if (decoder_decode(&a->dec, data, len, &m, err, errlen) != 0)
 		return -1;
+	/* inside a streamed block: kept, without the xid, until the transaction ends */
+	if (a->dec.in_stream && m.type != DECODER_STREAM_START)
+	{
+		if (len < 5)
+		{
+			snprintf(err, errlen, "a streamed '%c' message without its xid", m.type);
+			return -1;
+		}
+		return stream_spill(&a->streams, m.xid, lsn, data[0], data + 5, len - 5, err, errlen);
+	}
 	switch (m.type)
 	{
+		case DECODER_STREAM_START:
+		case DECODER_STREAM_STOP:
+		case DECODER_STREAM_COMMIT:
+		case DECODER_STREAM_ABORT:
+			return handle_stream(a, &m, lsn, err, errlen) == 0 ? 0 : -1;
 		case DECODER_BEGIN:
 			rc = txn_begin(&a->txn, &a->dl->ack, m.u.begin.xid, m.u.begin.commit_ts,
 						   m.u.begin.final_lsn, lsn, a->endpos, err, errlen);
@@ -461,7 +504,7 @@ apply_message(struct apply *a, const char *data, size_t len, uint64_t lsn,
 		case DECODER_MESSAGE:
 			return handle_message(a, &m);
 		default:
-			snprintf(err, errlen, "the server sent a streamed-transaction message ('%c'), which walcap did not ask for",
+			snprintf(err, errlen, "the server sent a '%c' message, which walcap did not ask for",
 					 m.type);
 			return -1;
 	}

@@ -26,6 +26,7 @@
 #include "metrics.h"
 #include "relcache.h"
 #include "snapshot.h"
+#include "stream.h"
 #include "txn.h"
 
 struct apply
@@ -48,6 +49,8 @@ struct apply
 	 * (binary.format=auto): the caller streams the next sessions in text.
 	 */
 	int			need_text;
+	/* transactions streamed before their commit (stream.h) */
+	struct stream streams;
 	struct catalog *cat;
 	struct event_writer *ew;
 	struct snapshot *snap;
@@ -115,6 +118,25 @@ apply_may_wait(const char *data, size_t len)
  */
 int			apply_message(struct apply *a, const char *data, size_t len, uint64_t lsn,
 						  char *err, size_t errlen);
+
+/*
+ * A streamed transaction committed and is being read back from its spill
+ * file (stream.h): the caller takes its messages with apply_replay_next()
+ * and hands each to apply_message() before reading the server again.
+ */
+static inline int
+apply_replaying(const struct apply *a)
+{
+	return stream_replaying(&a->streams);
+}
+
+/* The next message read back: 1 (valid until the next call), 0 at its end, -1 with err. */
+static inline int
+apply_replay_next(struct apply *a, const char **data, size_t *len, uint64_t *lsn,
+				  char *err, size_t errlen)
+{
+	return stream_replay_next(&a->streams, data, len, lsn, err, errlen);
+}
 
 /* Events appended by others (snapshot rows, counted in the closing line). */
 static inline void

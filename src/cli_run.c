@@ -125,6 +125,28 @@ wait_input(struct run *r, int timeout_ms, char *err, size_t errlen)
 	return source_wait_input(&r->src, timeout_ms, err, errlen);
 }
 
+/*
+ * The next message of a streamed transaction read back from its spill
+ * file, as if the server had sent it (apply_replaying); when it is over,
+ * the server's next message.  A spill file that cannot be read ends the
+ * session: the server streams the transaction again.
+ */
+static int
+replay_read(struct run *r, struct source_msg *msg, char *err, size_t errlen)
+{
+	int			rc = apply_replay_next(&r->ap, &msg->data, &msg->len, &msg->wal_start,
+									   err, errlen);
+
+	if (rc < 0)
+		return SOURCE_ERROR;
+	if (rc == 0)
+		return source_read(&r->src, msg, err, errlen);
+	msg->kind = 'w';
+	msg->wal_end = msg->wal_start;
+	msg->reply = 0;
+	return SOURCE_MSG;
+}
+
 /* Result of one streaming session. */
 enum session_end
 {
@@ -178,7 +200,11 @@ stream(struct run *r, char *err, size_t errlen)
 				usleep(10000);
 			continue;
 		}
-		rc = source_read(&r->src, &msg, err, errlen);
+		/* a streamed transaction read back comes before the server's next message */
+		if (apply_replaying(&r->ap))
+			rc = replay_read(r, &msg, err, errlen);
+		else
+			rc = source_read(&r->src, &msg, err, errlen);
 
 		if (rc == SOURCE_MSG)
 		{

@@ -90,6 +90,7 @@ static const char *const sink_types[] = {"stdout", "file", "kafka", NULL};
 static const char *const offset_storages[] = {"file", "postgres", "kafka", NULL};
 static const char *const exactly_once_modes[] = {"disabled", "required", NULL};
 static const char *const binary_formats[] = {"auto", "on", "off", NULL};
+static const char *const streaming_modes[] = {"off", "auto", NULL};
 /* enum log_level's order, as log_parse_level() reads them */
 static const char *const log_levels[] = {
 	"error", "warning", "info", "debug", NULL
@@ -187,6 +188,10 @@ static const struct config_key config_keys[] = {
 		  "the publication the server sends the changes of"),
 	K_ENUM("binary.format", "auto", binary_format, binary_formats,
 		   "pgoutput's binary mode: auto (PostgreSQL 14+, in text while a column's type has no binary form walcap reads), on, off"),
+	K_ENUM("streaming", "auto", streaming, streaming_modes,
+		   "auto: the server streams large transactions before they commit (PostgreSQL 14+), walcap spills them to streaming.spill.dir until the commit; off: the server spills them itself"),
+	K_STR("streaming.spill.dir", KT_NONEMPTY, "walcap-spill", spill_dir,
+		  "where streamed transactions wait for their commit, one file each"),
 	K_STR("signal.schema", KT_NAME, "streamkap", signal_schema,
 		  "the schema of the signal table " CONFIG_SIGNAL_TABLE),
 	K_CUSTOM("topic.prefix", KT_OPTIONAL, NULL, topic_prefix, parse_topic_prefix, KF_SHOW_FIELD,

@@ -132,6 +132,8 @@ struct config
 								 * slot (PostgreSQL 17+) */
 	char	   *publication_name;	/* publication.name [streamkap_pub] */
 	enum config_binary_format binary_format;	/* binary.format [auto] */
+	int			streaming;		/* streaming [auto]: 1 auto, 0 off (stream.h) */
+	char	   *spill_dir;		/* streaming.spill.dir [walcap-spill] */
 	char	   *signal_schema;	/* signal.schema [streamkap] */
 	char	   *topic_prefix;	/* topic.prefix [database.dbname] */
 

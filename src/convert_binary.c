@@ -228,14 +228,19 @@ put_i64(struct buf *out, int64_t v)
 		put_u64(out, (uint64_t) v);
 }
 
-/* v in at least width digits, zero-padded */
+/* v in at least width (at most 20) digits, zero-padded */
 static void
 put_padded(struct buf *out, uint64_t v, int width)
 {
 	char		tmp[24];
-	int			n = snprintf(tmp, sizeof(tmp), "%0*llu", width, (unsigned long long) v);
+	int			n = 0;
 
-	buf_append(out, tmp, (size_t) n);
+	do
+	{
+		tmp[sizeof(tmp) - 1 - n++] = (char) ('0' + v % 10);
+		v /= 10;
+	} while (v || n < width);
+	buf_append(out, tmp + sizeof(tmp) - n, (size_t) n);
 }
 
 /*
@@ -403,12 +408,13 @@ render_numeric(struct buf *out, struct wire_reader *r)
 	}
 	if (dscale > 0)
 	{
-		char		four[16];
-
 		buf_putc(out, '.');
 		for (int i = weight + 1, left = dscale; left > 0; i++, left -= 4)
 		{
-			snprintf(four, sizeof(four), "%04d", DIGIT(i));
+			int			g = DIGIT(i);
+			char		four[4] = {(char) ('0' + g / 1000), (char) ('0' + g / 100 % 10),
+			(char) ('0' + g / 10 % 10), (char) ('0' + g % 10)};
+
 			buf_append(out, four, (size_t) (left < 4 ? left : 4));
 		}
 	}
@@ -629,13 +635,20 @@ static void
 put_hex_bytes(struct buf *out, const unsigned char *p, size_t n, char sep)
 {
 	static const char hex[] = "0123456789abcdef";
+	char		tmp[96];
 
-	for (size_t i = 0; i < n; i++)
+	while (n > 0)
 	{
-		if (sep && i > 0)
-			buf_putc(out, sep);
-		buf_putc(out, hex[p[i] >> 4]);
-		buf_putc(out, hex[p[i] & 15]);
+		size_t		k = 0;
+
+		for (; n > 0 && k + 3 <= sizeof(tmp); p++, n--)
+		{
+			tmp[k++] = hex[*p >> 4];
+			tmp[k++] = hex[*p & 15];
+			if (sep && n > 1)
+				tmp[k++] = sep;
+		}
+		buf_append(out, tmp, k);
 	}
 }
 
@@ -1377,11 +1390,26 @@ convert_binary_value(struct buf *out, struct buf *scratch,
 	{
 		case CONVERT_STRING:
 			if (t->bin == CONVERT_BIN_TEXT)
-			{
 				json_text(out, data, len);
-				return buf_failed(out) ? -1 : 0;
+			else if (t->bin == CONVERT_BIN_VTEXT && len >= 1 && data[0] == 1)
+				json_text(out, data + 1, len - 1);
+			else if (t->bin == CONVERT_BIN_UUID && len == 16)
+			{
+				buf_putc(out, '"');
+				render_uuid(out, (const unsigned char *) data);
+				buf_putc(out, '"');
 			}
-			break;
+			else
+				break;
+			return buf_failed(out) ? -1 : 0;
+		case CONVERT_BOOL:
+			if (t->bin != CONVERT_BIN_BOOL || len != 1 || (unsigned char) data[0] > 1)
+				break;
+			if (data[0])
+				buf_lit(out, "true");
+			else
+				buf_lit(out, "false");
+			return buf_failed(out) ? -1 : 0;
 		case CONVERT_INT:
 			if (t->bin == CONVERT_BIN_INT4 && len == 4)
 				json_int64(out, wire_i32(&r));

@@ -418,19 +418,27 @@ source_start(struct source *s, const struct config *c, uint64_t start,
 	/* publication_names is a list of identifiers, given as one string */
 	pgconn_quote_ident(&pub, c->publication_name);
 	/*
-	 * protocol 1 everywhere; messages, and binary mode (binary.format),
-	 * from 14 on, where pgoutput has them
+	 * The highest protocol version the server speaks (1 before 14, then 2
+	 * streaming, 3 two-phase, 4 parallel streaming; walcap asks for
+	 * neither of the last two); messages, binary mode (binary.format) and
+	 * streaming of large transactions (streaming, stream.h) from 14 on,
+	 * where pgoutput has them.
 	 */
 	s->binary = c->binary_format != CONFIG_BINARY_OFF && !s->text_only &&
 		s->server_version >= 140000;
+	s->streaming = c->streaming && s->server_version >= 140000;
 	buf_lit(&sql, "START_REPLICATION SLOT ");
 	pgconn_quote_ident(&sql, c->slot_name);
-	buf_printf(&sql, " LOGICAL " LSN_FMT " (proto_version '1', publication_names ",
-			   LSN_ARGS(start));
+	buf_printf(&sql, " LOGICAL " LSN_FMT " (proto_version '%d', publication_names ",
+			   LSN_ARGS(start),
+			   s->server_version >= 160000 ? 4 : s->server_version >= 150000 ? 3 :
+			   s->server_version >= 140000 ? 2 : 1);
 	pgconn_quote_literal(&sql, buf_failed(&pub) ? "" : pub.data);
 	if (s->server_version >= 140000)
 		buf_lit(&sql, ", messages 'true'");
-	buf_puts(&sql, s->binary ? ", binary 'true')" : ")");
+	if (s->binary)
+		buf_lit(&sql, ", binary 'true'");
+	buf_puts(&sql, s->streaming ? ", streaming 'on')" : ")");
 	if (buf_failed(&sql) || buf_failed(&pub))
 	{
 		snprintf(err, errlen, "out of memory");

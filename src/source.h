@@ -61,6 +61,7 @@ struct source
 	int			pub_all_tables;	/* ... and is FOR ALL TABLES */
 	int			slot_failover;	/* the slot is a failover slot (17+) */
 	int			binary;			/* this session streams in binary (source_start) */
+	int			streaming;		/* ... and large transactions before they commit */
 	int			text_only;		/* the caller's: stream the next sessions in text */
 	int			in_recovery;	/* the server is a standby (read only with
 								 * slot.failover=true on 17+) */

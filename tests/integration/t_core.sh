@@ -410,14 +410,18 @@ assert_eq "the whole stream, in commit order" \
 	"$(normalize "$OUT" | unbig)" \
 	"$(printf '%s\n' "$X_OPS" "$X_RI" "$X_TOAST" "$X_NUMS" ${X_MSG:+"$X_MSG"} ${X_TRUNC:+"$X_TRUNC"} | unbig)"
 assert_eq "stream: no warning or error logged" "$(grep -E 'WARNING|ERROR' "$work/stream.err")" ""
-# What walcap asks pgoutput for: protocol 1 and the publication, and
-# messages and binary values (binary.format=auto) from 14 only (an older
-# pgoutput refuses the options).
-msgopt=
-[ "$V" -ge 140000 ] && msgopt=", messages 'true', binary 'true'"
+# What walcap asks pgoutput for: the server's highest protocol version
+# (1 before 14, 2 on 14, 3 on 15, 4 from 16) and the publication, and
+# messages, binary values (binary.format=auto) and streaming of large
+# transactions (streaming=auto) from 14 only (an older pgoutput refuses
+# the options).
+msgopt= proto=1
+[ "$V" -ge 140000 ] && msgopt=", messages 'true', binary 'true', streaming 'on'" proto=2
+[ "$V" -ge 150000 ] && proto=3
+[ "$V" -ge 160000 ] && proto=4
 assert_match "stream: the START_REPLICATION walcap sent" \
 	"$(grep -o 'received replication command: START_REPLICATION.*' "$PG_TMP/postgres.log")" \
-	"^received replication command: START_REPLICATION SLOT \"streamkap_pgoutput_slot\" LOGICAL [0-9A-F]+/[0-9A-F]+ \\(proto_version '1', publication_names '\"streamkap_pub\"'$msgopt\\)\$"
+	"^received replication command: START_REPLICATION SLOT \"streamkap_pgoutput_slot\" LOGICAL [0-9A-F]+/[0-9A-F]+ \\(proto_version '$proto', publication_names '\"streamkap_pub\"'$msgopt\\)\$"
 
 # =========================================================================
 # 4. walcap status after the run
