@@ -90,7 +90,11 @@ SQL
 	for m in "${MODES[@]}" schemas incr; do
 		echo "SELECT pg_create_logical_replication_slot('ty_$m', 'pgoutput');"
 	done
-	# the same runs in text (binary.format=off), for the differential check
+	# the same runs in text (binary.format=off), for the differential check;
+	# the default run's slot anew, beside its twin, so that both have seen
+	# the same transactions (source.sequence names the one before)
+	echo "SELECT pg_drop_replication_slot('streamkap_pgoutput_slot');"
+	echo "SELECT pg_create_logical_replication_slot('streamkap_pgoutput_slot', 'pgoutput');"
 	for m in "${MODES[@]}" schemas; do
 		echo "SELECT pg_create_logical_replication_slot('ty_${m}_txt', 'pgoutput');"
 	done
