@@ -455,7 +455,6 @@ cli_run(const struct config *c, const struct run_opts *o)
 		{
 			/* binary.format=auto: from now on in text, at once */
 			log_warning("%s; streaming again in text from the confirmed position (binary.format=auto)", err);
-			snprintf(err, sizeof(err), "the session restarts in text");
 			r.src.text_only = 1;
 			backoff = 1;
 		}
@@ -467,7 +466,7 @@ cli_run(const struct config *c, const struct run_opts *o)
 			error = msg;
 			goto out;
 		}
-		if ((rc = run_reconnect(&r, err, &attempts, &backoff)) != 0)
+		if ((rc = run_reconnect(&r, r.ap.need_text ? NULL : err, &attempts, &backoff)) != 0)
 		{
 			status = rc > 0 ? 0 : EXIT_RUNTIME;
 			goto out;

@@ -151,6 +151,7 @@ int			run_recover_slot(struct run *r, int fresh);
 /* Before reconnecting: write out the batch, remember the cut transaction.  0 or -1 (err). */
 int			run_prepare_reconnect(struct run *r, char *err, size_t errlen);
 /* Connect again after cause, with backoff: 0 connected, 1 stopped, -1 exit 1 (logged). */
+/* cause NULL: a restart chosen (and logged) by the caller, not a loss */
 int			run_reconnect(struct run *r, const char *cause, int64_t *attempts, int64_t *backoff);
 
 #endif

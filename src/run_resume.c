@@ -438,7 +438,8 @@ run_reconnect(struct run *r, const char *cause, int64_t *attempts, int64_t *back
 	int			fatal = 0;
 	int			rc;
 
-	snprintf(err, sizeof(err), "%s", cause);
+	/* NULL: a restart the caller chose and has logged (binary.format) */
+	snprintf(err, sizeof(err), "%s", cause ? cause : "the session restarts");
 	for (;;)
 	{
 		int64_t		jitter = *backoff / 5 > 0 ? rand() % (*backoff / 5 + 1) : 0;
@@ -455,7 +456,9 @@ run_reconnect(struct run *r, const char *cause, int64_t *attempts, int64_t *back
 				log_hint("%s", nl + 1);
 			return -1;
 		}
-		if (*attempts == 1)
+		if (*attempts == 1 && cause == NULL)
+			;
+		else if (*attempts == 1)
 			log_warning("replication connection lost: %.*s; reconnecting in %lld ms",
 						nl ? (int) (nl - err) : (int) strlen(err), err,
 						(long long) (*backoff + jitter));

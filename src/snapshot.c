@@ -44,6 +44,7 @@ snapshot_init(struct snapshot *s, const struct config *cfg,
 	relcache_init(&s->table.meta, resolve, resolve_arg);
 	buf_init(&s->table.sql, 0);
 	buf_init(&s->chunk.keytext, 0);
+	buf_init(&s->win.ahead_keys, 0);
 	sideconn_init(&s->side, cfg, on_connect, s);
 }
 
@@ -59,6 +60,7 @@ snapshot_free(struct snapshot *s)
 	relcache_free(&s->table.meta);
 	buf_free(&s->table.sql);
 	buf_free(&s->chunk.keytext);
+	buf_free(&s->win.ahead_keys);
 	buf_free(&s->export.row);
 	buf_free(&s->export.pending_row);
 	sideconn_close(&s->side);

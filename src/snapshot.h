@@ -157,6 +157,17 @@ struct snapshot_window
 	int			ahead;			/* its statements are in flight on conn */
 	char		ahead_open[96];
 	char		ahead_close[96];
+
+	/*
+	 * Its watermarks can come through the stream before it becomes the
+	 * current chunk (this one's rows still going out): seen so, and the
+	 * keys of the table's changes streamed between them (each a run of
+	 * nkeys texts, a uint32 length before each), which drop its rows
+	 * once it is taken (snapshot_dedup.c).
+	 */
+	int			ahead_opened;
+	int			ahead_closed;
+	struct buf	ahead_keys;
 };
 
 /*

@@ -130,33 +130,15 @@ key_text(struct snapshot *s, const struct decoder_tuple *t, int j,
 	return 0;
 }
 
-/* Drop the buffered row whose key the streamed tuple t has. */
+/* Mark gone the buffered rows whose key columns are the texts kp/kl. */
 static void
-forget_key(struct snapshot *s, const struct decoder_tuple *t)
+drop_rows(struct snapshot *s, const char *const *kp, const size_t *kl)
 {
 	uint32_t	h = 2166136261u;
 	size_t		slot;
-	const char *kp[SNAP_MAX_KEYS];
-	size_t		kl[SNAP_MAX_KEYS];
-	size_t		off[SNAP_MAX_KEYS];
 
-	if (s->table.nkeys > SNAP_MAX_KEYS)
-		return;
-	buf_reset(&s->chunk.keytext);
 	for (int j = 0; j < s->table.nkeys; j++)
-	{
-		if (s->chunk.map[j] >= t->ncols)
-			return;
-		off[j] = s->chunk.keytext.len;
-		if (key_text(s, t, j, &kp[j], &kl[j]) != 0)
-			return;				/* a key is never NULL or unchanged */
-	}
-	for (int j = 0; j < s->table.nkeys; j++)
-	{
-		if (kp[j] == NULL)
-			kp[j] = s->chunk.keytext.data + off[j];
 		h = hash_bytes(h, kp[j], kl[j]);
-	}
 	for (slot = h & (s->chunk.nhash - 1); s->chunk.hash[slot]; slot = (slot + 1) & (s->chunk.nhash - 1))
 	{
 		int			row = (int) s->chunk.hash[slot] - 1;
@@ -172,6 +154,85 @@ forget_key(struct snapshot *s, const struct decoder_tuple *t)
 		if (same)
 			s->chunk.gone[row] = 1;
 	}
+}
+
+/*
+ * The key texts of the streamed tuple t into kp/kl (rendered ones in
+ * chunk.keytext); 0, or -1 when it has none.
+ */
+static int
+tuple_keys(struct snapshot *s, const struct decoder_tuple *t, const char **kp, size_t *kl)
+{
+	size_t		off[SNAP_MAX_KEYS];
+
+	if (s->table.nkeys > SNAP_MAX_KEYS)
+		return -1;
+	buf_reset(&s->chunk.keytext);
+	for (int j = 0; j < s->table.nkeys; j++)
+	{
+		if (s->chunk.map[j] >= t->ncols)
+			return -1;
+		off[j] = s->chunk.keytext.len;
+		if (key_text(s, t, j, &kp[j], &kl[j]) != 0)
+			return -1;			/* a key is never NULL or unchanged */
+	}
+	for (int j = 0; j < s->table.nkeys; j++)
+		if (kp[j] == NULL)
+			kp[j] = s->chunk.keytext.data + off[j];
+	return 0;
+}
+
+/* Drop the buffered row whose key the streamed tuple t has. */
+static void
+forget_key(struct snapshot *s, const struct decoder_tuple *t)
+{
+	const char *kp[SNAP_MAX_KEYS];
+	size_t		kl[SNAP_MAX_KEYS];
+
+	if (tuple_keys(s, t, kp, kl) == 0)
+		drop_rows(s, kp, kl);
+}
+
+/* Keep the key of t for the chunk read ahead (win.ahead_keys). */
+static void
+keep_key(struct snapshot *s, const struct decoder_tuple *t)
+{
+	const char *kp[SNAP_MAX_KEYS];
+	size_t		kl[SNAP_MAX_KEYS];
+
+	if (tuple_keys(s, t, kp, kl) != 0)
+		return;
+	for (int j = 0; j < s->table.nkeys; j++)
+	{
+		uint32_t	n = (uint32_t) kl[j];
+
+		buf_append(&s->win.ahead_keys, &n, sizeof(n));
+		buf_append(&s->win.ahead_keys, kp[j], kl[j]);
+	}
+}
+
+void
+snap_apply_ahead_keys(struct snapshot *s)
+{
+	const char *kp[SNAP_MAX_KEYS];
+	size_t		kl[SNAP_MAX_KEYS];
+	size_t		at = 0;
+	struct buf *b = &s->win.ahead_keys;
+
+	while (s->table.nkeys <= SNAP_MAX_KEYS && at < b->len)
+	{
+		for (int j = 0; j < s->table.nkeys; j++)
+		{
+			uint32_t	n;
+
+			memcpy(&n, b->data + at, sizeof(n));
+			kp[j] = b->data + at + sizeof(n);
+			kl[j] = n;
+			at += sizeof(n) + n;
+		}
+		drop_rows(s, kp, kl);
+	}
+	buf_reset(b);
 }
 
 void
@@ -199,6 +260,14 @@ snapshot_change(struct snapshot *s, const struct relcache_rel *rel,
 {
 	if (s->chunk.res == NULL || s->table.rel == NULL || rel->root_relid != s->table.rel->relid)
 		return;
+	/* inside the window of the chunk read ahead, not yet the current one */
+	if (s->win.ahead && s->win.ahead_opened && !s->win.ahead_closed && map_keys(s, rel) == 0)
+	{
+		if (m->u.change.old_kind)
+			keep_key(s, &m->u.change.old);
+		if (m->type != DECODER_DELETE)
+			keep_key(s, &m->u.change.new);
+	}
 	if (s->phase == SNAP_RO_WAIT ? !s->win.txn_invisible : s->phase != SNAP_OPEN)
 		return;
 	if (map_keys(s, rel) != 0)

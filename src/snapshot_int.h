@@ -124,6 +124,12 @@ uint32_t snap_row_hash(const struct snapshot *s, int row);
  */
 int		snap_build_hash(struct snapshot *s);
 
+/*
+ * The chunk read ahead became the current one: drop its rows whose keys
+ * changes streamed inside its window before then (win.ahead_keys).
+ */
+void	snap_apply_ahead_keys(struct snapshot *s);
+
 /* Free the buffered chunk and its index. */
 void	snap_drop_chunk(struct snapshot *s);
 

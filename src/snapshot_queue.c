@@ -263,9 +263,13 @@ snapshot_signal_row(struct snapshot *s, const struct relcache_rel *rel,
 	if (m->type == DECODER_DELETE)
 	{
 		/* insert_delete: the open watermark's row deleted closes the window */
-		if (m->u.change.old_kind && column_text(rel, &m->u.change.old, "id", &id) &&
-			s->win.open_id[0] && strcmp(id.data, s->win.open_id) == 0 && s->cfg->watermark_delete)
-			snap_window_edge(s, 1);
+		if (m->u.change.old_kind && column_text(rel, &m->u.change.old, "id", &id) && s->cfg->watermark_delete)
+		{
+			if (s->win.open_id[0] && strcmp(id.data, s->win.open_id) == 0)
+				snap_window_edge(s, 1);
+			else if (s->win.ahead && strcmp(id.data, s->win.ahead_open) == 0)
+				s->win.ahead_closed = 1;
+		}
 		goto out;
 	}
 	if (m->type != DECODER_INSERT)
@@ -288,6 +292,11 @@ snapshot_signal_row(struct snapshot *s, const struct relcache_rel *rel,
 			snap_window_edge(s, 0);
 		else if (s->win.close_id[0] && strcmp(id.data, s->win.close_id) == 0)
 			snap_window_edge(s, 1);
+		/* the read-ahead's edges, before it is the current chunk */
+		else if (s->win.ahead && strcmp(id.data, s->win.ahead_open) == 0)
+			s->win.ahead_opened = 1;
+		else if (s->win.ahead && s->win.ahead_close[0] && strcmp(id.data, s->win.ahead_close) == 0)
+			s->win.ahead_closed = 1;
 		goto out;				/* another run's watermark: nothing to do */
 	}
 	if (signal_parse(type.data, column_text(rel, &m->u.change.new, "data", &data) ? data.data : NULL,

@@ -319,6 +319,8 @@ ahead_send(struct snapshot *s)
 		if (!s->cfg->watermark_delete)
 			next_watermark_id(s, s->win.ahead_close, sizeof(s->win.ahead_close), "close");
 		s->win.ahead = 1;
+		s->win.ahead_opened = s->win.ahead_closed = 0;
+		buf_reset(&s->win.ahead_keys);
 		wparams[0] = s->win.ahead_open;
 		wparams[1] = "snapshot-window-open";
 		ok = PQsendQueryParams(s->side.conn, open_q.data, 2, NULL, wparams, NULL, NULL, 0) &&
@@ -432,7 +434,14 @@ ahead_take(struct snapshot *s)
 	note_table_end(s);
 	memcpy(s->win.open_id, s->win.ahead_open, sizeof(s->win.open_id));
 	memcpy(s->win.close_id, s->win.ahead_close, sizeof(s->win.close_id));
+	/* edges already streamed while the last chunk's rows went out */
+	snap_apply_ahead_keys(s);
 	s->phase = SNAP_WAIT_OPEN;
+	if (s->win.ahead_opened)
+		snap_window_edge(s, 0);
+	if (s->win.ahead_closed)
+		snap_window_edge(s, 1);
+	s->win.ahead_opened = s->win.ahead_closed = 0;
 	return 1;
 }
 

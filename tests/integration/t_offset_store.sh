@@ -123,6 +123,9 @@ mkdir -p "$work/a" "$work/b"
 	</dev/null >/dev/null 2>"$work/a.err") &
 pid=$!
 wait_until 20 grep -qs 'streaming from slot' "$work/a.err" || t_fail "2: walcap streams"
+# the snapshot's watermarks are transactions too: insert once it is done,
+# so that the insert is the last transaction recorded
+wait_until 30 grep -qs 'snapshot done' "$work/a.err" || t_fail "2: the snapshot ends"
 t0=$(date +%s%6N)
 xid=$(psql_admin -c "INSERT INTO public.t SELECT g, 'new' FROM generate_series(51, 60) g; SELECT txid_current()")
 t1=$(date +%s%6N)

@@ -119,14 +119,22 @@ else
 	sleep 2
 fi
 assert_eq "nothing of the open transaction emitted" "$(ids "$T_TMP/k.jsonl" mid)" ""
+# a transaction that begins after the streamed one and commits before it:
+# written, and its position confirmed, while the streamed one is open
+psql_admin -c "BEGIN; $(ins 700001 700050 during) COMMIT;" >/dev/null
+wait_until 20 sh -c "[ \"\$(grep -c '\"tag\":\"during\"' '$T_TMP/k.jsonl')\" -ge 50 ]"
+assert_eq "a transaction committed meanwhile is written at once" "$(ids "$T_TMP/k.jsonl" during)" "700001-700050"
 kill -9 "$WALCAP_PID"
 wait "$WALCAP_PID" 2>/dev/null
 walcap_start /dev/null "$T_TMP/k.err" "$T_TMP/k.conf"
 wait "$SQLPID"
 wait_until 60 sh -c "[ \"\$(grep -c '\"tag\":\"mid\"' '$T_TMP/k.jsonl')\" -ge 20000 ]"
 walcap_stop
-assert_eq "after kill -9: every row once" "$(ids "$T_TMP/k.jsonl" before) $(ids "$T_TMP/k.jsonl" mid) $(wc -l <"$T_TMP/k.jsonl")" \
-	"500001-500100 600001-620000 20100"
+assert_eq "after kill -9: every row once, in commit order" \
+	"$(jq -r '.after.tag' "$T_TMP/k.jsonl" | uniq -c | awk '{print $2, $1}' | paste -sd' ')" \
+	"before 100 during 50 mid 20000"
+assert_eq "after kill -9: the rows" "$(ids "$T_TMP/k.jsonl" before) $(ids "$T_TMP/k.jsonl" during) $(ids "$T_TMP/k.jsonl" mid)" \
+	"500001-500100 700001-700050 600001-620000"
 assert_eq "after kill -9: the spill folder is empty" "$(find "$SPILL" -type f | wc -l)" 0
 
 pg_stop

@@ -378,6 +378,57 @@ test_empty(void)
 	teardown();
 }
 
+/*
+ * The chunk read ahead: its window can open in the stream while the last
+ * chunk's rows still go out.  Changes inside it are kept by key, and
+ * drop its rows once it is the current chunk; changes before it opened
+ * or after it closed do not.  Keys of binary-mode changes are compared
+ * by their text.
+ */
+static void
+test_ahead(void)
+{
+	static const int key[1] = {0};
+	const char *cur[] = {"1", "a", "eu", "2", "b", "eu"};
+	const char *next[] = {"3", "c", "eu", "4", "d", "eu", "5", "e", "eu", "6", "f", "us"};
+	struct decoder_msg m;
+	struct decoder_column bcols[3];
+
+	setup(key, 1);
+	tcols[0].conv.bin = CONVERT_BIN_INT4;	/* id: int4, for the binary change below */
+	tcols[0].conv.kind = CONVERT_INT;
+	CHECK_INT(set_chunk(2, cur), 0);
+	s.phase = SNAP_EMIT;		/* the current chunk's window closed */
+	s.win.ahead = 1;
+	/* before the read-ahead's window opens: not kept */
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"3", "C", "eu"});
+	s.win.ahead_opened = 1;
+	/* inside it: kept; the current chunk is not touched */
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"4", "D", "eu"});
+	change(&table, DECODER_DELETE, (const char *[]) {"6", NULL, NULL}, NULL);
+	/* a binary-mode insert of id 5: int4 0x00000005 */
+	memset(&m, 0, sizeof(m));
+	m.type = DECODER_INSERT;
+	bcols[0] = (struct decoder_column) {.kind = DECODER_COL_BINARY, .len = 4, .data = "\0\0\0\5"};
+	bcols[1] = (struct decoder_column) {.kind = DECODER_COL_BINARY, .len = 1, .data = "E"};
+	bcols[2] = (struct decoder_column) {.kind = DECODER_COL_NULL};
+	m.u.change.new.ncols = 3;
+	m.u.change.new.cols = bcols;
+	snapshot_change(&s, &table, &m);
+	CHECK_STR(gone(), "00");
+	s.win.ahead_closed = 1;
+	/* after it closed: not kept */
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"3", "C2", "eu"});
+	/* the read-ahead becomes the current chunk */
+	CHECK_INT(set_chunk(4, next), 0);
+	snap_apply_ahead_keys(&s);
+	CHECK_STR(gone(), "0111");
+	CHECK_INT((int) s.win.ahead_keys.len, 0);
+	tcols[0].conv.bin = 0;
+	tcols[0].conv.kind = 0;
+	teardown();
+}
+
 int
 main(void)
 {
@@ -388,6 +439,7 @@ main(void)
 	test_relations();
 	test_read_only();
 	test_empty();
+	test_ahead();
 	config_free(&cfg);
 	return TEST_REPORT("test_snapshot_dedup");
 }
