@@ -198,33 +198,6 @@ convert_binary_readable(const struct convert_type *t)
  * ---------------------------------------------------------------------
  */
 
-static void
-put_u64(struct buf *out, uint64_t v)
-{
-	char		tmp[24];
-	int			n = 0;
-
-	do
-	{
-		tmp[n++] = (char) ('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n > 0)
-		buf_putc(out, tmp[--n]);
-}
-
-static void
-put_i64(struct buf *out, int64_t v)
-{
-	if (v < 0)
-	{
-		buf_putc(out, '-');
-		put_u64(out, (uint64_t) 0 - (uint64_t) v);
-	}
-	else
-		put_u64(out, (uint64_t) v);
-}
-
 /* v in at least width (at most 20) digits, zero-padded */
 static void
 put_padded(struct buf *out, uint64_t v, int width)
@@ -389,7 +362,7 @@ render_numeric(struct buf *out, struct wire_reader *r)
 		buf_putc(out, '0');
 	else
 	{
-		put_u64(out, (uint64_t) DIGIT(0));
+		json_uint64(out, (uint64_t) DIGIT(0));
 		for (int i = 1; i <= weight; i++)
 			put_padded(out, (uint64_t) DIGIT(i), 4);
 	}
@@ -562,7 +535,7 @@ iso_part(struct buf *out, int64_t v, char unit)
 {
 	if (v == 0)
 		return;
-	put_i64(out, v);
+	json_int64(out, v);
 	buf_putc(out, unit);
 }
 
@@ -606,7 +579,7 @@ render_interval(struct buf *out, int64_t time, int32_t days, int32_t months)
 	{
 		if (secs < 0 || fsec < 0)
 			buf_putc(out, '-');
-		put_u64(out, (uint64_t) (secs < 0 ? -secs : secs));
+		json_uint64(out, (uint64_t) (secs < 0 ? -secs : secs));
 		put_fraction(out, fsec < 0 ? -fsec : fsec);
 		buf_putc(out, 'S');
 	}
@@ -822,19 +795,19 @@ convert_binary_render(struct buf *out, int bin, int elem_bin, char delim, struct
 				return 0;
 			}
 		case CONVERT_BIN_INT2:
-			put_i64(out, wire_i16(r));
+			json_int64(out, wire_i16(r));
 			return 0;
 		case CONVERT_BIN_INT4:
-			put_i64(out, wire_i32(r));
+			json_int64(out, wire_i32(r));
 			return 0;
 		case CONVERT_BIN_INT8:
-			put_i64(out, wire_i64(r));
+			json_int64(out, wire_i64(r));
 			return 0;
 		case CONVERT_BIN_UINT4:
-			put_u64(out, wire_u32(r));
+			json_uint64(out, wire_u32(r));
 			return 0;
 		case CONVERT_BIN_UINT8:
-			put_u64(out, wire_u64(r));
+			json_uint64(out, wire_u64(r));
 			return 0;
 		case CONVERT_BIN_FLOAT4:
 			convert_put_float(out, read_f4(r), 1);

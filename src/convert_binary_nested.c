@@ -206,6 +206,35 @@ convert_binary_hstore(struct buf *out, struct wire_reader *r)
 }
 
 /*
+ * Put the text from at to out's end between double quotes, each " and backslash
+ * in it (extra of them) escaped: with a backslash (array_out), or by
+ * doubling (range_out, with doubled).
+ */
+static void
+quote_tail(struct buf *out, size_t at, size_t extra, int doubled)
+{
+	char	   *d;
+	size_t		src = out->len;
+	size_t		dst = out->len + extra + 2;
+
+	if (buf_grow(out, extra + 2) != 0)
+		return;
+	d = out->data;
+	/* shift right, back to front, escaping as we go */
+	d[--dst] = '"';
+	while (src > at)
+	{
+		char		c = d[--src];
+
+		d[--dst] = c;
+		if (c == '"' || c == '\\')
+			d[--dst] = doubled ? c : '\\';
+	}
+	d[--dst] = '"';
+	out->len += extra + 2;
+}
+
+/*
  * Quote the element text from at to out's end as array_out does, when
  * it must be: empty, NULL in any case, or holding a brace, a quote, a
  * backslash, the delimiter or white space; " and \ escaped.
@@ -227,26 +256,8 @@ quote_element(struct buf *out, size_t at, char delim)
 			c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f')
 			quote = 1;
 	}
-	if (!quote || buf_grow(out, len + extra + 2) != 0)
-		return;
-	/* shift right, back to front, escaping as we go */
-	{
-		char	   *d = out->data;
-		size_t		src = out->len;
-		size_t		dst = out->len + extra + 2;
-
-		d[--dst] = '"';
-		while (src > at)
-		{
-			char		c = d[--src];
-
-			d[--dst] = c;
-			if (c == '"' || c == '\\')
-				d[--dst] = '\\';
-		}
-		d[--dst] = '"';
-		out->len += extra + 2;
-	}
+	if (quote)
+		quote_tail(out, at, extra, 0);
 }
 
 /* elements of dimensions dims[d..ndim) of an array, nested in braces */
@@ -349,25 +360,8 @@ quote_bound(struct buf *out, size_t at)
 			c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f')
 			quote = 1;
 	}
-	if (!quote || buf_grow(out, extra + 2) != 0)
-		return;
-	{
-		char	   *d = out->data;
-		size_t		src = out->len;
-		size_t		dst = out->len + extra + 2;
-
-		d[--dst] = '"';
-		while (src > at)
-		{
-			char		c = d[--src];
-
-			d[--dst] = c;
-			if (c == '"' || c == '\\')
-				d[--dst] = c;	/* range_out doubles them */
-		}
-		d[--dst] = '"';
-		out->len += extra + 2;
-	}
+	if (quote)
+		quote_tail(out, at, extra, 1);
 }
 
 /* range_send: flags, then the lower and upper bound each as length and bytes */
