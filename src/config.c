@@ -255,6 +255,8 @@ static const struct config_key config_keys[] = {
 		   "when tables are snapshotted"),
 	K_INT("incremental.snapshot.chunk.size", "1024", chunk_size, 1, 1000000,
 		  "rows per snapshot chunk"),
+	K_INT("snapshot.max.threads", "1", snapshot_threads, 1, 64,
+		  "connections reading a table of the initial snapshot at once"),
 	K_ENUM("incremental.snapshot.watermarking.strategy", "insert_insert",
 		   watermark_delete, watermarkings, "how a chunk's window is marked"),
 	K_BOOL("read.only", "false", read_only, "snapshot without writing watermarks"),

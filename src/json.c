@@ -3,6 +3,7 @@
  */
 #include "json.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,20 @@ static const unsigned char plain[256] = {
 	['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['{'] = 1,
 	['|'] = 1, ['}'] = 1, ['~'] = 1,
 };
+
+#define SWAR_ONES 0x0101010101010101ULL
+#define SWAR_HIGH 0x8080808080808080ULL
+/* Whether a byte of v is zero (exact as a yes/no over the eight). */
+#define SWAR_ZERO(v) (((v) - SWAR_ONES) & ~(v) & SWAR_HIGH)
+
+/* Whether a byte of v is not plain: >= 0x7F, < 0x20, '"' or '\\'. */
+static inline uint64_t
+swar_special(uint64_t v)
+{
+	return (v & SWAR_HIGH) | ((v - SWAR_ONES * 0x20) & ~v & SWAR_HIGH) |
+		SWAR_ZERO(v ^ (SWAR_ONES * '"')) | SWAR_ZERO(v ^ (SWAR_ONES * '\\')) |
+		SWAR_ZERO(v ^ (SWAR_ONES * 0x7F));
+}
 
 /*
  * Length of the valid UTF-8 sequence starting at s (at most n bytes), or
@@ -78,6 +93,16 @@ json_escape(struct buf *b, const char *str, size_t len)
 		size_t		run = i;
 		unsigned char c;
 
+		/* eight bytes at a time while none needs escaping (SWAR) */
+		while (run + 8 <= len)
+		{
+			uint64_t	v;
+
+			memcpy(&v, s + run, sizeof(v));
+			if (swar_special(v))
+				break;
+			run += 8;
+		}
 		while (run < len && plain[s[run]])
 			run++;
 		if (run > i)

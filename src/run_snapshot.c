@@ -219,8 +219,9 @@ run_export(struct run *r, const char *snapname, uint64_t lsn)
 	}
 	while (snapshot_active(&r->snap))
 	{
-		int			before = r->snap.nitems;
+		uint64_t	before = snapshot_export_steps(&r->snap);
 		long		n;
+		int			step;
 
 		r->ap.now_ms = source_now_us() / 1000;
 		run_report_progress(r);
@@ -236,23 +237,24 @@ run_export(struct run *r, const char *snapname, uint64_t lsn)
 		}
 		count_rows(r, n);
 		/*
-		 * A table is complete: it is delivered at the slot's start, and
-		 * the file length recorded with it must include it, so noted
-		 * before the batch is written.
+		 * A table or a range of one is complete: it is delivered at the
+		 * slot's start, and the file length recorded with it must include
+		 * it, so noted before the batch is written.
 		 */
-		if (r->snap.nitems != before)
+		step = snapshot_export_steps(&r->snap) != before;
+		if (step)
 			commit_rows(r, lsn);
-		if ((r->snap.nitems != before || batch_bytes(&r->dl.batch) >= RUN_BATCH_BYTES) &&
+		if ((step || batch_bytes(&r->dl.batch) >= RUN_BATCH_BYTES) &&
 			run_drain(r, err, sizeof(err)) != 0)
 		{
 			log_error("%s", err);
 			rc = -1;
 			break;
 		}
-		/* at a table's end; and for Kafka, once it has acknowledged it */
-		/* (exactly once: a table is one Kafka transaction, since a restart reads it again) */
+		/* at a table's or a range's end; and for Kafka, once it has acknowledged it */
+		/* (exactly once: a table or range is one Kafka transaction, since a restart reads it again) */
 		if (snapshot_unsaved(&r->snap, ack_appended(a), ack_nappended(a)) &&
-			(r->snap.nitems != before || (r->dl.sink.counts && !delivery_transactional(&r->dl))) &&
+			(step || (r->dl.sink.counts && !delivery_transactional(&r->dl))) &&
 			run_record(r, err, sizeof(err)) != 0)
 		{
 			log_error("%s", err);

@@ -45,6 +45,7 @@ snapshot_init(struct snapshot *s, const struct config *cfg,
 	buf_init(&s->table.sql, 0);
 	buf_init(&s->chunk.keytext, 0);
 	buf_init(&s->win.ahead_keys, 0);
+	buf_init(&s->win.recent, 0);
 	sideconn_init(&s->side, cfg, on_connect, s);
 }
 
@@ -52,17 +53,20 @@ void
 snapshot_free(struct snapshot *s)
 {
 	snap_clear_table(s);
+	snap_ranges_end(s);
+	free(s->export.snapname);
 	snap_queue_free(s);
 	snap_state_free(s);
 	free(s->chunk.scratch);
-	free(s->win.ro_xip);
+	free(s->win.snap_xip);
 	snap_free_keys(s->table.known, s->table.nknown);
 	relcache_free(&s->table.meta);
 	buf_free(&s->table.sql);
 	buf_free(&s->chunk.keytext);
 	buf_free(&s->win.ahead_keys);
+	buf_free(&s->win.recent);
 	buf_free(&s->export.row);
-	buf_free(&s->export.pending_row);
+	PQfreemem(s->export.pending);
 	sideconn_close(&s->side);
 	memset(s, 0, sizeof(*s));
 }
@@ -131,6 +135,7 @@ snap_clear_table(struct snapshot *s)
 	s->table.table_done = 0;
 	s->phase = SNAP_IDLE;
 	s->win.open_id[0] = s->win.close_id[0] = '\0';
+	buf_reset(&s->win.recent);	/* its keys are this table's */
 	buf_reset(&s->table.sql);
 }
 

@@ -4,15 +4,19 @@
  * and blocking reads for tables that have no key to chunk by.
  *
  * A table is read in primary-key order, chunk by chunk, on an ordinary
- * SQL connection of its own.  Around each chunk's SELECT a window is
- * marked in the stream: with watermark writes, an open and a close row
- * in the signal table (insert_insert), or an open row deleted at close
- * (insert_delete); with read.only, the chunk query's own snapshot
- * (pg_current_snapshot) and the WAL position it was taken at.  While
- * the window is open a streamed change to a key of the buffered chunk
- * drops that row — the change is newer; when the stream reaches the
- * close, the rows left are emitted.  So every row's events arrive in an
- * order that, applied in turn, ends at the table's final state.
+ * SQL connection of its own.  Each chunk's SELECT is marked in the
+ * stream: with watermark writes, an open and a close row in the signal
+ * table (insert_insert), or an open row deleted at close (insert_delete),
+ * both in the SELECT's own transaction; with read.only, the WAL position
+ * the query ran at.  The SELECT also returns its snapshot
+ * (pg_current_snapshot): a change streamed before the mark whose
+ * transaction that snapshot did not see — committed in the WAL but not
+ * yet visible, or newer — is newer than the row, and drops it (as does
+ * any change inside the window).  When the stream reaches the close, the
+ * rows left are emitted: every transaction the rows show committed
+ * before the mark, so it was streamed before them.  So every row's
+ * events arrive in an order that, applied in turn, ends at the table's
+ * final state.
  *
  * The caller (the run loop) feeds the stream in: every transaction's
  * xid (snapshot_begin), every change (snapshot_change), signal-table
@@ -128,6 +132,9 @@ struct snapshot_table
 	int			table_done;		/* the chunk in flight is the last */
 	char	   *pubfilter;		/* the publication's row filter, or NULL */
 	struct buf	sql;			/* the chunk query, built once per table */
+	size_t		sql_cols_end;	/* where its column list ends in sql */
+	size_t		sql_from_end;	/* ... and its FROM clause */
+	char		relkind;		/* pg_class.relkind: 'r' a table, 'p' partitioned */
 	int			in_cursor;		/* blocking read: a cursor in an open transaction */
 
 	/* the publication's tables, sorted "schema"."table" */
@@ -142,11 +149,30 @@ struct snapshot_window
 	char		open_id[96];
 	char		close_id[96];
 	uint64_t	ro_lsn;			/* read.only: the chunk query's WAL position */
-	uint32_t	ro_xmin, ro_xmax;	/* ... and its snapshot */
-	uint32_t   *ro_xip;
-	int			ro_nxip;
-	int			txn_invisible;	/* read.only: the open transaction is newer */
 	uint64_t	watermark_seq;
+
+	/*
+	 * The chunk query's snapshot (pg_current_snapshot(), one more column
+	 * of its rows): the transactions its rows do not show.  PostgreSQL
+	 * writes a commit record before the transaction leaves the
+	 * ProcArray, so a transaction streamed before the window opened can
+	 * still be missing from the rows read just after: its change is
+	 * older in the stream but newer than the row.
+	 */
+	int			snap_known;
+	uint32_t	snap_xmin, snap_xmax;
+	uint32_t   *snap_xip;
+	int			snap_nxip;
+	uint32_t	stream_xid;		/* the streamed transaction's (snapshot_begin) */
+
+	/*
+	 * The table's changes streamed while no chunk could take them (each
+	 * its xid, then nkeys texts with a uint32 length before each), kept
+	 * until a chunk's snapshot shows them: a chunk taken drops its rows
+	 * whose change it does not see, and forgets those it sees.  Bounded
+	 * by SNAP_RECENT_MAX: past it the older half goes.
+	 */
+	struct buf	recent;
 
 	/*
 	 * The next chunk, read ahead: its open watermark, SELECT and close
@@ -191,6 +217,21 @@ struct snapshot_chunk
 	struct buf	keytext;		/* a binary-mode key's text, to compare with the rows' */
 };
 
+/* A connection of a parallel initial snapshot (snapshot_ranges.c). */
+struct snapshot_range_conn
+{
+	struct sideconn side;		/* its own; unused for conns[0] */
+	PGconn	   *conn;			/* side.conn, or the snapshot's for conns[0] */
+	int			range;			/* the range it COPYs, or -1 */
+};
+
+enum snapshot_range_state
+{
+	SNAP_RANGE_WAITING, SNAP_RANGE_READING,
+	SNAP_RANGE_READ,			/* its COPY ended; its last row may still be pending */
+	SNAP_RANGE_DONE				/* every row of it is in the batch */
+};
+
 /* snapshot_export.c: the initial snapshot from an exported snapshot (COPY). */
 struct snapshot_export
 {
@@ -198,10 +239,29 @@ struct snapshot_export
 	int			export_index;	/* tables started, for the markers */
 	int			export_total;
 	int			in_copy;
-	int			have_pending;	/* pending_row waits for the next row */
+	char	   *pending;		/* a COPY line (libpq's) waiting for the next row */
+	size_t		pending_len;
 	int			pending_first;	/* ... and is its table's first */
-	struct buf	pending_row;	/* one COPY line */
-	struct buf	row;			/* its unescaped fields */
+	struct buf	row;			/* its escaped fields, unescaped */
+	uint64_t	steps;			/* tables and page ranges finished: progress to record */
+	char	   *snapname;		/* the slot's exported snapshot */
+
+	/*
+	 * snapshot_ranges.c, snapshot.max.threads > 1: the current table's
+	 * pages cut into ranges, COPYed by several connections at once, each
+	 * in the exported snapshot; conns[0] is the snapshot's own (side).
+	 */
+	int			nconns;			/* connections reading this table; 0: one COPY */
+	int			capconns;
+	struct snapshot_range_conn *conns;
+	int			nranges;
+	int			next_range;		/* the next range to start */
+	uint32_t	range_pages;	/* pages per range; the last is open-ended */
+	unsigned char *range_state;	/* per range: enum snapshot_range_state */
+	int			pending_range;	/* the range the pending row came from */
+	uint32_t	relfilenode;	/* the table's file then: a rewrite moves rows */
+	char	   *base_filter;	/* the item's filter before ranges were left out */
+	int			threads_warned;	/* said why it reads with one connection */
 };
 
 /* snapshot_state.c: progress states waiting to be durable. */
@@ -366,10 +426,19 @@ int		snapshot_poll_tables(struct snapshot *s, char *err, size_t errlen);
  * table), "first_in_data_collection", "true", "last_in_data_collection",
  * "last" (last row of the last table).
  *
+ * With snapshot.max.threads above 1, a large table (PostgreSQL 14+) is
+ * cut into ranges of pages, each COPYed (a TID range scan) on one of up
+ * to that many connections, all in the exported snapshot: each row is
+ * read once, the markers stay those of the table's first and last row
+ * written, and each range finished is progress: the table's item then
+ * leaves out the ranges done (ctid conditions, void if the table was
+ * rewritten since), so an incremental resume after a crash reads only
+ * the rest.
+ *
  * snapshot_export_next() appends rows until out holds limit bytes, or a
- * table ends (so the caller can record progress: the queue then lacks
- * the finished table), and returns the events appended; when the queue
- * is empty everything is out.  -1 with err on failure.
+ * table or a range ends (so the caller can record progress: then
+ * snapshot_export_steps() has grown), and returns the events appended;
+ * when the queue is empty everything is out.  -1 with err on failure.
  * snapshot_export_end() commits (or, if unfinished, rolls back).
  */
 int		snapshot_export_begin(struct snapshot *s, const char *snapname,
@@ -377,5 +446,12 @@ int		snapshot_export_begin(struct snapshot *s, const char *snapname,
 long	snapshot_export_next(struct snapshot *s, struct batch *out, size_t limit,
 							 uint64_t lsn, int64_t now_ms, char *err, size_t errlen);
 void	snapshot_export_end(struct snapshot *s);
+
+/* Tables and ranges finished so far: progress to record when it grows. */
+static inline uint64_t
+snapshot_export_steps(const struct snapshot *s)
+{
+	return s->export.steps;
+}
 
 #endif

@@ -1,9 +1,10 @@
 /*
  * snapshot_dedup.c — the buffered chunk's index by key: while the
- * window is open (or, read.only, in a transaction the chunk's snapshot
- * did not see) a streamed change to a key of the chunk marks that row
- * gone, the change being newer.  Open addressing over row numbers, one
- * allocation per chunk, none per change.
+ * window is open, or in a transaction the chunk's snapshot did not see,
+ * a streamed change to a key of the chunk marks that row gone, the
+ * change being newer.  Open addressing over row numbers, one allocation
+ * per chunk, none per change; the keys of recent changes kept for the
+ * chunks to come (win.recent, win.ahead_keys).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,7 @@ snap_drop_chunk(struct snapshot *s)
 	s->chunk.hash = NULL;
 	s->chunk.nhash = 0;
 	s->chunk.emit_next = 0;
+	s->win.snap_known = 0;
 }
 
 /*
@@ -193,21 +195,38 @@ forget_key(struct snapshot *s, const struct decoder_tuple *t)
 		drop_rows(s, kp, kl);
 }
 
-/* Keep the key of t for the chunk read ahead (win.ahead_keys). */
-static void
-keep_key(struct snapshot *s, const struct decoder_tuple *t)
+/* Append the key texts of t to b, each after its uint32 length; 0, or -1 (no key). */
+static int
+keep_key(struct snapshot *s, struct buf *b, const struct decoder_tuple *t)
 {
 	const char *kp[SNAP_MAX_KEYS];
 	size_t		kl[SNAP_MAX_KEYS];
 
 	if (tuple_keys(s, t, kp, kl) != 0)
-		return;
+		return -1;
 	for (int j = 0; j < s->table.nkeys; j++)
 	{
 		uint32_t	n = (uint32_t) kl[j];
 
-		buf_append(&s->win.ahead_keys, &n, sizeof(n));
-		buf_append(&s->win.ahead_keys, kp[j], kl[j]);
+		buf_append(b, &n, sizeof(n));
+		buf_append(b, kp[j], kl[j]);
+	}
+	return 0;
+}
+
+/* Read the nkeys texts at *at of b (as keep_key wrote them) and step past them. */
+static void
+read_key(const struct snapshot *s, const struct buf *b, size_t *at,
+		 const char **kp, size_t *kl)
+{
+	for (int j = 0; j < s->table.nkeys; j++)
+	{
+		uint32_t	n;
+
+		memcpy(&n, b->data + *at, sizeof(n));
+		kp[j] = b->data + *at + sizeof(n);
+		kl[j] = n;
+		*at += sizeof(n) + n;
 	}
 }
 
@@ -221,56 +240,157 @@ snap_apply_ahead_keys(struct snapshot *s)
 
 	while (s->table.nkeys <= SNAP_MAX_KEYS && at < b->len)
 	{
-		for (int j = 0; j < s->table.nkeys; j++)
-		{
-			uint32_t	n;
-
-			memcpy(&n, b->data + at, sizeof(n));
-			kp[j] = b->data + at + sizeof(n);
-			kl[j] = n;
-			at += sizeof(n) + n;
-		}
+		read_key(s, b, &at, kp, kl);
 		drop_rows(s, kp, kl);
 	}
 	buf_reset(b);
 }
 
+/* ---- which transactions the chunk's rows do not show ---- */
+
+int
+snap_set_snapshot(struct snapshot *s, const char *text)
+{
+	unsigned long long xmin, xmax;
+	const char *p;
+	int			n = 0;
+
+	s->win.snap_known = 0;
+	if (text == NULL || sscanf(text, "%llu:%llu:", &xmin, &xmax) != 2 ||
+		(p = strchr(text, ':')) == NULL || (p = strchr(p + 1, ':')) == NULL)
+		return -1;
+	p++;
+	free(s->win.snap_xip);
+	/* an xid takes two characters at least, its comma included */
+	s->win.snap_xip = calloc(strlen(p) / 2 + 1, sizeof(uint32_t));
+	if (s->win.snap_xip == NULL)
+		return -1;
+	while (*p)
+	{
+		s->win.snap_xip[n++] = (uint32_t) strtoull(p, (char **) &p, 10);
+		if (*p != ',')
+			break;
+		p++;
+	}
+	/* xid8s: the stream's xids are their low 32 bits, compared modulo 2^32 */
+	s->win.snap_xmin = (uint32_t) xmin;
+	s->win.snap_xmax = (uint32_t) xmax;
+	s->win.snap_nxip = n;
+	s->win.snap_known = 1;
+	return 0;
+}
+
+/* 1 when the chunk's snapshot does not show transaction xid: running then, or begun after. */
+static int
+xid_invisible(const struct snapshot *s, uint32_t xid)
+{
+	if ((int32_t) (xid - s->win.snap_xmin) < 0)
+		return 0;
+	if ((int32_t) (xid - s->win.snap_xmax) >= 0)
+		return 1;
+	for (int i = 0; i < s->win.snap_nxip; i++)
+		if (s->win.snap_xip[i] == xid)
+			return 1;
+	return 0;
+}
+
+/* Keep the current transaction's change of key t in win.recent. */
+static void
+keep_recent(struct snapshot *s, const struct decoder_tuple *t)
+{
+	struct buf *b = &s->win.recent;
+	size_t		at = b->len;
+
+	buf_append(b, &s->win.stream_xid, sizeof(s->win.stream_xid));
+	if (keep_key(s, b, t) != 0)
+		b->len = at;
+	if (b->len <= SNAP_RECENT_MAX)
+		return;
+	/* the older half: long since committed and shown, in all likelihood */
+	for (at = 0; at < b->len / 2;)
+	{
+		const char *kp[SNAP_MAX_KEYS];
+		size_t		kl[SNAP_MAX_KEYS];
+
+		at += sizeof(uint32_t);
+		read_key(s, b, &at, kp, kl);
+	}
+	memmove(b->data, b->data + at, b->len - at);
+	b->len -= at;
+}
+
+void
+snap_apply_recent(struct snapshot *s)
+{
+	struct buf *b = &s->win.recent;
+	size_t		at = 0,
+				kept = 0;
+
+	if (!s->win.snap_known || s->chunk.res == NULL || s->table.nkeys > SNAP_MAX_KEYS)
+		return;
+	while (at < b->len)
+	{
+		const char *kp[SNAP_MAX_KEYS];
+		size_t		kl[SNAP_MAX_KEYS];
+		size_t		from = at;
+		uint32_t	xid;
+
+		memcpy(&xid, b->data + at, sizeof(xid));
+		at += sizeof(xid);
+		read_key(s, b, &at, kp, kl);
+		if (!xid_invisible(s, xid))
+			continue;
+		/* not shown yet: newer than the row; kept for the next chunk too */
+		drop_rows(s, kp, kl);
+		memmove(b->data + kept, b->data + from, at - from);
+		kept += at - from;
+	}
+	b->len = kept;
+}
+
 void
 snapshot_begin(struct snapshot *s, uint32_t xid)
 {
-	if (s->phase != SNAP_RO_WAIT)
-		return;
-	/* visible to the chunk's snapshot: older than xmin, or done before xmax */
-	if ((int32_t) (xid - s->win.ro_xmin) < 0)
-		s->win.txn_invisible = 0;
-	else if ((int32_t) (xid - s->win.ro_xmax) >= 0)
-		s->win.txn_invisible = 1;
-	else
-	{
-		s->win.txn_invisible = 0;
-		for (int i = 0; i < s->win.ro_nxip; i++)
-			if (s->win.ro_xip[i] == xid)
-				s->win.txn_invisible = 1;
-	}
+	s->win.stream_xid = xid;
 }
 
 void
 snapshot_change(struct snapshot *s, const struct relcache_rel *rel,
 				const struct decoder_msg *m)
 {
-	if (s->chunk.res == NULL || s->table.rel == NULL || rel->root_relid != s->table.rel->relid)
+	int			drop;
+
+	if (s->table.rel == NULL || rel->root_relid != s->table.rel->relid ||
+		s->nitems == 0 || s->queue.items[0].blocking || s->export.exporting ||
+		map_keys(s, rel) != 0)
 		return;
+	/* for the chunks to come, the read-ahead's included */
+	if (m->u.change.old_kind)
+		keep_recent(s, &m->u.change.old);
+	if (m->type != DECODER_DELETE)
+		keep_recent(s, &m->u.change.new);
 	/* inside the window of the chunk read ahead, not yet the current one */
-	if (s->win.ahead && s->win.ahead_opened && !s->win.ahead_closed && map_keys(s, rel) == 0)
+	if (s->win.ahead && s->win.ahead_opened && !s->win.ahead_closed)
 	{
 		if (m->u.change.old_kind)
-			keep_key(s, &m->u.change.old);
+			(void) keep_key(s, &s->win.ahead_keys, &m->u.change.old);
 		if (m->type != DECODER_DELETE)
-			keep_key(s, &m->u.change.new);
+			(void) keep_key(s, &s->win.ahead_keys, &m->u.change.new);
 	}
-	if (s->phase == SNAP_RO_WAIT ? !s->win.txn_invisible : s->phase != SNAP_OPEN)
+	if (s->chunk.res == NULL)
 		return;
-	if (map_keys(s, rel) != 0)
+	/*
+	 * Inside the window the change is newer than the row, or as new; before
+	 * it opens (read.only: before the query's position) only if the chunk's
+	 * snapshot does not show its transaction.
+	 */
+	if (s->phase == SNAP_OPEN)
+		drop = 1;
+	else if (s->phase == SNAP_WAIT_OPEN || s->phase == SNAP_RO_WAIT)
+		drop = s->win.snap_known && xid_invisible(s, s->win.stream_xid);
+	else
+		drop = 0;
+	if (!drop)
 		return;
 	if (m->u.change.old_kind)
 		forget_key(s, &m->u.change.old);

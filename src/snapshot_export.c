@@ -35,29 +35,38 @@ snapshot_export_begin(struct snapshot *s, const char *snapname, char *err, size_
 		return -1;
 	}
 	PQclear(res);
+	free(s->export.snapname);
+	if ((s->export.snapname = strdup(snapname)) == NULL)
+	{
+		snprintf(err, errlen, "out of memory");
+		PQclear(snap_exec(s, "ROLLBACK"));
+		return -1;
+	}
 	s->export.exporting = 1;
 	s->export.export_index = 0;
 	s->export.export_total = s->nitems;
 	s->export.in_copy = 0;
 	buf_init(&s->export.row, 0);
-	buf_init(&s->export.pending_row, 0);
 	return 0;
 }
 
 void
 snapshot_export_end(struct snapshot *s)
 {
+	snap_ranges_end(s);
 	if (s->export.exporting && s->side.conn)
 		PQclear(snap_exec(s, s->nitems == 0 ? "COMMIT" : "ROLLBACK"));
 	s->export.exporting = 0;
 	s->export.in_copy = 0;
+	free(s->export.snapname);
+	s->export.snapname = NULL;
+	PQfreemem(s->export.pending);
+	s->export.pending = NULL;
 	buf_free(&s->export.row);
-	buf_free(&s->export.pending_row);
 }
 
-/* Debezium's marker for a row of the initial snapshot. */
-static const char *
-export_marker(const struct snapshot *s, int first_in_table, int last_in_table)
+const char *
+snap_export_marker(const struct snapshot *s, int first_in_table, int last_in_table)
 {
 	int			first_table = s->export.export_index == 0;
 	int			last_table = s->export.export_index == s->export.export_total - 1;
@@ -74,12 +83,14 @@ export_marker(const struct snapshot *s, int first_in_table, int last_in_table)
 }
 
 /*
- * One COPY text-format line as a row of s->table.rel: fields split at tabs,
- * \N is NULL, backslash escapes undone into s->export.row.
+ * One COPY text-format line as a row of s->table.rel: fields split at
+ * tabs (a tab in a value is escaped, so every tab splits), \N is NULL.
+ * A field without a backslash is used where it lies in line; the
+ * others are unescaped into s->export.row.
  */
-static int
-export_row(struct snapshot *s, const char *line, size_t len, const char *marker,
-		   struct batch *out, uint64_t lsn, int64_t now_ms, char *err, size_t errlen)
+int
+snap_export_row(struct snapshot *s, const char *line, size_t len, const char *marker,
+				struct batch *out, uint64_t lsn, int64_t now_ms, char *err, size_t errlen)
 {
 	struct decoder_tuple t;
 	char	   *d;
@@ -107,21 +118,26 @@ export_row(struct snapshot *s, const char *line, size_t len, const char *marker,
 	while (col < s->table.rel->ncols)
 	{
 		struct decoder_column *c = &s->chunk.scratch[col++];
-		char	   *start = d;
+		const char *tab = memchr(line + i, '\t', len - i);
+		size_t		end = tab ? (size_t) (tab - line) : len;
 
-		if (i + 1 < len + 1 && line[i] == '\\' && i + 1 < len && line[i + 1] == 'N' &&
-			(i + 2 == len || line[i + 2] == '\t'))
-		{
+		if (end - i == 2 && line[i] == '\\' && line[i + 1] == 'N')
 			c->kind = DECODER_COL_NULL;
-			i += 2;
+		else if (memchr(line + i, '\\', end - i) == NULL)
+		{
+			c->kind = DECODER_COL_TEXT;
+			c->data = line + i;
+			c->len = (uint32_t) (end - i);
 		}
 		else
 		{
-			while (i < len && line[i] != '\t')
+			char	   *start = d;
+
+			while (i < end)
 			{
 				char		ch = line[i++];
 
-				if (ch == '\\' && i < len)
+				if (ch == '\\' && i < end)
 				{
 					ch = line[i++];
 					switch (ch)
@@ -141,11 +157,12 @@ export_row(struct snapshot *s, const char *line, size_t len, const char *marker,
 			c->data = start;
 			c->len = (uint32_t) (d - start);
 		}
+		i = end;
 		if (col < s->table.rel->ncols)
 		{
-			if (i >= len || line[i] != '\t')
+			if (i >= len)
 				break;
-			i++;
+			i++;				/* the tab */
 		}
 	}
 	if (col != s->table.rel->ncols || i != len)
@@ -160,6 +177,63 @@ export_row(struct snapshot *s, const char *line, size_t len, const char *marker,
 		return -1;
 	s->table.table_rows++;
 	return 0;
+}
+
+int
+snap_export_take(struct snapshot *s, char *line, int len, struct batch *out,
+				 uint64_t lsn, int64_t now_ms, char *err, size_t errlen)
+{
+	int			wrote = 0;
+
+	/* a row is written once the next shows whether it was the last */
+	if (s->export.pending)
+	{
+		int			rc = snap_export_row(s, s->export.pending, s->export.pending_len,
+										 snap_export_marker(s, s->export.pending_first, 0),
+										 out, lsn, now_ms, err, errlen);
+
+		PQfreemem(s->export.pending);
+		s->export.pending = NULL;
+		if (rc != 0)
+		{
+			PQfreemem(line);
+			return -1;
+		}
+		wrote = 1;
+		s->export.pending_first = 0;
+	}
+	/* COPY ends each row with a newline */
+	s->export.pending = line;
+	s->export.pending_len = (size_t) len - (line[len - 1] == '\n');
+	return wrote;
+}
+
+int
+snap_export_table_end(struct snapshot *s, struct batch *out, uint64_t lsn, int64_t now_ms,
+					  char *err, size_t errlen)
+{
+	int			wrote = 0;
+
+	if (s->export.pending)
+	{
+		int			rc = snap_export_row(s, s->export.pending, s->export.pending_len,
+										 snap_export_marker(s, s->export.pending_first, 1),
+										 out, lsn, now_ms, err, errlen);
+
+		PQfreemem(s->export.pending);
+		s->export.pending = NULL;
+		if (rc != 0)
+			return -1;
+		wrote = 1;
+	}
+	s->export.in_copy = 0;
+	log_info("initial snapshot of \"%s.%s\" done: %" PRId64 " rows", s->queue.items[0].schema,
+			 s->queue.items[0].table, s->table.table_rows);
+	s->export.export_index++;
+	s->export.steps++;
+	snap_note_rows(s, 1);
+	snap_remove_item(s, 0);
+	return wrote;
 }
 
 long
@@ -187,56 +261,49 @@ snapshot_export_next(struct snapshot *s, struct batch *out, size_t limit, uint64
 			if (rc == 0)
 			{
 				s->export.export_index++;
+				s->export.steps++;	/* unqueued: progress too */
 				continue;
 			}
-			buf_init(&q, 0);
-			buf_lit(&q, "COPY (");
-			buf_append(&q, s->table.sql.data, s->table.sql.len);
-			buf_lit(&q, ") TO STDOUT");
-			res = buf_failed(&q) ? NULL : snap_exec(s, q.data);
-			buf_free(&q);
-			if (PQresultStatus(res) != PGRES_COPY_OUT)
-			{
-				pgconn_result_error(s->side.conn, res, err, errlen);
-				PQclear(res);
-				return -1;
-			}
-			PQclear(res);
-			s->export.in_copy = 1;
 			s->table.table_rows = 0;
 			s->table.started_rows = 0;
 			s->table.started_us = mono_us();
 			s->export.pending_first = 1;
-			s->export.have_pending = 0;
+			if ((rc = snap_ranges_start(s, err, errlen)) < 0)
+				return -1;
+			if (rc == 0)
+			{
+				buf_init(&q, 0);
+				buf_lit(&q, "COPY (");
+				buf_append(&q, s->table.sql.data, s->table.sql.len);
+				buf_lit(&q, ") TO STDOUT");
+				res = buf_failed(&q) ? NULL : snap_exec(s, q.data);
+				buf_free(&q);
+				if (PQresultStatus(res) != PGRES_COPY_OUT)
+				{
+					pgconn_result_error(s->side.conn, res, err, errlen);
+					PQclear(res);
+					return -1;
+				}
+				PQclear(res);
+				log_info("initial snapshot of \"%s.%s\" started", s->queue.items[0].schema, s->queue.items[0].table);
+			}
+			s->export.in_copy = 1;
 			snap_note_rows(s, 0);
-			log_info("initial snapshot of \"%s.%s\" started", s->queue.items[0].schema, s->queue.items[0].table);
+		}
+		if (s->export.nconns > 0)
+		{
+			long		m = snap_ranges_next(s, out, limit, lsn, now_ms, err, errlen);
+
+			return m < 0 ? -1 : n + m;
 		}
 		len = PQgetCopyData(s->side.conn, &line, 0);
 		if (len > 0)
 		{
-			/* a row is written once the next shows whether it was the last */
-			if (s->export.have_pending &&
-				export_row(s, s->export.pending_row.data, s->export.pending_row.len,
-						   export_marker(s, s->export.pending_first, 0), out, lsn, now_ms, err, errlen) != 0)
-			{
-				PQfreemem(line);
+			int			rc = snap_export_take(s, line, len, out, lsn, now_ms, err, errlen);
+
+			if (rc < 0)
 				return -1;
-			}
-			if (s->export.have_pending)
-			{
-				n++;
-				s->export.pending_first = 0;
-			}
-			buf_reset(&s->export.pending_row);
-			/* COPY ends each row with a newline */
-			buf_append(&s->export.pending_row, line, (size_t) len - (line[len - 1] == '\n'));
-			PQfreemem(line);
-			if (buf_failed(&s->export.pending_row))
-			{
-				snprintf(err, errlen, "out of memory");
-				return -1;
-			}
-			s->export.have_pending = 1;
+			n += rc;
 			continue;
 		}
 		if (len == -2)
@@ -257,21 +324,11 @@ snapshot_export_next(struct snapshot *s, struct batch *out, size_t limit, uint64
 			if (!ok)
 				return -1;
 		}
-		if (s->export.have_pending)
 		{
-			if (export_row(s, s->export.pending_row.data, s->export.pending_row.len,
-						   export_marker(s, s->export.pending_first, 1), out, lsn, now_ms, err, errlen) != 0)
-				return -1;
-			n++;
+			int			rc = snap_export_table_end(s, out, lsn, now_ms, err, errlen);
+
+			return rc < 0 ? -1 : n + rc;	/* a table's end: the caller records progress */
 		}
-		s->export.have_pending = 0;
-		s->export.in_copy = 0;
-		log_info("initial snapshot of \"%s.%s\" done: %" PRId64 " rows", s->queue.items[0].schema,
-				 s->queue.items[0].table, s->table.table_rows);
-		s->export.export_index++;
-		snap_note_rows(s, 1);
-		snap_remove_item(s, 0);
-		return n;				/* a table's end: the caller records progress */
 	}
 	return n;
 }

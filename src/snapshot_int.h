@@ -23,6 +23,8 @@
  *                      query, reading ahead, snapshot_emit
  *   snapshot_export.c  export: the initial snapshot by COPY in the
  *                      slot's exported snapshot (snapshot_export_*)
+ *   snapshot_ranges.c  export's ranges: a table of it read by several
+ *                      connections at once (snapshot.max.threads)
  *   snapshot_state.c   state: progress as JSON, tied to stream
  *                      positions (snapshot_state_at, snapshot_restore,
  *                      snapshot_confirmed)
@@ -45,6 +47,9 @@
 
 /* The most key columns an incremental snapshot reads by (a primary key has at most 32). */
 #define SNAP_MAX_KEYS 32
+
+/* The most bytes win.recent keeps (snapshot.h). */
+#define SNAP_RECENT_MAX (1024 * 1024)
 
 /* ---- snapshot.c ---- */
 
@@ -108,6 +113,12 @@ void	snap_param_list(struct snapshot *s, struct buf *b, int first);
 int		snap_load_table(struct snapshot *s, int whole, char *err, size_t errlen);
 
 /*
+ * Append the item's condition and the publication's row filter to b:
+ * " WHERE (a) AND (b)", or " AND (a) AND (b)" after a condition (and set).
+ */
+void	snap_add_filters(const struct snapshot *s, struct buf *b, int and);
+
+/*
  * The newest key, the bound, into table.max_key (left NULL if the
  * table is empty).  0, -1 connection lost, -2 query failed (err).
  */
@@ -130,6 +141,20 @@ int		snap_build_hash(struct snapshot *s);
  */
 void	snap_apply_ahead_keys(struct snapshot *s);
 
+/*
+ * Read the chunk query's snapshot ("xmin:xmax:xip,...", the text of
+ * pg_current_snapshot()) into win.snap_*; 0, or -1 if it is not one
+ * (win.snap_known is then 0).
+ */
+int		snap_set_snapshot(struct snapshot *s, const char *text);
+
+/*
+ * A chunk was taken (its snapshot set): drop its rows changed by the
+ * transactions of win.recent that its snapshot does not show, and
+ * forget those it shows.
+ */
+void	snap_apply_recent(struct snapshot *s);
+
 /* Free the buffered chunk and its index. */
 void	snap_drop_chunk(struct snapshot *s);
 
@@ -148,6 +173,47 @@ void	snap_ahead_discard(struct snapshot *s);
  */
 int		snap_read_chunk(struct snapshot *s, uint64_t lsn, uint64_t nevents,
 						char *err, size_t errlen);
+
+/* ---- snapshot_export.c ---- */
+
+/* Debezium's source.snapshot marker of an exported row. */
+const char *snap_export_marker(const struct snapshot *s, int first_in_table, int last_in_table);
+
+/* One COPY text line as an event of the current table; 0, or -1 (err). */
+int		snap_export_row(struct snapshot *s, const char *line, size_t len, const char *marker,
+						struct batch *out, uint64_t lsn, int64_t now_ms, char *err, size_t errlen);
+
+/*
+ * A COPY line read (PQgetCopyData's, now owned by s): the pending row
+ * goes out (not the table's last), the line waits in its place.  1
+ * when the pending row was written, 0 when there was none, -1 (err).
+ */
+int		snap_export_take(struct snapshot *s, char *line, int len, struct batch *out,
+						 uint64_t lsn, int64_t now_ms, char *err, size_t errlen);
+
+/*
+ * Every row of the table was read: the pending row goes out as its
+ * last, the table is unqueued.  The rows written (0 or 1), or -1 (err).
+ */
+int		snap_export_table_end(struct snapshot *s, struct batch *out, uint64_t lsn,
+							  int64_t now_ms, char *err, size_t errlen);
+
+/* ---- snapshot_ranges.c ---- */
+
+/*
+ * The table just loaded for the export: cut its pages into ranges and
+ * start their COPYs on up to snapshot.max.threads connections.  1 when
+ * it is read so (snap_ranges_next), 0 when with one COPY (too small,
+ * partitioned, before PostgreSQL 14, one thread), -1 (err).
+ */
+int		snap_ranges_start(struct snapshot *s, char *err, size_t errlen);
+
+/* snapshot_export_next for a table read in ranges. */
+long	snap_ranges_next(struct snapshot *s, struct batch *out, size_t limit, uint64_t lsn,
+						 int64_t now_ms, char *err, size_t errlen);
+
+/* Close the extra connections, forget the ranges. */
+void	snap_ranges_end(struct snapshot *s);
 
 /* ---- snapshot_state.c ---- */
 

@@ -47,8 +47,8 @@ snap_param_list(struct snapshot *s, struct buf *b, int first)
  * additional condition and the publication's row filter, as " WHERE
  * (a) AND (b)", or " AND (a) AND (b)" after a condition (and set).
  */
-static void
-add_filters(const struct snapshot *s, struct buf *b, int and)
+void
+snap_add_filters(const struct snapshot *s, struct buf *b, int and)
 {
 	const char *f[2] = {s->queue.items[0].filter, s->table.pubfilter};
 
@@ -319,6 +319,7 @@ snap_load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 	m.u.relation.nspname = it->schema;
 	m.u.relation.relname = it->table;
 	m.u.relation.replident = PQgetvalue(res, 0, LT_REPLIDENT)[0];
+	s->table.relkind = PQgetvalue(res, 0, LT_RELKIND)[0];
 	m.u.relation.ncols = ncols;
 	m.u.relation.cols = cols;
 	s->table.rel = relcache_update(&s->table.meta, &m, err, errlen);
@@ -350,10 +351,12 @@ snap_load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 			buf_lit(&s->table.sql, ", ");
 		pgconn_quote_ident(&s->table.sql, s->table.rel->cols[i].name);
 	}
+	s->table.sql_cols_end = s->table.sql.len;
 	buf_lit(&s->table.sql, " FROM ");
 	pgconn_quote_qualified(&s->table.sql, it->schema, it->table);
+	s->table.sql_from_end = s->table.sql.len;
 	if (it->blocking || whole)
-		add_filters(s, &s->table.sql, 0);
+		snap_add_filters(s, &s->table.sql, 0);
 	else
 	{
 		/* the bound; chunk_query() adds the lower key and the order */
@@ -361,7 +364,7 @@ snap_load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 		snap_key_list(s, &s->table.sql, NULL);
 		buf_lit(&s->table.sql, " <= ");
 		snap_param_list(s, &s->table.sql, 1);
-		add_filters(s, &s->table.sql, 1);
+		snap_add_filters(s, &s->table.sql, 1);
 	}
 	if (buf_failed(&s->table.sql))
 		goto oom;
@@ -395,7 +398,7 @@ snap_load_max_key(struct snapshot *s, char *err, size_t errlen)
 	}
 	buf_lit(&q, " FROM ");
 	pgconn_quote_qualified(&q, it->schema, it->table);
-	add_filters(s, &q, 0);
+	snap_add_filters(s, &q, 0);
 	buf_lit(&q, " ORDER BY ");
 	for (int j = 0; j < s->table.nkeys; j++)
 	{

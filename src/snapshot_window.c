@@ -189,12 +189,19 @@ watermark(struct snapshot *s, const char *id, const char *type, int delete_open,
 
 /*
  * The chunk query: $1..$n the bound (max_key), and with after_last
- * $n+1..$2n the key the chunk starts after.
+ * $n+1..$2n the key the chunk starts after; its rows have the
+ * snapshot's text after the table's columns.
  */
 static void
 chunk_sql(struct snapshot *s, struct buf *q, int after_last)
 {
-	buf_append(q, s->table.sql.data, s->table.sql.len);
+	size_t		cols = s->table.sql_cols_end;
+
+	/* its snapshot after the columns (take_snapshot), worked out once (an InitPlan); xid8 from 13 */
+	buf_append(q, s->table.sql.data, cols);
+	buf_puts(q, PQserverVersion(s->side.conn) >= 130000 ? ", (SELECT pg_catalog.pg_current_snapshot()::text)" :
+			 ", (SELECT pg_catalog.txid_current_snapshot()::text)");
+	buf_append(q, s->table.sql.data + cols, s->table.sql.len - cols);
 	if (after_last)
 	{
 		buf_lit(q, " AND ");
@@ -261,6 +268,21 @@ chunk_query(struct snapshot *s, char *err, size_t errlen)
 	return res;
 }
 
+/*
+ * The chunk's snapshot, its rows' last column (chunk_sql): drop the rows
+ * of changes streamed before that it does not show.  An empty chunk has
+ * none, and no rows to drop.
+ */
+static void
+take_snapshot(struct snapshot *s)
+{
+	int			col = s->table.rel->ncols;
+
+	if (s->chunk.nrows > 0 && PQnfields(s->chunk.res) == col + 1 &&
+		snap_set_snapshot(s, PQgetvalue(s->chunk.res, 0, col)) == 0)
+		snap_apply_recent(s);
+}
+
 /* The chunk just read is the table's last: fewer rows than asked, or the bound reached. */
 static void
 note_table_end(struct snapshot *s)
@@ -280,9 +302,9 @@ note_table_end(struct snapshot *s)
 /* ---- reading ahead ---- */
 
 /*
- * Send the next chunk's three statements, each its own transaction (a
- * sync after each), without waiting: the open watermark, the SELECT
- * after the current chunk's last key, the close.  Nothing is sent when
+ * Send the next chunk's three statements, one transaction (a single
+ * sync: the pipeline's implicit transaction), without waiting: the open
+ * watermark, the SELECT after the current chunk's last key, the close.  Nothing is sent when
  * the current chunk is the table's last, or for read.only and blocking
  * reads.  A failure here only means the next chunk is read the plain
  * way: watermarks nobody waits for are ignored in the stream.
@@ -324,9 +346,7 @@ ahead_send(struct snapshot *s)
 		wparams[0] = s->win.ahead_open;
 		wparams[1] = "snapshot-window-open";
 		ok = PQsendQueryParams(s->side.conn, open_q.data, 2, NULL, wparams, NULL, NULL, 0) &&
-			PQpipelineSync(s->side.conn) &&
-			PQsendQueryParams(s->side.conn, chunk_q.data, 2 * s->table.nkeys, NULL, params, NULL, NULL, 0) &&
-			PQpipelineSync(s->side.conn);
+			PQsendQueryParams(s->side.conn, chunk_q.data, 2 * s->table.nkeys, NULL, params, NULL, NULL, 0);
 		if (ok && s->cfg->watermark_delete)
 			ok = PQsendQueryParams(s->side.conn, close_q.data, 1, NULL, wparams, NULL, NULL, 0);
 		else if (ok)
@@ -356,7 +376,7 @@ ahead_collect(struct snapshot *s, PGresult **res)
 				nsync = 0,
 				nnull = 0;
 
-	while (s->win.ahead && nsync < 3 && nnull < 3)
+	while (s->win.ahead && nsync < 1 && nnull < 4)
 	{
 		PGresult   *r;
 
@@ -387,7 +407,7 @@ ahead_collect(struct snapshot *s, PGresult **res)
 		sideconn_close(&s->side);
 		return 0;
 	}
-	return nres == 3 && nsync == 3;
+	return nres == 3 && nsync == 1;
 }
 
 /* Forget the read-ahead (its watermarks, when written, are ignored). */
@@ -436,6 +456,7 @@ ahead_take(struct snapshot *s)
 	memcpy(s->win.close_id, s->win.ahead_close, sizeof(s->win.close_id));
 	/* edges already streamed while the last chunk's rows went out */
 	snap_apply_ahead_keys(s);
+	take_snapshot(s);
 	s->phase = SNAP_WAIT_OPEN;
 	if (s->win.ahead_opened)
 		snap_window_edge(s, 0);
@@ -456,8 +477,24 @@ snap_read_chunk(struct snapshot *s, uint64_t lsn, uint64_t nevents, char *err, s
 	snprintf(name, sizeof(name), "%s.%s", s->queue.items[0].schema, s->queue.items[0].table);
 	if (!s->read_only)
 	{
+		/*
+		 * The open watermark, the SELECT and the close are one transaction:
+		 * one commit to wait for.  Its window is empty in the stream; the
+		 * chunk's snapshot says which changes before it are newer than
+		 * its rows (snapshot_dedup.c).
+		 */
+		res = snap_exec(s, "BEGIN");
+		rc = PQresultStatus(res) == PGRES_COMMAND_OK;
+		if (!rc)
+			pgconn_result_error(s->side.conn, res, err, errlen);
+		PQclear(res);
+		res = NULL;
+		if (!rc)
+			return -1;
 		next_watermark_id(s, s->win.open_id, sizeof(s->win.open_id), "open");
 		rc = watermark(s, s->win.open_id, "snapshot-window-open", 0, err, errlen);
+		if (rc != 0 && PQstatus(s->side.conn) == CONNECTION_OK)
+			PQclear(snap_exec(s, "ROLLBACK"));
 		if (rc == -2 && s->cfg->read_only == 0 && PQserverVersion(s->side.conn) >= 130000)
 		{
 			log_warning("cannot write watermarks into \"%s\".\"%s\": %s; using read-only watermarks (pg_current_snapshot) instead",
@@ -499,40 +536,22 @@ snap_read_chunk(struct snapshot *s, uint64_t lsn, uint64_t nevents, char *err, s
 			PQclear(snap_exec(s, "ROLLBACK"));
 			return -1;
 		}
+		if (snap_set_snapshot(s, PQgetvalue(res, 0, 0)) != 0 ||
+			lsn_parse(PQgetvalue(res, 0, 1), &s->win.ro_lsn) != 0)
 		{
-			const char *snap = PQgetvalue(res, 0, 0);
-			unsigned long long xmin, xmax;
-			const char *p;
-			int			n = 0;
-
-			if (sscanf(snap, "%llu:%llu:", &xmin, &xmax) != 2 ||
-				lsn_parse(PQgetvalue(res, 0, 1), &s->win.ro_lsn) != 0)
-			{
-				snprintf(err, errlen, "unexpected snapshot \"%s\"", snap);
-				PQclear(res);
-				PQclear(snap_exec(s, "ROLLBACK"));
-				return -1;
-			}
-			s->win.ro_xmin = (uint32_t) xmin;
-			s->win.ro_xmax = (uint32_t) xmax;
-			p = strchr(strchr(snap, ':') + 1, ':') + 1;
-			free(s->win.ro_xip);
-			s->win.ro_xip = calloc(strlen(p) / 2 + 1, sizeof(uint32_t));
-			while (s->win.ro_xip && *p)
-			{
-				s->win.ro_xip[n++] = (uint32_t) strtoull(p, (char **) &p, 10);
-				if (*p == ',')
-					p++;
-				else
-					break;
-			}
-			s->win.ro_nxip = n;
+			snprintf(err, errlen, "unexpected snapshot \"%s\" at \"%s\"",
+					 PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+			PQclear(res);
+			PQclear(snap_exec(s, "ROLLBACK"));
+			return -1;
 		}
 		PQclear(res);
 	}
 	res = chunk_query(s, err, errlen);
 	if (s->read_only)
 		PQclear(snap_exec(s, "COMMIT"));
+	else if (res == NULL && PQstatus(s->side.conn) == CONNECTION_OK)
+		PQclear(snap_exec(s, "ROLLBACK"));
 	if (res == NULL)
 	{
 		if (PQstatus(s->side.conn) != CONNECTION_OK)
@@ -547,13 +566,15 @@ snap_read_chunk(struct snapshot *s, uint64_t lsn, uint64_t nevents, char *err, s
 	if (snap_build_hash(s) != 0)
 	{
 		snprintf(err, errlen, "out of memory");
+		if (!s->read_only)
+			PQclear(snap_exec(s, "ROLLBACK"));
 		return -1;
 	}
 	note_table_end(s);
+	take_snapshot(s);
 	if (s->read_only)
 	{
 		s->phase = SNAP_RO_WAIT;
-		s->win.txn_invisible = 0;
 		return 1;
 	}
 	s->phase = SNAP_WAIT_OPEN;
@@ -564,6 +585,18 @@ snap_read_chunk(struct snapshot *s, uint64_t lsn, uint64_t nevents, char *err, s
 		next_watermark_id(s, s->win.close_id, sizeof(s->win.close_id), "close");
 		rc = watermark(s, s->win.close_id, "snapshot-window-close", 0, err, errlen);
 	}
+	if (rc == 0)
+	{
+		res = snap_exec(s, "COMMIT");
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		{
+			pgconn_result_error(s->side.conn, res, err, errlen);
+			rc = -1;
+		}
+		PQclear(res);
+	}
+	else if (PQstatus(s->side.conn) == CONNECTION_OK)
+		PQclear(snap_exec(s, "ROLLBACK"));
 	if (rc != 0)
 	{
 		snap_drop_chunk(s);

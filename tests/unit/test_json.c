@@ -357,10 +357,45 @@ test_is_number(void)
 	CHECK(!json_is_number("1\0", 2));
 }
 
+/*
+ * The eight-bytes-at-a-time scan: every byte value at every place of a
+ * run of plain bytes is escaped exactly as when it is escaped alone
+ * (a one-byte string never takes the eight-byte path).
+ */
+static void
+test_swar(void)
+{
+	int			bad = 0;
+	struct buf	ref;
+
+	buf_init(&ref, 0);
+	for (int c = 0; c < 256; c++)
+		for (int at = 0; at < 24; at++)
+		{
+			char		s[24];
+
+			memset(s, 'a', sizeof(s));
+			s[at] = (char) c;
+			buf_reset(&out);
+			json_escape(&out, s, sizeof(s));
+			buf_reset(&ref);
+			for (int i = 0; i < 24; i++)
+				json_escape(&ref, s + i, 1);
+			bad += out.len != ref.len || memcmp(out.data, ref.data, ref.len) != 0;
+		}
+	CHECK_INT(bad, 0);
+	/* two specials in one word, and one in the tail after whole words */
+	buf_reset(&out);
+	json_escape(&out, "abcd\"e\\fghijklmnopq\n", 20);
+	CHECK_STR(out.data, "abcd\\\"e\\\\fghijklmnopq\\n");
+	buf_free(&ref);
+}
+
 int
 main(void)
 {
 	buf_init(&out, 0);
+	test_swar();
 	test_escapes();
 	test_utf8_valid();
 	test_utf8_invalid();

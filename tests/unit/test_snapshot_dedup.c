@@ -42,6 +42,9 @@ setup(const int *keys, int nkeys)
 	s.table.keytypes = calloc((size_t) nkeys, sizeof(char *));
 	for (int j = 0; j < nkeys; j++)
 		s.table.keyidx[j] = keys[j];
+	/* an incremental snapshot of it is queued */
+	s.queue.items = calloc(1, sizeof(*s.queue.items));
+	s.queue.capitems = s.nitems = 1;
 }
 
 static void
@@ -301,54 +304,198 @@ test_relations(void)
 	teardown();
 }
 
+/*
+ * The chunk's snapshot: a transaction it does not show (running when it
+ * was taken, or begun after) is newer than the rows, whether streamed
+ * before the window opened (a commit written before it left the
+ * ProcArray) or, read.only, before the query's position.
+ */
 static void
-test_read_only(void)
+test_snapshot_visibility(void)
 {
 	static const int key[1] = {0};
 	const char *rows[] = {"1", "a", NULL, "2", "b", NULL, "3", "c", NULL, "4", "d", NULL};
-	uint32_t	xip[1] = {150};
 
 	setup(key, 1);
 	CHECK_INT(set_chunk(4, rows), 0);
+	/* "xmin:xmax:xip,..." as pg_current_snapshot() writes it */
+	CHECK_INT(snap_set_snapshot(&s, "100:200:150,170"), 0);
+	CHECK_INT(s.win.snap_known, 1);
+	CHECK_INT(s.win.snap_xmin, 100);
+	CHECK_INT(s.win.snap_xmax, 200);
+	CHECK_INT(s.win.snap_nxip, 2);
+	CHECK_INT(s.win.snap_xip[1], 170);
 	s.phase = SNAP_RO_WAIT;
-	s.win.ro_xmin = 100;
-	s.win.ro_xmax = 200;
-	s.win.ro_xip = malloc(sizeof(xip));
-	memcpy(s.win.ro_xip, xip, sizeof(xip));
-	s.win.ro_nxip = 1;
 
-	/* seen by the chunk's snapshot: older */
+	/* shown by the chunk's snapshot: older than xmin, or done before xmax */
 	snapshot_begin(&s, 50);
-	CHECK_INT(s.win.txn_invisible, 0);
 	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"1", "x", NULL});
 	snapshot_begin(&s, 120);
-	CHECK_INT(s.win.txn_invisible, 0);
 	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"1", "x", NULL});
 	CHECK_STR(gone(), "0000");
 	/* in progress then, or begun after: newer */
 	snapshot_begin(&s, 150);
-	CHECK_INT(s.win.txn_invisible, 1);
 	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"2", "x", NULL});
 	snapshot_begin(&s, 200);
-	CHECK_INT(s.win.txn_invisible, 1);
 	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"3", "x", NULL});
 	CHECK_STR(gone(), "0110");
-	/* xids wrap around: compared modulo 2^32 */
-	s.win.ro_xmin = 4294967200u;
-	s.win.ro_xmax = 10;
-	s.win.ro_nxip = 0;
-	snapshot_begin(&s, 4294967100u);
-	CHECK_INT(s.win.txn_invisible, 0);
-	snapshot_begin(&s, 5);
-	CHECK_INT(s.win.txn_invisible, 0);
-	snapshot_begin(&s, 10);
-	CHECK_INT(s.win.txn_invisible, 1);
+	/* the window not open yet: the same rule */
+	CHECK_INT(set_chunk(4, rows), 0);
+	CHECK_INT(snap_set_snapshot(&s, "100:200:150,170"), 0);
+	s.phase = SNAP_WAIT_OPEN;
+	snapshot_begin(&s, 120);
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"1", "x", NULL});
+	snapshot_begin(&s, 170);
+	change(&table, DECODER_DELETE, (const char *[]) {"4", NULL, NULL}, NULL);
+	CHECK_STR(gone(), "0001");
+	/* emitting: the rows are out before the stream goes on */
+	s.phase = SNAP_EMIT;
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"2", "x", NULL});
+	CHECK_STR(gone(), "0001");
+	/* no snapshot known (a chunk without one): only the open window drops */
+	CHECK_INT(set_chunk(4, rows), 0);
+	CHECK_INT(s.win.snap_known, 0);
+	s.phase = SNAP_WAIT_OPEN;
 	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"4", "x", NULL});
-	CHECK_STR(gone(), "0111");
-	/* not in a read.only window: begin changes nothing */
-	s.phase = SNAP_OPEN;
+	CHECK_STR(gone(), "0000");
+
+	/* xids wrap around: compared modulo 2^32 (xid8s: their low 32 bits) */
+	CHECK_INT(snap_set_snapshot(&s, "4294967200:4294967306:"), 0);
+	CHECK_INT(s.win.snap_xmax, 10);
+	CHECK_INT(s.win.snap_nxip, 0);
+	snapshot_begin(&s, 4294967100u);
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"1", "x", NULL});
 	snapshot_begin(&s, 5);
-	CHECK_INT(s.win.txn_invisible, 1);
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"2", "x", NULL});
+	CHECK_STR(gone(), "0000");
+	snapshot_begin(&s, 10);
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"4", "x", NULL});
+	CHECK_STR(gone(), "0001");
+
+	/* not a snapshot: unknown, nothing dropped by it */
+	CHECK_INT(snap_set_snapshot(&s, "100"), -1);
+	CHECK_INT(s.win.snap_known, 0);
+	CHECK_INT(snap_set_snapshot(&s, "100:200"), -1);
+	CHECK_INT(snap_set_snapshot(&s, NULL), -1);
+	snapshot_begin(&s, 300);
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"3", "x", NULL});
+	CHECK_STR(gone(), "0001");
+	teardown();
+}
+
+/* The records of win.recent as "xid:key xid:key ...", one key column. */
+static const char *
+recent(void)
+{
+	static char out[256];
+	size_t		at = 0,
+				o = 0;
+
+	out[0] = '\0';
+	while (at < s.win.recent.len && o < sizeof(out) - 40)
+	{
+		uint32_t	xid,
+					n;
+
+		memcpy(&xid, s.win.recent.data + at, 4);
+		memcpy(&n, s.win.recent.data + at + 4, 4);
+		o += (size_t) snprintf(out + o, sizeof(out) - o, "%s%u:%.*s", o ? " " : "",
+							   xid, (int) n, s.win.recent.data + at + 8);
+		at += 8 + n;
+	}
+	return out;
+}
+
+/*
+ * Changes streamed while no chunk takes them are kept with their xid; a
+ * chunk taken drops the rows of those its snapshot does not show and
+ * forgets those it shows; the rest wait for the next chunk.
+ */
+static void
+test_recent(void)
+{
+	static const int key[1] = {0};
+	const char *rows[] = {"1", "a", NULL, "2", "b", NULL, "3", "c", NULL};
+	const char *rows2[] = {"7", "a", NULL, "8", "b", NULL};
+
+	setup(key, 1);
+	s.phase = SNAP_IDLE;
+	snapshot_begin(&s, 120);
+	change(&table, DECODER_UPDATE, NULL, (const char *[]) {"1", "x", NULL});
+	snapshot_begin(&s, 150);
+	change(&table, DECODER_UPDATE, (const char *[]) {"2", NULL, NULL},
+		   (const char *[]) {"8", "x", NULL});
+	snapshot_begin(&s, 160);
+	change(&table, DECODER_DELETE, (const char *[]) {"3", NULL, NULL}, NULL);
+	CHECK_STR(recent(), "120:1 150:2 150:8 160:3");
+	/* other tables are not kept */
+	{
+		struct relcache_col oc[3] = {{.name = "id"}, {.name = "val"}, {.name = "region"}};
+		struct relcache_rel other = {.relid = 16500, .root_relid = 16500, .ncols = 3, .cols = oc};
+
+		change(&other, DECODER_UPDATE, NULL, (const char *[]) {"1", "x", NULL});
+	}
+	CHECK_STR(recent(), "120:1 150:2 150:8 160:3");
+
+	/* a chunk taken: 150 still running for it, 120 and 160 shown */
+	CHECK_INT(set_chunk(3, rows), 0);
+	CHECK_INT(snap_set_snapshot(&s, "140:170:150"), 0);
+	snap_apply_recent(&s);
+	CHECK_STR(gone(), "010");
+	CHECK_STR(recent(), "150:2 150:8");
+	/* the next chunk sees 150: forgotten, nothing dropped */
+	CHECK_INT(set_chunk(2, rows2), 0);
+	CHECK_INT(snap_set_snapshot(&s, "151:180:"), 0);
+	snap_apply_recent(&s);
+	CHECK_STR(gone(), "00");
+	CHECK_STR(recent(), "");
+	/* no snapshot known: kept as they are */
+	snapshot_begin(&s, 190);
+	change(&table, DECODER_INSERT, NULL, (const char *[]) {"7", "x", NULL});
+	CHECK_INT(set_chunk(2, rows2), 0);
+	snap_apply_recent(&s);
+	CHECK_STR(gone(), "00");
+	CHECK_STR(recent(), "190:7");
+
+	/* a blocking snapshot holds the stream: nothing to keep */
+	s.queue.items[0].blocking = 1;
+	change(&table, DECODER_INSERT, NULL, (const char *[]) {"8", "x", NULL});
+	CHECK_STR(recent(), "190:7");
+	s.queue.items[0].blocking = 0;
+
+	/* bounded: past SNAP_RECENT_MAX the older half goes */
+	{
+		char		id[16];
+		size_t		peak = 0;
+
+		for (uint32_t i = 0; i < 200000; i++)
+		{
+			snprintf(id, sizeof(id), "%u", 1000000 + i);
+			snapshot_begin(&s, 1000 + i);
+			change(&table, DECODER_INSERT, NULL, (const char *[]) {id, "x", NULL});
+			if (s.win.recent.len > peak)
+				peak = s.win.recent.len;
+		}
+		CHECK(peak <= SNAP_RECENT_MAX);
+		CHECK(peak > SNAP_RECENT_MAX - 15);
+		CHECK(s.win.recent.len >= SNAP_RECENT_MAX / 2 - 15);
+		/* 15 bytes a record (xid, length, 7 digits): whole ones, the newest last */
+		CHECK_INT(s.win.recent.len % 15, 0);
+		{
+			const char *last = s.win.recent.data + s.win.recent.len - 15;
+			uint32_t	xid;
+
+			memcpy(&xid, last, 4);
+			CHECK_INT(xid, 1000 + 199999);
+			CHECK(memcmp(last + 8, "1199999", 7) == 0);
+			/* ... and the oldest kept the one after those that went */
+			memcpy(&xid, s.win.recent.data, 4);
+			CHECK_INT(xid, 1000 + 200000 - s.win.recent.len / 15);
+		}
+	}
+	/* a new table forgets them */
+	snap_clear_table(&s);
+	CHECK_INT((int) s.win.recent.len, 0);
 	teardown();
 }
 
@@ -437,7 +584,8 @@ main(void)
 	test_change();
 	test_collisions();
 	test_relations();
-	test_read_only();
+	test_snapshot_visibility();
+	test_recent();
 	test_empty();
 	test_ahead();
 	config_free(&cfg);
