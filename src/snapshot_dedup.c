@@ -360,7 +360,7 @@ snapshot_change(struct snapshot *s, const struct relcache_rel *rel,
 {
 	int			drop;
 
-	if (s->table.rel == NULL || rel->root_relid != s->table.rel->relid ||
+	if (s->table.rel == NULL || rel->root_relid != s->table.rel->relid || s->table.nkeys == 0 ||
 		s->nitems == 0 || s->queue.items[0].blocking || s->export.exporting ||
 		map_keys(s, rel) != 0)
 		return;

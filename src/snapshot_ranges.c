@@ -32,6 +32,8 @@
 #define RANGE_MIN_PAGES 128
 /* ranges per connection: progress finer than a connection's share */
 #define RANGES_PER_CONN 4
+/* 1 GiB: what a crash can cost a large table is at most a range a connection */
+#define RANGE_MAX_PAGES 131072
 /* TID range scans (PostgreSQL 14): before, a ctid range scans the table */
 #define RANGES_VERSION 140000
 
@@ -181,6 +183,8 @@ snap_ranges_start(struct snapshot *s, char *err, size_t errlen)
 	x->range_pages = (uint32_t) (pages / ((uint64_t) want * RANGES_PER_CONN));
 	if (x->range_pages < RANGE_MIN_PAGES)
 		x->range_pages = RANGE_MIN_PAGES;
+	if (x->range_pages > RANGE_MAX_PAGES)
+		x->range_pages = RANGE_MAX_PAGES;
 	/* the last range is open-ended: it takes the rest, and pages added since */
 	x->nranges = (int) (pages / x->range_pages);
 	free(x->range_state);
