@@ -94,7 +94,8 @@ snap_export_row(struct snapshot *s, const char *line, size_t len, const char *ma
 {
 	struct decoder_tuple t;
 	char	   *d;
-	int			col = 0;
+	int			col = 0,
+				escaped;
 	size_t		i = 0;
 
 	if (s->chunk.scratch_cap < s->table.rel->ncols)
@@ -115,6 +116,8 @@ snap_export_row(struct snapshot *s, const char *line, size_t len, const char *ma
 		return -1;
 	}
 	d = s->export.row.data;
+	/* most lines have no backslash at all: one look for the whole line */
+	escaped = memchr(line, '\\', len) != NULL;
 	while (col < s->table.rel->ncols)
 	{
 		struct decoder_column *c = &s->chunk.scratch[col++];
@@ -123,7 +126,7 @@ snap_export_row(struct snapshot *s, const char *line, size_t len, const char *ma
 
 		if (end - i == 2 && line[i] == '\\' && line[i + 1] == 'N')
 			c->kind = DECODER_COL_NULL;
-		else if (memchr(line + i, '\\', end - i) == NULL)
+		else if (!escaped || memchr(line + i, '\\', end - i) == NULL)
 		{
 			c->kind = DECODER_COL_TEXT;
 			c->data = line + i;
