@@ -53,10 +53,19 @@ assert_rc "slot created" "$?" 0
 # 1. one transaction of 20,000 rows; 2. two interleaved, the second to
 # begin commits first; 3. savepoints; 4. a rolled-back transaction
 psql_admin -c "BEGIN; $(ins 1 20000 one) COMMIT;" >/dev/null
-{ psql_admin -c "BEGIN; $(ins 100001 104000 t1) SELECT pg_sleep(2); $(ins 104001 108000 t1) COMMIT;" >/dev/null; } &
-sleep 1
+# t1 waits, half written, for an advisory lock the test holds until t2 committed
+{ psql_admin -c "SELECT pg_advisory_lock(4243), pg_sleep(300)" >/dev/null 2>&1; } &
+holder=$!
+held() { [ "$(psql_admin -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted")" = 1 ]; }
+wait_until 20 held 4243
+{ psql_admin -c "BEGIN; $(ins 100001 104000 t1) SELECT pg_advisory_xact_lock(4243); $(ins 104001 108000 t1) COMMIT;" >/dev/null; } &
+t1=$!
+waiting() { [ "$(psql_admin -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4243 AND NOT granted")" = 1 ]; }
+wait_until 30 waiting
 psql_admin -c "BEGIN; $(ins 200001 204000 t2) COMMIT;" >/dev/null
-wait
+psql_admin -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_advisory_lock(4243)%'" >/dev/null
+wait "$holder" 2>/dev/null
+wait "$t1"
 psql_admin >/dev/null <<SQL
 BEGIN;
 $(ins 300001 303000 sp)
@@ -110,7 +119,13 @@ psql_admin -c "SELECT pg_create_logical_replication_slot('kslot', 'pgoutput')" >
 walcap_start /dev/null "$T_TMP/k.err" "$T_TMP/k.conf"
 wait_until 30 grep -q "streaming from slot" "$T_TMP/k.err"
 psql_admin -c "BEGIN; $(ins 500001 500100 before) COMMIT;" >/dev/null
-{ psql_admin -c "BEGIN; $(ins 600001 610000 mid) SELECT pg_sleep(4); $(ins 610001 620000 mid) COMMIT;" >/dev/null; } &
+# The streamed transaction waits, half written, for an advisory lock the
+# test holds (a session of its own) until walcap was killed and restarted:
+# it commits after the transaction below however slow the machine is.
+{ psql_admin -c "SELECT pg_advisory_lock(4242), pg_sleep(300)" >/dev/null 2>&1; } &
+HOLDPID=$!
+wait_until 20 held 4242
+{ psql_admin -c "BEGIN; $(ins 600001 610000 mid) SELECT pg_advisory_xact_lock(4242); $(ins 610001 620000 mid) COMMIT;" >/dev/null; } &
 SQLPID=$!
 if [ "$V" -ge 140000 ]; then
 	wait_until 20 sh -c "ls '$SPILL'/kslot.*.spill >/dev/null 2>&1"
@@ -127,6 +142,9 @@ assert_eq "a transaction committed meanwhile is written at once" "$(ids "$T_TMP/
 kill -9 "$WALCAP_PID"
 wait "$WALCAP_PID" 2>/dev/null
 walcap_start /dev/null "$T_TMP/k.err" "$T_TMP/k.conf"
+# let the streamed transaction commit
+psql_admin -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_advisory_lock(4242)%'" >/dev/null
+wait "$HOLDPID" 2>/dev/null
 wait "$SQLPID"
 wait_until 60 sh -c "[ \"\$(grep -c '\"tag\":\"mid\"' '$T_TMP/k.jsonl')\" -ge 20000 ]"
 walcap_stop
