@@ -184,26 +184,10 @@ tuple_keys(struct snapshot *s, const struct decoder_tuple *t, const char **kp, s
 	return 0;
 }
 
-/* Drop the buffered row whose key the streamed tuple t has. */
+/* Append the key texts kp/kl to b, each after its uint32 length. */
 static void
-forget_key(struct snapshot *s, const struct decoder_tuple *t)
+put_key(const struct snapshot *s, struct buf *b, const char *const *kp, const size_t *kl)
 {
-	const char *kp[SNAP_MAX_KEYS];
-	size_t		kl[SNAP_MAX_KEYS];
-
-	if (tuple_keys(s, t, kp, kl) == 0)
-		drop_rows(s, kp, kl);
-}
-
-/* Append the key texts of t to b, each after its uint32 length; 0, or -1 (no key). */
-static int
-keep_key(struct snapshot *s, struct buf *b, const struct decoder_tuple *t)
-{
-	const char *kp[SNAP_MAX_KEYS];
-	size_t		kl[SNAP_MAX_KEYS];
-
-	if (tuple_keys(s, t, kp, kl) != 0)
-		return -1;
 	for (int j = 0; j < s->table.nkeys; j++)
 	{
 		uint32_t	n = (uint32_t) kl[j];
@@ -211,10 +195,9 @@ keep_key(struct snapshot *s, struct buf *b, const struct decoder_tuple *t)
 		buf_append(b, &n, sizeof(n));
 		buf_append(b, kp[j], kl[j]);
 	}
-	return 0;
 }
 
-/* Read the nkeys texts at *at of b (as keep_key wrote them) and step past them. */
+/* Read the nkeys texts at *at of b (as put_key wrote them) and step past them. */
 static void
 read_key(const struct snapshot *s, const struct buf *b, size_t *at,
 		 const char **kp, size_t *kl)
@@ -294,26 +277,25 @@ xid_invisible(const struct snapshot *s, uint32_t xid)
 	return 0;
 }
 
-/* Keep the current transaction's change of key t in win.recent. */
+/* Keep the current transaction's change of key kp/kl in win.recent. */
 static void
-keep_recent(struct snapshot *s, const struct decoder_tuple *t)
+keep_recent(struct snapshot *s, const char *const *kp, const size_t *kl)
 {
 	struct buf *b = &s->win.recent;
-	size_t		at = b->len;
+	size_t		at;
 
 	buf_append(b, &s->win.stream_xid, sizeof(s->win.stream_xid));
-	if (keep_key(s, b, t) != 0)
-		b->len = at;
+	put_key(s, b, kp, kl);
 	if (b->len <= SNAP_RECENT_MAX)
 		return;
 	/* the older half: long since committed and shown, in all likelihood */
 	for (at = 0; at < b->len / 2;)
 	{
-		const char *kp[SNAP_MAX_KEYS];
-		size_t		kl[SNAP_MAX_KEYS];
+		const char *rkp[SNAP_MAX_KEYS];
+		size_t		rkl[SNAP_MAX_KEYS];
 
 		at += sizeof(uint32_t);
-		read_key(s, b, &at, kp, kl);
+		read_key(s, b, &at, rkp, rkl);
 	}
 	memmove(b->data, b->data + at, b->len - at);
 	b->len -= at;
@@ -358,42 +340,41 @@ void
 snapshot_change(struct snapshot *s, const struct relcache_rel *rel,
 				const struct decoder_msg *m)
 {
-	int			drop;
+	int			drop,
+				ahead;
 
 	if (s->table.rel == NULL || rel->root_relid != s->table.rel->relid || s->table.nkeys == 0 ||
 		s->nitems == 0 || s->queue.items[0].blocking || s->export.exporting ||
 		map_keys(s, rel) != 0)
-		return;
-	/* for the chunks to come, the read-ahead's included */
-	if (m->u.change.old_kind)
-		keep_recent(s, &m->u.change.old);
-	if (m->type != DECODER_DELETE)
-		keep_recent(s, &m->u.change.new);
-	/* inside the window of the chunk read ahead, not yet the current one */
-	if (s->win.ahead && s->win.ahead_opened && !s->win.ahead_closed)
-	{
-		if (m->u.change.old_kind)
-			(void) keep_key(s, &s->win.ahead_keys, &m->u.change.old);
-		if (m->type != DECODER_DELETE)
-			(void) keep_key(s, &s->win.ahead_keys, &m->u.change.new);
-	}
-	if (s->chunk.res == NULL)
 		return;
 	/*
 	 * Inside the window the change is newer than the row, or as new; before
 	 * it opens (read.only: before the query's position) only if the chunk's
 	 * snapshot does not show its transaction.
 	 */
-	if (s->phase == SNAP_OPEN)
+	if (s->chunk.res == NULL)
+		drop = 0;
+	else if (s->phase == SNAP_OPEN)
 		drop = 1;
 	else if (s->phase == SNAP_WAIT_OPEN || s->phase == SNAP_RO_WAIT)
 		drop = s->win.snap_known && xid_invisible(s, s->win.stream_xid);
 	else
 		drop = 0;
-	if (!drop)
-		return;
-	if (m->u.change.old_kind)
-		forget_key(s, &m->u.change.old);
-	if (m->type != DECODER_DELETE)
-		forget_key(s, &m->u.change.new);
+	/* inside the window of the chunk read ahead, not yet the current one */
+	ahead = s->win.ahead && s->win.ahead_opened && !s->win.ahead_closed;
+	for (int k = 0; k < 2; k++)
+	{
+		const struct decoder_tuple *t = k ? &m->u.change.new : &m->u.change.old;
+		const char *kp[SNAP_MAX_KEYS];
+		size_t		kl[SNAP_MAX_KEYS];
+
+		if ((k == 0 && !m->u.change.old_kind) || (k == 1 && m->type == DECODER_DELETE) ||
+			tuple_keys(s, t, kp, kl) != 0)
+			continue;
+		keep_recent(s, kp, kl);	/* for the chunks to come, the read-ahead's included */
+		if (ahead)
+			put_key(s, &s->win.ahead_keys, kp, kl);
+		if (drop)
+			drop_rows(s, kp, kl);
+	}
 }

@@ -182,28 +182,35 @@ snap_export_row(struct snapshot *s, const char *line, size_t len, const char *ma
 	return 0;
 }
 
+/* Write the pending row with its marker (last: the table's last); 1, 0 if none, -1 (err). */
+static int
+write_pending(struct snapshot *s, int last, struct batch *out, uint64_t lsn, int64_t now_ms,
+			  char *err, size_t errlen)
+{
+	int			rc;
+
+	if (s->export.pending == NULL)
+		return 0;
+	rc = snap_export_row(s, s->export.pending, s->export.pending_len,
+						 snap_export_marker(s, s->export.pending_first, last),
+						 out, lsn, now_ms, err, errlen);
+	PQfreemem(s->export.pending);
+	s->export.pending = NULL;
+	s->export.pending_first = 0;
+	return rc != 0 ? -1 : 1;
+}
+
 int
 snap_export_take(struct snapshot *s, char *line, int len, struct batch *out,
 				 uint64_t lsn, int64_t now_ms, char *err, size_t errlen)
 {
-	int			wrote = 0;
-
 	/* a row is written once the next shows whether it was the last */
-	if (s->export.pending)
-	{
-		int			rc = snap_export_row(s, s->export.pending, s->export.pending_len,
-										 snap_export_marker(s, s->export.pending_first, 0),
-										 out, lsn, now_ms, err, errlen);
+	int			wrote = write_pending(s, 0, out, lsn, now_ms, err, errlen);
 
-		PQfreemem(s->export.pending);
-		s->export.pending = NULL;
-		if (rc != 0)
-		{
-			PQfreemem(line);
-			return -1;
-		}
-		wrote = 1;
-		s->export.pending_first = 0;
+	if (wrote < 0)
+	{
+		PQfreemem(line);
+		return -1;
 	}
 	/* COPY ends each row with a newline */
 	s->export.pending = line;
@@ -215,20 +222,10 @@ int
 snap_export_table_end(struct snapshot *s, struct batch *out, uint64_t lsn, int64_t now_ms,
 					  char *err, size_t errlen)
 {
-	int			wrote = 0;
+	int			wrote = write_pending(s, 1, out, lsn, now_ms, err, errlen);
 
-	if (s->export.pending)
-	{
-		int			rc = snap_export_row(s, s->export.pending, s->export.pending_len,
-										 snap_export_marker(s, s->export.pending_first, 1),
-										 out, lsn, now_ms, err, errlen);
-
-		PQfreemem(s->export.pending);
-		s->export.pending = NULL;
-		if (rc != 0)
-			return -1;
-		wrote = 1;
-	}
+	if (wrote < 0)
+		return -1;
 	s->export.in_copy = 0;
 	log_info("initial snapshot of \"%s.%s\" done: %" PRId64 " rows", s->queue.items[0].schema,
 			 s->queue.items[0].table, s->table.table_rows);
