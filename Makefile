@@ -25,10 +25,11 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(PG_INC) $(SSH_INC) $(DYNL
 KAFKA_LIB := $(shell pkg-config --libs rdkafka 2>/dev/null || echo -lrdkafka)
 SSH_INC := $(shell pkg-config --cflags libssh 2>/dev/null)
 JSON_LIB := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
-# libssh (the SSH tunnel), libmicrohttpd (walcap server, metrics.listen)
-# and librdkafka (the Kafka sink) are not linked: walcap opens each when
-# a run first needs it (src/dynlib.h), so that a run needing none maps
-# none of them nor what they pull in (OpenSSL, GnuTLS, SASL, ...).  It
+# libssh (the SSH tunnel), libmicrohttpd (walcap server, metrics.listen),
+# librdkafka (the Kafka sink) and libcurl (the HTTP sink) are not linked:
+# walcap opens each when a run first needs it (src/dynlib.h), so that a
+# run needing none maps none of them nor what they pull in (OpenSSL,
+# GnuTLS, SASL, nghttp2, ...).  It
 # opens them by the SONAME of the library the linker would have used,
 # read from its ELF header here (glibc >= 2.34 has dlopen in libc).
 soname = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | \
@@ -36,10 +37,12 @@ soname = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null 
 SSH_SONAME   := $(call soname,ssh)
 HTTP_SONAME  := $(call soname,microhttpd)
 KAFKA_SONAME := $(call soname,rdkafka)
+CURL_SONAME  := $(call soname,curl)
 # unset when a -dev package is missing: the module's #error says which
 DYNLIB_DEFS := $(if $(SSH_SONAME),-DWALCAP_LIBSSH_SONAME=\"$(SSH_SONAME)\") \
                $(if $(HTTP_SONAME),-DWALCAP_LIBMICROHTTPD_SONAME=\"$(HTTP_SONAME)\") \
-               $(if $(KAFKA_SONAME),-DWALCAP_LIBRDKAFKA_SONAME=\"$(KAFKA_SONAME)\")
+               $(if $(KAFKA_SONAME),-DWALCAP_LIBRDKAFKA_SONAME=\"$(KAFKA_SONAME)\") \
+               $(if $(CURL_SONAME),-DWALCAP_LIBCURL_SONAME=\"$(CURL_SONAME)\")
 LDLIBS  := $(PG_LIB) $(JSON_LIB) -pthread -lm
 
 SRCS    := $(filter-out src/main.c,$(wildcard src/*.c))

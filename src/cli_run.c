@@ -74,7 +74,7 @@ run_drain(struct run *r, char *err, size_t errlen)
 int
 run_finish(struct run *r, char *err, size_t errlen)
 {
-	int64_t		deadline = mono_us() + r->cfg->kafka_flush_ms * 1000;
+	int64_t		deadline = mono_us() + r->dl.sink.finish_ms * 1000;
 	struct delivery_wait w = {0, 0};
 	int			rc;
 
@@ -118,11 +118,19 @@ keep_healthy(struct run *r, int64_t now_us)
 	run_metrics_tick(r, now_us);
 }
 
+/*
+ * Wait for input, up to timeout_ms; also for a sink the loop drives
+ * (HTTP) while it has events not yet delivered, whose answers must be
+ * taken as they come (the loop's idle step does: delivery_sync).
+ */
 static int
 wait_input(struct run *r, int timeout_ms, char *err, size_t errlen)
 {
+	const struct sink *k = &r->dl.sink;
+	int			fd = k->driven && delivery_undelivered(&r->dl) > 0 ? sink_fd(k) : -1;
+
 	run_arm(r);
-	return source_wait_input(&r->src, timeout_ms, err, errlen);
+	return source_wait_input(&r->src, timeout_ms, fd, k->poll_events, err, errlen);
 }
 
 /*
@@ -309,6 +317,9 @@ stream(struct run *r, char *err, size_t errlen)
 		if ((rc = run_drain(r, err, errlen)) != 0 ||
 			(rc = run_save_progress(r, err, errlen)) != 0)
 			return SESSION_OF(rc);
+		/* a sink the loop drives sends what it holds, and takes its answers */
+		if (r->dl.sink.driven && delivery_sync(&r->dl, err, errlen) != 0)
+			return SESSION_FAILED;
 		/*
 		 * Exactly once: nothing more waits, so what was written commits
 		 * now — unless the last commit was less than

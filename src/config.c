@@ -23,9 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "httpd.h"
 #include "log.h"
+#include "sink_http.h"
 
 /* PostgreSQL's NAMEDATALEN - 1: the longest identifier it keeps. */
 #define CONFIG_NAME_MAX 63
@@ -86,7 +88,8 @@ static const char *const time_modes[] = {
 };
 static const char *const interval_modes[] = {"numeric", "string", NULL};
 static const char *const hstore_modes[] = {"json", "map", NULL};
-static const char *const sink_types[] = {"stdout", "file", "kafka", NULL};
+static const char *const sink_types[] = {"stdout", "file", "kafka", "http", NULL};
+static const char *const http_formats[] = {"ndjson", "array", NULL};
 static const char *const offset_storages[] = {"file", "postgres", "kafka", NULL};
 static const char *const exactly_once_modes[] = {"disabled", "required", NULL};
 static const char *const binary_formats[] = {"auto", "on", "off", NULL};
@@ -113,6 +116,7 @@ _Static_assert(sizeof(enum convert_hstore_mode) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum config_sink) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum config_offset_storage) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum config_exactly_once) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum config_http_format) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum config_snapshot_mode) == sizeof(int), "enum size");
 _Static_assert(LOGL_ERROR == 0 && LOGL_WARNING == 1 && LOGL_INFO == 2 &&
 			   LOGL_DEBUG == 3, "log_levels[] follows enum log_level");
@@ -123,6 +127,8 @@ static int	parse_topic_prefix(struct config *c, const struct config_key *k,
 							   const char *value, char *err, size_t errlen);
 static int	parse_listen(struct config *c, const struct config_key *k,
 						 const char *value, char *err, size_t errlen);
+static int	parse_http_url(struct config *c, const struct config_key *k,
+						   const char *value, char *err, size_t errlen);
 
 #define F(field) offsetof(struct config, field)
 
@@ -273,6 +279,36 @@ static const struct config_key config_keys[] = {
 	K_INT("transaction.boundary.interval.ms", "1000", txn_interval_ms, 1, 3600000,
 		  "exactly.once.support: while a backlog streams, the longest time between Kafka commits"),
 
+	/* HTTP (Debezium Server's http sink names where it has them) */
+	K_CUSTOM("sink.http.url", KT_OPTIONAL, NULL, http_url, parse_http_url, 0,
+			 "where the HTTP sink POSTs events, http:// or https:// (required for sink.type=http)"),
+	K_ENUM("sink.http.format", "ndjson", http_format, http_formats,
+		   "a POST's body: ndjson (one event a line) or array (one JSON array of events)"),
+	K_INT("sink.http.batch.max.events", "1000", http_batch_events, 1, 1000000,
+		  "the most events in one POST"),
+	K_INT("sink.http.batch.max.bytes", "4194304", http_batch_bytes, 1024, 1073741824,
+		  "the largest body of one POST (an event larger than this goes alone)"),
+	K_INT("sink.http.max.in.flight", "1", http_max_in_flight, 1, 64,
+		  "POSTs sent and not yet answered at once; above 1 the receiver may get batches out of order"),
+	K_INT("sink.http.timeout.ms", "30000", http_timeout_ms, 100, 3600000,
+		  "how long one POST may take, connecting and the whole answer included"),
+	K_INT("sink.http.connect.timeout.ms", "10000", http_connect_timeout_ms, 100, 3600000,
+		  "how long connecting to the receiver (TLS handshake included) may take"),
+	K_INT("sink.http.retries", "0", http_retries, 0, 2147483647,
+		  "retries of one POST (5xx, 408, 429, network errors) before walcap stops (0: never stops)"),
+	K_INT("sink.http.retry.interval.ms", "500", http_retry_ms, 1, 3600000,
+		  "the wait before the first retry; it doubles with each retry of the same POST"),
+	K_INT("sink.http.retry.max.interval.ms", "30000", http_retry_max_ms, 1, 3600000,
+		  "the longest wait before a retry, a Retry-After answer's included"),
+	K_INT("sink.http.flush.timeout.ms", "10000", http_flush_ms, 0, 3600000,
+		  "how long a stop waits for the POSTs not yet answered"),
+	K_STR("sink.http.ssl.ca.location", KT_OPTIONAL, NULL, http_ca,
+		  "a PEM file of CA certificates that verify an https:// receiver, instead of the system's"),
+	K_SECRET("sink.http.authorization", http_auth, http_auth_from,
+			 "the Authorization header's value, e.g. Bearer <token>"),
+	K_STR("sink.http.authorization.file", KT_OPTIONAL, NULL, http_auth_file,
+		  "a file holding sink.http.authorization on one line"),
+
 	/* heartbeats */
 	K_INT("heartbeat.interval.ms", "0", heartbeat_ms, 0, 86400000,
 		  "how often a heartbeat is sent (0: never)"),
@@ -325,6 +361,8 @@ _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <= CONFIG_NKEYS,
 
 static int	set_kafka(struct config *c, const char *key, const char *value,
 					  char *err, size_t errlen);
+static int	set_http_header(struct config *c, const char *key, const char *value,
+							char *err, size_t errlen);
 
 /*
  * Families of keys: every key with the prefix goes, whole, to the
@@ -340,6 +378,7 @@ static const struct
 	const char *doc;
 }			config_families[] = {
 	{CONFIG_KAFKA_PREFIX, set_kafka, "a librdkafka producer property, passed on"},
+	{CONFIG_HTTP_HEADER_PREFIX, set_http_header, "a request header of the HTTP sink"},
 };
 
 /* Names that are not keys here but are Debezium's: refused with a reason. */
@@ -497,6 +536,21 @@ parse_listen(struct config *c, const struct config_key *k, const char *value,
 	return set_optional(&c->metrics_listen, k->name, value, err, errlen);
 }
 
+/*
+ * sink.http.url: its form only (sink_http_url_check); libcurl's own
+ * parser reads it again when the sink is checked (sink_check).
+ */
+static int
+parse_http_url(struct config *c, const struct config_key *k, const char *value,
+			   char *err, size_t errlen)
+{
+	char		why[256];
+
+	if (value[0] != '\0' && sink_http_url_check(value, why, sizeof(why)) != 0)
+		return errbuf_fail(err, errlen, "%s: %s", k->name, why);
+	return set_optional(&c->http_url, k->name, value, err, errlen);
+}
+
 /* The field of key k in c. */
 static void *
 key_field(const struct config *c, const struct config_key *k)
@@ -647,6 +701,13 @@ config_free(struct config *c)
 	}
 	free(c->kafka_keys);
 	free(c->kafka_values);
+	for (int i = 0; i < c->nhttp_headers; i++)
+	{
+		free(c->http_header_names[i]);
+		secret_free(c->http_header_values[i]);
+	}
+	free(c->http_header_names);
+	free(c->http_header_values);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -699,6 +760,65 @@ kafka_value(const struct config *c, const char *name)
 	return NULL;
 }
 
+/*
+ * A sink.http.header.<Name> key: Name must be an HTTP field name (RFC
+ * 9110's token), the value one line; an empty value removes the header.
+ * Names are compared without case, as HTTP does; a later setting
+ * replaces an earlier one.  Authorization has its own key, a secret;
+ * Content-Length and Transfer-Encoding are libcurl's.
+ */
+static int
+set_http_header(struct config *c, const char *key, const char *value,
+				char *err, size_t errlen)
+{
+	const char *name = key + strlen(CONFIG_HTTP_HEADER_PREFIX);
+	char		why[256];
+	char	   *v;
+	char	  **nn, **nv;
+	int			i;
+
+	if (sink_http_header_check(name, value, why, sizeof(why)) != 0)
+		return errbuf_fail(err, errlen, "%s: %s", key, why);
+	for (i = 0; i < c->nhttp_headers; i++)
+		if (strcasecmp(c->http_header_names[i], name) == 0)
+			break;
+	if (value[0] == '\0')
+	{
+		if (i < c->nhttp_headers)
+		{
+			free(c->http_header_names[i]);
+			secret_free(c->http_header_values[i]);
+			c->nhttp_headers--;
+			memmove(c->http_header_names + i, c->http_header_names + i + 1,
+					sizeof(char *) * (size_t) (c->nhttp_headers - i));
+			memmove(c->http_header_values + i, c->http_header_values + i + 1,
+					sizeof(char *) * (size_t) (c->nhttp_headers - i));
+		}
+		return 0;
+	}
+	if ((v = strdup(value)) == NULL)
+		return errbuf_fail(err, errlen, "%s: out of memory", key);
+	if (i < c->nhttp_headers)
+	{
+		secret_free(c->http_header_values[i]);
+		c->http_header_values[i] = v;
+		return 0;
+	}
+	nn = realloc(c->http_header_names, sizeof(char *) * (size_t) (c->nhttp_headers + 1));
+	if (nn)
+		c->http_header_names = nn;
+	nv = nn ? realloc(c->http_header_values, sizeof(char *) * (size_t) (c->nhttp_headers + 1)) : NULL;
+	if (nv)
+		c->http_header_values = nv;
+	if (nn == NULL || nv == NULL || (nn[c->nhttp_headers] = strdup(name)) == NULL)
+	{
+		secret_free(v);
+		return errbuf_fail(err, errlen, "%s: out of memory", key);
+	}
+	nv[c->nhttp_headers++] = v;
+	return 0;
+}
+
 int
 config_is_secret(const char *key)
 {
@@ -707,6 +827,8 @@ config_is_secret(const char *key)
 
 	if (k != NULL)
 		return (k->flags & KF_SECRET) != 0;
+	if (strncmp(key, CONFIG_HTTP_HEADER_PREFIX, strlen(CONFIG_HTTP_HEADER_PREFIX)) == 0)
+		return config_http_header_secret(key + strlen(CONFIG_HTTP_HEADER_PREFIX));
 	/* kafka.sasl.password.file names a file: a path, not a secret */
 	if (len > 5 && strcmp(key + len - 5, ".file") == 0)
 		return 0;
@@ -866,6 +988,14 @@ config_finish(struct config *c, char *err, size_t errlen)
 	if (c->sink == CONFIG_SINK_FILE && c->sink_file_path == NULL)
 		return errbuf_fail(err, errlen,
 					"sink.file.path is required when sink.type is file");
+	if (c->sink == CONFIG_SINK_HTTP && c->http_url == NULL)
+		return errbuf_fail(err, errlen,
+					"sink.http.url is required when sink.type is http (the receiver's http:// or https:// URL)");
+	if (c->http_retry_max_ms < c->http_retry_ms)
+		return errbuf_fail(err, errlen,
+					"sink.http.retry.max.interval.ms: %lld is less than "
+					"sink.http.retry.interval.ms (%lld)",
+					(long long) c->http_retry_max_ms, (long long) c->http_retry_ms);
 	if (c->backoff_max_ms < c->backoff_initial_ms)
 		return errbuf_fail(err, errlen,
 					"connect.backoff.max.ms: %lld is less than "
@@ -931,8 +1061,15 @@ config_finish(struct config *c, char *err, size_t errlen)
 						c->password_file, CONFIG_PASSWORD_ENV, err, errlen) != 0 ||
 		secret_fallback(&c->ssh_passphrase, &c->ssh_passphrase_from,
 						"ssh.private.key.passphrase.file", c->ssh_passphrase_file,
-						CONFIG_SSH_PASSPHRASE_ENV, err, errlen) != 0)
+						CONFIG_SSH_PASSPHRASE_ENV, err, errlen) != 0 ||
+		secret_fallback(&c->http_auth, &c->http_auth_from, "sink.http.authorization.file",
+						c->http_auth_file, CONFIG_HTTP_AUTH_ENV, err, errlen) != 0)
 		return -1;
+	/* a header's value: one line (never shown, it is a secret) */
+	if (c->http_auth != NULL && !sink_http_value_ok(c->http_auth))
+		return errbuf_fail(err, errlen,
+					"%s: the value holds a line break or another control character; give the Authorization header's value alone, on one line (e.g. Bearer <token>)",
+					c->http_auth_from ? c->http_auth_from : "sink.http.authorization");
 	if ((c->sink == CONFIG_SINK_KAFKA || c->offset_storage == CONFIG_OFFSETS_KAFKA) &&
 		kafka_secrets(c, err, errlen) != 0)
 		return -1;
@@ -978,6 +1115,14 @@ config_print(const struct config *c, FILE *f)
 			fprintf(f, "kafka.%s = ********\n", c->kafka_keys[i]);
 		else
 			fprintf(f, "kafka.%s = %s\n", c->kafka_keys[i], c->kafka_values[i]);
+	}
+	for (int i = 0; i < c->nhttp_headers; i++)
+	{
+		if (config_http_header_secret(c->http_header_names[i]))
+			fprintf(f, CONFIG_HTTP_HEADER_PREFIX "%s = ********\n", c->http_header_names[i]);
+		else
+			fprintf(f, CONFIG_HTTP_HEADER_PREFIX "%s = %s\n", c->http_header_names[i],
+					c->http_header_values[i]);
 	}
 }
 

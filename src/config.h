@@ -43,18 +43,30 @@
  */
 #define CONFIG_PASSWORD_ENV "WALCAP_DATABASE_PASSWORD"
 #define CONFIG_SSH_PASSPHRASE_ENV "WALCAP_SSH_PRIVATE_KEY_PASSPHRASE"
+#define CONFIG_HTTP_AUTH_ENV "WALCAP_SINK_HTTP_AUTHORIZATION"
 
 /* Room for the text of every key of config.c's key table. */
-#define CONFIG_NKEYS 80
+#define CONFIG_NKEYS 120
 
 /* Keys passed to librdkafka: this prefix plus a librdkafka property name. */
 #define CONFIG_KAFKA_PREFIX "kafka."
+
+/* The HTTP sink's request headers: this prefix plus the header's name. */
+#define CONFIG_HTTP_HEADER_PREFIX "sink.http.header."
 
 enum config_sink
 {
 	CONFIG_SINK_STDOUT = 0,
 	CONFIG_SINK_FILE,
 	CONFIG_SINK_KAFKA,
+	CONFIG_SINK_HTTP,
+};
+
+/* sink.http.format: how a POST's body frames its events (sink_http.c) */
+enum config_http_format
+{
+	CONFIG_HTTP_NDJSON = 0,		/* one event a line, each ended by '\n' */
+	CONFIG_HTTP_ARRAY,			/* one JSON array of the events */
 };
 
 /* Where the offset is kept (offset.storage; offset_store.h). */
@@ -175,6 +187,26 @@ struct config
 	int64_t		kafka_flush_ms;	/* sink.kafka.flush.timeout.ms [10000] */
 	enum config_exactly_once exactly_once;	/* exactly.once.support [disabled] */
 	int64_t		txn_interval_ms;	/* transaction.boundary.interval.ms [1000] */
+
+	/* HTTP (sink.type=http; sink_http.c) */
+	char	   *http_url;		/* sink.http.url (required for http) */
+	enum config_http_format http_format;	/* sink.http.format [ndjson] */
+	int64_t		http_batch_events;	/* sink.http.batch.max.events [1000] */
+	int64_t		http_batch_bytes;	/* sink.http.batch.max.bytes [4 MiB] */
+	int64_t		http_max_in_flight;	/* sink.http.max.in.flight [1] */
+	int64_t		http_timeout_ms;	/* sink.http.timeout.ms [30000] */
+	int64_t		http_connect_timeout_ms;	/* sink.http.connect.timeout.ms [10000] */
+	int64_t		http_retries;	/* sink.http.retries [0 = forever] */
+	int64_t		http_retry_ms;	/* sink.http.retry.interval.ms [500] */
+	int64_t		http_retry_max_ms;	/* sink.http.retry.max.interval.ms [30000] */
+	int64_t		http_flush_ms;	/* sink.http.flush.timeout.ms [10000] */
+	char	   *http_ca;		/* sink.http.ssl.ca.location, or NULL */
+	char	   *http_auth;		/* sink.http.authorization: key, file or env; may be NULL */
+	char	   *http_auth_file;	/* sink.http.authorization.file */
+	const char *http_auth_from;	/* where it came from, or NULL */
+	char	  **http_header_names;	/* every sink.http.header.<Name>: the name, */
+	char	  **http_header_values;	/* ... and its value (wiped on free) */
+	int			nhttp_headers;
 
 	/* heartbeats */
 	int64_t		heartbeat_ms;	/* heartbeat.interval.ms [0 = off] */

@@ -332,9 +332,9 @@ delivery_finish(struct delivery *d, int64_t status_us, int64_t deadline_us,
 		resume = 0;
 		if (mono_us() >= deadline_us && delivery_undelivered(d) > 0)
 		{
-			log_warning("%llu events were not delivered within sink.kafka.flush.timeout.ms (%lld ms); they are not confirmed and are sent again after a restart",
+			log_warning("%llu events were not delivered within %s (%lld ms); they are not confirmed and are sent again after a restart",
 						(unsigned long long) delivery_undelivered(d),
-						(long long) d->cfg->kafka_flush_ms);
+						d->sink.finish_key, (long long) d->sink.finish_ms);
 			break;
 		}
 	}

@@ -153,6 +153,8 @@ secret_env(const char *key)
 		return CONFIG_PASSWORD_ENV;
 	if (strcmp(key, "ssh.private.key.passphrase") == 0)
 		return CONFIG_SSH_PASSPHRASE_ENV;
+	if (strcmp(key, "sink.http.authorization") == 0)
+		return CONFIG_HTTP_AUTH_ENV;
 	return "the environment (WALCAP_KAFKA_SASL_PASSWORD for kafka.sasl.password, see docs/config.md)";
 }
 
@@ -182,6 +184,8 @@ config_option(int argc, char **argv, int *i, struct config *cfg)
 			log_error("%s cannot be given on the command line, where other users can read it", key);
 			if (strcmp(key, "kafka.ssl.key.pem") == 0)
 				log_hint("put it in the -c file, or the key in a file named by kafka.ssl.key.location");
+			else if (strncmp(key, CONFIG_HTTP_HEADER_PREFIX, strlen(CONFIG_HTTP_HEADER_PREFIX)) == 0)
+				log_hint("put it in the -c file (its name makes it a secret: see sink.http.header.<Name> in docs/config.md)");
 			else
 				log_hint("put it in the -c file, in %s.file or in %s", key, secret_env(key));
 			return -1;

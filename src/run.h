@@ -77,7 +77,7 @@ int			run_confirm(struct run *r, int reply, char *err, size_t errlen);
 int			run_send_status(struct run *r, char *err, size_t errlen);
 /* Write the whole batch, sending status updates while the sink is full. */
 int			run_drain(struct run *r, char *err, size_t errlen);
-/* Wait (sink.kafka.flush.timeout.ms) for a counting sink to deliver, before stopping. */
+/* Wait (the sink's finish_ms: sink.kafka.flush.timeout.ms, sink.http.flush.timeout.ms) for a counting sink to deliver, before stopping. */
 int			run_finish(struct run *r, char *err, size_t errlen);
 
 /* run_snapshot.c */

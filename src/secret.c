@@ -139,6 +139,24 @@ config_kafka_secret(const char *name)
 		strcmp(name, "ssl.key.pem") == 0 || strcmp(name, "sasl.oauthbearer.config") == 0;
 }
 
+/*
+ * Header names that say their value is a credential, compared without
+ * case: X-Api-Key, X-Auth-Token, Cookie, X-Hub-Signature, ...
+ */
+int
+config_http_header_secret(const char *name)
+{
+	static const char *const words[] = {
+		"auth", "token", "key", "secret", "password", "cookie", "signature",
+		"credential", "session", NULL
+	};
+
+	for (int i = 0; words[i] != NULL; i++)
+		if (strcasestr(name, words[i]) != NULL)
+			return 1;
+	return 0;
+}
+
 void
 secret_print(FILE *f, const char *key, const char *value, const char *from)
 {

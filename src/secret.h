@@ -63,6 +63,15 @@ void	secret_env_name(const char *prefix, const char *name, char *out, size_t out
 int		config_kafka_secret(const char *name);
 
 /*
+ * Whether the HTTP sink's request header name (a sink.http.header.<Name>
+ * key without the prefix) holds a secret: its name contains auth, token,
+ * key, secret, password, cookie, signature, credential or session, in
+ * any case.  Such a value is masked and refused on the command line as
+ * any secret (the Authorization header has its own key).
+ */
+int		config_http_header_secret(const char *name);
+
+/*
  * A secret's --print-config line: "key =" when unset, else masked, with
  * "(from <from>)" when it came from elsewhere than key itself.
  */

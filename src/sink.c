@@ -1,6 +1,6 @@
 /*
  * sink.c — which sink the configuration names; see sink.h.  The sinks
- * themselves are sink_fd.c (stdout, file) and sink_kafka.c.
+ * themselves are sink_fd.c (stdout, file), sink_kafka.c and sink_http.c.
  */
 #include "sink.h"
 
@@ -14,9 +14,13 @@ sink_open(struct sink *s, const struct config *c, uint64_t keep_size,
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
 	s->poll_events = POLLOUT;
+	s->finish_ms = c->kafka_flush_ms;
+	s->finish_key = "sink.kafka.flush.timeout.ms";
 	*size = 0;
 	if (c->sink == CONFIG_SINK_KAFKA)
 		return sink_kafka_open(s, c, err, errlen);
+	if (c->sink == CONFIG_SINK_HTTP)
+		return sink_http_open(s, c, err, errlen);
 	if (c->sink == CONFIG_SINK_STDOUT)
 		return sink_stdout_open(s, err, errlen);
 	return sink_file_open(s, c->sink_file_path, keep_size, size, err, errlen);
@@ -27,6 +31,8 @@ sink_check(const struct config *c, char *err, size_t errlen)
 {
 	if (c->sink == CONFIG_SINK_KAFKA)
 		return sink_kafka_check(c, err, errlen);
+	if (c->sink == CONFIG_SINK_HTTP)
+		return sink_http_check(c, err, errlen);
 	return 0;
 }
 

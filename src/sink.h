@@ -1,8 +1,9 @@
 /*
  * sink.h — where events go.  A sink is a small vtable (base struct
  * first, as bbstreamer does) so that other sinks can be added beside the
- * reference ones: stdout and an append-only file (sink_fd.c), and Kafka
- * (sink_kafka.c); sink.c opens the one the configuration names.
+ * reference ones: stdout and an append-only file (sink_fd.c), Kafka
+ * (sink_kafka.c) and HTTP (sink_http.c); sink.c opens the one the
+ * configuration names.
  *
  * The run loop hands the sink whole batches (batch.h): stdout and file
  * write the framed values as bytes, Kafka sends each record as a
@@ -18,6 +19,14 @@
  * (Kafka), serves its delivery reports and sets delivered to the number
  * of events, from the first written, that are all durable.  Only what a
  * sink reports durable is ever confirmed to PostgreSQL (ack.h).
+ *
+ * A sink whose work moves only when it is called (driven: HTTP, whose
+ * requests run on walcap's own thread through libcurl's multi
+ * interface) holds what it takes until the request can go, and sends it
+ * when sink_sync() is called: the run loop calls it whenever no more
+ * input waits, and while that sink has undelivered events, the loop's
+ * wait for input also wakes when its fd is ready (for poll_events),
+ * and calls sink_sync() again.
  *
  * A transactional sink (Kafka with exactly.once.support=required) holds
  * what it is given in an open transaction: nothing counts as delivered
@@ -69,7 +78,11 @@ struct sink
 	short		poll_events;	/* what to poll fd for while it is full */
 	int			counts;			/* durability per event: see delivered */
 	int			routed;			/* wants the records' topics and keys (batch.h) */
+	int			driven;			/* moves only when called: see above */
 	uint64_t	delivered;		/* events durable, counted from the first */
+	/* a counting sink: how long a stop waits for delivery, and the key that says so */
+	int64_t		finish_ms;
+	const char *finish_key;
 	void	   *impl;			/* the sink's own state: owned */
 };
 
@@ -132,5 +145,9 @@ int		sink_file_open(struct sink *s, const char *path, uint64_t keep_size,
 /* sink_kafka.c */
 int		sink_kafka_check(const struct config *c, char *err, size_t errlen);
 int		sink_kafka_open(struct sink *s, const struct config *c, char *err, size_t errlen);
+
+/* sink_http.c (and sink_http.h for its parts that need no network) */
+int		sink_http_check(const struct config *c, char *err, size_t errlen);
+int		sink_http_open(struct sink *s, const struct config *c, char *err, size_t errlen);
 
 #endif

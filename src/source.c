@@ -576,21 +576,26 @@ source_refill(struct source *s, unsigned nmsgs, size_t nbytes, char *err, size_t
 	return 0;
 }
 
-int
-source_wait(struct source *s, int timeout_ms, char *err, size_t errlen)
+/* source_wait(), also ending when also_fd (-1: none) is ready for also_events. */
+static int
+wait_also(struct source *s, int timeout_ms, int also_fd, short also_events,
+		  char *err, size_t errlen)
 {
-	struct pollfd p;
+	struct pollfd p[2];
 	int			rc;
 
-	p.fd = PQsocket(s->conn);
-	p.events = POLLIN;
-	p.revents = 0;
-	if (p.fd < 0)
+	p[0].fd = PQsocket(s->conn);
+	p[0].events = POLLIN;
+	p[0].revents = 0;
+	p[1].fd = also_fd;
+	p[1].events = also_events;
+	p[1].revents = 0;
+	if (p[0].fd < 0)
 	{
 		snprintf(err, errlen, "the replication connection has no socket");
 		return -1;
 	}
-	rc = poll(&p, 1, timeout_ms);
+	rc = poll(p, also_fd >= 0 ? 2 : 1, timeout_ms);
 	if (rc < 0)
 	{
 		if (errno == EINTR)
@@ -598,7 +603,7 @@ source_wait(struct source *s, int timeout_ms, char *err, size_t errlen)
 		snprintf(err, errlen, "poll: %s", strerror(errno));
 		return -1;
 	}
-	if (rc == 0)
+	if (rc == 0 || p[0].revents == 0)
 		return 0;
 	if (PQconsumeInput(s->conn) == 0)
 	{
@@ -606,6 +611,12 @@ source_wait(struct source *s, int timeout_ms, char *err, size_t errlen)
 		return -1;
 	}
 	return 1;
+}
+
+int
+source_wait(struct source *s, int timeout_ms, char *err, size_t errlen)
+{
+	return wait_also(s, timeout_ms, -1, 0, err, errlen);
 }
 
 int
@@ -802,7 +813,8 @@ source_keep_alive(void *arg)
 }
 
 int
-source_wait_input(struct source *s, int timeout_ms, char *err, size_t errlen)
+source_wait_input(struct source *s, int timeout_ms, int also_fd, short also_events,
+				  char *err, size_t errlen)
 {
 	struct source_feedback *fb = &s->fb;
 	int64_t		limit = fb->receive_timeout_ms * 1000;
@@ -819,7 +831,7 @@ source_wait_input(struct source *s, int timeout_ms, char *err, size_t errlen)
 			timeout_ms = (int) left;
 	}
 	t0 = mono_us();
-	rc = source_wait(s, timeout_ms, err, errlen);
+	rc = wait_also(s, timeout_ms, also_fd, also_events, err, errlen);
 	if (rc == 0)
 		fb->quiet_us += mono_us() - t0;
 	else if (rc > 0)

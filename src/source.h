@@ -285,9 +285,12 @@ int			source_keep_alive(void *arg);
  * connection counts as dead: a network path that went silent, which TCP
  * alone may not notice for a long time.  Only waits count, so a blocked
  * sink or a long snapshot query is never taken for a dead server.
+ * The wait also ends, returning 0, when also_fd (-1: none) is ready for
+ * also_events: a sink the loop drives (sink.h) has answers to take.
  * Returns as source_wait, and -1 with err set when that time is up.
  */
-int			source_wait_input(struct source *s, int timeout_ms, char *err, size_t errlen);
+int			source_wait_input(struct source *s, int timeout_ms, int also_fd,
+							  short also_events, char *err, size_t errlen);
 
 /* Microseconds since the Unix epoch, and since PostgreSQL's (2000-01-01). */
 int64_t		source_now_us(void);
