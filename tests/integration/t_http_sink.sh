@@ -123,16 +123,13 @@ assert_eq "every POST: the token, the header, NDJSON's type, walcap's User-Agent
     '["ok","hello","application/x-ndjson",true,200]'
 assert_eq "the sink is HTTP: nothing on standard output" "$(wc -c <"$work/h.out")" 0
 
-# a change on a quiet database is POSTed at once (not at the next status update)
-t0=$(date +%s%N)
-psql_admin -c "INSERT INTO public.items VALUES (5, 'quiet')" >/dev/null
-wait_until 10 grep -q '"id":5' "$work/h.body"
-ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-assert_eq "a quiet database: the event POSTed within 1 s ($ms ms)" "$(( ms < 1000 ))" 1
-# idle, nothing in flight: no busy loop
-ticks() { awk '{print $14 + $15}' "/proc/$WALCAP_PID/stat"; }
-c0=$(ticks); sleep 2; c1=$(ticks)
-assert_eq "idle: walcap sleeps ($((c1 - c0)) ticks of CPU in 2 s)" "$(( c1 - c0 < 20 ))" 1
+# an incremental snapshot's rows (delivered counts drive its progress)
+psql_admin -c "INSERT INTO public.items SELECT g, 's' || g FROM generate_series(40, 49) g" >/dev/null
+psql_admin -c "INSERT INTO streamkap.streamkap_signal VALUES ('h1', 'execute-snapshot', '{\"data-collections\": [\"public.items\"]}')" >/dev/null
+wait_until 20 grep -q 'incremental snapshot of "public.items" done' "$work/h.err"
+wait_until 20 caught_up
+assert_eq "an incremental snapshot: its rows arrive as reads" \
+    "$(jq -c 'select(.op == "r") | .after.id' "$work/h.body" | sort -n | tr '\n' ' ')" "4 $(seq -s ' ' 40 49) "
 
 # ---- failures: 500 twice, 503 and 429 with Retry-After, a timeout, a dropped connection
 n0=$(wc -l <"$work/h.log")
@@ -209,11 +206,27 @@ assert_eq "kill -9, restart: all 300 rows arrived" \
     "$(ids w "$work/h.body" | awk '$1 > 1000' | sort -un | wc -l)" 300
 walcap_stop TERM
 
+# ---- a change on a quiet database is POSTed at once, not at the next status update (10 s)
+walcap_start "$work/h.out" "$work/q.err" "$conf" --set status.update.interval.ms=10000
+wait_until 20 grep -q "streaming from slot" "$work/q.err"
+sleep 0.5
+t0=$(date +%s%N)
+psql_admin -c "INSERT INTO public.items VALUES (7, 'quiet')" >/dev/null
+wait_until 10 grep -q '"quiet"' "$work/h.body"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+assert_eq "a quiet database: the event POSTed within 2 s ($ms ms), not at the status update" "$(( ms < 2000 ))" 1
+# idle, nothing in flight: no busy loop
+ticks() { awk '{print $14 + $15}' "/proc/$WALCAP_PID/stat"; }
+c0=$(ticks); sleep 2; c1=$(ticks)
+assert_eq "idle: walcap sleeps ($((c1 - c0)) ticks of CPU in 2 s)" "$(( c1 - c0 < 20 ))" 1
+walcap_stop TERM
+assert_rc "SIGTERM: exit 0" "$WALCAP_RC" 0
+
 # ---- JSON arrays: bodies of batch.max.events at most, the same events
 hs_stop
 hs_start a
 walcap_conf "$work/a.conf" sink.type=http "sink.http.url=$HS_URL/ingest" status.update.interval.ms=200 \
-    sink.http.format=array sink.http.batch.max.events=3
+    sink.http.format=array sink.http.batch.max.events=3 sink.http.batch.max.bytes=2048
 walcap_start "$work/a.out" "$work/a.err" "$work/a.conf"
 wait_until 20 grep -q "streaming from slot" "$work/a.err"
 psql_admin -c "INSERT INTO public.items SELECT g, 'arr' || g FROM generate_series(11, 17) g" >/dev/null
@@ -223,6 +236,11 @@ assert_eq "arrays: application/json" "$(jq -r .ctype "$work/a.log" | sort -u)" a
 assert_eq "arrays: the events in order" "$(ids items "$work/a.body" | tr '\n' ' ')" "11 12 13 14 15 16 17 "
 assert_eq "arrays: each event as the stdout sink writes it" \
     "$(jq -c '.[] | [.op, .after, .source.table]' "$work/a.body" | head -1)" '["c",{"id":11,"name":"arr11"},"items"]'
+# sink.http.batch.max.bytes: a body closes before it would pass it; a larger event goes alone
+psql_admin -c "INSERT INTO public.items VALUES (30, 'small'), (31, repeat('x', 3000)), (32, 'small')" >/dev/null
+wait_until 20 caught_up
+assert_eq "arrays, 2 KiB bodies: the 3 KiB event alone, between the others" \
+    "$(jq -c '[length, .[0].after.id]' "$work/a.body" | tail -n 3 | tr '\n' ' ')" "[1,30] [1,31] [1,32] "
 walcap_stop TERM
 hs_stop
 
@@ -248,6 +266,8 @@ assert_match "https, a wrong CA: the certificate not verified, and what to set" 
 assert_eq "https, a wrong CA: nothing received" "$(grep -c '"other ca"' "$work/t.body")" 0
 hs_stop
 
+assert_eq "no sanitizer report (an ASan build: WALCAP=build/asan/walcap)" \
+    "$(cat "$work"/*.err | grep -cE 'AddressSanitizer|LeakSanitizer|runtime error')" 0
 assert_eq "the token never in walcap's output" \
     "$(cat "$work"/*.err "$work"/*.out | grep -c "$WALCAP_TEST_HTTP_TOKEN")" 0
 t_done

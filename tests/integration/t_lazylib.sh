@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# libssh, libmicrohttpd and librdkafka are opened on first use
+# libssh, libmicrohttpd, librdkafka and libcurl are opened on first use
 # (src/dynlib.h): a streaming `walcap run` with the file sink, no SSH
 # tunnel and no metrics.listen has none of them mapped; metrics.listen
-# maps libmicrohttpd and only it.
+# maps libmicrohttpd and only it; the HTTP sink libcurl and only it.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -11,9 +11,9 @@ pg_start
 seed_setup ldb
 psql_admin -c "CREATE TABLE public.t (id int PRIMARY KEY, v text)" >/dev/null
 
-# which of the three libraries are mapped (libfoo.so), one a line
+# which of the four libraries are mapped (libfoo.so), one a line
 lazy_mapped() {
-    grep -oE '/lib(ssh|microhttpd|rdkafka)\.so' "/proc/$WALCAP_PID/maps" | sed 's#^/##' | sort -u
+    grep -oE '/lib(ssh|microhttpd|rdkafka|curl)\.so' "/proc/$WALCAP_PID/maps" | sed 's#^/##' | sort -u
 }
 
 walcap_conf "$work/f.conf" sink.type=file "sink.file.path=$work/f.jsonl"
@@ -34,6 +34,14 @@ wait_until 60 grep -q "streaming from slot" "$work/m.err"
 assert_match "metrics are served" "$(curl -s --max-time 5 "http://127.0.0.1:$port/metrics")" \
     '^# (HELP|TYPE) walcap_'
 assert_eq "metrics.listen maps libmicrohttpd alone" "$(lazy_mapped)" "libmicrohttpd.so"
+walcap_stop
+assert_eq "it stops cleanly" "$WALCAP_RC" 0
+
+# the HTTP sink opens libcurl when it starts (no receiver needed before an event)
+walcap_conf "$work/h.conf" sink.type=http sink.http.url=http://127.0.0.1:1/ingest
+walcap_start "$work/h.out" "$work/h.err" "$work/h.conf"
+wait_until 60 grep -q "streaming from slot" "$work/h.err"
+assert_eq "the HTTP sink maps libcurl alone" "$(lazy_mapped)" "libcurl.so"
 walcap_stop
 assert_eq "it stops cleanly" "$WALCAP_RC" 0
 t_done
