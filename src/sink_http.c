@@ -407,6 +407,7 @@ complete(struct http *h, struct req *r, CURLcode rc)
 	enum sink_http_verdict v;
 	char		cause[1024];
 	char		line[512];
+	char		location[256] = "";
 	struct curl_header *hd;
 
 	L.curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
@@ -414,6 +415,16 @@ complete(struct http *h, struct req *r, CURLcode rc)
 	if (rc == CURLE_OK && (status == 429 || status == 503) &&
 		L.curl_easy_header(r->easy, "Retry-After", 0, CURLH_HEADER, -1, &hd) == CURLHE_OK)
 		retry_after = sink_http_retry_after_ms(hd->value, (int64_t) time(NULL));
+	/* a redirect's target, as messages show a URL (no query: it may hold a token) */
+	if (rc == CURLE_OK && status >= 300 && status <= 399 &&
+		L.curl_easy_header(r->easy, "Location", 0, CURLH_HEADER, -1, &hd) == CURLHE_OK &&
+		sink_http_value_ok(hd->value))
+	{
+		char		shown[200];
+
+		sink_http_url_shown(hd->value, shown, sizeof(shown));
+		snprintf(location, sizeof(location), " (Location: %s)", shown);
+	}
 	L.curl_multi_remove_handle(h->multi, r->easy);
 	if (h->failure[0] != '\0')
 		return;
@@ -437,9 +448,9 @@ complete(struct http *h, struct req *r, CURLcode rc)
 	else
 	{
 		sink_http_first_line(r->answer, r->answer_len, h->hide, h->nhide, line, sizeof(line));
-		snprintf(cause, sizeof(cause), "answered %ld%s%s%s%s", status,
+		snprintf(cause, sizeof(cause), "answered %ld%s%s%s%s%s", status,
 				 sink_http_reason(status)[0] ? " " : "", sink_http_reason(status),
-				 line[0] ? ": " : "", line);
+				 location, line[0] ? ": " : "", line);
 	}
 	if (v == SINK_HTTP_STOP)
 	{

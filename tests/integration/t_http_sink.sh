@@ -25,6 +25,8 @@ seed_setup hdb public.items public.w
 psql_admin -c "SELECT pg_create_logical_replication_slot('ref_slot', 'pgoutput')" >/dev/null
 
 export WALCAP_SINK_HTTP_AUTHORIZATION="Bearer $WALCAP_TEST_HTTP_TOKEN"
+# libcurl honours the proxy variables: none here, the receiver is on loopback
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 lsn_dec() { local hi=${1%/*} lo=${1#*/}; echo $(( (16#$hi << 32) + 16#$lo )); }
 caught_up() {   # the slot confirmed everything written so far
     [ "$(psql_admin -c "SELECT confirmed_flush_lsn >= pg_current_wal_lsn() FROM pg_replication_slots WHERE slot_name = '$SEED_SLOT'")" = t ]
@@ -165,6 +167,29 @@ assert_match "the success after the retries logged" "$got" \
     "^walcap: INFO: HTTP sink: POST $HS_URL/ingest answered 200 OK at attempt 7 \\([0-9]+ events\\)$"
 assert_eq "failures: the failed answers were not stored" \
     "$(tail -n +"$((n0 + 1))" "$work/h.log" | jq -r 'select(.status != 200) | .status' | tr '\n' ' ')" "500 500 503 429 0 0 "
+
+# ---- three POSTs in flight: failures retried, nothing lost
+walcap_stop TERM
+assert_rc "SIGTERM: exit 0" "$WALCAP_RC" 0
+hs_ctl '[{}, {"status":503}, {}, {"status":502}, {"drop":true}]'
+walcap_start "$work/h.out" "$work/m.err" "$conf" --set sink.http.max.in.flight=3 \
+    --set sink.http.batch.max.events=20
+wait_until 20 grep -q "streaming from slot" "$work/m.err"
+psql_admin -c "INSERT INTO public.w SELECT g, 'm' FROM generate_series(501, 700) g" >/dev/null
+wait_until 30 caught_up
+assert_eq "3 in flight, a 503, a 502 and a drop: all 200 rows arrived" \
+    "$(ids w "$work/h.body" | awk '$1 > 500 && $1 <= 700' | sort -un | wc -l)" 200
+assert_eq "3 in flight: the 503 and the 502 retried" \
+    "$(grep -oE 'answered 50[23] [A-Za-z ]+; retry 1 in 100 ms' "$work/m.err" | sort | tr '\n' '|')" \
+    'answered 502 Bad Gateway; retry 1 in 100 ms|answered 503 Service Unavailable; retry 1 in 100 ms|'
+# (the dropped connection was a reused one: libcurl itself sends the request
+# again on a new connection, once, when a kept-alive one turns out closed)
+assert_match "3 in flight: the sink says so" "$(cat "$work/m.err")" \
+    'INFO: HTTP sink: POSTing NDJSON to http://127\.0\.0\.1:[0-9]+/ingest, 20 events or 4194304 bytes a body at most, 3 at a time'
+walcap_stop TERM
+assert_rc "SIGTERM: exit 0" "$WALCAP_RC" 0
+walcap_start "$work/h.out" "$work/h.err" "$conf"
+wait_until 20 grep -q "streaming from slot" "$work/h.err"
 
 # ---- 400: walcap stops (exit 1) with the status and the answer's first line; nothing confirmed past it
 hs_ctl "[{\"status\":400,\"body\":\"\\n  bad event: field \\\"x\\\" unknown (token $WALCAP_TEST_HTTP_TOKEN)\\nsecond line\"}]"
