@@ -7,11 +7,12 @@
  *
  * The run loop hands the sink whole batches (batch.h): stdout and file
  * write the framed values as bytes, Kafka sends each record as a
- * message to its topic with its key (and tombstone).  sink_write() may
+ * message to its topic with its key (and tombstone), HTTP copies the
+ * framed values into the bodies it POSTs.  sink_write() may
  * take only part of a batch when the sink cannot accept more without
  * blocking (a full pipe, a full producer queue): it moves the batch
  * position on by what it took (a byte-stream sink by bytes, even in the
- * middle of a record; Kafka by whole records), and the loop polls
+ * middle of a record; Kafka and HTTP by whole records), and the loop polls
  * sink_fd() for poll_events while it keeps the replication connection
  * alive.
  * sink_sync() makes everything written so far durable (stdout: nothing
