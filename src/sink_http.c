@@ -431,9 +431,9 @@ complete(struct http *h, struct req *r, CURLcode rc)
 	if (v == SINK_HTTP_DONE)
 	{
 		if (r->attempts > 1)
-			log_info("HTTP sink: POST %s answered %ld %s at attempt %d (%llu events)",
+			log_info("HTTP sink: POST %s answered %ld %s at attempt %d (%llu event%s)",
 					 h->shown, status, sink_http_reason(status), r->attempts,
-					 (unsigned long long) r->events);
+					 (unsigned long long) r->events, r->events == 1 ? "" : "s");
 		r->state = REQ_DONE;
 		h->active--;
 		advance(h);
@@ -474,9 +474,9 @@ complete(struct http *h, struct req *r, CURLcode rc)
 		int64_t		wait = sink_http_backoff_ms(c->http_retry_ms, c->http_retry_max_ms,
 												r->attempts, retry_after);
 
-		log_warning("HTTP sink: POST %s (%llu events) %s; retry %d in %lld ms%s",
-					h->shown, (unsigned long long) r->events, cause, r->attempts,
-					(long long) wait, retry_after >= 0 ? " (Retry-After)" : "");
+		log_warning("HTTP sink: POST %s (%llu event%s) %s; retry %d in %lld ms%s",
+					h->shown, (unsigned long long) r->events, r->events == 1 ? "" : "s",
+					cause, r->attempts, (long long) wait, retry_after >= 0 ? " (Retry-After)" : "");
 		r->state = REQ_WAITING;
 		r->retry_at_us = mono_us() + wait * 1000;
 	}

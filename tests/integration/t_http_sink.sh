@@ -152,9 +152,9 @@ assert_eq "failures: rows 1-200 each once, in commit order" "$(ids w "$work/h.bo
     "$(seq 1 200 | tr '\n' ' ')"
 got=$(grep 'HTTP sink' "$work/h.err")
 assert_match "retry logged: 500 with the answer's first line" "$got" \
-    "^walcap: WARNING: HTTP sink: POST $HS_URL/ingest \\([0-9]+ events\\) answered 500 Internal Server Error: oops; retry 1 in 100 ms$"
+    "^walcap: WARNING: HTTP sink: POST $HS_URL/ingest \\([0-9]+ events?\\) answered 500 Internal Server Error: oops; retry 1 in 100 ms$"
 assert_match "retry logged: the second 500, twice the wait" "$got" \
-    "^walcap: WARNING: HTTP sink: POST $HS_URL/ingest \\([0-9]+ events\\) answered 500 Internal Server Error; retry 2 in 200 ms$"
+    "^walcap: WARNING: HTTP sink: POST $HS_URL/ingest \\([0-9]+ events?\\) answered 500 Internal Server Error; retry 2 in 200 ms$"
 assert_match "retry logged: 503 with Retry-After" "$got" \
     'answered 503 Service Unavailable; retry 3 in 1000 ms \(Retry-After\)$'
 assert_match "retry logged: 429 with Retry-After" "$got" \
@@ -164,7 +164,7 @@ assert_match "retry logged: the timeout" "$got" \
 assert_match "retry logged: the dropped connection" "$got" \
     'failed: .* \(curl error (52|55|56)\); retry 6 in 1000 ms$'
 assert_match "the success after the retries logged" "$got" \
-    "^walcap: INFO: HTTP sink: POST $HS_URL/ingest answered 200 OK at attempt 7 \\([0-9]+ events\\)$"
+    "^walcap: INFO: HTTP sink: POST $HS_URL/ingest answered 200 OK at attempt 7 \\([0-9]+ events?\\)$"
 assert_eq "failures: the failed answers were not stored" \
     "$(tail -n +"$((n0 + 1))" "$work/h.log" | jq -r 'select(.status != 200) | .status' | tr '\n' ' ')" "500 500 503 429 0 0 "
 
@@ -201,6 +201,14 @@ assert_rc "400: exit 1" "$WALCAP_RC" 1
 assert_eq "400: the status, the answer's first line (the token masked) and what to fix" "$(grep ERROR "$work/h.err" | tail -1)" \
     "walcap: ERROR: HTTP sink: POST $HS_URL/ingest answered 400 Bad Request: bad event: field \"x\" unknown (token ********); the receiver refuses these events: fix what it says (or sink.http.url, sink.http.format, the headers); nothing after the last event answered 2xx is confirmed, and the next run sends it again"
 assert_eq "400: the slot not confirmed past it" "$(( $(lsn_dec "$(slot_lsn)") <= before ))" 1
+# sink.http.retries: a bound on the retries of one body
+hs_ctl '[{"status":503},{"status":503}]'
+out=$(WALCAP_TIMEOUT=30 walcap_run "$conf" --set sink.http.retries=1 2>&1); rc=$?
+assert_rc "sink.http.retries=1, two 503s: exit 1" "$rc" 1
+assert_match "sink.http.retries=1: the retry" "$out" \
+    "^walcap: WARNING: HTTP sink: POST $HS_URL/ingest \\(1 event\\) answered 503 Service Unavailable; retry 1 in 100 ms$"
+assert_match "sink.http.retries=1: the end, with the cause" "$out" \
+    "^walcap: ERROR: HTTP sink: POST $HS_URL/ingest answered 503 Service Unavailable; giving up after 2 attempts \\(sink\\.http\\.retries is 1\\); nothing after the last event answered 2xx is confirmed"
 # the same events go again once the receiver takes them
 walcap_start "$work/h.out" "$work/h.err" "$conf"
 wait_until 20 caught_up
