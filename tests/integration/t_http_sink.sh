@@ -180,8 +180,8 @@ wait_until 30 caught_up
 assert_eq "3 in flight, a 503, a 502 and a drop: all 200 rows arrived" \
     "$(ids w "$work/h.body" | awk '$1 > 500 && $1 <= 700' | sort -un | wc -l)" 200
 assert_eq "3 in flight: the 503 and the 502 retried" \
-    "$(grep -oE 'answered 50[23] [A-Za-z ]+; retry 1 in 100 ms' "$work/m.err" | sort | tr '\n' '|')" \
-    'answered 502 Bad Gateway; retry 1 in 100 ms|answered 503 Service Unavailable; retry 1 in 100 ms|'
+    "$(grep -oE 'answered 50[23] [A-Za-z ]+; retry [0-9]+ in' "$work/m.err" | cut -d' ' -f2 | sort | tr '\n' ' ')" \
+    '502 503 '
 # (the dropped connection was a reused one: libcurl itself sends the request
 # again on a new connection, once, when a kept-alive one turns out closed)
 assert_match "3 in flight: the sink says so" "$(cat "$work/m.err")" \
