@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "columns.h"
 #include "convert.h"
 #include "filter.h"
 #include "secret.h"
@@ -45,10 +46,16 @@
 #define CONFIG_SSH_PASSPHRASE_ENV "WALCAP_SSH_PRIVATE_KEY_PASSPHRASE"
 
 /* Room for the text of every key of config.c's key table. */
-#define CONFIG_NKEYS 80
+#define CONFIG_NKEYS 128
 
 /* Keys passed to librdkafka: this prefix plus a librdkafka property name. */
 #define CONFIG_KAFKA_PREFIX "kafka."
+
+/* skipped.operations: the streamed operations that produce no event */
+#define CONFIG_SKIP_CREATE 1
+#define CONFIG_SKIP_UPDATE 2
+#define CONFIG_SKIP_DELETE 4
+#define CONFIG_SKIP_TRUNCATE 8
 
 enum config_sink
 {
@@ -145,6 +152,14 @@ struct config
 	char	   *table_include_file;	/* table.include.list.file */
 	struct config_patterns file_tables;	/* its schema.table rows (literal) */
 	struct config_patterns file_schemas;	/* its bare schema rows (literal) */
+
+	/* columns: column.include/exclude.list and the column.mask.* and
+	 * column.truncate.* mappers (columns.h) */
+	struct columns columns;
+
+	/* which events */
+	int			skipped_ops;	/* skipped.operations [none]: CONFIG_SKIP_* bits */
+	int			txn_metadata;	/* provide.transaction.metadata [false] */
 
 	/* values */
 	struct convert_opts conv;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "columns.h"
 #include "convert_binary.h"
 #include "json.h"
 #include "log.h"
@@ -60,10 +61,12 @@ event_writer_init(struct event_writer *w, const struct config *c,
 	buf_lit(&w->source_db, ",\"sequence\":\"[");
 
 	toast_failed = toast_init(&w->toast, c->unavailable_placeholder) != 0;
+	event_txmeta_init(w, c);
 
 	if (toast_failed || buf_failed(&w->source_head) || buf_failed(&w->source_db) ||
 		buf_failed(&w->prefix) ||
-		buf_failed(&w->hb_topic) || buf_failed(&w->hb_key) || w->schema_prefix == NULL)
+		buf_failed(&w->hb_topic) || buf_failed(&w->hb_key) || buf_failed(&w->tm_topic) ||
+		w->schema_prefix == NULL)
 	{
 		snprintf(err, errlen, "out of memory building event templates");
 		event_writer_free(w);
@@ -86,6 +89,7 @@ event_writer_free(struct event_writer *w)
 	buf_free(&w->hb_key);
 	free(w->schema_prefix);
 	w->schema_prefix = NULL;
+	event_txmeta_free(w);
 }
 
 void
@@ -189,7 +193,14 @@ put_source_block(struct event_writer *w, struct buf *out, const char *tail,
 	buf_append(out, tail, tail_len);
 	buf_append(out, w->txn_id.data, w->txn_id.len);
 	buf_append(out, l, n);
-	buf_lit(out, ",\"xmin\":null},\"transaction\":null");
+	if (w->tm_cur)
+	{
+		buf_lit(out, ",\"xmin\":null},\"transaction\":");
+		buf_append(out, w->tm_block.data, w->tm_block.len);
+		w->tm_cur = 0;
+	}
+	else
+		buf_lit(out, ",\"xmin\":null},\"transaction\":null");
 }
 
 /* The source block, and everything after it up to "op":. */
@@ -250,6 +261,7 @@ put_row(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 		char *err, size_t errlen)
 {
 	int			first = 1;
+	struct decoder_column cut;
 
 	if (t->ncols != rel->ncols)
 	{
@@ -266,7 +278,7 @@ put_row(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 		const struct decoder_column *c = &t->cols[i];
 		struct relcache_col *col = &rel->cols[i];
 
-		if (mask && !(col->flags & mask))
+		if ((mask && !(col->flags & mask)) || col->excluded)
 			continue;
 		if (c->kind == DECODER_COL_UNCHANGED && old &&
 			(old->cols[i].kind == DECODER_COL_TEXT || old->cols[i].kind == DECODER_COL_BINARY))
@@ -275,6 +287,28 @@ put_row(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 			buf_putc(out, ',');
 		first = 0;
 		buf_append(out, col->key, col->keylen);
+		if (col->rule && (c->kind == DECODER_COL_TEXT || c->kind == DECODER_COL_BINARY ||
+						  c->kind == DECODER_COL_NULL || col->rule->kind == COLUMN_MASK))
+		{
+			if (col->rule->kind == COLUMN_TRUNCATE && c->kind != DECODER_COL_NULL)
+			{
+				cut = *c;
+				cut.len = (uint32_t) columns_cut(col, c->data, c->len, c->kind == DECODER_COL_BINARY);
+				c = &cut;
+			}
+			else if (col->rule->kind != COLUMN_TRUNCATE)
+			{
+				int			has = c->kind == DECODER_COL_TEXT || c->kind == DECODER_COL_BINARY;
+
+				if (columns_put_masked(out, col, has ? c->data : NULL, has ? c->len : 0) != 0)
+				{
+					snprintf(err, errlen, "column \"%s\".\"%s\".\"%s\": %s could not compute its digest",
+							 rel->schema, rel->table, col->name, col->rule->key);
+					return -1;
+				}
+				continue;
+			}
+		}
 		switch (c->kind)
 		{
 			case DECODER_COL_NULL:
@@ -406,7 +440,7 @@ route_row(struct event_writer *w, struct batch *b, struct batch_rec *r,
 	r->flags = flags;
 	k = batch_key(b, r);
 	for (int i = 0; key && i < rel->ncols && !has_key; i++)
-		has_key = (rel->cols[i].flags & rel->keyflag) != 0;
+		has_key = (rel->cols[i].flags & rel->keyflag) != 0 && !rel->cols[i].excluded;
 	if (has_key && w->key_schemas)
 	{
 		const char *ks = rel_key_schema(w, rel);
@@ -471,8 +505,10 @@ split_update(struct event_writer *w, struct batch *b, struct relcache_rel *rel,
 			 const struct decoder_msg *m, const struct event_txn *txn,
 			 uint64_t lsn, int64_t now_ms, char *err, size_t errlen)
 {
-	struct buf *out = batch_value(b);
+	struct buf *out;
 
+	event_txn_note(w, b, rel, txn, lsn, 1);
+	out = batch_value(b);
 	open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
 	buf_lit(out, "{\"before\":");
 	if (put_row(w, out, rel, &m->u.change.old, m->u.change.old_kind == 'K', NULL, err, errlen) != 0)
@@ -486,6 +522,7 @@ split_update(struct event_writer *w, struct batch *b, struct relcache_rel *rel,
 	if (route_row(w, b, batch_end(b), rel, &m->u.change.old, NULL,
 				  BATCH_CONTINUES | (w->tombstones ? BATCH_TOMBSTONE : 0), err, errlen) != 0)
 		return -1;
+	event_txn_note(w, b, rel, txn, lsn, 1);
 	out = batch_value(b);
 	open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
 	buf_lit(out, "{\"before\":null,\"after\":");
@@ -513,6 +550,7 @@ event_change(struct event_writer *w, struct batch *b, struct relcache_rel *rel,
 	if (w->routed && m->type == DECODER_UPDATE && key_changed(rel, m))
 		return split_update(w, b, rel, m, txn, lsn, now_ms, err, errlen);
 
+	event_txn_note(w, b, rel, txn, lsn, 1);
 	out = batch_value(b);
 	open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
 	buf_lit(out, "{\"before\":");
@@ -553,9 +591,11 @@ event_truncate(struct event_writer *w, struct batch *b,
 			   struct relcache_rel *rel, const struct event_txn *txn,
 			   uint64_t lsn, int64_t now_ms)
 {
-	struct buf *out = batch_value(b);
+	struct buf *out;
 	struct batch_rec *r;
 
+	event_txn_note(w, b, rel, txn, lsn, 1);
+	out = batch_value(b);
 	open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
 	buf_lit(out, "{\"before\":null,\"after\":null,");
 	put_source(w, out, rel->source_tail, rel->source_tail_len, txn, lsn, now_ms);

@@ -46,6 +46,15 @@ struct event_txn
 	uint32_t	xid;
 	int64_t		commit_ms;		/* commit time, Unix ms */
 	uint64_t	last_commit_lsn;	/* commit LSN of the previous transaction, 0 if none */
+	uint64_t	begin_lsn;		/* where its Begin message was */
+};
+
+/* A table's event count in the open transaction (provide.transaction.metadata). */
+struct event_txn_table
+{
+	uint32_t	relid;
+	size_t		name;			/* offset of "schema.table" in tm_names */
+	int64_t		count;
 };
 
 struct event_writer
@@ -99,6 +108,26 @@ struct event_writer
 	 */
 	struct buf	bin_scratch;
 	int			binary_refused;
+
+	/*
+	 * provide.transaction.metadata (event_txmeta.c): a BEGIN record goes
+	 * out with a transaction's first event (as one event with it), each
+	 * change event carries the transaction block, and event_txn_end()
+	 * writes the END record with the counts.  tm_block is the block of the
+	 * event being written, when tm_cur is set.
+	 */
+	int			txn_metadata;
+	int			tm_open;		/* BEGIN counted for (tm_xid, tm_begin) */
+	uint32_t	tm_xid;
+	uint64_t	tm_begin;
+	int64_t		tm_total;
+	struct event_txn_table *tm_tables;
+	int			tm_ntables;
+	int			tm_captables;
+	struct buf	tm_names;
+	struct buf	tm_topic;		/* <topic.prefix>.transaction */
+	struct buf	tm_block;
+	int			tm_cur;
 };
 
 int		event_writer_init(struct event_writer *w, const struct config *c,
@@ -156,6 +185,24 @@ int		event_read(struct event_writer *w, struct batch *b,
  * {"serverName":<topic.prefix>}.
  */
 void	event_heartbeat(struct event_writer *w, struct batch *b, int64_t now_ms);
+
+/*
+ * Transaction metadata (event_txmeta.c), with provide.transaction.metadata.
+ * event_txn_note() is called by the change writers before each event of a
+ * transaction: it writes the BEGIN record ahead of the transaction's first
+ * one and fills tm_block; write is 0 for an event written before a
+ * reconnect, which is only counted.  event_txn_end() writes the END record
+ * at the commit, when the transaction had events; it returns 1 if it wrote
+ * one (an event of its own), 0 if none was due.
+ */
+void	event_txn_note(struct event_writer *w, struct batch *b, const struct relcache_rel *rel,
+					   const struct event_txn *txn, uint64_t lsn, int write);
+int		event_txn_end(struct event_writer *w, struct batch *b, const struct event_txn *txn,
+					  uint64_t lsn, int write);
+/* Whether an END record is due at the open transaction's commit. */
+int		event_txn_pending(const struct event_writer *w, const struct event_txn *txn);
+void	event_txmeta_init(struct event_writer *w, const struct config *c);
+void	event_txmeta_free(struct event_writer *w);
 
 /* PostgreSQL timestamps count µs from 2000-01-01; Unix ms from 1970. */
 static inline int64_t

@@ -57,5 +57,8 @@ extern const char SCHEMA_MESSAGE_VALUE_STRING[];
 extern const char SCHEMA_MESSAGE_KEY[];
 extern const char SCHEMA_HEARTBEAT_VALUE[];
 extern const char SCHEMA_HEARTBEAT_KEY[];
+/* provide.transaction.metadata's BEGIN/END records */
+extern const char SCHEMA_TXN_VALUE[];
+extern const char SCHEMA_TXN_KEY[];
 
 #endif
