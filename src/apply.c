@@ -123,6 +123,7 @@ handle_change(struct apply *a, const struct decoder_msg *msg, uint64_t lsn,
 	struct relcache_rel *rel = relcache_get(&a->rels, msg->u.change.relid);
 	struct decoder_msg mapped;
 	const struct decoder_msg *m = msg;
+	int			rc;
 
 	if (rel == NULL)
 	{
@@ -157,14 +158,16 @@ handle_change(struct apply *a, const struct decoder_msg *msg, uint64_t lsn,
 			event_txn_note(a->ew, &a->dl->batch, rel, &a->txn.ev, lsn, 0);
 		return 0;
 	}
-	if (event_change(a->ew, &a->dl->batch, rel, m, &a->txn.ev, lsn,
-					 a->now_ms, err, errlen) != 0)
+	rc = event_change(a->ew, &a->dl->batch, rel, m, &a->txn.ev, lsn, a->now_ms, err, errlen);
+	if (rc < 0)
 	{
 		if (!a->ew->binary_refused)
 			return -1;
 		batch_abandon(&a->dl->batch);
 		return binary_refused(a);
 	}
+	if (rc > 0)
+		return 0;				/* the transforms left nothing of it */
 	end_event(a);
 	note_event(a, m->type, 1);
 	return 0;
@@ -237,7 +240,8 @@ handle_truncate(struct apply *a, const struct decoder_msg *m, uint64_t lsn,
 				event_txn_note(a->ew, &a->dl->batch, rel, &a->txn.ev, lsn, 0);
 			continue;
 		}
-		event_truncate(a->ew, &a->dl->batch, rel, &a->txn.ev, lsn, a->now_ms);
+		if (event_truncate(a->ew, &a->dl->batch, rel, &a->txn.ev, lsn, a->now_ms) > 0)
+			continue;
 		end_event(a);
 		note_event(a, DECODER_TRUNCATE, 1);
 	}

@@ -218,6 +218,8 @@ static const struct config_key config_keys[] = {
 			 "streamed operations that produce no event: c, u, d, t, or none"),
 	K_BOOL("provide.transaction.metadata", "false", txn_metadata,
 		   "BEGIN/END records and each event's transaction block"),
+	K_STR("transforms", KT_OPTIONAL, NULL, transforms_list,
+		  "aliases of the transforms applied (ExtractNewRecordState, RegexRouter)"),
 
 	/* values */
 	K_ENUM("binary.handling.mode", "bytes", conv.binary, binary_modes,
@@ -337,6 +339,8 @@ static int	set_kafka(struct config *c, const char *key, const char *value,
 					  char *err, size_t errlen);
 static int	set_column_rule(struct config *c, const char *key, const char *value,
 							char *err, size_t errlen);
+static int	set_transform(struct config *c, const char *key, const char *value,
+						  char *err, size_t errlen);
 
 /*
  * Families of keys: every key with the prefix goes, whole, to the
@@ -354,6 +358,7 @@ static const struct
 	{CONFIG_KAFKA_PREFIX, set_kafka, "a librdkafka producer property, passed on"},
 	{"column.mask.", set_column_rule, "a mask or hash of the columns listed (columns.h)"},
 	{"column.truncate.", set_column_rule, "a truncation of the columns listed (columns.h)"},
+	{"transforms.", set_transform, "a property of a transform (transform.h)"},
 };
 
 /* Names that are not keys here but are Debezium's: refused with a reason. */
@@ -690,6 +695,7 @@ config_free(struct config *c)
 	filter_patterns_free(&c->file_tables);
 	filter_patterns_free(&c->file_schemas);
 	columns_free(&c->columns);
+	transforms_free(&c->xf);
 	for (int i = 0; i < c->nkafka; i++)
 	{
 		free(c->kafka_keys[i]);
@@ -749,6 +755,14 @@ set_column_rule(struct config *c, const char *key, const char *value,
 	if (rc > 0)
 		return errbuf_fail(err, errlen, "unknown key \"%s\": column mappers are column.mask.with.<N>.chars, column.mask.hash.<algorithm>.with.salt.<salt> and column.truncate.to.<N>.chars", key);
 	return rc;
+}
+
+/* transforms.<alias>.<property>: transform.h keeps them until config_finish. */
+static int
+set_transform(struct config *c, const char *key, const char *value,
+			  char *err, size_t errlen)
+{
+	return transforms_set(&c->xf, key, value, err, errlen);
 }
 
 /* The value of librdkafka property name, or NULL if no kafka.* key set it. */
@@ -925,6 +939,8 @@ config_finish(struct config *c, char *err, size_t errlen)
 	if (c->dbname == NULL)
 		return errbuf_fail(err, errlen,
 					"database.dbname is required (the database to capture changes from)");
+	if (transforms_finish(&c->xf, c->transforms_list, err, errlen) != 0)
+		return -1;
 	if (c->columns.include.n > 0 && c->columns.exclude.n > 0)
 		return errbuf_fail(err, errlen,
 					"column.include.list and column.exclude.list are both set: use one of them");
@@ -1039,6 +1055,7 @@ config_print(const struct config *c, FILE *f)
 	}
 	for (int i = 0; i < c->columns.nrules; i++)
 		fprintf(f, "%s = %s\n", c->columns.rules[i].key, c->columns.rules[i].value);
+	transforms_print(&c->xf, f);
 	for (int i = 0; i < c->nkafka; i++)
 	{
 		if (config_kafka_secret(c->kafka_keys[i]))

@@ -32,6 +32,7 @@
 #include "convert.h"
 #include "filter.h"
 #include "secret.h"
+#include "transform.h"
 
 /* The signal table's name; only its schema (signal.schema) is configurable. */
 #define CONFIG_SIGNAL_TABLE "streamkap_signal"
@@ -156,6 +157,10 @@ struct config
 	/* columns: column.include/exclude.list and the column.mask.* and
 	 * column.truncate.* mappers (columns.h) */
 	struct columns columns;
+
+	/* transforms [unset] and its transforms.* keys (transform.h) */
+	char	   *transforms_list;
+	struct transforms xf;
 
 	/* which events */
 	int			skipped_ops;	/* skipped.operations [none]: CONFIG_SKIP_* bits */

@@ -117,6 +117,8 @@ struct event_writer
 	 * event being written, when tm_cur is set.
 	 */
 	int			txn_metadata;
+	int64_t		tm_order;		/* the current event's total_order ... */
+	int64_t		tm_coll_order;	/* ... and data_collection_order */
 	int			tm_open;		/* BEGIN counted for (tm_xid, tm_begin) */
 	uint32_t	tm_xid;
 	uint64_t	tm_begin;
@@ -128,6 +130,18 @@ struct event_writer
 	struct buf	tm_topic;		/* <topic.prefix>.transaction */
 	struct buf	tm_block;
 	int			tm_cur;
+
+	/*
+	 * transforms (transform.h): with unwrap (ExtractNewRecordState) a
+	 * change or read event is its flat row (the row, __deleted, the added
+	 * fields), a delete follows xf->del and a truncate is dropped; topics
+	 * go through RegexRouter as they are built.  xf is the configuration's.
+	 */
+	const struct transforms *xf;
+	int			unwrap;
+	char	   *dbname;
+	struct buf	msg_topic;		/* <topic.prefix>.message, routed */
+	struct buf	flat_schema;	/* the added fields' schemas, with unwrap */
 };
 
 int		event_writer_init(struct event_writer *w, const struct config *c,
@@ -145,16 +159,20 @@ void	event_topic_part(struct buf *b, const char *name);
 
 /*
  * Append the event of an Insert, Update or Delete message m of relation
- * rel, at WAL position lsn.  Returns 0, or -1 with err set if the tuple
- * does not match the relation (a protocol error).
+ * rel, at WAL position lsn.  Returns 0, 1 if the transforms leave no
+ * record of it (nothing appended), or -1 with err set if the tuple does
+ * not match the relation (a protocol error).
  */
 int		event_change(struct event_writer *w, struct batch *b,
 					 struct relcache_rel *rel, const struct decoder_msg *m,
 					 const struct event_txn *txn, uint64_t lsn, int64_t now_ms,
 					 char *err, size_t errlen);
 
-/* Append the truncate event (op "t") of one relation. */
-void	event_truncate(struct event_writer *w, struct batch *b,
+/*
+ * Append the truncate event (op "t") of one relation: 0, or 1 if the
+ * transforms drop it (nothing appended).
+ */
+int		event_truncate(struct event_writer *w, struct batch *b,
 					   struct relcache_rel *rel, const struct event_txn *txn,
 					   uint64_t lsn, int64_t now_ms);
 
@@ -190,12 +208,14 @@ void	event_heartbeat(struct event_writer *w, struct batch *b, int64_t now_ms);
  * Transaction metadata (event_txmeta.c), with provide.transaction.metadata.
  * event_txn_note() is called by the change writers before each event of a
  * transaction: it writes the BEGIN record ahead of the transaction's first
- * one and fills tm_block; write is 0 for an event written before a
- * reconnect, which is only counted.  event_txn_end() writes the END record
+ * one (returning 1 then) and fills tm_block; write is 0 for an event
+ * written before a reconnect, which is only counted.  An event the
+ * transforms drop still counts, as in Debezium, whose transforms run after
+ * its transaction monitor.  event_txn_end() writes the END record
  * at the commit, when the transaction had events; it returns 1 if it wrote
  * one (an event of its own), 0 if none was due.
  */
-void	event_txn_note(struct event_writer *w, struct batch *b, const struct relcache_rel *rel,
+int		event_txn_note(struct event_writer *w, struct batch *b, const struct relcache_rel *rel,
 					   const struct event_txn *txn, uint64_t lsn, int write);
 int		event_txn_end(struct event_writer *w, struct batch *b, const struct event_txn *txn,
 					  uint64_t lsn, int write);

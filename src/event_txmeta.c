@@ -143,15 +143,16 @@ table_of(struct event_writer *w, const struct relcache_rel *rel)
 	return t;
 }
 
-void
+int
 event_txn_note(struct event_writer *w, struct batch *b, const struct relcache_rel *rel,
 			   const struct event_txn *txn, uint64_t lsn, int write)
 {
 	struct event_txn_table *t;
+	int			began = 0;
 
 	w->tm_cur = 0;
 	if (!w->txn_metadata || txn == NULL)
-		return;
+		return 0;
 	if (!w->tm_open || w->tm_xid != txn->xid || w->tm_begin != txn->begin_lsn)
 	{
 		w->tm_open = 1;
@@ -163,14 +164,17 @@ event_txn_note(struct event_writer *w, struct batch *b, const struct relcache_re
 		/* BEGIN and the first event are one event: counted and resumed together */
 		if (write)
 			put_record(w, b, txn, txn->begin_lsn, 0, BATCH_CONTINUES);
+		began = write;
 	}
 	if ((t = table_of(w, rel)) == NULL)
 	{
 		b->failed = 1;
-		return;
+		return began;
 	}
 	w->tm_total++;
 	t->count++;
+	w->tm_order = w->tm_total;
+	w->tm_coll_order = t->count;
 	buf_reset(&w->tm_block);
 	buf_lit(&w->tm_block, "{\"id\":");
 	put_id(&w->tm_block, txn, lsn);
@@ -182,6 +186,7 @@ event_txn_note(struct event_writer *w, struct batch *b, const struct relcache_re
 	if (buf_failed(&w->tm_block) || buf_failed(&w->tm_names))
 		b->failed = 1;
 	w->tm_cur = write;
+	return began;
 }
 
 int

@@ -369,6 +369,40 @@ schema_envelope(struct buf *b, const struct relcache_rel *rel, const char *prefi
 }
 
 void
+schema_flat(struct buf *b, const struct relcache_rel *rel, const char *prefix,
+			const struct convert_opts *o, const char *extra)
+{
+	struct buf	row;
+
+	/* the after struct, its closing "]," replaced by the added fields */
+	buf_init(&row, 0);
+	put_row_struct(&row, rel, 0, prefix, "Value", 1, NULL, o);
+	if (!buf_failed(&row))
+	{
+		const char *mark = "],\"optional\":true,\"name\":";
+		char	   *close = strstr(row.data, mark);
+		size_t		head;
+
+		/* the last one: the row struct's own end, past every column */
+		for (char *n = close; n; n = strstr(n + 1, mark))
+			close = n;
+		head = (size_t) (close - row.data);
+
+		buf_append(b, row.data, head);
+		if (extra && extra[0])
+		{
+			if (row.data[head - 1] != '[')
+				buf_putc(b, ',');
+			buf_puts(b, extra);
+		}
+		buf_puts(b, close);
+	}
+	else
+		b->failed = 1;
+	buf_free(&row);
+}
+
+void
 schema_key(struct buf *b, const struct relcache_rel *rel, const char *prefix,
 		   const struct convert_opts *o)
 {

@@ -36,6 +36,7 @@ static const char *const families[][2] = {
 	{"column.mask.with.<N>.chars", "column.mask.with.3.chars"},
 	{"column.mask.hash.<algorithm>.with.salt.<salt>", "column.mask.hash.SHA-256.with.salt.abc"},
 	{"column.truncate.to.<N>.chars", "column.truncate.to.3.chars"},
+	{"transforms.<alias>.<property>", "transforms.unwrap.add.fields"},
 	{NULL, NULL},
 };
 
