@@ -155,7 +155,7 @@ handle_change(struct apply *a, const struct decoder_msg *msg, uint64_t lsn,
 	{
 		/* its place in the transaction still counts (transaction metadata) */
 		if (!a->txn.skipping)
-			event_txn_note(a->ew, &a->dl->batch, rel, &a->txn.ev, lsn, 0);
+			event_change_written_before(a->ew, &a->dl->batch, rel, m, &a->txn.ev, lsn);
 		return 0;
 	}
 	rc = event_change(a->ew, &a->dl->batch, rel, m, &a->txn.ev, lsn, a->now_ms, err, errlen);

@@ -59,6 +59,20 @@ count_key(const char *key, const char *prefix, const char *suffix)
 	return parse_count(key + pl, key + kl - sl);
 }
 
+static void
+rule_free(struct column_rule *r)
+{
+	filter_patterns_free(&r->cols);
+	free(r->key);
+	free(r->value);
+	free(r->algorithm);
+	free(r->salt);
+	EVP_MD_CTX_free(r->md_ctx);
+	if (r->scratch)
+		buf_free(r->scratch);
+	free(r->scratch);
+}
+
 int
 columns_add_rule(struct columns *c, const char *key, const char *value,
 				 char *err, size_t errlen)
@@ -117,15 +131,18 @@ columns_add_rule(struct columns *c, const char *key, const char *value,
 		;
 	else if (r.cols.n == 0)
 		fail(err, errlen, key, "no columns: the value is the list of schema.table.column patterns it applies to");
+	else if (r.kind == COLUMN_HASH &&
+			 ((r.md_ctx = EVP_MD_CTX_new()) == NULL || (r.scratch = calloc(1, sizeof(struct buf))) == NULL))
+		fail(err, errlen, key, "out of memory");
 	else if ((grown = realloc(c->rules, sizeof(*grown) * (size_t) (c->nrules + 1))) == NULL)
 		fail(err, errlen, key, "out of memory");
 	else
+	{
+		if (r.scratch)
+			buf_init(r.scratch, 0);
 		goto ok;
-	filter_patterns_free(&r.cols);
-	free(r.key);
-	free(r.value);
-	free(r.algorithm);
-	free(r.salt);
+	}
+	rule_free(&r);
 	return -1;
 ok:
 	c->rules = grown;
@@ -133,11 +150,7 @@ ok:
 	for (int i = 0; i < c->nrules; i++)
 		if (strcmp(c->rules[i].key, key) == 0)
 		{
-			filter_patterns_free(&c->rules[i].cols);
-			free(c->rules[i].key);
-			free(c->rules[i].value);
-			free(c->rules[i].algorithm);
-			free(c->rules[i].salt);
+			rule_free(&c->rules[i]);
 			c->rules[i] = r;
 			return 0;
 		}
@@ -149,13 +162,7 @@ void
 columns_free(struct columns *c)
 {
 	for (int i = 0; i < c->nrules; i++)
-	{
-		filter_patterns_free(&c->rules[i].cols);
-		free(c->rules[i].key);
-		free(c->rules[i].value);
-		free(c->rules[i].algorithm);
-		free(c->rules[i].salt);
-	}
+		rule_free(&c->rules[i]);
 	free(c->rules);
 	c->rules = NULL;
 	c->nrules = 0;
@@ -345,8 +352,8 @@ columns_put_masked(struct buf *out, const struct relcache_col *col,
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx;
-	struct buf	ser;
+	EVP_MD_CTX *ctx = r->md_ctx;
+	struct buf *ser = r->scratch;
 	int			ok,
 				keep;
 
@@ -363,21 +370,15 @@ columns_put_masked(struct buf *out, const struct relcache_col *col,
 		buf_lit(out, "null");
 		return 0;
 	}
-	buf_init(&ser, 0);
+	buf_reset(ser);
 	if (!r->v2)
-		java_serialized(&ser, data, len);
-	if ((ctx = EVP_MD_CTX_new()) == NULL || buf_failed(&ser))
-	{
-		EVP_MD_CTX_free(ctx);
-		buf_free(&ser);
+		java_serialized(ser, data, len);
+	if (buf_failed(ser))
 		return -1;
-	}
 	ok = EVP_DigestInit_ex(ctx, r->md, NULL) == 1 &&
 		EVP_DigestUpdate(ctx, r->salt, strlen(r->salt)) == 1 &&
-		(r->v2 ? EVP_DigestUpdate(ctx, data, len) : EVP_DigestUpdate(ctx, ser.data, ser.len)) == 1 &&
+		(r->v2 ? EVP_DigestUpdate(ctx, data, len) : EVP_DigestUpdate(ctx, ser->data, ser->len)) == 1 &&
 		EVP_DigestFinal_ex(ctx, md, &mdlen) == 1;
-	EVP_MD_CTX_free(ctx);
-	buf_free(&ser);
 	if (!ok)
 		return -1;
 	/* MaskStrings cuts the hex to the column's length, when it has one */

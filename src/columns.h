@@ -51,6 +51,9 @@ struct column_rule
 	char	   *algorithm;		/* HASH: the name as written (SHA-256) */
 	const void *md;				/* HASH: OpenSSL's EVP_MD for it */
 	char	   *salt;			/* HASH */
+	/* HASH: a digest context and the serialised value, reused per value */
+	void	   *md_ctx;
+	struct buf *scratch;
 	char	   *key;			/* the configuration key, for messages */
 	char	   *value;			/* its value as written, for --print-config */
 	struct config_patterns cols;

@@ -649,6 +649,16 @@ split_update(struct event_writer *w, struct batch *b, struct relcache_rel *rel,
 	return route_row(w, b, batch_end(b), rel, &m->u.change.new, &m->u.change.old, 0, err, errlen);
 }
 
+void
+event_change_written_before(struct event_writer *w, struct batch *b, struct relcache_rel *rel,
+							const struct decoder_msg *m, const struct event_txn *txn, uint64_t lsn)
+{
+	event_txn_note(w, b, rel, txn, lsn, 0);
+	/* split_update counts two events, as Debezium does */
+	if (w->routed && m->type == DECODER_UPDATE && key_changed(rel, m))
+		event_txn_note(w, b, rel, txn, lsn, 0);
+}
+
 int
 event_change(struct event_writer *w, struct batch *b, struct relcache_rel *rel,
 			 const struct decoder_msg *m, const struct event_txn *txn,

@@ -169,6 +169,14 @@ int		event_change(struct event_writer *w, struct batch *b,
 					 char *err, size_t errlen);
 
 /*
+ * The change m was written before a reconnect and is not written again:
+ * only its place in the transaction is counted (transaction metadata).
+ */
+void	event_change_written_before(struct event_writer *w, struct batch *b,
+									struct relcache_rel *rel, const struct decoder_msg *m,
+									const struct event_txn *txn, uint64_t lsn);
+
+/*
  * Append the truncate event (op "t") of one relation: 0, or 1 if the
  * transforms drop it (nothing appended).
  */

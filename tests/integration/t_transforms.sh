@@ -114,19 +114,26 @@ assert_eq "kafka: routed topic; none: the delete a null value, then its tombston
 {"id":1}	NULL
 {"id":1}	NULL
 {"id":3}	{"id":3,"v":"three"}'
+# stream NAME SQL key=value...: no snapshot; SQL's changes, up to their end, on Kafka
+stream() {
+    local name=$1 sql=$2
+    shift 2
+    drop_slot
+    walcap_conf "$work/$name.conf" sink.type=kafka "kafka.bootstrap.servers=$MOCK_BOOT" topic.prefix=k "$@"
+    walcap_start "$work/$name.out" "$work/$name.err" "$work/$name.conf"
+    wait_until 30 grep -q "streaming from slot" "$work/$name.err"
+    psql_admin -c "$sql" >/dev/null
+    local end
+    end=$(current_lsn)
+    wait_until 20 slot_caught_up "$end"
+    walcap_stop
+    assert_rc "$name: walcap exits 0" "$WALCAP_RC" 0
+}
 # a key change: the delete half as configured, then the new row
-drop_slot
-walcap_conf "$work/kc.conf" 'table.include.list=public\.u' sink.type=kafka "kafka.bootstrap.servers=$MOCK_BOOT" \
-    topic.prefix=k transforms=unwrap,route transforms.unwrap.delete.tombstone.handling.mode=rewrite-with-tombstone \
+stream keychange "UPDATE public.u SET id = 10 WHERE id = 1" 'table.include.list=public\.u' \
+    transforms=unwrap,route transforms.unwrap.delete.tombstone.handling.mode=rewrite-with-tombstone \
     'transforms.route.regex=k\.(public\.u|transaction)' 'transforms.route.replacement=tx_routed' \
     provide.transaction.metadata=true
-walcap_start "$work/kc.out" "$work/kc.err" "$work/kc.conf"
-wait_until 30 grep -q "streaming from slot" "$work/kc.err"
-psql_admin -c "UPDATE public.u SET id = 10 WHERE id = 1" >/dev/null
-end=$(current_lsn)
-wait_until 20 slot_caught_up "$end"
-walcap_stop
-assert_rc "key change: walcap exits 0" "$WALCAP_RC" 0
 assert_eq "key change: BEGIN, the old key rewritten and its tombstone, the new row, END, on the routed topic" \
     "$(topic_read tx_routed | cut -f2- | sed -E 's/"id":"[0-9]+:[0-9]+"/"id":"X"/g; s/"ts_ms":[0-9]+/"ts_ms":T/')" \
     '{"id":"X"}	{"status":"BEGIN","id":"X","event_count":null,"data_collections":null,"ts_ms":T}
@@ -134,6 +141,15 @@ assert_eq "key change: BEGIN, the old key rewritten and its tombstone, the new r
 {"id":1}	NULL
 {"id":10}	{"id":10,"v":"snap","__deleted":"false"}
 {"id":"X"}	{"status":"END","id":"X","event_count":2,"data_collections":[{"data_collection":"public.u","event_count":2}],"ts_ms":T}'
+
+# ---- (4b) Kafka keys: an excluded key column leaves the key, a masked one is masked there too
+psql_admin -c "CREATE TABLE public.ck (a int, b int, c text, v text, PRIMARY KEY (a, b, c)); GRANT SELECT ON public.ck TO streamkap_role" >/dev/null
+mock_cmd topic k.public.ck 1
+stream colkeys "INSERT INTO public.ck VALUES (1, 2, 'secret', 'x')" 'table.include.list=public\.ck' \
+    'column.exclude.list=public\.ck\.b' 'column.mask.with.3.chars=public\.ck\.c'
+assert_eq "column keys: the key without b, c masked; the row likewise" \
+    "$(topic_read k.public.ck | cut -f2- | while IFS=$'\t' read -r k v; do printf '%s %s\n' "$k" "$(jq -c .after <<<"$v")"; done)" \
+    '{"a":1,"c":"***"} {"a":1,"c":"***","v":"x"}'
 
 # ---- (5) bad configurations: exit 2 naming the key
 bad() {   # NAME PATTERN KEY=VALUE...
