@@ -20,8 +20,10 @@
  * Lifecycle: config_finish() compiles the mapper keys (kept as text by
  * config.c) with columns_compile(); the caller binds each relation to
  * the rules (columns_bind) whenever its relcache entry is built, and
- * event.c asks columns_put() for a mapped value.  The rules own their
- * strings and patterns; columns_free() releases them.
+ * event.c asks columns_put_masked() / columns_cut() for a mapped value.
+ * A column points at its rule, and columns_add_rule() may move the rules:
+ * bind only once the configuration is complete.  The rules own their
+ * strings, patterns and digest state; columns_free() releases them.
  */
 #ifndef WALCAP_COLUMNS_H
 #define WALCAP_COLUMNS_H
