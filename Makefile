@@ -43,7 +43,9 @@ DYNLIB_DEFS := $(if $(SSH_SONAME),-DWALCAP_LIBSSH_SONAME=\"$(SSH_SONAME)\") \
                $(if $(HTTP_SONAME),-DWALCAP_LIBMICROHTTPD_SONAME=\"$(HTTP_SONAME)\") \
                $(if $(KAFKA_SONAME),-DWALCAP_LIBRDKAFKA_SONAME=\"$(KAFKA_SONAME)\") \
                $(if $(CURL_SONAME),-DWALCAP_LIBCURL_SONAME=\"$(CURL_SONAME)\")
-LDLIBS  := $(PG_LIB) $(JSON_LIB) -pthread -lm
+# libcrypto: the column.mask.hash digests (libpq maps it in any case)
+CRYPTO_LIB := $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
+LDLIBS  := $(PG_LIB) $(JSON_LIB) $(CRYPTO_LIB) -pthread -lm
 
 SRCS    := $(filter-out src/main.c,$(wildcard src/*.c))
 TESTS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))

@@ -123,6 +123,7 @@ handle_change(struct apply *a, const struct decoder_msg *msg, uint64_t lsn,
 	struct relcache_rel *rel = relcache_get(&a->rels, msg->u.change.relid);
 	struct decoder_msg mapped;
 	const struct decoder_msg *m = msg;
+	int			rc;
 
 	if (rel == NULL)
 	{
@@ -146,16 +147,27 @@ handle_change(struct apply *a, const struct decoder_msg *msg, uint64_t lsn,
 	}
 	if (!a->txn.skipping)
 		snapshot_change(a->snap, rel, m);
-	if (txn_already_written(&a->txn))
+	/* skipped.operations: as if the change were not published */
+	if (a->cfg->skipped_ops & (m->type == DECODER_INSERT ? CONFIG_SKIP_CREATE :
+							   m->type == DECODER_UPDATE ? CONFIG_SKIP_UPDATE : CONFIG_SKIP_DELETE))
 		return 0;
-	if (event_change(a->ew, &a->dl->batch, rel, m, &a->txn.ev, lsn,
-					 a->now_ms, err, errlen) != 0)
+	if (txn_already_written(&a->txn))
+	{
+		/* its place in the transaction still counts (transaction metadata) */
+		if (!a->txn.skipping)
+			event_change_written_before(a->ew, &a->dl->batch, rel, m, &a->txn.ev, lsn);
+		return 0;
+	}
+	rc = event_change(a->ew, &a->dl->batch, rel, m, &a->txn.ev, lsn, a->now_ms, err, errlen);
+	if (rc < 0)
 	{
 		if (!a->ew->binary_refused)
 			return -1;
 		batch_abandon(&a->dl->batch);
 		return binary_refused(a);
 	}
+	if (rc > 0)
+		return 0;				/* the transforms left nothing of it */
 	end_event(a);
 	note_event(a, m->type, 1);
 	return 0;
@@ -204,7 +216,7 @@ handle_truncate(struct apply *a, const struct decoder_msg *m, uint64_t lsn,
 					 relid);
 			return -1;
 		}
-		if (!rel->included)
+		if (!rel->included || (a->cfg->skipped_ops & CONFIG_SKIP_TRUNCATE))
 			continue;
 		if (rel->root_relid != rel->relid && !a->txn.skipping)
 		{
@@ -223,8 +235,13 @@ handle_truncate(struct apply *a, const struct decoder_msg *m, uint64_t lsn,
 				continue;
 		}
 		if (txn_already_written(&a->txn))
+		{
+			if (!a->txn.skipping)
+				event_txn_note(a->ew, &a->dl->batch, rel, &a->txn.ev, lsn, 0);
 			continue;
-		event_truncate(a->ew, &a->dl->batch, rel, &a->txn.ev, lsn, a->now_ms);
+		}
+		if (event_truncate(a->ew, &a->dl->batch, rel, &a->txn.ev, lsn, a->now_ms) > 0)
+			continue;
 		end_event(a);
 		note_event(a, DECODER_TRUNCATE, 1);
 	}
@@ -336,6 +353,24 @@ cache_relation(struct apply *a, const struct decoder_msg *m, struct relcache_rel
 	return *out ? 0 : -1;
 }
 
+/*
+ * A column mapper applies by the column's type, through domains: a
+ * column of a type that is not built in needs the catalog's word on its
+ * base type (choose_key asks it when keys or schemas are written).
+ */
+static void
+domain_bases(struct apply *a, struct relcache_rel *rel)
+{
+	char		err[512];
+	int			any = 0;
+
+	for (int i = 0; i < rel->ncols; i++)
+		any |= rel->cols[i].typid >= 16384;
+	if (any && catalog_columns(a->cat, rel, err, sizeof(err)) != 0)
+		log_warning("could not look up the column types of \"%s\".\"%s\" (a column mapper leaves its domain-typed columns as they are): %s",
+					rel->schema, rel->table, err);
+}
+
 static int
 handle_relation(struct apply *a, const struct decoder_msg *m, char *err, size_t errlen)
 {
@@ -349,6 +384,13 @@ handle_relation(struct apply *a, const struct decoder_msg *m, char *err, size_t 
 		config_table_included(a->cfg, rel->schema, rel->table) != 0;
 	if (rel->included && (a->dl->sink.routed || a->cfg->value_schemas))
 		choose_key(a, rel);
+	else if (rel->included && a->cfg->columns.nrules > 0)
+		domain_bases(a, rel);
+	if (rel->included && columns_bind(&a->cfg->columns, rel) != 0)
+	{
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	for (int i = 0; a->binary && i < rel->ncols; i++)
 		if (!convert_binary_readable(&rel->cols[i].conv))
 		{
@@ -475,6 +517,14 @@ apply_message(struct apply *a, const char *data, size_t len, uint64_t lsn,
 			}
 			return rc < 0 ? -1 : 0;
 		case DECODER_COMMIT:
+			/* provide.transaction.metadata: END, the transaction's last event */
+			if (!a->txn.skipping && event_txn_pending(a->ew, &a->txn.ev))
+			{
+				int			write = !txn_already_written(&a->txn);
+
+				if (event_txn_end(a->ew, &a->dl->batch, &a->txn.ev, lsn, write) && write)
+					end_event(a);
+			}
 			rc = txn_commit(&a->txn, &a->dl->ack, m.u.commit.commit_lsn,
 							m.u.commit.end_lsn, lsn, err, errlen);
 			if (rc < 0)

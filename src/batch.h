@@ -41,6 +41,12 @@
  * tombstone with tombstones.on.delete, then the create)
  */
 #define BATCH_CONTINUES 2
+/*
+ * the record's value is null (a Kafka tombstone of its own; vlen 0):
+ * ExtractNewRecordState's delete.handling.mode=none.  Only a routed
+ * sink is given such records.
+ */
+#define BATCH_NULL 4
 
 struct batch_rec
 {

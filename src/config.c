@@ -125,6 +125,8 @@ static int	parse_slot_name(struct config *c, const struct config_key *k,
 							const char *value, char *err, size_t errlen);
 static int	parse_topic_prefix(struct config *c, const struct config_key *k,
 							   const char *value, char *err, size_t errlen);
+static int	parse_skipped_ops(struct config *c, const struct config_key *k,
+							  const char *value, char *err, size_t errlen);
 static int	parse_listen(struct config *c, const struct config_key *k,
 						 const char *value, char *err, size_t errlen);
 static int	parse_http_url(struct config *c, const struct config_key *k,
@@ -214,6 +216,16 @@ static const struct config_key config_keys[] = {
 		  "regexes: tables in matching schemas produce no events"),
 	K_STR("table.include.list.file", KT_OPTIONAL, NULL, table_include_file,
 		  "a CSV file of schema or schema.table rows to include"),
+	K_STR("column.include.list", KT_PATTERNS, NULL, columns.include,
+		  "regexes: only columns whose schema.table.column matches are written"),
+	K_STR("column.exclude.list", KT_PATTERNS, NULL, columns.exclude,
+		  "regexes: columns whose schema.table.column matches are left out"),
+	K_CUSTOM("skipped.operations", KT_ENUM, "none", skipped_ops, parse_skipped_ops, 0,
+			 "streamed operations that produce no event: c, u, d, t, or none"),
+	K_BOOL("provide.transaction.metadata", "false", txn_metadata,
+		   "BEGIN/END records and each event's transaction block"),
+	K_STR("transforms", KT_OPTIONAL, NULL, transforms_list,
+		  "aliases of the transforms applied (ExtractNewRecordState, RegexRouter)"),
 
 	/* values */
 	K_ENUM("binary.handling.mode", "bytes", conv.binary, binary_modes,
@@ -361,6 +373,10 @@ _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <= CONFIG_NKEYS,
 
 static int	set_kafka(struct config *c, const char *key, const char *value,
 					  char *err, size_t errlen);
+static int	set_column_rule(struct config *c, const char *key, const char *value,
+							char *err, size_t errlen);
+static int	set_transform(struct config *c, const char *key, const char *value,
+						  char *err, size_t errlen);
 static int	set_http_header(struct config *c, const char *key, const char *value,
 							char *err, size_t errlen);
 
@@ -378,6 +394,9 @@ static const struct
 	const char *doc;
 }			config_families[] = {
 	{CONFIG_KAFKA_PREFIX, set_kafka, "a librdkafka producer property, passed on"},
+	{"column.mask.", set_column_rule, "a mask or hash of the columns listed (columns.h)"},
+	{"column.truncate.", set_column_rule, "a truncation of the columns listed (columns.h)"},
+	{"transforms.", set_transform, "a property of a transform (transform.h)"},
 	{CONFIG_HTTP_HEADER_PREFIX, set_http_header, "a request header of the HTTP sink"},
 };
 
@@ -525,6 +544,41 @@ parse_topic_prefix(struct config *c, const struct config_key *k, const char *val
  * port 0-65535 (0: any free one).  Only its form is checked here; what
  * the host resolves to and whether the port is free is httpd_start's.
  */
+/* skipped.operations: a comma-separated list of c, u, d, t, or none */
+static int
+parse_skipped_ops(struct config *c, const struct config_key *k, const char *value,
+				  char *err, size_t errlen)
+{
+	static const char ops[] = "cudt";
+	int			bits = 0,
+				none = 0;
+	const char *p = value;
+
+	while (*p)
+	{
+		const char *e = p + strcspn(p, ",");
+		const char *a = p,
+				   *b = e;
+
+		while (a < b && isspace((unsigned char) *a))
+			a++;
+		while (b > a && isspace((unsigned char) b[-1]))
+			b--;
+		if (b - a == 4 && strncmp(a, "none", 4) == 0)
+			none = 1;
+		else if (b - a == 1 && strchr(ops, *a) != NULL)
+			bits |= 1 << (strchr(ops, *a) - ops);
+		else if (b > a)
+			return errbuf_fail(err, errlen, "%s: \"%.*s\" is not an operation: list c (inserts), u (updates), d (deletes), t (truncates), or write none",
+							   k->name, (int) (b - a), a);
+		p = *e ? e + 1 : e;
+	}
+	if (none && bits)
+		return errbuf_fail(err, errlen, "%s: none cannot be listed with operations", k->name);
+	c->skipped_ops = bits;
+	return 0;
+}
+
 static int
 parse_listen(struct config *c, const struct config_key *k, const char *value,
 			 char *err, size_t errlen)
@@ -694,6 +748,8 @@ config_free(struct config *c)
 		free(c->text[i]);
 	filter_patterns_free(&c->file_tables);
 	filter_patterns_free(&c->file_schemas);
+	columns_free(&c->columns);
+	transforms_free(&c->xf);
 	for (int i = 0; i < c->nkafka; i++)
 	{
 		free(c->kafka_keys[i]);
@@ -748,6 +804,26 @@ set_kafka(struct config *c, const char *key, const char *value,
 	}
 	nv[c->nkafka++] = v;
 	return 0;
+}
+
+/* column.mask.* and column.truncate.* keys: columns.h parses and keeps them. */
+static int
+set_column_rule(struct config *c, const char *key, const char *value,
+				char *err, size_t errlen)
+{
+	int			rc = columns_add_rule(&c->columns, key, value, err, errlen);
+
+	if (rc > 0)
+		return errbuf_fail(err, errlen, "unknown key \"%s\": column mappers are column.mask.with.<N>.chars, column.mask.hash.<algorithm>.with.salt.<salt> and column.truncate.to.<N>.chars", key);
+	return rc;
+}
+
+/* transforms.<alias>.<property>: transform.h keeps them until config_finish. */
+static int
+set_transform(struct config *c, const char *key, const char *value,
+			  char *err, size_t errlen)
+{
+	return transforms_set(&c->xf, key, value, err, errlen);
 }
 
 /* The value of librdkafka property name, or NULL if no kafka.* key set it. */
@@ -985,6 +1061,11 @@ config_finish(struct config *c, char *err, size_t errlen)
 	if (c->dbname == NULL)
 		return errbuf_fail(err, errlen,
 					"database.dbname is required (the database to capture changes from)");
+	if (transforms_finish(&c->xf, c->transforms_list, err, errlen) != 0)
+		return -1;
+	if (c->columns.include.n > 0 && c->columns.exclude.n > 0)
+		return errbuf_fail(err, errlen,
+					"column.include.list and column.exclude.list are both set: use one of them");
 	if (c->sink == CONFIG_SINK_FILE && c->sink_file_path == NULL)
 		return errbuf_fail(err, errlen,
 					"sink.file.path is required when sink.type is file");
@@ -1109,6 +1190,9 @@ config_print(const struct config *c, FILE *f)
 		else
 			print_line(f, k->name, c->text[i]);
 	}
+	for (int i = 0; i < c->columns.nrules; i++)
+		fprintf(f, "%s = %s\n", c->columns.rules[i].key, c->columns.rules[i].value);
+	transforms_print(&c->xf, f);
 	for (int i = 0; i < c->nkafka; i++)
 	{
 		if (config_kafka_secret(c->kafka_keys[i]))

@@ -28,9 +28,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "columns.h"
 #include "convert.h"
 #include "filter.h"
 #include "secret.h"
+#include "transform.h"
 
 /* The signal table's name; only its schema (signal.schema) is configurable. */
 #define CONFIG_SIGNAL_TABLE "streamkap_signal"
@@ -46,13 +48,19 @@
 #define CONFIG_HTTP_AUTH_ENV "WALCAP_SINK_HTTP_AUTHORIZATION"
 
 /* Room for the text of every key of config.c's key table. */
-#define CONFIG_NKEYS 120
+#define CONFIG_NKEYS 160
 
 /* Keys passed to librdkafka: this prefix plus a librdkafka property name. */
 #define CONFIG_KAFKA_PREFIX "kafka."
 
 /* The HTTP sink's request headers: this prefix plus the header's name. */
 #define CONFIG_HTTP_HEADER_PREFIX "sink.http.header."
+
+/* skipped.operations: the streamed operations that produce no event */
+#define CONFIG_SKIP_CREATE 1
+#define CONFIG_SKIP_UPDATE 2
+#define CONFIG_SKIP_DELETE 4
+#define CONFIG_SKIP_TRUNCATE 8
 
 enum config_sink
 {
@@ -157,6 +165,18 @@ struct config
 	char	   *table_include_file;	/* table.include.list.file */
 	struct config_patterns file_tables;	/* its schema.table rows (literal) */
 	struct config_patterns file_schemas;	/* its bare schema rows (literal) */
+
+	/* columns: column.include/exclude.list and the column.mask.* and
+	 * column.truncate.* mappers (columns.h) */
+	struct columns columns;
+
+	/* transforms [unset] and its transforms.* keys (transform.h) */
+	char	   *transforms_list;
+	struct transforms xf;
+
+	/* which events */
+	int			skipped_ops;	/* skipped.operations [none]: CONFIG_SKIP_* bits */
+	int			txn_metadata;	/* provide.transaction.metadata [false] */
 
 	/* values */
 	struct convert_opts conv;

@@ -77,8 +77,6 @@ static const struct rule rules[] = {
 	{"errors.log.include.messages", RK_DROP_BOOL, NULL, NULL},
 	{"errors.retry.timeout", RK_DROP_INT, NULL, NULL},
 	{"errors.retry.delay.max.ms", RK_DROP_INT, NULL, NULL},
-	{"transforms", RK_EMPTY, NULL,
-	"single message transforms are not supported yet; remove transforms and the transforms.* keys"},
 	{"predicates", RK_EMPTY, NULL,
 	"predicates are not supported yet; remove predicates and the predicates.* keys"},
 	{"exactly.once.support", RK_ONLY, "requested",
@@ -106,14 +104,8 @@ static const struct rule rules[] = {
 	"walcap never creates or changes the publication; create it with walcap setup --apply"},
 	{"slot.drop.on.stop", RK_ONLY, "false",
 	"walcap keeps its slot; drop it with pg_drop_replication_slot() when it is no longer needed"},
-	{"snapshot.max.threads", RK_ONLY, "1",
-	"walcap snapshots one table at a time"},
-	{"provide.transaction.metadata", RK_ONLY, "false",
-	"walcap writes no transaction boundary events"},
 	{"include.unknown.datatypes", RK_REFUSE, NULL,
 	"walcap writes a column of a type it does not know as its text; remove the key"},
-	{"skipped.operations", RK_ONLY, "none",
-	"walcap writes every operation (c, u, d and t)"},
 	{"event.processing.failure.handling.mode", RK_ONLY, "fail",
 	"walcap stops at an event it cannot process rather than skip it"},
 	{"flush.lsn.source", RK_ONLY, "true",
@@ -126,10 +118,6 @@ static const struct rule rules[] = {
 	"walcap sets pgoutput's parameters itself"},
 	{"converters", RK_EMPTY, NULL,
 	"custom value converters are not supported"},
-	{"column.include.list", RK_EMPTY, NULL,
-	"column filters are not supported yet: every column of a captured table is written"},
-	{"column.exclude.list", RK_EMPTY, NULL,
-	"column filters are not supported yet: every column of a captured table is written"},
 	{"column.propagate.source.type", RK_EMPTY, NULL,
 	"walcap writes no __debezium.source.column.* schema parameters"},
 	{"datatype.propagate.source.type", RK_EMPTY, NULL,
@@ -151,12 +139,9 @@ static const struct rule rules[] = {
 
 	/* families, by prefix */
 	{"producer.override.", RK_PREFIX_RENAME, CONFIG_KAFKA_PREFIX, NULL},
-	{"transforms.", RK_PREFIX_DROP, NULL, NULL},
 	{"predicates.", RK_PREFIX_DROP, NULL, NULL},
 	{"topic.creation.", RK_PREFIX_REFUSE, NULL,
 	"walcap does not create topics; create them beforehand or let the brokers create them (auto.create.topics.enable)"},
-	{"column.mask.", RK_PREFIX_REFUSE, NULL, "column transformations are not supported"},
-	{"column.truncate.to.", RK_PREFIX_REFUSE, NULL, "column transformations are not supported"},
 };
 
 #define NRULES ((int) (sizeof(rules) / sizeof(rules[0])))

@@ -1,12 +1,13 @@
 /*
  * event.c — Debezium change events; see event.h.
  */
-#include "event.h"
+#include "event_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "columns.h"
 #include "convert_binary.h"
 #include "json.h"
 #include "log.h"
@@ -60,10 +61,14 @@ event_writer_init(struct event_writer *w, const struct config *c,
 	buf_lit(&w->source_db, ",\"sequence\":\"[");
 
 	toast_failed = toast_init(&w->toast, c->unavailable_placeholder) != 0;
+	event_txmeta_init(w, c);
+	if (event_flat_init(w, c) != 0)
+		toast_failed = 1;
 
 	if (toast_failed || buf_failed(&w->source_head) || buf_failed(&w->source_db) ||
 		buf_failed(&w->prefix) ||
-		buf_failed(&w->hb_topic) || buf_failed(&w->hb_key) || w->schema_prefix == NULL)
+		buf_failed(&w->hb_topic) || buf_failed(&w->hb_key) || buf_failed(&w->tm_topic) ||
+		w->schema_prefix == NULL)
 	{
 		snprintf(err, errlen, "out of memory building event templates");
 		event_writer_free(w);
@@ -86,6 +91,8 @@ event_writer_free(struct event_writer *w)
 	buf_free(&w->hb_key);
 	free(w->schema_prefix);
 	w->schema_prefix = NULL;
+	event_txmeta_free(w);
+	event_flat_free(w);
 }
 
 void
@@ -189,7 +196,14 @@ put_source_block(struct event_writer *w, struct buf *out, const char *tail,
 	buf_append(out, tail, tail_len);
 	buf_append(out, w->txn_id.data, w->txn_id.len);
 	buf_append(out, l, n);
-	buf_lit(out, ",\"xmin\":null},\"transaction\":null");
+	if (w->tm_cur)
+	{
+		buf_lit(out, ",\"xmin\":null},\"transaction\":");
+		buf_append(out, w->tm_block.data, w->tm_block.len);
+		w->tm_cur = 0;
+	}
+	else
+		buf_lit(out, ",\"xmin\":null},\"transaction\":null");
 }
 
 /* The source block, and everything after it up to "op":. */
@@ -244,12 +258,13 @@ put_binary(struct event_writer *w, struct buf *out, const struct relcache_rel *r
  * unchanged key column is stored out of line, so only what is in no part
  * of the message becomes the placeholder.
  */
-static int
-put_row(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
+int
+event_put_row(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 		const struct decoder_tuple *t, int mask, const struct decoder_tuple *old,
 		char *err, size_t errlen)
 {
 	int			first = 1;
+	struct decoder_column cut;
 
 	if (t->ncols != rel->ncols)
 	{
@@ -266,7 +281,7 @@ put_row(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 		const struct decoder_column *c = &t->cols[i];
 		struct relcache_col *col = &rel->cols[i];
 
-		if (mask && !(col->flags & mask))
+		if ((mask && !(col->flags & mask)) || col->excluded)
 			continue;
 		if (c->kind == DECODER_COL_UNCHANGED && old &&
 			(old->cols[i].kind == DECODER_COL_TEXT || old->cols[i].kind == DECODER_COL_BINARY))
@@ -275,6 +290,28 @@ put_row(struct event_writer *w, struct buf *out, struct relcache_rel *rel,
 			buf_putc(out, ',');
 		first = 0;
 		buf_append(out, col->key, col->keylen);
+		if (col->rule && (c->kind == DECODER_COL_TEXT || c->kind == DECODER_COL_BINARY ||
+						  c->kind == DECODER_COL_NULL || col->rule->kind == COLUMN_MASK))
+		{
+			if (col->rule->kind == COLUMN_TRUNCATE && c->kind != DECODER_COL_NULL)
+			{
+				cut = *c;
+				cut.len = (uint32_t) columns_cut(col, c->data, c->len, c->kind == DECODER_COL_BINARY);
+				c = &cut;
+			}
+			else if (col->rule->kind != COLUMN_TRUNCATE)
+			{
+				int			has = c->kind == DECODER_COL_TEXT || c->kind == DECODER_COL_BINARY;
+
+				if (columns_put_masked(out, col, has ? c->data : NULL, has ? c->len : 0) != 0)
+				{
+					snprintf(err, errlen, "column \"%s\".\"%s\".\"%s\": %s could not compute its digest",
+							 rel->schema, rel->table, col->name, col->rule->key);
+					return -1;
+				}
+				continue;
+			}
+		}
 		switch (c->kind)
 		{
 			case DECODER_COL_NULL:
@@ -330,6 +367,15 @@ rel_schema(struct event_writer *w, struct relcache_rel *rel, char **slot,
 static const char *
 rel_value_schema(struct event_writer *w, struct relcache_rel *rel)
 {
+	if (w->unwrap && rel->value_schema == NULL)
+	{
+		struct buf	b;
+
+		buf_init(&b, 0);
+		schema_flat(&b, rel, w->schema_prefix, &w->conv, w->flat_schema.data);
+		rel->value_schema = buf_take(&b);
+		return rel->value_schema;
+	}
 	return rel_schema(w, rel, &rel->value_schema, schema_envelope);
 }
 
@@ -376,6 +422,8 @@ rel_topic(struct event_writer *w, struct relcache_rel *rel)
 		event_topic_part(&b, rel->schema);
 		buf_putc(&b, '.');
 		event_topic_part(&b, rel->table);
+		if (event_route_topic(w, &b) != 0)
+			b.failed = 1;
 		rel->topic = buf_take(&b);
 	}
 	return rel->topic;
@@ -384,7 +432,7 @@ rel_topic(struct event_writer *w, struct relcache_rel *rel)
 /*
  * The routing fields of r, a row event: rel's topic, the key columns of
  * key (NULL, or a relation without key columns: a null key), flags; old
- * as for put_row().  r is NULL if the batch failed: nothing to do.
+ * as for event_put_row().  r is NULL if the batch failed: nothing to do.
  */
 static int
 route_row(struct event_writer *w, struct batch *b, struct batch_rec *r,
@@ -406,7 +454,7 @@ route_row(struct event_writer *w, struct batch *b, struct batch_rec *r,
 	r->flags = flags;
 	k = batch_key(b, r);
 	for (int i = 0; key && i < rel->ncols && !has_key; i++)
-		has_key = (rel->cols[i].flags & rel->keyflag) != 0;
+		has_key = (rel->cols[i].flags & rel->keyflag) != 0 && !rel->cols[i].excluded;
 	if (has_key && w->key_schemas)
 	{
 		const char *ks = rel_key_schema(w, rel);
@@ -420,7 +468,7 @@ route_row(struct event_writer *w, struct batch *b, struct batch_rec *r,
 		buf_puts(k, ks);
 		buf_lit(k, ",\"payload\":");
 	}
-	if (has_key && put_row(w, k, rel, key, rel->keyflag, old, err, errlen) != 0)
+	if (has_key && event_put_row(w, k, rel, key, rel->keyflag, old, err, errlen) != 0)
 		return -1;
 	if (has_key && w->key_schemas)
 		buf_putc(k, '}');
@@ -461,6 +509,89 @@ key_changed(const struct relcache_rel *rel, const struct decoder_msg *m)
 }
 
 /*
+ * A transaction's BEGIN went out ahead of an event the transforms then
+ * dropped: the BEGIN is the event (one record, ending it).  1 if nothing
+ * was written at all.
+ */
+static int
+dropped(struct batch *b, int began)
+{
+	if (!began)
+		return 1;
+	if (b->nrecs > 0)
+		b->recs[b->nrecs - 1].flags &= ~(unsigned) BATCH_CONTINUES;
+	return 0;
+}
+
+/*
+ * ExtractNewRecordState's delete (transform.h): the old row with
+ * __deleted, a null value, or nothing; flags are added to its record
+ * (BATCH_CONTINUES for a key change's first half).  0 written, 1 nothing
+ * written, -1 with err set.
+ */
+static int
+unwrap_delete(struct event_writer *w, struct batch *b, struct relcache_rel *rel,
+			  const struct decoder_msg *m, const struct event_txn *txn, uint64_t lsn,
+			  int64_t now_ms, unsigned flags, char *err, size_t errlen)
+{
+	const struct transforms *xf = w->xf;
+	const struct decoder_tuple *old = m->u.change.old_kind ? &m->u.change.old : NULL;
+	struct event_flat x = {'d', rel, txn, lsn, now_ms, NULL};
+	int			began = event_txn_note(w, b, rel, txn, lsn, 1);
+	struct buf *out;
+	struct batch_rec *r;
+
+	/* a null value is a Kafka tombstone: on the other sinks, nothing */
+	if ((xf->del == UNWRAP_DELETE_DROP && !(w->routed && xf->keep_tombstones)) ||
+		(xf->del == UNWRAP_DELETE_NULL && !w->routed) || old == NULL)
+	{
+		w->tm_cur = 0;
+		return dropped(b, began);
+	}
+	out = batch_value(b);
+	if (xf->del == UNWRAP_DELETE_REWRITE)
+	{
+		open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
+		if (event_put_flat(w, out, rel, old, m->u.change.old_kind == 'K', NULL, 1, &x, err, errlen) != 0)
+			return -1;
+		close_value(w, out);
+		flags |= xf->keep_tombstones ? BATCH_TOMBSTONE : 0;
+	}
+	else
+	{
+		/* drop with tombstones kept, none: a null value (and none's tombstone) */
+		w->tm_cur = 0;
+		flags |= BATCH_NULL | (xf->del == UNWRAP_DELETE_NULL && xf->keep_tombstones ? BATCH_TOMBSTONE : 0);
+	}
+	r = batch_end(b);
+	if (!w->routed)
+		return 0;
+	return route_row(w, b, r, rel, old, NULL, flags, err, errlen);
+}
+
+/* ExtractNewRecordState's insert or update: the new row. */
+static int
+unwrap_row(struct event_writer *w, struct batch *b, struct relcache_rel *rel,
+		   const struct decoder_msg *m, const struct decoder_tuple *old,
+		   const struct event_txn *txn, uint64_t lsn, int64_t now_ms, char *err, size_t errlen)
+{
+	struct event_flat x = {m->type == DECODER_INSERT ? 'c' : 'u', rel, txn, lsn, now_ms, NULL};
+	struct buf *out;
+	struct batch_rec *r;
+
+	event_txn_note(w, b, rel, txn, lsn, 1);
+	out = batch_value(b);
+	open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
+	if (event_put_flat(w, out, rel, &m->u.change.new, 0, old, 0, &x, err, errlen) != 0)
+		return -1;
+	close_value(w, out);
+	r = batch_end(b);
+	if (!w->routed)
+		return 0;
+	return route_row(w, b, r, rel, &m->u.change.new, old, 0, err, errlen);
+}
+
+/*
  * On Kafka an update that changes the key is, as Debezium writes it, a
  * delete of the old key (and its tombstone) followed by a create of the
  * new one, so that a compacted topic forgets the old key.  The two
@@ -471,11 +602,28 @@ split_update(struct event_writer *w, struct batch *b, struct relcache_rel *rel,
 			 const struct decoder_msg *m, const struct event_txn *txn,
 			 uint64_t lsn, int64_t now_ms, char *err, size_t errlen)
 {
-	struct buf *out = batch_value(b);
+	struct buf *out;
 
+	if (w->unwrap)
+	{
+		struct decoder_msg del = *m;
+		int			rc;
+
+		/* the delete half as unwrap writes a delete, then the create */
+		del.type = DECODER_DELETE;
+		rc = unwrap_delete(w, b, rel, &del, txn, lsn, now_ms, BATCH_CONTINUES, err, errlen);
+		if (rc < 0)
+			return -1;
+		if (rc == 0 && b->nrecs > 0 && !(b->recs[b->nrecs - 1].flags & BATCH_CONTINUES))
+			b->recs[b->nrecs - 1].flags |= BATCH_CONTINUES;	/* a lone BEGIN */
+		del.type = DECODER_INSERT;
+		return unwrap_row(w, b, rel, &del, &m->u.change.old, txn, lsn, now_ms, err, errlen);
+	}
+	event_txn_note(w, b, rel, txn, lsn, 1);
+	out = batch_value(b);
 	open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
 	buf_lit(out, "{\"before\":");
-	if (put_row(w, out, rel, &m->u.change.old, m->u.change.old_kind == 'K', NULL, err, errlen) != 0)
+	if (event_put_row(w, out, rel, &m->u.change.old, m->u.change.old_kind == 'K', NULL, err, errlen) != 0)
 		return -1;
 	buf_lit(out, ",\"after\":null,");
 	put_source(w, out, rel->source_tail, rel->source_tail_len, txn, lsn, now_ms);
@@ -486,10 +634,11 @@ split_update(struct event_writer *w, struct batch *b, struct relcache_rel *rel,
 	if (route_row(w, b, batch_end(b), rel, &m->u.change.old, NULL,
 				  BATCH_CONTINUES | (w->tombstones ? BATCH_TOMBSTONE : 0), err, errlen) != 0)
 		return -1;
+	event_txn_note(w, b, rel, txn, lsn, 1);
 	out = batch_value(b);
 	open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
 	buf_lit(out, "{\"before\":null,\"after\":");
-	if (put_row(w, out, rel, &m->u.change.new, 0, &m->u.change.old, err, errlen) != 0)
+	if (event_put_row(w, out, rel, &m->u.change.new, 0, &m->u.change.old, err, errlen) != 0)
 		return -1;
 	buf_putc(out, ',');
 	put_source(w, out, rel->source_tail, rel->source_tail_len, txn, lsn, now_ms);
@@ -498,6 +647,16 @@ split_update(struct event_writer *w, struct batch *b, struct relcache_rel *rel,
 	buf_putc(out, '}');
 	close_value(w, out);
 	return route_row(w, b, batch_end(b), rel, &m->u.change.new, &m->u.change.old, 0, err, errlen);
+}
+
+void
+event_change_written_before(struct event_writer *w, struct batch *b, struct relcache_rel *rel,
+							const struct decoder_msg *m, const struct event_txn *txn, uint64_t lsn)
+{
+	event_txn_note(w, b, rel, txn, lsn, 0);
+	/* split_update counts two events, as Debezium does */
+	if (w->routed && m->type == DECODER_UPDATE && key_changed(rel, m))
+		event_txn_note(w, b, rel, txn, lsn, 0);
 }
 
 int
@@ -512,13 +671,18 @@ event_change(struct event_writer *w, struct batch *b, struct relcache_rel *rel,
 
 	if (w->routed && m->type == DECODER_UPDATE && key_changed(rel, m))
 		return split_update(w, b, rel, m, txn, lsn, now_ms, err, errlen);
+	if (w->unwrap)
+		return m->type == DECODER_DELETE ?
+			unwrap_delete(w, b, rel, m, txn, lsn, now_ms, 0, err, errlen) :
+			unwrap_row(w, b, rel, m, old, txn, lsn, now_ms, err, errlen);
 
+	event_txn_note(w, b, rel, txn, lsn, 1);
 	out = batch_value(b);
 	open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
 	buf_lit(out, "{\"before\":");
 	if (m->u.change.old_kind)
 	{
-		if (put_row(w, out, rel, &m->u.change.old,
+		if (event_put_row(w, out, rel, &m->u.change.old,
 					m->u.change.old_kind == 'K', NULL, err, errlen) != 0)
 			return -1;
 	}
@@ -528,7 +692,7 @@ event_change(struct event_writer *w, struct batch *b, struct relcache_rel *rel,
 	buf_lit(out, ",\"after\":");
 	if (m->type == DECODER_DELETE)
 		buf_lit(out, "null");
-	else if (put_row(w, out, rel, &m->u.change.new, 0, old, err, errlen) != 0)
+	else if (event_put_row(w, out, rel, &m->u.change.new, 0, old, err, errlen) != 0)
 		return -1;
 
 	buf_putc(out, ',');
@@ -548,14 +712,22 @@ event_change(struct event_writer *w, struct batch *b, struct relcache_rel *rel,
 	return route_row(w, b, r, rel, &m->u.change.new, old, 0, err, errlen);
 }
 
-void
+int
 event_truncate(struct event_writer *w, struct batch *b,
 			   struct relcache_rel *rel, const struct event_txn *txn,
 			   uint64_t lsn, int64_t now_ms)
 {
-	struct buf *out = batch_value(b);
+	struct buf *out;
 	struct batch_rec *r;
+	int			began = event_txn_note(w, b, rel, txn, lsn, 1);
 
+	/* ExtractNewRecordState drops truncate events */
+	if (w->unwrap)
+	{
+		w->tm_cur = 0;
+		return dropped(b, began);
+	}
+	out = batch_value(b);
 	open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
 	buf_lit(out, "{\"before\":null,\"after\":null,");
 	put_source(w, out, rel->source_tail, rel->source_tail_len, txn, lsn, now_ms);
@@ -566,6 +738,7 @@ event_truncate(struct event_writer *w, struct batch *b,
 	r = batch_end(b);
 	if (w->routed)
 		(void) route_row(w, b, r, rel, NULL, NULL, 0, NULL, 0);
+	return 0;
 }
 
 void
@@ -611,10 +784,7 @@ event_message(struct event_writer *w, struct batch *b,
 		struct buf *k;
 
 		/* Debezium's topic and key for logical-decoding messages */
-		r->topic = b->meta.len;
-		buf_append(&b->meta, w->prefix.data, w->prefix.len);
-		buf_lit(&b->meta, "message");
-		buf_putc(&b->meta, '\0');
+		batch_topic(b, r, w->msg_topic.data, w->msg_topic.len);
 		k = batch_key(b, r);
 		if (w->key_schemas)
 		{
@@ -641,9 +811,21 @@ event_read(struct event_writer *w, struct batch *b, struct relcache_rel *rel,
 	struct buf *out = batch_value(b);
 	struct batch_rec *r;
 
+	if (w->unwrap)
+	{
+		struct event_flat x = {'r', rel, NULL, lsn, now_ms, snapshot};
+
+		w->tm_cur = 0;
+		open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
+		if (event_put_flat(w, out, rel, row, 0, NULL, 0, &x, err, errlen) != 0)
+			return -1;
+		close_value(w, out);
+		r = batch_end(b);
+		return w->routed ? route_row(w, b, r, rel, row, NULL, 0, err, errlen) : 0;
+	}
 	open_value(w, out, w->value_schemas ? rel_value_schema(w, rel) : NULL);
 	buf_lit(out, "{\"before\":null,\"after\":");
-	if (put_row(w, out, rel, row, 0, NULL, err, errlen) != 0)
+	if (event_put_row(w, out, rel, row, 0, NULL, err, errlen) != 0)
 		return -1;
 	buf_putc(out, ',');
 	buf_append(out, w->source_head.data, w->source_head.len);

@@ -46,6 +46,15 @@ struct event_txn
 	uint32_t	xid;
 	int64_t		commit_ms;		/* commit time, Unix ms */
 	uint64_t	last_commit_lsn;	/* commit LSN of the previous transaction, 0 if none */
+	uint64_t	begin_lsn;		/* where its Begin message was */
+};
+
+/* A table's event count in the open transaction (provide.transaction.metadata). */
+struct event_txn_table
+{
+	uint32_t	relid;
+	size_t		name;			/* offset of "schema.table" in tm_names */
+	int64_t		count;
 };
 
 struct event_writer
@@ -99,6 +108,40 @@ struct event_writer
 	 */
 	struct buf	bin_scratch;
 	int			binary_refused;
+
+	/*
+	 * provide.transaction.metadata (event_txmeta.c): a BEGIN record goes
+	 * out with a transaction's first event (as one event with it), each
+	 * change event carries the transaction block, and event_txn_end()
+	 * writes the END record with the counts.  tm_block is the block of the
+	 * event being written, when tm_cur is set.
+	 */
+	int			txn_metadata;
+	int64_t		tm_order;		/* the current event's total_order ... */
+	int64_t		tm_coll_order;	/* ... and data_collection_order */
+	int			tm_open;		/* BEGIN counted for (tm_xid, tm_begin) */
+	uint32_t	tm_xid;
+	uint64_t	tm_begin;
+	int64_t		tm_total;
+	struct event_txn_table *tm_tables;
+	int			tm_ntables;
+	int			tm_captables;
+	struct buf	tm_names;
+	struct buf	tm_topic;		/* <topic.prefix>.transaction */
+	struct buf	tm_block;
+	int			tm_cur;
+
+	/*
+	 * transforms (transform.h): with unwrap (ExtractNewRecordState) a
+	 * change or read event is its flat row (the row, __deleted, the added
+	 * fields), a delete follows xf->del and a truncate is dropped; topics
+	 * go through RegexRouter as they are built.  xf is the configuration's.
+	 */
+	const struct transforms *xf;
+	int			unwrap;
+	char	   *dbname;
+	struct buf	msg_topic;		/* <topic.prefix>.message, routed */
+	struct buf	flat_schema;	/* the added fields' schemas, with unwrap */
 };
 
 int		event_writer_init(struct event_writer *w, const struct config *c,
@@ -116,16 +159,28 @@ void	event_topic_part(struct buf *b, const char *name);
 
 /*
  * Append the event of an Insert, Update or Delete message m of relation
- * rel, at WAL position lsn.  Returns 0, or -1 with err set if the tuple
- * does not match the relation (a protocol error).
+ * rel, at WAL position lsn.  Returns 0, 1 if the transforms leave no
+ * record of it (nothing appended), or -1 with err set if the tuple does
+ * not match the relation (a protocol error).
  */
 int		event_change(struct event_writer *w, struct batch *b,
 					 struct relcache_rel *rel, const struct decoder_msg *m,
 					 const struct event_txn *txn, uint64_t lsn, int64_t now_ms,
 					 char *err, size_t errlen);
 
-/* Append the truncate event (op "t") of one relation. */
-void	event_truncate(struct event_writer *w, struct batch *b,
+/*
+ * The change m was written before a reconnect and is not written again:
+ * only its place in the transaction is counted (transaction metadata).
+ */
+void	event_change_written_before(struct event_writer *w, struct batch *b,
+									struct relcache_rel *rel, const struct decoder_msg *m,
+									const struct event_txn *txn, uint64_t lsn);
+
+/*
+ * Append the truncate event (op "t") of one relation: 0, or 1 if the
+ * transforms drop it (nothing appended).
+ */
+int		event_truncate(struct event_writer *w, struct batch *b,
 					   struct relcache_rel *rel, const struct event_txn *txn,
 					   uint64_t lsn, int64_t now_ms);
 
@@ -156,6 +211,26 @@ int		event_read(struct event_writer *w, struct batch *b,
  * {"serverName":<topic.prefix>}.
  */
 void	event_heartbeat(struct event_writer *w, struct batch *b, int64_t now_ms);
+
+/*
+ * Transaction metadata (event_txmeta.c), with provide.transaction.metadata.
+ * event_txn_note() is called by the change writers before each event of a
+ * transaction: it writes the BEGIN record ahead of the transaction's first
+ * one (returning 1 then) and fills tm_block; write is 0 for an event
+ * written before a reconnect, which is only counted.  An event the
+ * transforms drop still counts, as in Debezium, whose transforms run after
+ * its transaction monitor.  event_txn_end() writes the END record
+ * at the commit, when the transaction had events; it returns 1 if it wrote
+ * one (an event of its own), 0 if none was due.
+ */
+int		event_txn_note(struct event_writer *w, struct batch *b, const struct relcache_rel *rel,
+					   const struct event_txn *txn, uint64_t lsn, int write);
+int		event_txn_end(struct event_writer *w, struct batch *b, const struct event_txn *txn,
+					  uint64_t lsn, int write);
+/* Whether an END record is due at the open transaction's commit. */
+int		event_txn_pending(const struct event_writer *w, const struct event_txn *txn);
+void	event_txmeta_init(struct event_writer *w, const struct config *c);
+void	event_txmeta_free(struct event_writer *w);
 
 /* PostgreSQL timestamps count µs from 2000-01-01; Unix ms from 1970. */
 static inline int64_t

@@ -44,6 +44,9 @@ struct relcache_col
 								 * 2 = of the primary key, 4 = NOT NULL
 								 * (2 and 4 marked by the caller) */
 	int			warned;			/* a bad value was already logged */
+	/* set by columns_bind() (columns.h); zero when no column key is set */
+	uint8_t		excluded;		/* column.include/exclude.list leave it out */
+	const struct column_rule *rule;	/* its mapper, or NULL */
 	struct convert_type conv;
 	/* for schemas, from the catalog (relcache_set_type_info) */
 	char	   *enum_labels;	/* an enum's (an enum array's element's)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "columns.h"
 #include "geometry.h"
 #include "json.h"
 
@@ -38,6 +39,23 @@ const char	SCHEMA_HEARTBEAT_KEY[] =
 const char	SCHEMA_HEARTBEAT_VALUE[] =
 "{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":\"ts_ms\"}],"
 "\"optional\":false,\"name\":\"io.debezium.connector.common.Heartbeat\",\"version\":1}";
+
+/* provide.transaction.metadata: the BEGIN/END records' key and value */
+const char	SCHEMA_TXN_KEY[] =
+"{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":\"id\"}],"
+"\"optional\":false,\"name\":\"io.debezium.connector.common.TransactionMetadataKey\",\"version\":1}";
+
+const char	SCHEMA_TXN_VALUE[] =
+"{\"type\":\"struct\",\"fields\":["
+"{\"type\":\"string\",\"optional\":false,\"field\":\"status\"},"
+"{\"type\":\"string\",\"optional\":false,\"field\":\"id\"},"
+"{\"type\":\"int64\",\"optional\":true,\"field\":\"event_count\"},"
+"{\"type\":\"array\",\"items\":{\"type\":\"struct\",\"fields\":["
+"{\"type\":\"string\",\"optional\":false,\"field\":\"data_collection\"},"
+"{\"type\":\"int64\",\"optional\":false,\"field\":\"event_count\"}],"
+"\"optional\":true,\"name\":\"event.collection\",\"version\":1},\"optional\":true,\"field\":\"data_collections\"},"
+"{\"type\":\"int64\",\"optional\":false,\"field\":\"ts_ms\"}],"
+"\"optional\":false,\"name\":\"io.debezium.connector.common.TransactionMetadataValue\",\"version\":1}";
 
 /*
  * The snapshot field's default goes after its parameters: the converter
@@ -284,6 +302,7 @@ put_column(struct buf *b, const struct relcache_col *col, int optional,
 	else
 		put_kind(b, col->conv.kind, col->base_typid ? col->base_typid : col->typid,
 				 col->typmod, optional, o);
+	columns_schema_parameters(b, col);
 	buf_lit(b, ",\"field\":");
 	json_cstring(b, col->name);
 	buf_putc(b, '}');
@@ -315,7 +334,7 @@ put_row_struct(struct buf *b, const struct relcache_rel *rel, int mask, const ch
 	{
 		const struct relcache_col *col = &rel->cols[i];
 
-		if (mask && !(col->flags & mask))
+		if ((mask && !(col->flags & mask)) || col->excluded)
 			continue;
 		if (!first)
 			buf_putc(b, ',');
@@ -347,6 +366,40 @@ schema_envelope(struct buf *b, const struct relcache_rel *rel, const char *prefi
 			"\"optional\":false,\"name\":");
 	put_name(b, prefix, rel, "Envelope");
 	buf_lit(b, ",\"version\":2}");
+}
+
+void
+schema_flat(struct buf *b, const struct relcache_rel *rel, const char *prefix,
+			const struct convert_opts *o, const char *extra)
+{
+	struct buf	row;
+
+	/* the after struct, its closing "]," replaced by the added fields */
+	buf_init(&row, 0);
+	put_row_struct(&row, rel, 0, prefix, "Value", 1, NULL, o);
+	if (!buf_failed(&row))
+	{
+		const char *mark = "],\"optional\":true,\"name\":";
+		char	   *close = strstr(row.data, mark);
+		size_t		head;
+
+		/* the last one: the row struct's own end, past every column */
+		for (char *n = close; n; n = strstr(n + 1, mark))
+			close = n;
+		head = (size_t) (close - row.data);
+
+		buf_append(b, row.data, head);
+		if (extra && extra[0])
+		{
+			if (row.data[head - 1] != '[')
+				buf_putc(b, ',');
+			buf_puts(b, extra);
+		}
+		buf_puts(b, close);
+	}
+	else
+		b->failed = 1;
+	buf_free(&row);
 }
 
 void

@@ -44,6 +44,13 @@ void	schema_envelope(struct buf *b, const struct relcache_rel *rel, const char *
 						const struct convert_opts *o);
 
 /* rel's message key: <prefix>.<schema>.<table>.Key (its keyflag columns) */
+/*
+ * ExtractNewRecordState's value schema: rel's Value struct (optional), the
+ * added fields' schemas (extra: JSON objects separated by commas, or "")
+ * after its columns.
+ */
+void	schema_flat(struct buf *b, const struct relcache_rel *rel, const char *prefix,
+					const struct convert_opts *o, const char *extra);
 void	schema_key(struct buf *b, const struct relcache_rel *rel, const char *prefix,
 				   const struct convert_opts *o);
 
@@ -57,5 +64,8 @@ extern const char SCHEMA_MESSAGE_VALUE_STRING[];
 extern const char SCHEMA_MESSAGE_KEY[];
 extern const char SCHEMA_HEARTBEAT_VALUE[];
 extern const char SCHEMA_HEARTBEAT_KEY[];
+/* provide.transaction.metadata's BEGIN/END records */
+extern const char SCHEMA_TXN_VALUE[];
+extern const char SCHEMA_TXN_KEY[];
 
 #endif

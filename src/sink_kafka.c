@@ -442,7 +442,7 @@ has_tombstone(const struct line *l)
 static int
 value_ends(const struct line *l)
 {
-	return l->flags == 0;
+	return (l->flags & (BATCH_TOMBSTONE | BATCH_CONTINUES)) == 0;
 }
 
 /* Remember l's tombstone, to send before anything else. */
@@ -772,8 +772,8 @@ kafka_write(struct sink *s, const struct batch *b, struct batch_pos *pos,
 			struct line *l = &ls[nl];
 			rd_kafka_topic_t *t;
 
-			l->value = batch_rec_value(b, r);
-			l->vlen = r->vlen;
+			l->value = (r->flags & BATCH_NULL) ? NULL : batch_rec_value(b, r);
+			l->vlen = (r->flags & BATCH_NULL) ? 0 : r->vlen;
 			l->topic = batch_rec_topic(b, r);
 			l->key = batch_rec_key(b, r);
 			l->klen = r->klen;

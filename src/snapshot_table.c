@@ -341,6 +341,8 @@ snap_load_table(struct snapshot *s, int whole, char *err, size_t errlen)
 		if (rule)
 			(void) relcache_set_key(s->table.rel, rule->cols, rule->ncols);
 	}
+	if (columns_bind(&s->cfg->columns, s->table.rel) != 0)
+		goto oom;
 
 	/* the chunk query: after $1.. (last key), up to $n+1.. (max key) */
 	buf_reset(&s->table.sql);

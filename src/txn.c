@@ -28,6 +28,7 @@ txn_begin(struct txn *t, struct ack *a, uint32_t xid, int64_t commit_ts,
 	if (endpos && final_lsn > endpos)
 		return 1;
 	t->ev.xid = xid;
+	t->ev.begin_lsn = lsn;
 	t->ev.commit_ms = event_pg_to_unix_ms(commit_ts);
 	t->commit_us = commit_ts + INT64_C(946684800000000);
 	t->final_lsn = final_lsn;

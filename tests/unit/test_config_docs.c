@@ -1,10 +1,11 @@
 /*
  * test_config_docs.c — docs/config.md against config.c's key table: the
  * reference documents every key of the table and no key the table lacks
- * (the families, kafka.* passed to librdkafka and the HTTP sink's
- * sink.http.header.*, are the documented rows that are not keys of their
- * own), each with the table's default and, for enumerated keys, every
- * allowed value.
+ * (the families — kafka.* passed to librdkafka, the column mappers,
+ * transforms.* and the HTTP sink's sink.http.header.* — are the
+ * documented rows that are not keys of their own; a key of each is),
+ * each with the table's default and, for enumerated keys, every allowed
+ * value.
  *
  * A key row is a row of a table whose header starts "| Key |", its first
  * cell a key in backquotes; the second cell is the default: "`text`..."
@@ -29,6 +30,26 @@ struct doc_row
 	char		allowed[1024];	/* the Allowed values cell */
 	int			seen;			/* matched by a key of the table */
 };
+
+/* Documented rows that stand for a family of keys, and one key of each. */
+static const char *const families[][2] = {
+	{CONFIG_KAFKA_PREFIX "<property>", CONFIG_KAFKA_PREFIX "linger.ms"},
+	{"column.mask.with.<N>.chars", "column.mask.with.3.chars"},
+	{"column.mask.hash.<algorithm>.with.salt.<salt>", "column.mask.hash.SHA-256.with.salt.abc"},
+	{"column.truncate.to.<N>.chars", "column.truncate.to.3.chars"},
+	{"transforms.<alias>.<property>", "transforms.unwrap.add.fields"},
+	{CONFIG_HTTP_HEADER_PREFIX "<Name>", CONFIG_HTTP_HEADER_PREFIX "X-Test"},
+	{NULL, NULL},
+};
+
+static int
+is_family_row(const char *key)
+{
+	for (int i = 0; families[i][0] != NULL; i++)
+		if (strcmp(key, families[i][0]) == 0)
+			return 1;
+	return 0;
+}
 
 static struct doc_row rows[MAXROWS];
 static int	nrows;
@@ -154,8 +175,7 @@ test_docs_list_every_key(void)
 	{
 		if (rows[i].seen == 1)
 			continue;
-		if (strcmp(rows[i].key, CONFIG_KAFKA_PREFIX "<property>") == 0 ||
-			strcmp(rows[i].key, CONFIG_HTTP_HEADER_PREFIX "<Name>") == 0)
+		if (is_family_row(rows[i].key))
 		{
 			rows[i].seen = 1;
 			continue;
@@ -164,9 +184,20 @@ test_docs_list_every_key(void)
 				DOCS, rows[i].key, rows[i].seen, rows[i].seen ? "has once" : "lacks");
 		CHECK_INT(rows[i].seen, 1);
 	}
-	/* the families' rows are there: their keys are documented */
-	CHECK(find_row(CONFIG_KAFKA_PREFIX "<property>") != NULL);
-	CHECK(find_row(CONFIG_HTTP_HEADER_PREFIX "<Name>") != NULL);
+	/* the families' rows are there, and an instance of each is a key */
+	for (int i = 0; families[i][0] != NULL; i++)
+	{
+		struct config c;
+		char		err[256];
+
+		CHECK(find_row(families[i][0]) != NULL);
+		config_init(&c);
+		err[0] = '\0';
+		if (config_set(&c, families[i][1], "public\\.t\\.c", err, sizeof(err)) != 0)
+			fprintf(stderr, "%s: %s\n", families[i][1], err);
+		CHECK_INT(config_set(&c, families[i][1], "public\\.t\\.c", err, sizeof(err)), 0);
+		config_free(&c);
+	}
 }
 
 int

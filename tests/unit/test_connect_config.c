@@ -201,11 +201,8 @@ test_framework(void)
 		{"errors.retry.delay.max.ms", "60000", 1, ""},
 		{"errors.retry.timeout", "10s", 0, "errors.retry.timeout: \"10s\" is not an integer"},
 		{"errors.retry.delay.max.ms", "-", 0, "errors.retry.delay.max.ms: \"-\" is not an integer"},
-		{"transforms", "", 1, ""},
-		{"transforms", "unwrap", 0,
-			"transforms: not supported: single message transforms are not supported yet; "
-		"remove transforms and the transforms.* keys"},
-		{"transforms.unwrap.type", "io.debezium.transforms.ExtractNewRecordState", 1, ""},
+		{"transforms", "", 1, "transforms=\n"},
+		{"transforms", "unwrap", 1, "transforms=unwrap\n"},
 		{"predicates", "", 1, ""},
 		{"predicates", "isTombstone", 0,
 			"predicates: not supported: predicates are not supported yet; remove predicates "
@@ -300,21 +297,15 @@ test_debezium_keys(void)
 		{"slot.drop.on.stop", "true", 0,
 			"slot.drop.on.stop: \"true\" is not supported (only \"false\"): walcap keeps its "
 		"slot; drop it with pg_drop_replication_slot() when it is no longer needed"},
-		{"snapshot.max.threads", "1", 1, ""},
-		{"snapshot.max.threads", "4", 0,
-			"snapshot.max.threads: \"4\" is not supported (only \"1\"): walcap snapshots one "
-		"table at a time"},
-		{"provide.transaction.metadata", "false", 1, ""},
-		{"provide.transaction.metadata", "true", 0,
-			"provide.transaction.metadata: \"true\" is not supported (only \"false\"): walcap "
-		"writes no transaction boundary events"},
+		{"snapshot.max.threads", "1", 1, "snapshot.max.threads=1\n"},
+		{"snapshot.max.threads", "4", 1, "snapshot.max.threads=4\n"},
+		{"provide.transaction.metadata", "false", 1, "provide.transaction.metadata=false\n"},
+		{"provide.transaction.metadata", "true", 1, "provide.transaction.metadata=true\n"},
 		{"include.unknown.datatypes", "false", 0,
 			"include.unknown.datatypes: not supported: walcap writes a column of a type it "
 		"does not know as its text; remove the key"},
-		{"skipped.operations", "none", 1, ""},
-		{"skipped.operations", "t", 0,
-			"skipped.operations: \"t\" is not supported (only \"none\"): walcap writes every "
-		"operation (c, u, d and t)"},
+		{"skipped.operations", "none", 1, "skipped.operations=none\n"},
+		{"skipped.operations", "t", 1, "skipped.operations=t\n"},
 		{"event.processing.failure.handling.mode", "fail", 1, ""},
 		{"event.processing.failure.handling.mode", "warn", 0,
 			"event.processing.failure.handling.mode: \"warn\" is not supported (only "
@@ -337,13 +328,9 @@ test_debezium_keys(void)
 		{"converters", "", 1, ""},
 		{"converters", "boolean", 0,
 		"converters: not supported: custom value converters are not supported"},
-		{"column.include.list", "", 1, ""},
-		{"column.include.list", "public.a.id", 0,
-			"column.include.list: not supported: column filters are not supported yet: every "
-		"column of a captured table is written"},
-		{"column.exclude.list", "public.a.secret", 0,
-			"column.exclude.list: not supported: column filters are not supported yet: every "
-		"column of a captured table is written"},
+		{"column.include.list", "", 1, "column.include.list=\n"},
+		{"column.include.list", "public.a.id", 1, "column.include.list=public.a.id\n"},
+		{"column.exclude.list", "public.a.secret", 1, "column.exclude.list=public.a.secret\n"},
 		{"column.propagate.source.type", ".*", 0,
 			"column.propagate.source.type: not supported: walcap writes no "
 		"__debezium.source.column.* schema parameters"},
@@ -351,10 +338,9 @@ test_debezium_keys(void)
 		{"datatype.propagate.source.type", ".+\\.NUMERIC", 0,
 			"datatype.propagate.source.type: not supported: walcap writes no "
 		"__debezium.source.column.* schema parameters"},
-		{"column.mask.with.12.chars", "public.a.card", 0,
-		"column.mask.with.12.chars: not supported: column transformations are not supported"},
-		{"column.truncate.to.20.chars", "public.a.note", 0,
-		"column.truncate.to.20.chars: not supported: column transformations are not supported"},
+		{"column.mask.with.12.chars", "public.a.card", 1, "column.mask.with.12.chars=public.a.card\n"},
+		{"column.truncate.to.20.chars", "public.a.note", 1, "column.truncate.to.20.chars=public.a.note\n"},
+
 		{"max.batch.size", "2048", 1, ""},
 		{"max.queue.size", "8192", 1, ""},
 		{"max.queue.size.in.bytes", "0", 1, ""},
