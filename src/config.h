@@ -39,13 +39,15 @@
  * Environment variables consulted for a secret its keys do not give:
  * WALCAP_ plus the key in capitals with '.' as '_'.  kafka.sasl.password
  * and the other librdkafka secrets follow the same rule
- * (WALCAP_KAFKA_SASL_PASSWORD).
+ * (WALCAP_KAFKA_SASL_PASSWORD), and so does sink.redis.password
+ * (WALCAP_SINK_REDIS_PASSWORD, with sink.type=redis only).
  */
 #define CONFIG_PASSWORD_ENV "WALCAP_DATABASE_PASSWORD"
 #define CONFIG_SSH_PASSPHRASE_ENV "WALCAP_SSH_PRIVATE_KEY_PASSPHRASE"
+#define CONFIG_REDIS_PASSWORD_ENV "WALCAP_SINK_REDIS_PASSWORD"
 
 /* Room for the text of every key of config.c's key table. */
-#define CONFIG_NKEYS 80
+#define CONFIG_NKEYS 128
 
 /* Keys passed to librdkafka: this prefix plus a librdkafka property name. */
 #define CONFIG_KAFKA_PREFIX "kafka."
@@ -55,6 +57,14 @@ enum config_sink
 	CONFIG_SINK_STDOUT = 0,
 	CONFIG_SINK_FILE,
 	CONFIG_SINK_KAFKA,
+	CONFIG_SINK_REDIS,			/* Redis Streams (sink_redis.c) */
+};
+
+/* sink.redis.message.format: the fields of each stream entry (sink_redis.c) */
+enum config_redis_format
+{
+	CONFIG_REDIS_COMPACT = 0,	/* one field: the key, holding the value */
+	CONFIG_REDIS_EXTENDED,		/* two fields: "key" and "value" */
 };
 
 /* Where the offset is kept (offset.storage; offset_store.h). */
@@ -176,6 +186,27 @@ struct config
 	enum config_exactly_once exactly_once;	/* exactly.once.support [disabled] */
 	int64_t		txn_interval_ms;	/* transaction.boundary.interval.ms [1000] */
 
+	/* Redis Streams (sink.type=redis; Debezium Server's debezium.sink.redis.*) */
+	char	   *redis_address;	/* sink.redis.address: host:port (required) */
+	char	   *redis_host;		/* ... its host, without [] around an IPv6 address */
+	int			redis_port;		/* ... its port */
+	char	   *redis_user;		/* sink.redis.user (an ACL user), or NULL */
+	char	   *redis_password;	/* sink.redis.password, file or env; may be NULL */
+	char	   *redis_password_file;	/* sink.redis.password.file */
+	int64_t		redis_db;		/* sink.redis.db.index [0] */
+	int			redis_ssl;		/* sink.redis.ssl.enabled [false] */
+	char	   *redis_ssl_ca;	/* sink.redis.ssl.ca.location */
+	char	   *redis_ssl_cert;	/* sink.redis.ssl.certificate.location */
+	char	   *redis_ssl_key;	/* sink.redis.ssl.key.location */
+	enum config_redis_format redis_format;	/* sink.redis.message.format [compact] */
+	char	   *redis_null_key;	/* sink.redis.null.key [default] */
+	char	   *redis_null_value;	/* sink.redis.null.value [default] */
+	int64_t		redis_batch;	/* sink.redis.batch.size [500] */
+	int64_t		redis_retry_initial_ms;	/* sink.redis.retry.initial.delay.ms [300] */
+	int64_t		redis_retry_max_ms;	/* sink.redis.retry.max.delay.ms [10000] */
+	int64_t		redis_connect_ms;	/* sink.redis.connection.timeout.ms [2000] */
+	int64_t		redis_socket_ms;	/* sink.redis.socket.timeout.ms [2000, 0 = off] */
+
 	/* heartbeats */
 	int64_t		heartbeat_ms;	/* heartbeat.interval.ms [0 = off] */
 	char	   *heartbeat_query;	/* heartbeat.action.query, or NULL */
@@ -217,6 +248,7 @@ struct config
 	/* where the secrets came from (a key or an environment variable), or NULL */
 	const char *password_from;
 	const char *ssh_passphrase_from;
+	const char *redis_password_from;
 	/* the text each key was last set to (not for secrets), for config_print */
 	char	   *text[CONFIG_NKEYS];
 };
@@ -255,7 +287,8 @@ int		config_finish(struct config *c, char *err, size_t errlen);
 
 /*
  * Whether a key holds a secret: the keys the key table flags
- * (database.password, ssh.private.key.passphrase), and the kafka.*
+ * (database.password, ssh.private.key.passphrase, sink.redis.password),
+ * and the kafka.*
  * properties that config_kafka_secret() (secret.h) names.  Such keys
  * may be set in the file, from their *.file key or from the
  * environment, never with --set; their values appear in no message and

@@ -1,6 +1,6 @@
 /*
  * sink.c — which sink the configuration names; see sink.h.  The sinks
- * themselves are sink_fd.c (stdout, file) and sink_kafka.c.
+ * themselves are sink_fd.c (stdout, file), sink_kafka.c and sink_redis.c.
  */
 #include "sink.h"
 
@@ -17,6 +17,8 @@ sink_open(struct sink *s, const struct config *c, uint64_t keep_size,
 	*size = 0;
 	if (c->sink == CONFIG_SINK_KAFKA)
 		return sink_kafka_open(s, c, err, errlen);
+	if (c->sink == CONFIG_SINK_REDIS)
+		return sink_redis_open(s, c, err, errlen);
 	if (c->sink == CONFIG_SINK_STDOUT)
 		return sink_stdout_open(s, err, errlen);
 	return sink_file_open(s, c->sink_file_path, keep_size, size, err, errlen);
@@ -27,6 +29,8 @@ sink_check(const struct config *c, char *err, size_t errlen)
 {
 	if (c->sink == CONFIG_SINK_KAFKA)
 		return sink_kafka_check(c, err, errlen);
+	if (c->sink == CONFIG_SINK_REDIS)
+		return sink_redis_check(c, err, errlen);
 	return 0;
 }
 
