@@ -141,6 +141,7 @@ struct rsink
 	int			established;	/* the setup commands were all answered */
 	int			was_lost;		/* a connection was established and lost */
 	int			attempts;		/* failed attempts in a row */
+	uint64_t	resend;			/* unanswered commands when this connection began */
 	int64_t		backoff_ms;		/* the next pause */
 	int64_t		retry_at_us;
 	int			timer;			/* timerfd: the sink's fd while ST_DOWN */
@@ -530,6 +531,7 @@ begin_session(struct rsink *k)
 	}
 	k->setup_pending = n;
 	k->setup_sent = 0;
+	k->resend = redis_queue_unanswered(&k->q);
 	k->rx_us = mono_us();
 	k->st = ST_READY;
 }
@@ -776,9 +778,8 @@ setup_answer(struct rsink *k)
 	k->established = 1;
 	k->backoff_ms = k->retry_initial_ms;
 	if (k->was_lost || k->attempts > 0)
-		log_info("Redis at %s: connected again after %d failed attempt%s; %llu commands without an answer sent again",
-				 k->address, k->attempts, k->attempts == 1 ? "" : "s",
-				 (unsigned long long) redis_queue_unanswered(&k->q));
+		log_info("Redis at %s: connected again (attempt %d); %llu commands without an answer sent again",
+				 k->address, k->attempts + 1, (unsigned long long) k->resend);
 	else
 		log_info("Redis at %s: connected%s", k->address,
 				 k->ssl ? (SSL_version(k->ssl) == TLS1_3_VERSION ? " (TLS 1.3)" : " (TLS)") : "");
@@ -867,7 +868,7 @@ read_answers(struct rsink *k)
 				conn_fatal(k, "Redis at %s: %s%s", k->address, why,
 						   strstr(why, "certificate required") ?
 						   "; Redis asks for a client certificate: set sink.redis.ssl.certificate.location and sink.redis.ssl.key.location" : "");
-			else if (!k->established && k->ctx == NULL && strcmp(why, "Redis closed the connection") == 0)
+			else if (!k->established && k->ctx == NULL)
 				conn_lost(k, "%s before answering (a TLS port? then set sink.redis.ssl.enabled=true)", why);
 			else
 				conn_lost(k, "%s", why);

@@ -4,7 +4,8 @@
 # directory under $T_TMP, and redis-cli to read the streams back.
 # Source after lib.sh.
 #
-#   redis_start [-c DIRECTIVE]...   start it: a password for the default
+#   redis_start [--tls DIR] [-c DIRECTIVE]...
+#                                   start it: a password for the default
 #                                   user (WALCAP_TEST_REDIS_PASSWORD), an ACL
 #                                   user "walcap" with the same password
 #                                   allowed only XADD (and PING, SELECT) on
@@ -12,16 +13,21 @@
 #                                   fsync'd at every write (appendonly yes,
 #                                   appendfsync always: a restart keeps what
 #                                   Redis answered); each -c adds a line to
-#                                   its configuration (e.g. -c "port 0");
-#                                   sets REDIS_PORT (again on a restart:
-#                                   the same port and directory)
+#                                   its configuration; sets REDIS_PORT (the
+#                                   same port and directory again on a
+#                                   restart).  With --tls, REDIS_PORT is a
+#                                   TLS port (and there is no plain one),
+#                                   with DIR's server.crt, server.key and
+#                                   ca.crt (lib_tls.sh's tls_certs), no
+#                                   client certificate asked for
 #   redis_stop                      SHUTDOWN (the AOF is complete), wait
 #   redis_kill                      kill -9, wait
 #   redis_restart                   redis_stop, then start it again with the
 #                                   same configuration and data
 #   rcli ARGS...                    redis-cli against it, logged in as the
 #                                   default user (REDISCLI_AUTH: the password
-#                                   never goes on a command line)
+#                                   never goes on a command line); over TLS
+#                                   when it was started with --tls
 #   stream_entries STREAM           every entry of STREAM, oldest first, as
 #                                   one compact JSON array per line: its
 #                                   fields and values after the entry id
@@ -30,14 +36,16 @@
 # The configuration file holds the password, so it lives in
 # $WALCAP_TEST_SECRETS_DIR; Redis's log and data are in $T_TMP/redis.
 
-REDIS_PORT='' REDIS_PID='' _REDIS_CONF=''
+REDIS_PORT='' REDIS_PID='' _REDIS_CONF='' _REDIS_TLS=''
 
-redis_start() {   # [-c DIRECTIVE]...
+redis_start() {   # [--tls DIR] [-c DIRECTIVE]...
     local -a extra=()
     command -v redis-server >/dev/null || { _lib_say "redis-server not found: run scripts/deps"; return 1; }
+    _REDIS_TLS=
     while [ $# -gt 0 ]; do
         case "$1" in
             -c) extra+=("$2"); shift 2 ;;
+            --tls) _REDIS_TLS=$2; shift 2 ;;
             *) _lib_say "redis_start: unknown argument $1"; return 2 ;;
         esac
     done
@@ -47,7 +55,16 @@ redis_start() {   # [-c DIRECTIVE]...
     mkdir -p "$T_TMP/redis"
     _REDIS_CONF=$WALCAP_TEST_SECRETS_DIR/redis.conf
     {
-        echo "port $REDIS_PORT"
+        if [ -n "$_REDIS_TLS" ]; then
+            echo "port 0"
+            echo "tls-port $REDIS_PORT"
+            echo "tls-cert-file $_REDIS_TLS/server.crt"
+            echo "tls-key-file $_REDIS_TLS/server.key"
+            echo "tls-ca-cert-file $_REDIS_TLS/ca.crt"
+            echo "tls-auth-clients no"
+        else
+            echo "port $REDIS_PORT"
+        fi
         echo "bind 127.0.0.1"
         echo "dir $T_TMP/redis"
         echo "logfile $T_TMP/redis/redis.log"
@@ -72,7 +89,9 @@ _redis_launch() {
 }
 
 rcli() {   # ARGS...
-    REDISCLI_AUTH=$WALCAP_TEST_REDIS_PASSWORD timeout 30 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"
+    local -a tls=()
+    [ -n "$_REDIS_TLS" ] && tls=(--tls --cacert "$_REDIS_TLS/ca.crt")
+    REDISCLI_AUTH=$WALCAP_TEST_REDIS_PASSWORD timeout 30 redis-cli "${tls[@]}" -h 127.0.0.1 -p "$REDIS_PORT" "$@"
 }
 
 redis_stop() {
