@@ -881,6 +881,9 @@ read_answers(struct rsink *k)
 			return;
 		}
 		take_answers(k);
+		/* a short read emptied the socket: spare the recv() that would say so */
+		if (k->ssl == NULL && (size_t) n < sizeof(data))
+			return;
 	}
 }
 
