@@ -324,7 +324,7 @@ conn_lost(struct rsink *k, const char *fmt, ...)
 	else
 		k->attempts++;
 	if (was)
-		log_warning("Redis at %s: connection lost: %s; reconnecting in %lld ms (%llu commands without an answer are sent again)",
+		log_warning("Redis at %s: %s; reconnecting in %lld ms (%llu commands without an answer are sent again)",
 					k->address, why, (long long) k->backoff_ms,
 					(unsigned long long) redis_queue_unanswered(&k->q));
 	else
@@ -724,7 +724,7 @@ flush(struct rsink *k)
 		n = io_write(k, k->setup.data + k->setup_sent, k->setup.len - k->setup_sent, why, sizeof(why));
 		if (n < 0)
 		{
-			conn_lost(k, "%s", why);
+			conn_lost(k, "%s", why);	/* not established yet */
 			return;
 		}
 		if (n == 0)
@@ -746,7 +746,7 @@ flush(struct rsink *k)
 		n = io_write(k, p, len, why, sizeof(why));
 		if (n < 0)
 		{
-			conn_lost(k, "%s", why);
+			conn_lost(k, "%s%s", k->established ? "connection lost: " : "", why);
 			return;
 		}
 		if (n == 0)
@@ -871,7 +871,7 @@ read_answers(struct rsink *k)
 			else if (!k->established && k->ctx == NULL)
 				conn_lost(k, "%s before answering (a TLS port? then set sink.redis.ssl.enabled=true)", why);
 			else
-				conn_lost(k, "%s", why);
+				conn_lost(k, "%s%s", k->established ? "connection lost: " : "", why);
 			return;
 		}
 		k->rx_us = mono_us();

@@ -6,8 +6,9 @@
 # its table's stream with its key in both message formats (the values
 # byte for byte what the stdout sink writes), tombstones, null keys,
 # logical messages, Redis restarted (SHUTDOWN, and kill -9) and walcap
-# killed (-9) while rows stream — every row arrives —, error answers that
-# stop walcap (NOPERM, WRONGTYPE) with nothing after them confirmed, and
+# killed (-9) while rows stream — every row arrives —, OOM answers retried
+# until Redis has room, error answers that stop walcap (NOPERM,
+# WRONGTYPE) with nothing after them confirmed, and
 # TLS: verified against the test CA; another CA or another name refused.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -200,6 +201,17 @@ walcap_start "$work/r.out" "$work/r.err" "$conf"
 wait $wl
 wait_until 60 caught_up
 w_check 22000 "walcap killed (-9) and started again"
+
+# ---- Redis at its maxmemory answers OOM: retried (a WARNING each time) until there is room
+rcli CONFIG SET maxmemory 1mb >/dev/null
+workload 22001 22500
+oom_warned() { grep -q "XADD to stream \"r.public.w\" answered: OOM command not allowed" "$work/r.err"; }
+wait_until 20 oom_warned
+assert_match "OOM: a WARNING with the fix, and a retry" "$(grep OOM "$work/r.err" | head -1)" \
+    'WARNING: Redis at 127\.0\.0\.1:[0-9]+: XADD to stream "r\.public\.w" answered: OOM command not allowed .*; Redis is at its maxmemory: .*; reconnecting in [0-9]+ ms'
+rcli CONFIG SET maxmemory 0 >/dev/null
+wait_until 60 caught_up
+w_check 22500 "OOM, then room again"
 walcap_stop
 assert_eq "it stops cleanly" "$WALCAP_RC" 0
 
