@@ -303,7 +303,7 @@ static const struct config_key config_keys[] = {
 		  "written for a null key"),
 	K_STR("sink.redis.null.value", KT_TEXT, "default", redis_null_value,
 		  "written for a null value (a tombstone)"),
-	K_INT("sink.redis.batch.size", "500", redis_batch, 1, 1000000,
+	K_INT("sink.redis.batch.size", "5000", redis_batch, 1, 1000000,
 		  "XADD commands sent and not yet answered, at most"),
 	K_INT("sink.redis.retry.initial.delay.ms", "300", redis_retry_initial_ms, 1, 3600000,
 		  "the first pause before reconnecting"),

@@ -201,7 +201,7 @@ struct config
 	enum config_redis_format redis_format;	/* sink.redis.message.format [compact] */
 	char	   *redis_null_key;	/* sink.redis.null.key [default] */
 	char	   *redis_null_value;	/* sink.redis.null.value [default] */
-	int64_t		redis_batch;	/* sink.redis.batch.size [500] */
+	int64_t		redis_batch;	/* sink.redis.batch.size [5000] */
 	int64_t		redis_retry_initial_ms;	/* sink.redis.retry.initial.delay.ms [300] */
 	int64_t		redis_retry_max_ms;	/* sink.redis.retry.max.delay.ms [10000] */
 	int64_t		redis_connect_ms;	/* sink.redis.connection.timeout.ms [2000] */

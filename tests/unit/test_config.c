@@ -775,7 +775,7 @@ test_redis_keys(void)
 	CHECK_STR(c.redis_null_key, "default");
 	CHECK_STR(c.redis_null_value, "default");
 	CHECK_INT(c.redis_format, CONFIG_REDIS_COMPACT);
-	CHECK_INT((int) c.redis_batch, 500);
+	CHECK_INT((int) c.redis_batch, 5000);
 	CHECK_INT((int) c.redis_retry_initial_ms, 300);
 	CHECK_INT((int) c.redis_retry_max_ms, 10000);
 	CHECK_INT((int) c.redis_connect_ms, 2000);
