@@ -26,10 +26,10 @@ KAFKA_LIB := $(shell pkg-config --libs rdkafka 2>/dev/null || echo -lrdkafka)
 SSH_INC := $(shell pkg-config --cflags libssh 2>/dev/null)
 JSON_LIB := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 # libssh (the SSH tunnel), libmicrohttpd (walcap server, metrics.listen),
-# librdkafka (the Kafka sink) and libcurl (the HTTP sink) are not linked:
-# walcap opens each when a run first needs it (src/dynlib.h), so that a
-# run needing none maps none of them nor what they pull in (OpenSSL,
-# GnuTLS, SASL, nghttp2, ...).  It
+# librdkafka (the Kafka sink), libcurl (the HTTP sink) and hiredis (the
+# Redis sink's reply reader) are not linked: walcap opens each when a run
+# first needs it (src/dynlib.h), so that a run needing none maps none of
+# them nor what they pull in (GnuTLS, SASL, nghttp2, ...).  It
 # opens them by the SONAME of the library the linker would have used,
 # read from its ELF header here (glibc >= 2.34 has dlopen in libc).
 soname = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | \
@@ -38,14 +38,18 @@ SSH_SONAME   := $(call soname,ssh)
 HTTP_SONAME  := $(call soname,microhttpd)
 KAFKA_SONAME := $(call soname,rdkafka)
 CURL_SONAME  := $(call soname,curl)
+HIREDIS_SONAME := $(call soname,hiredis)
 # unset when a -dev package is missing: the module's #error says which
 DYNLIB_DEFS := $(if $(SSH_SONAME),-DWALCAP_LIBSSH_SONAME=\"$(SSH_SONAME)\") \
                $(if $(HTTP_SONAME),-DWALCAP_LIBMICROHTTPD_SONAME=\"$(HTTP_SONAME)\") \
                $(if $(KAFKA_SONAME),-DWALCAP_LIBRDKAFKA_SONAME=\"$(KAFKA_SONAME)\") \
-               $(if $(CURL_SONAME),-DWALCAP_LIBCURL_SONAME=\"$(CURL_SONAME)\")
-# libcrypto: the column.mask.hash digests (libpq maps it in any case)
-CRYPTO_LIB := $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
-LDLIBS  := $(PG_LIB) $(JSON_LIB) $(CRYPTO_LIB) -pthread -lm
+               $(if $(CURL_SONAME),-DWALCAP_LIBCURL_SONAME=\"$(CURL_SONAME)\") \
+               $(if $(HIREDIS_SONAME),-DWALCAP_LIBHIREDIS_SONAME=\"$(HIREDIS_SONAME)\")
+# OpenSSL is linked: the Redis sink's TLS and the column.mask.hash
+# digests use it, and libpq links it anyway, so every run has it mapped
+# already and linking it costs nothing.
+SSL_LIB := $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto)
+LDLIBS  := $(PG_LIB) $(JSON_LIB) $(SSL_LIB) -pthread -lm
 
 SRCS    := $(filter-out src/main.c,$(wildcard src/*.c))
 TESTS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))

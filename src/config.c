@@ -28,6 +28,7 @@
 #include "httpd.h"
 #include "log.h"
 #include "sink_http.h"
+#include "redis.h"
 
 /* PostgreSQL's NAMEDATALEN - 1: the longest identifier it keeps. */
 #define CONFIG_NAME_MAX 63
@@ -88,8 +89,9 @@ static const char *const time_modes[] = {
 };
 static const char *const interval_modes[] = {"numeric", "string", NULL};
 static const char *const hstore_modes[] = {"json", "map", NULL};
-static const char *const sink_types[] = {"stdout", "file", "kafka", "http", NULL};
+static const char *const sink_types[] = {"stdout", "file", "kafka", "http", "redis", NULL};
 static const char *const http_formats[] = {"ndjson", "array", NULL};
+static const char *const redis_formats[] = {"compact", "extended", NULL};
 static const char *const offset_storages[] = {"file", "postgres", "kafka", NULL};
 static const char *const exactly_once_modes[] = {"disabled", "required", NULL};
 static const char *const binary_formats[] = {"auto", "on", "off", NULL};
@@ -117,6 +119,7 @@ _Static_assert(sizeof(enum config_sink) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum config_offset_storage) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum config_exactly_once) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum config_http_format) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum config_redis_format) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum config_snapshot_mode) == sizeof(int), "enum size");
 _Static_assert(LOGL_ERROR == 0 && LOGL_WARNING == 1 && LOGL_INFO == 2 &&
 			   LOGL_DEBUG == 3, "log_levels[] follows enum log_level");
@@ -131,6 +134,8 @@ static int	parse_listen(struct config *c, const struct config_key *k,
 						 const char *value, char *err, size_t errlen);
 static int	parse_http_url(struct config *c, const struct config_key *k,
 						   const char *value, char *err, size_t errlen);
+static int	parse_redis_address(struct config *c, const struct config_key *k,
+								const char *value, char *err, size_t errlen);
 
 #define F(field) offsetof(struct config, field)
 
@@ -320,6 +325,41 @@ static const struct config_key config_keys[] = {
 			 "the Authorization header's value, e.g. Bearer <token>"),
 	K_STR("sink.http.authorization.file", KT_OPTIONAL, NULL, http_auth_file,
 		  "a file holding sink.http.authorization on one line"),
+	/* Redis Streams (Debezium Server's debezium.sink.redis.* keys) */
+	K_CUSTOM("sink.redis.address", KT_OPTIONAL, NULL, redis_address, parse_redis_address, 0,
+			 "the Redis server: host:port or [ipv6]:port (required for sink.type=redis)"),
+	K_STR("sink.redis.user", KT_OPTIONAL, NULL, redis_user,
+		  "the ACL user to log in as (AUTH user password)"),
+	K_SECRET("sink.redis.password", redis_password, redis_password_from,
+			 "the password (AUTH)"),
+	K_STR("sink.redis.password.file", KT_OPTIONAL, NULL, redis_password_file,
+		  "a file holding the password on one line"),
+	K_INT("sink.redis.db.index", "0", redis_db, 0, 2147483647,
+		  "the database to SELECT"),
+	K_BOOL("sink.redis.ssl.enabled", "false", redis_ssl,
+		   "TLS, the server's certificate and name verified"),
+	K_STR("sink.redis.ssl.ca.location", KT_OPTIONAL, NULL, redis_ssl_ca,
+		  "CA certificates that verify the server (unset: the system's)"),
+	K_STR("sink.redis.ssl.certificate.location", KT_OPTIONAL, NULL, redis_ssl_cert,
+		  "a client certificate (PEM), for a Redis with tls-auth-clients"),
+	K_STR("sink.redis.ssl.key.location", KT_OPTIONAL, NULL, redis_ssl_key,
+		  "the client certificate's private key (PEM, not encrypted)"),
+	K_ENUM("sink.redis.message.format", "compact", redis_format, redis_formats,
+		   "compact: one field, named by the key, holding the event; extended: fields key and value"),
+	K_STR("sink.redis.null.key", KT_TEXT, "default", redis_null_key,
+		  "written for a null key"),
+	K_STR("sink.redis.null.value", KT_TEXT, "default", redis_null_value,
+		  "written for a null value (a tombstone)"),
+	K_INT("sink.redis.batch.size", "5000", redis_batch, 1, 1000000,
+		  "XADD commands sent and not yet answered, at most"),
+	K_INT("sink.redis.retry.initial.delay.ms", "300", redis_retry_initial_ms, 1, 3600000,
+		  "the first pause before reconnecting"),
+	K_INT("sink.redis.retry.max.delay.ms", "10000", redis_retry_max_ms, 1, 3600000,
+		  "the longest pause between attempts"),
+	K_INT("sink.redis.connection.timeout.ms", "2000", redis_connect_ms, 1, 3600000,
+		  "how long connecting (TCP, TLS, AUTH) may take"),
+	K_INT("sink.redis.socket.timeout.ms", "2000", redis_socket_ms, 0, 3600000,
+		  "no answer for this long: the connection is taken for dead (0: never)"),
 
 	/* heartbeats */
 	K_INT("heartbeat.interval.ms", "0", heartbeat_ms, 0, 86400000,
@@ -605,6 +645,35 @@ parse_http_url(struct config *c, const struct config_key *k, const char *value,
 	return set_optional(&c->http_url, k->name, value, err, errlen);
 }
 
+/*
+ * sink.redis.address: host:port or [ipv6]:port, split into redis_host
+ * and redis_port; whether the host resolves is the sink's to find out.
+ */
+static int
+parse_redis_address(struct config *c, const struct config_key *k, const char *value,
+					char *err, size_t errlen)
+{
+	char		host[256];
+	int			port = 0;
+	char	   *h;
+
+	if (value[0] != '\0' && redis_address_parse(value, host, sizeof(host), &port) != 0)
+		return errbuf_fail(err, errlen,
+						   "%s: \"%s\" is not an address; write host:port or [ipv6]:port (port 1-65535)",
+						   k->name, value);
+	if ((h = value[0] ? strdup(host) : NULL) == NULL && value[0])
+		return errbuf_fail(err, errlen, "%s: out of memory", k->name);
+	if (set_optional(&c->redis_address, k->name, value, err, errlen) != 0)
+	{
+		free(h);
+		return -1;
+	}
+	free(c->redis_host);
+	c->redis_host = h;
+	c->redis_port = port;
+	return 0;
+}
+
 /* The field of key k in c. */
 static void *
 key_field(const struct config *c, const struct config_key *k)
@@ -750,6 +819,7 @@ config_free(struct config *c)
 	filter_patterns_free(&c->file_schemas);
 	columns_free(&c->columns);
 	transforms_free(&c->xf);
+	free(c->redis_host);
 	for (int i = 0; i < c->nkafka; i++)
 	{
 		free(c->kafka_keys[i]);
@@ -1007,6 +1077,44 @@ kafka_secrets(struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The sink.redis.* keys with sink.type=redis: the address, keys that go
+ * together, the password (key, file, environment).
+ */
+static int
+finish_redis(struct config *c, char *err, size_t errlen)
+{
+	if (c->sink != CONFIG_SINK_REDIS)
+		return 0;
+	if (c->redis_null_key == NULL || c->redis_null_value == NULL)
+		return errbuf_fail(err, errlen, "config: out of memory");
+	if (c->redis_address == NULL)
+		return errbuf_fail(err, errlen,
+					"sink.redis.address is required when sink.type is redis (host:port of the Redis server)");
+	if (c->redis_retry_max_ms < c->redis_retry_initial_ms)
+		return errbuf_fail(err, errlen,
+					"sink.redis.retry.max.delay.ms: %lld is less than sink.redis.retry.initial.delay.ms (%lld)",
+					(long long) c->redis_retry_max_ms, (long long) c->redis_retry_initial_ms);
+	if (!c->redis_ssl && (c->redis_ssl_ca || c->redis_ssl_cert || c->redis_ssl_key))
+		return errbuf_fail(err, errlen,
+					"%s is set but sink.redis.ssl.enabled is false: set sink.redis.ssl.enabled=true, or remove the key",
+					c->redis_ssl_ca ? "sink.redis.ssl.ca.location" :
+					c->redis_ssl_cert ? "sink.redis.ssl.certificate.location" : "sink.redis.ssl.key.location");
+	if ((c->redis_ssl_cert == NULL) != (c->redis_ssl_key == NULL))
+		return errbuf_fail(err, errlen,
+					"%s is set without %s: a client certificate needs both",
+					c->redis_ssl_cert ? "sink.redis.ssl.certificate.location" : "sink.redis.ssl.key.location",
+					c->redis_ssl_cert ? "sink.redis.ssl.key.location" : "sink.redis.ssl.certificate.location");
+	if (secret_fallback(&c->redis_password, &c->redis_password_from, "sink.redis.password.file",
+						c->redis_password_file, CONFIG_REDIS_PASSWORD_ENV, err, errlen) != 0)
+		return -1;
+	if (c->redis_user && c->redis_password == NULL)
+		return errbuf_fail(err, errlen,
+					"sink.redis.user is set without a password: set sink.redis.password, sink.redis.password.file or "
+					CONFIG_REDIS_PASSWORD_ENV " (an ACL user logs in with both)");
+	return 0;
+}
+
 /* The ssh.* keys: required ones, and ~/ in the known hosts path. */
 static int
 finish_ssh(struct config *c, char *err, size_t errlen)
@@ -1154,7 +1262,7 @@ config_finish(struct config *c, char *err, size_t errlen)
 	if ((c->sink == CONFIG_SINK_KAFKA || c->offset_storage == CONFIG_OFFSETS_KAFKA) &&
 		kafka_secrets(c, err, errlen) != 0)
 		return -1;
-	if (finish_ssh(c, err, errlen) != 0)
+	if (finish_ssh(c, err, errlen) != 0 || finish_redis(c, err, errlen) != 0)
 		return -1;
 
 	filter_patterns_free(&c->file_tables);

@@ -41,14 +41,16 @@
  * Environment variables consulted for a secret its keys do not give:
  * WALCAP_ plus the key in capitals with '.' as '_'.  kafka.sasl.password
  * and the other librdkafka secrets follow the same rule
- * (WALCAP_KAFKA_SASL_PASSWORD).
+ * (WALCAP_KAFKA_SASL_PASSWORD), and so does sink.redis.password
+ * (WALCAP_SINK_REDIS_PASSWORD, with sink.type=redis only).
  */
 #define CONFIG_PASSWORD_ENV "WALCAP_DATABASE_PASSWORD"
 #define CONFIG_SSH_PASSPHRASE_ENV "WALCAP_SSH_PRIVATE_KEY_PASSPHRASE"
 #define CONFIG_HTTP_AUTH_ENV "WALCAP_SINK_HTTP_AUTHORIZATION"
+#define CONFIG_REDIS_PASSWORD_ENV "WALCAP_SINK_REDIS_PASSWORD"
 
 /* Room for the text of every key of config.c's key table. */
-#define CONFIG_NKEYS 160
+#define CONFIG_NKEYS 192
 
 /* Keys passed to librdkafka: this prefix plus a librdkafka property name. */
 #define CONFIG_KAFKA_PREFIX "kafka."
@@ -68,6 +70,7 @@ enum config_sink
 	CONFIG_SINK_FILE,
 	CONFIG_SINK_KAFKA,
 	CONFIG_SINK_HTTP,
+	CONFIG_SINK_REDIS,			/* Redis Streams (sink_redis.c) */
 };
 
 /* sink.http.format: how a POST's body frames its events (sink_http.c) */
@@ -75,6 +78,13 @@ enum config_http_format
 {
 	CONFIG_HTTP_NDJSON = 0,		/* one event a line, each ended by '\n' */
 	CONFIG_HTTP_ARRAY,			/* one JSON array of the events */
+};
+
+/* sink.redis.message.format: the fields of each stream entry (sink_redis.c) */
+enum config_redis_format
+{
+	CONFIG_REDIS_COMPACT = 0,	/* one field: the key, holding the value */
+	CONFIG_REDIS_EXTENDED,		/* two fields: "key" and "value" */
 };
 
 /* Where the offset is kept (offset.storage; offset_store.h). */
@@ -228,6 +238,27 @@ struct config
 	char	  **http_header_values;	/* ... and its value (wiped on free) */
 	int			nhttp_headers;
 
+	/* Redis Streams (sink.type=redis; Debezium Server's debezium.sink.redis.*) */
+	char	   *redis_address;	/* sink.redis.address: host:port (required) */
+	char	   *redis_host;		/* ... its host, without [] around an IPv6 address */
+	int			redis_port;		/* ... its port */
+	char	   *redis_user;		/* sink.redis.user (an ACL user), or NULL */
+	char	   *redis_password;	/* sink.redis.password, file or env; may be NULL */
+	char	   *redis_password_file;	/* sink.redis.password.file */
+	int64_t		redis_db;		/* sink.redis.db.index [0] */
+	int			redis_ssl;		/* sink.redis.ssl.enabled [false] */
+	char	   *redis_ssl_ca;	/* sink.redis.ssl.ca.location */
+	char	   *redis_ssl_cert;	/* sink.redis.ssl.certificate.location */
+	char	   *redis_ssl_key;	/* sink.redis.ssl.key.location */
+	enum config_redis_format redis_format;	/* sink.redis.message.format [compact] */
+	char	   *redis_null_key;	/* sink.redis.null.key [default] */
+	char	   *redis_null_value;	/* sink.redis.null.value [default] */
+	int64_t		redis_batch;	/* sink.redis.batch.size [5000] */
+	int64_t		redis_retry_initial_ms;	/* sink.redis.retry.initial.delay.ms [300] */
+	int64_t		redis_retry_max_ms;	/* sink.redis.retry.max.delay.ms [10000] */
+	int64_t		redis_connect_ms;	/* sink.redis.connection.timeout.ms [2000] */
+	int64_t		redis_socket_ms;	/* sink.redis.socket.timeout.ms [2000, 0 = off] */
+
 	/* heartbeats */
 	int64_t		heartbeat_ms;	/* heartbeat.interval.ms [0 = off] */
 	char	   *heartbeat_query;	/* heartbeat.action.query, or NULL */
@@ -269,6 +300,7 @@ struct config
 	/* where the secrets came from (a key or an environment variable), or NULL */
 	const char *password_from;
 	const char *ssh_passphrase_from;
+	const char *redis_password_from;
 	/* the text each key was last set to (not for secrets), for config_print */
 	char	   *text[CONFIG_NKEYS];
 };
@@ -307,7 +339,8 @@ int		config_finish(struct config *c, char *err, size_t errlen);
 
 /*
  * Whether a key holds a secret: the keys the key table flags
- * (database.password, ssh.private.key.passphrase), and the kafka.*
+ * (database.password, ssh.private.key.passphrase, sink.redis.password),
+ * and the kafka.*
  * properties that config_kafka_secret() (secret.h) names.  Such keys
  * may be set in the file, from their *.file key or from the
  * environment, never with --set; their values appear in no message and

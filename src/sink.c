@@ -1,6 +1,7 @@
 /*
  * sink.c — which sink the configuration names; see sink.h.  The sinks
- * themselves are sink_fd.c (stdout, file), sink_kafka.c and sink_http.c.
+ * themselves are sink_fd.c (stdout, file), sink_kafka.c, sink_http.c and
+ * sink_redis.c.
  */
 #include "sink.h"
 
@@ -21,6 +22,8 @@ sink_open(struct sink *s, const struct config *c, uint64_t keep_size,
 		return sink_kafka_open(s, c, err, errlen);
 	if (c->sink == CONFIG_SINK_HTTP)
 		return sink_http_open(s, c, err, errlen);
+	if (c->sink == CONFIG_SINK_REDIS)
+		return sink_redis_open(s, c, err, errlen);
 	if (c->sink == CONFIG_SINK_STDOUT)
 		return sink_stdout_open(s, err, errlen);
 	return sink_file_open(s, c->sink_file_path, keep_size, size, err, errlen);
@@ -33,6 +36,8 @@ sink_check(const struct config *c, char *err, size_t errlen)
 		return sink_kafka_check(c, err, errlen);
 	if (c->sink == CONFIG_SINK_HTTP)
 		return sink_http_check(c, err, errlen);
+	if (c->sink == CONFIG_SINK_REDIS)
+		return sink_redis_check(c, err, errlen);
 	return 0;
 }
 

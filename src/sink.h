@@ -2,23 +2,25 @@
  * sink.h — where events go.  A sink is a small vtable (base struct
  * first, as bbstreamer does) so that other sinks can be added beside the
  * reference ones: stdout and an append-only file (sink_fd.c), Kafka
- * (sink_kafka.c) and HTTP (sink_http.c); sink.c opens the one the
- * configuration names.
+ * (sink_kafka.c), HTTP (sink_http.c) and Redis Streams (sink_redis.c);
+ * sink.c opens the one the configuration names.
  *
  * The run loop hands the sink whole batches (batch.h): stdout and file
  * write the framed values as bytes, Kafka sends each record as a
  * message to its topic with its key (and tombstone), HTTP copies the
- * framed values into the bodies it POSTs.  sink_write() may
+ * framed values into the bodies it POSTs, Redis adds each record to the
+ * stream named after its topic (XADD).  sink_write() may
  * take only part of a batch when the sink cannot accept more without
  * blocking (a full pipe, a full producer queue): it moves the batch
  * position on by what it took (a byte-stream sink by bytes, even in the
- * middle of a record; Kafka and HTTP by whole records), and the loop polls
+ * middle of a record; Kafka, HTTP and Redis by whole records), and the loop polls
  * sink_fd() for poll_events while it keeps the replication connection
  * alive.
  * sink_sync() makes everything written so far durable (stdout: nothing
  * more to do once written; file: fsync) — or, for a sink that counts
- * (Kafka), serves its delivery reports and sets delivered to the number
- * of events, from the first written, that are all durable.  Only what a
+ * (Kafka, Redis), serves its delivery reports (Redis: its answers) and
+ * sets delivered to the number of events, from the first written, that
+ * are all durable.  Only what a
  * sink reports durable is ever confirmed to PostgreSQL (ack.h).
  *
  * A sink whose work moves only when it is called (driven: HTTP, whose
@@ -150,5 +152,8 @@ int		sink_kafka_open(struct sink *s, const struct config *c, char *err, size_t e
 /* sink_http.c (and sink_http.h for its parts that need no network) */
 int		sink_http_check(const struct config *c, char *err, size_t errlen);
 int		sink_http_open(struct sink *s, const struct config *c, char *err, size_t errlen);
+/* sink_redis.c */
+int		sink_redis_check(const struct config *c, char *err, size_t errlen);
+int		sink_redis_open(struct sink *s, const struct config *c, char *err, size_t errlen);
 
 #endif

@@ -47,6 +47,7 @@
 #   WALCAP_TEST_SSH_PASSPHRASE  the SSH client key's passphrase (exported; secrets.sh)
 #   WALCAP_TEST_KAFKA_PASSWORD  a Kafka SASL password (exported; secrets.sh)
 #   WALCAP_TEST_HTTP_TOKEN  the HTTP sink's bearer token (exported; secrets.sh)
+#   WALCAP_TEST_REDIS_PASSWORD  the test Redis's password (exported; secrets.sh)
 #   WALCAP_TEST_SECRETS_DIR  $T_TMP/secrets (mode 700, exported): the only place a
 #                   test may write a file holding a secret (password, key files)
 #   T_TMP           a private scratch dir for this script, removed at exit
@@ -63,7 +64,8 @@ case "$WALCAP" in /*) ;; *) WALCAP=$PWD/$WALCAP ;; esac
 export WALCAP
 
 # The test secrets (WALCAP_TEST_PASSWORD, WALCAP_TEST_SSH_PASSPHRASE,
-# WALCAP_TEST_KAFKA_PASSWORD, WALCAP_TEST_HTTP_TOKEN; fixed values,
+# WALCAP_TEST_KAFKA_PASSWORD, WALCAP_TEST_HTTP_TOKEN,
+# WALCAP_TEST_REDIS_PASSWORD; fixed values,
 # exported), shared with run.
 # shellcheck source=tests/integration/secrets.sh
 . "$ROOT/tests/integration/secrets.sh"

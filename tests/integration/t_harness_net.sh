@@ -37,11 +37,12 @@ assert_eq "streamkap_user over TCP" "$(psql_user -c "SELECT 1" 2>&1)" 1
 # ------------------------------------------------------------------ secrets
 assert_eq "WALCAP_TEST_SECRETS_DIR is T_TMP/secrets" "$WALCAP_TEST_SECRETS_DIR" "$T_TMP/secrets"
 assert_eq "secrets dir mode 700" "$(stat -c %a "$WALCAP_TEST_SECRETS_DIR")" 700
-distinct=$(printf '%s\n' "$WALCAP_TEST_PASSWORD" "$WALCAP_TEST_SSH_PASSPHRASE" "$WALCAP_TEST_KAFKA_PASSWORD" |
-	grep -cxE '[A-Za-z0-9]{32}')
-assert_eq "three 32-character [A-Za-z0-9] secrets" "$distinct" 3
+distinct=$(printf '%s\n' "$WALCAP_TEST_PASSWORD" "$WALCAP_TEST_SSH_PASSPHRASE" "$WALCAP_TEST_KAFKA_PASSWORD" \
+	"$WALCAP_TEST_REDIS_PASSWORD" | grep -cxE '[A-Za-z0-9]{32}')
+assert_eq "four 32-character [A-Za-z0-9] secrets" "$distinct" 4
 assert_eq "the secrets differ" \
-	"$(printf '%s\n' "$WALCAP_TEST_PASSWORD" "$WALCAP_TEST_SSH_PASSPHRASE" "$WALCAP_TEST_KAFKA_PASSWORD" | sort -u | wc -l)" 3
+	"$(printf '%s\n' "$WALCAP_TEST_PASSWORD" "$WALCAP_TEST_SSH_PASSPHRASE" "$WALCAP_TEST_KAFKA_PASSWORD" \
+		"$WALCAP_TEST_REDIS_PASSWORD" | sort -u | wc -l)" 4
 
 # secret_scan on a directory of its own (inside the secrets dir, so that the
 # scan of T_TMP at t_done does not count these deliberate leaks).

@@ -2,7 +2,7 @@
  * test_config.c — unit tests of src/config.c and config_file.c:
  * defaults, every key, every error message, the properties file syntax,
  * --set, required keys and combinations, Kafka and heartbeat keys, the
- * SSH keys.  The table filters are tested in test_filter.c, the secrets
+ * SSH keys, the Redis sink's keys.  The table filters are tested in test_filter.c, the secrets
  * in test_secret.c.  Cases that differ only in their input and expected
  * result are rows of a table (set_error_case, set_value_case,
  * text_error_case).
@@ -302,7 +302,7 @@ test_bad_values(void)
 		{"database.sslmode", "on",
 			"database.sslmode: \"on\" is not one of disable, allow, prefer, require, verify-ca, verify-full"},
 		{"sink.type", "carrier-pigeon",
-			"sink.type: \"carrier-pigeon\" is not one of stdout, file, kafka, http"},
+			"sink.type: \"carrier-pigeon\" is not one of stdout, file, kafka, http, redis"},
 		{"tombstones.on.delete", "yes",
 			"tombstones.on.delete: \"yes\" is not one of false, true"},
 		{"kafka.", "x",
@@ -744,6 +744,120 @@ test_ssh_keys(void)
 	unlink(keyfile);
 }
 
+/* sink.redis.*: defaults, the address, what goes together, the password's sources. */
+static void
+test_redis_keys(void)
+{
+	static const struct set_error_case bad[] = {
+		{"sink.redis.address", "localhost",
+			"sink.redis.address: \"localhost\" is not an address; write host:port or [ipv6]:port (port 1-65535)"},
+		{"sink.redis.address", "::1:6379",
+			"sink.redis.address: \"::1:6379\" is not an address; write host:port or [ipv6]:port (port 1-65535)"},
+		{"sink.redis.address", "h:0",
+			"sink.redis.address: \"h:0\" is not an address; write host:port or [ipv6]:port (port 1-65535)"},
+		{"sink.redis.message.format", "json",
+			"sink.redis.message.format: \"json\" is not one of compact, extended"},
+		{"sink.redis.batch.size", "0",
+			"sink.redis.batch.size: \"0\" is not an integer from 1 to 1000000"},
+		{"sink.redis.db.index", "-1",
+			"sink.redis.db.index: \"-1\" is not an integer from 0 to 2147483647"},
+		{"sink.redis.ssl.enabled", "yes",
+			"sink.redis.ssl.enabled: \"yes\" is not one of false, true"},
+		{"sink.redis.socket.timeout.ms", "1s",
+			"sink.redis.socket.timeout.ms: \"1s\" is not an integer from 0 to 3600000"},
+	};
+	struct config c;
+	char		pwfile[64];
+
+	unsetenv(CONFIG_REDIS_PASSWORD_ENV);
+	init_base(&c);
+	CHECK(c.redis_address == NULL);
+	CHECK_STR(c.redis_null_key, "default");
+	CHECK_STR(c.redis_null_value, "default");
+	CHECK_INT(c.redis_format, CONFIG_REDIS_COMPACT);
+	CHECK_INT((int) c.redis_batch, 5000);
+	CHECK_INT((int) c.redis_retry_initial_ms, 300);
+	CHECK_INT((int) c.redis_retry_max_ms, 10000);
+	CHECK_INT((int) c.redis_connect_ms, 2000);
+	CHECK_INT((int) c.redis_socket_ms, 2000);
+	CHECK_INT(c.redis_ssl, 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	{
+		CHECK_INT(config_set(&c, bad[i].key, bad[i].value, errbuf, sizeof(errbuf)), -1);
+		CHECK_STR(errbuf, bad[i].want);
+	}
+	/* the keys do not matter to another sink */
+	CHECK_INT(config_set(&c, "sink.redis.user", "u", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+
+	CHECK_INT(config_set(&c, "sink.type", "redis", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.sink, CONFIG_SINK_REDIS);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "sink.redis.address is required when sink.type is redis (host:port of the Redis server)");
+	CHECK_INT(config_set(&c, "sink.redis.address", "[::1]:6380", errbuf, sizeof(errbuf)), 0);
+	CHECK_STR(c.redis_address, "[::1]:6380");
+	CHECK_STR(c.redis_host, "::1");
+	CHECK_INT(c.redis_port, 6380);
+	CHECK_INT(config_set(&c, "sink.redis.address", "redis.example.com:6379", errbuf, sizeof(errbuf)), 0);
+	CHECK_STR(c.redis_host, "redis.example.com");
+	CHECK_INT(c.redis_port, 6379);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "sink.redis.user is set without a password: set sink.redis.password, sink.redis.password.file or WALCAP_SINK_REDIS_PASSWORD (an ACL user logs in with both)");
+
+	/* the password: the key, else its file, else the environment */
+	setenv(CONFIG_REDIS_PASSWORD_ENV, "from-env", 1);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_STR(c.redis_password, "from-env");
+	CHECK_STR(c.redis_password_from, CONFIG_REDIS_PASSWORD_ENV);
+	write_tmp(pwfile, SECRET "\n");
+	CHECK_INT(config_set(&c, "sink.redis.password", "", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_set(&c, "sink.redis.password.file", pwfile, errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+	CHECK_STR(c.redis_password, SECRET);
+	CHECK_STR(c.redis_password_from, "sink.redis.password.file");
+	CHECK_INT(config_is_secret("sink.redis.password"), 1);
+	CHECK_INT(config_is_secret("sink.redis.password.file"), 0);
+	{
+		char	   *out = NULL;
+		size_t		len = 0;
+		FILE	   *f = open_memstream(&out, &len);
+
+		config_print(&c, f);
+		fclose(f);
+		CHECK(strstr(out, "sink.redis.password = ******** (from sink.redis.password.file)\n") != NULL);
+		CHECK(strstr(out, "sink.redis.address = redis.example.com:6379\n") != NULL);
+		CHECK(strstr(out, SECRET) == NULL);
+		free(out);
+	}
+	unsetenv(CONFIG_REDIS_PASSWORD_ENV);
+	unlink(pwfile);
+
+	/* TLS files need TLS; a client certificate needs its key */
+	CHECK_INT(config_set(&c, "sink.redis.ssl.certificate.location", "/c.pem", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "sink.redis.ssl.certificate.location is set but sink.redis.ssl.enabled is false: set sink.redis.ssl.enabled=true, or remove the key");
+	CHECK_INT(config_set(&c, "sink.redis.ssl.enabled", "true", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "sink.redis.ssl.certificate.location is set without sink.redis.ssl.key.location: a client certificate needs both");
+	CHECK_INT(config_set(&c, "sink.redis.ssl.key.location", "/k.pem", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), 0);
+
+	/* retries: the longest pause is not below the first */
+	CHECK_INT(config_set(&c, "sink.redis.retry.initial.delay.ms", "5000", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_set(&c, "sink.redis.retry.max.delay.ms", "1000", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(config_finish(&c, errbuf, sizeof(errbuf)), -1);
+	CHECK_STR(errbuf, "sink.redis.retry.max.delay.ms: 1000 is less than sink.redis.retry.initial.delay.ms (5000)");
+
+	/* empty is a value for the null key and value; an empty address unsets it */
+	CHECK_INT(config_set(&c, "sink.redis.null.key", "", errbuf, sizeof(errbuf)), 0);
+	CHECK_STR(c.redis_null_key, "");
+	CHECK_INT(config_set(&c, "sink.redis.message.format", "extended", errbuf, sizeof(errbuf)), 0);
+	CHECK_INT(c.redis_format, CONFIG_REDIS_EXTENDED);
+	CHECK_INT(config_set(&c, "sink.redis.address", "", errbuf, sizeof(errbuf)), 0);
+	CHECK(c.redis_address == NULL && c.redis_host == NULL);
+	config_free(&c);
+}
+
 int
 main(void)
 {
@@ -756,6 +870,7 @@ main(void)
 	test_required();
 	test_ssh_keys();
 	test_kafka();
+	test_redis_keys();
 	test_slot_health();
 	return TEST_REPORT("test_config");
 }

@@ -1,5 +1,5 @@
 /*
- * test_dynlib.c — libssh, libmicrohttpd and librdkafka are not linked
+ * test_dynlib.c — libssh, libmicrohttpd, librdkafka and hiredis are not linked
  * in: none is mapped until dynlib_load opens it by the SONAME the
  * Makefile read, and then its functions answer; a missing library or
  * function is an error that names it and the package to install.
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hiredis/hiredis.h>
 #include <librdkafka/rdkafka.h>
 #include <libssh/libssh.h>
 #include <microhttpd.h>
@@ -18,16 +19,20 @@
 #define SSH_FUNCS(X) X(ssh_version)
 #define MHD_FUNCS(X) X(MHD_get_version)
 #define KAFKA_FUNCS(X) X(rd_kafka_version_str)
+#define HIREDIS_FUNCS(X) X(redisReaderCreate) X(redisReaderFree)
 
 static DYNLIB_TABLE(SSH_FUNCS) S;
 static DYNLIB_TABLE(MHD_FUNCS) M;
 static DYNLIB_TABLE(KAFKA_FUNCS) K;
+static DYNLIB_TABLE(HIREDIS_FUNCS) R;
 static const char *const ssh_names[] = {SSH_FUNCS(DYNLIB_NAME)};
 static const char *const mhd_names[] = {MHD_FUNCS(DYNLIB_NAME)};
 static const char *const kafka_names[] = {KAFKA_FUNCS(DYNLIB_NAME)};
+static const char *const hiredis_names[] = {HIREDIS_FUNCS(DYNLIB_NAME)};
 static struct dynlib ssh_lib = DYNLIB_INIT(WALCAP_LIBSSH_SONAME, "libssh-4", ssh_names, S);
 static struct dynlib mhd_lib = DYNLIB_INIT(WALCAP_LIBMICROHTTPD_SONAME, "libmicrohttpd12", mhd_names, M);
 static struct dynlib kafka_lib = DYNLIB_INIT(WALCAP_LIBRDKAFKA_SONAME, "librdkafka1", kafka_names, K);
+static struct dynlib hiredis_lib = DYNLIB_INIT(WALCAP_LIBHIREDIS_SONAME, "libhiredis0.14", hiredis_names, R);
 
 /* Whether a file whose name starts with prefix is mapped in this process. */
 static int
@@ -56,6 +61,7 @@ test_not_linked(void)
 	CHECK_INT(mapped("libssh.so"), 0);
 	CHECK_INT(mapped("libmicrohttpd.so"), 0);
 	CHECK_INT(mapped("librdkafka.so"), 0);
+	CHECK_INT(mapped("libhiredis.so"), 0);
 }
 
 static void
@@ -66,6 +72,7 @@ test_load(void)
 	CHECK_STR(WALCAP_LIBSSH_SONAME, "libssh.so.4");
 	CHECK_STR(WALCAP_LIBMICROHTTPD_SONAME, "libmicrohttpd.so.12");
 	CHECK_STR(WALCAP_LIBRDKAFKA_SONAME, "librdkafka.so.1");
+	CHECK_STR(WALCAP_LIBHIREDIS_SONAME, "libhiredis.so.0.14");
 
 	CHECK_INT(dynlib_load(&ssh_lib, err, sizeof(err)), 0);
 	CHECK_STR(err, "");
@@ -80,6 +87,15 @@ test_load(void)
 	CHECK_INT(dynlib_load(&kafka_lib, err, sizeof(err)), 0);
 	CHECK_INT(mapped("librdkafka.so.1"), 1);
 	CHECK(strchr(K.rd_kafka_version_str(), '.') != NULL);
+
+	CHECK_INT(dynlib_load(&hiredis_lib, err, sizeof(err)), 0);
+	CHECK_INT(mapped("libhiredis.so.0.14"), 1);
+	{
+		redisReader *r = R.redisReaderCreate();
+
+		CHECK(r != NULL);
+		R.redisReaderFree(r);
+	}
 
 	/* a second load is a no-op */
 	CHECK_INT(dynlib_load(&ssh_lib, err, sizeof(err)), 0);
