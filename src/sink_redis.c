@@ -1029,7 +1029,11 @@ put_record(struct rsink *k, const struct batch *b, const struct batch_rec *r)
 
 	if (redis_queue_unanswered(&k->q) == 0)
 		k->rx_us = mono_us();
-	put_xadd(k, stream, slen, key, klen, batch_rec_value(b, r), r->vlen);
+	/* a null value (BATCH_NULL: ExtractNewRecordState's none) is a tombstone's */
+	if (r->flags & BATCH_NULL)
+		put_xadd(k, stream, slen, key, klen, k->null_value, k->null_value_len);
+	else
+		put_xadd(k, stream, slen, key, klen, batch_rec_value(b, r), r->vlen);
 	if (!(r->flags & BATCH_TOMBSTONE))
 		return redis_queue_push(&k->q, last);
 	if (redis_queue_push(&k->q, 0) != 0)
@@ -1239,6 +1243,12 @@ sink_redis_open(struct sink *s, const struct config *c, char *err, size_t errlen
 	s->poll_events = POLLIN;
 	s->counts = 1;
 	s->routed = 1;
+	/*
+	 * the loop watches the socket (or the reconnect timer) while answers
+	 * are due (sink.h): on a quiet database Redis's answers are taken, and
+	 * a lost connection mended, as they come, not at the next input
+	 */
+	s->driven = 1;
 	if (dynlib_load(&libhiredis, err, errlen) != 0)
 	{
 		redis_close(s);
