@@ -230,6 +230,20 @@ assert_eq "extended: key and value fields; no tombstone; the null key" \
 ["key","{\"id\":1}","value",["d",{"id":1},null]]
 ["key","NULLKEY","value",["t",null,null]]'
 
+# ---- transforms=unwrap with delete.handling.mode=none: a delete is an entry
+# holding null.value (the tombstone's), flat rows otherwise
+psql_admin >/dev/null <<'SQL'
+INSERT INTO public.ext VALUES (2, 'b');
+DELETE FROM public.ext WHERE id = 2;
+SQL
+run_fg -c "$conf" --set transforms=unwrap --set transforms.unwrap.delete.handling.mode=none \
+    --set tombstones.on.delete=false --set topic.prefix=u --endpos "$(current_lsn)"
+assert_rc "unwrap: exit 0 at --endpos" "$rc" 0
+assert_eq "unwrap: the flat row, then the delete as null.value" \
+    "$(stream_entries u.public.ext | jq -c '.')" \
+'["{\"id\":2}","{\"id\":2,\"v\":\"b\"}"]
+["{\"id\":2}","default"]'
+
 # ---- an ACL user, its password from a file: allowed on r.*, refused elsewhere
 printf '%s\n' "$WALCAP_TEST_REDIS_PASSWORD" >"$WALCAP_TEST_SECRETS_DIR/redis.pw"
 walcap_conf "$work/acl.conf" sink.type=redis "sink.redis.address=127.0.0.1:$REDIS_PORT" topic.prefix=r \
