@@ -15,7 +15,7 @@
  * Every function that can fail writes a one-line message naming the key
  * and what is allowed into the caller's err[errlen] and returns -1; no
  * message ever contains the password.  Strings in the struct are owned
- * by it.  Every key is described once, in config.c's key table (name,
+ * by it.  Every key is described once, in config_keys.c's key table (name,
  * type, default, allowed values, secret flag, field, one-line doc); the
  * table filters live in filter.h, secrets in secret.h.  docs/config.md
  * is the user's reference for every key (a unit test holds it to the
@@ -49,7 +49,7 @@
 #define CONFIG_HTTP_AUTH_ENV "WALCAP_SINK_HTTP_AUTHORIZATION"
 #define CONFIG_REDIS_PASSWORD_ENV "WALCAP_SINK_REDIS_PASSWORD"
 
-/* Room for the text of every key of config.c's key table. */
+/* Room for the text of every key of config_keys.c's key table. */
 #define CONFIG_NKEYS 192
 
 /* Keys passed to librdkafka: this prefix plus a librdkafka property name. */

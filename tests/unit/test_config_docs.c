@@ -1,5 +1,5 @@
 /*
- * test_config_docs.c — docs/config.md against config.c's key table: the
+ * test_config_docs.c — docs/config.md against config_keys.c's key table: the
  * reference documents every key of the table and no key the table lacks
  * (the families — kafka.* passed to librdkafka, the column mappers,
  * transforms.* and the HTTP sink's sink.http.header.* — are the
@@ -180,7 +180,7 @@ test_docs_list_every_key(void)
 			rows[i].seen = 1;
 			continue;
 		}
-		fprintf(stderr, "%s: documents key %s (%d times), which config.c's table %s\n",
+		fprintf(stderr, "%s: documents key %s (%d times), which config_keys.c's table %s\n",
 				DOCS, rows[i].key, rows[i].seen, rows[i].seen ? "has once" : "lacks");
 		CHECK_INT(rows[i].seen, 1);
 	}
