@@ -17,7 +17,10 @@
  * straight into the queue (redis.h); the socket is walcap's own, plain or
  * TLS through OpenSSL (which libpq has loaded anyway), so both go one way
  * and nothing blocks: hiredis 0.14 has no TLS, and its own connection
- * would block or need an event loop.
+ * would block or need an event loop.  That connection (connecting, TLS,
+ * reading and writing, its states, losing it) is sink_redis_conn.c's;
+ * this file is what goes over it: the setup commands, the records'
+ * commands and the answers.  sink_redis_int.h is what the two share.
  *
  * sink_write() formats records into the queue, sends what the socket
  * takes, and counts a record as taken once its bytes are all sent: a
@@ -51,30 +54,24 @@
  */
 #include "sink.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <hiredis/read.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include "clock.h"
 #include "dynlib.h"
 #include "log.h"
 #include "redis.h"
 #include "secret.h"
+#include "sink_redis_int.h"
 
 #ifndef WALCAP_LIBHIREDIS_SONAME
 #error "WALCAP_LIBHIREDIS_SONAME is unset: the Makefile found no libhiredis.so (install libhiredis-dev)"
@@ -97,70 +94,6 @@ static struct dynlib libhiredis =
 #define REDIS_MAX_BYTES ((uint64_t) 16 << 20)
 /* format records ahead of the socket while less than this waits to be sent */
 #define SEND_AHEAD (256 * 1024)
-/* the most handed to one send() / SSL_write() */
-#define WRITE_MAX (1024 * 1024)
-/* the longest error answer kept */
-#define ANSWER_MAX 512
-
-enum conn_state
-{
-	ST_DOWN,					/* no connection: the next attempt at retry_at_us */
-	ST_CONNECTING,				/* TCP connect() in progress */
-	ST_HANDSHAKE,				/* TLS handshake in progress */
-	ST_READY,					/* sending; setup_pending answers to AUTH/SELECT/PING first */
-};
-
-struct rsink
-{
-	/* configuration */
-	const char *address;		/* sink.redis.address, for messages (the config's) */
-	const char *host;
-	int			port;
-	char	   *user;			/* NULL: AUTH without a user name */
-	char	   *password;		/* NULL: no AUTH; wiped on free */
-	int64_t		db;
-	int			extended;		/* message.format=extended */
-	const char *null_key;
-	const char *null_value;
-	size_t		null_key_len, null_value_len;
-	uint64_t	max_cmds;		/* sink.redis.batch.size */
-	int64_t		retry_initial_ms, retry_max_ms;
-	int64_t		connect_ms, socket_ms;
-	int64_t		keepalive_idle_s, keepalive_interval_s, keepalive_count;
-	SSL_CTX    *ctx;			/* TLS: NULL for a plain connection */
-
-	/* the connection */
-	enum conn_state st;
-	int			sock;
-	SSL		   *ssl;
-	int			want_out;		/* the last I/O wants the socket writable */
-	struct addrinfo *addrs;		/* the host's addresses, this attempt */
-	struct addrinfo *addr;		/* ... the one being tried */
-	int64_t		deadline_us;	/* connecting must be done by then */
-	int64_t		rx_us;			/* last answer bytes read, or when one was first awaited */
-	int			established;	/* the setup commands were all answered */
-	int			was_lost;		/* a connection was established and lost */
-	int			attempts;		/* failed attempts in a row */
-	uint64_t	resend;			/* unanswered commands when this connection began */
-	int64_t		backoff_ms;		/* the next pause */
-	int64_t		retry_at_us;
-	int			timer;			/* timerfd: the sink's fd while ST_DOWN */
-	redisReader *reader;
-	redisReplyObjectFunctions reader_fns;
-	struct buf	setup;			/* AUTH/SELECT/PING to send first; wiped once sent */
-	size_t		setup_sent;
-	int			setup_pending;	/* their answers still to come */
-	int			setup_done;		/* answers taken */
-	const char *setup_names[3];	/* which command each answer is for */
-
-	/* the answer just read (reader callbacks, top level only) */
-	int			ans_type;		/* REDIS_REPLY_* */
-	char		ans_error[ANSWER_MAX];
-
-	struct redis_queue q;
-	size_t		held;			/* records of the batch formatted, not yet taken */
-	char		failure[1024];	/* why the sink stopped, or "" */
-};
 
 /* ---- messages ---- */
 
@@ -178,19 +111,6 @@ fail(struct rsink *k, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(k->failure, sizeof(k->failure), fmt, ap);
 	va_end(ap);
-}
-
-/* OpenSSL's last error as text ("" if none); the queue is emptied. */
-static const char *
-ssl_error_text(char *out, size_t len)
-{
-	unsigned long e = ERR_peek_last_error();
-
-	out[0] = '\0';
-	if (e != 0)
-		ERR_error_string_n(e, out, len);
-	ERR_clear_error();
-	return out;
 }
 
 /* ---- the reader's callbacks: note the answer, keep nothing ---- */
@@ -259,227 +179,11 @@ on_free(void *obj)
 	(void) obj;
 }
 
-/* ---- the connection ---- */
-
-/* Close the connection (not the timer), forget the reader and the setup commands. */
-static void
-conn_close(struct rsink *k)
-{
-	if (k->ssl)
-	{
-		SSL_free(k->ssl);
-		k->ssl = NULL;
-	}
-	if (k->sock >= 0)
-	{
-		close(k->sock);
-		k->sock = -1;
-	}
-	if (k->addrs)
-	{
-		freeaddrinfo(k->addrs);
-		k->addrs = k->addr = NULL;
-	}
-	if (k->reader)
-	{
-		H.redisReaderFree(k->reader);
-		k->reader = NULL;
-	}
-	if (k->setup.data)
-		secret_wipe(k->setup.data, k->setup.cap);
-	buf_reset(&k->setup);
-	k->setup_sent = 0;
-	k->setup_pending = 0;
-	k->want_out = 0;
-	k->established = 0;
-}
-
-/*
- * This connection, or this attempt, is over for a reason that may pass:
- * close it, log a WARNING, and try again after a pause; everything
- * unanswered goes again on the next connection.
- */
-static void
-conn_lost(struct rsink *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-conn_lost(struct rsink *k, const char *fmt, ...)
-{
-	char		why[768];
-	va_list		ap;
-	int			was = k->established;
-	struct itimerspec its;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	conn_close(k);
-	redis_queue_rewind(&k->q);
-	if (was)
-	{
-		k->was_lost = 1;
-		k->backoff_ms = k->retry_initial_ms;
-		k->attempts = 0;
-	}
-	else
-		k->attempts++;
-	if (was)
-		log_warning("Redis at %s: %s; reconnecting in %lld ms (%llu commands without an answer are sent again)",
-					k->address, why, (long long) k->backoff_ms,
-					(unsigned long long) redis_queue_unanswered(&k->q));
-	else
-		log_warning("Redis at %s: %s; attempt %d failed, next in %lld ms",
-					k->address, why, k->attempts, (long long) k->backoff_ms);
-	k->st = ST_DOWN;
-	k->retry_at_us = mono_us() + k->backoff_ms * 1000;
-	memset(&its, 0, sizeof(its));
-	its.it_value.tv_sec = k->backoff_ms / 1000;
-	its.it_value.tv_nsec = (k->backoff_ms % 1000) * 1000000 + 1;
-	(void) timerfd_settime(k->timer, 0, &its, NULL);
-	k->backoff_ms = k->backoff_ms * 2 > k->retry_max_ms ? k->retry_max_ms : k->backoff_ms * 2;
-}
-
-/* The connection cannot go on and retrying will not help: stop. */
-static void
-conn_fatal(struct rsink *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-conn_fatal(struct rsink *k, const char *fmt, ...)
-{
-	va_list		ap;
-
-	if (!k->failure[0])
-	{
-		va_start(ap, fmt);
-		vsnprintf(k->failure, sizeof(k->failure), fmt, ap);
-		va_end(ap);
-	}
-	conn_close(k);
-	/* never again: the timer is not armed */
-	k->st = ST_DOWN;
-	k->retry_at_us = INT64_MAX;
-}
-
-/* Send up to n bytes: how many went, 0 if the socket is full, -1 (why). */
-static ssize_t
-io_write(struct rsink *k, const char *p, size_t n, char *why, size_t whylen)
-{
-	if (n > WRITE_MAX)
-		n = WRITE_MAX;
-	if (k->ssl)
-	{
-		int			r;
-
-		ERR_clear_error();
-		r = SSL_write(k->ssl, p, (int) n);
-		if (r > 0)
-			return r;
-		switch (SSL_get_error(k->ssl, r))
-		{
-			case SSL_ERROR_WANT_WRITE:
-				k->want_out = 1;
-				return 0;
-			case SSL_ERROR_WANT_READ:
-				return 0;
-			case SSL_ERROR_SYSCALL:
-				snprintf(why, whylen, "TLS write: %s", errno ? strerror(errno) : "connection closed");
-				return -1;
-			default:
-				{
-					char		e[256];
-
-					snprintf(why, whylen, "TLS write: %s", ssl_error_text(e, sizeof(e)));
-					return -1;
-				}
-		}
-	}
-	for (;;)
-	{
-		ssize_t		r = send(k->sock, p, n, MSG_NOSIGNAL);
-
-		if (r >= 0)
-			return r;
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-		{
-			k->want_out = 1;
-			return 0;
-		}
-		snprintf(why, whylen, "%s", strerror(errno));
-		return -1;
-	}
-}
-
-/*
- * Read what waits: bytes, 0 if nothing more now, -1 with why (-2 for a
- * TLS protocol error, which a new connection would meet again).
- */
-static ssize_t
-io_read(struct rsink *k, char *p, size_t n, char *why, size_t whylen)
-{
-	if (k->ssl)
-	{
-		int			r;
-
-		ERR_clear_error();
-		r = SSL_read(k->ssl, p, (int) n);
-		if (r > 0)
-			return r;
-		switch (SSL_get_error(k->ssl, r))
-		{
-			case SSL_ERROR_WANT_READ:
-				return 0;
-			case SSL_ERROR_WANT_WRITE:
-				k->want_out = 1;
-				return 0;
-			case SSL_ERROR_ZERO_RETURN:
-				snprintf(why, whylen, "Redis closed the connection");
-				return -1;
-			case SSL_ERROR_SYSCALL:
-				snprintf(why, whylen, "%s", errno ? strerror(errno) : "Redis closed the connection");
-				return -1;
-			default:
-				{
-					char		e[256];
-
-					snprintf(why, whylen, "TLS: %s", ssl_error_text(e, sizeof(e)));
-					return -2;
-				}
-		}
-	}
-	for (;;)
-	{
-		ssize_t		r = recv(k->sock, p, n, 0);
-
-		if (r > 0)
-			return r;
-		if (r == 0)
-		{
-			snprintf(why, whylen, "Redis closed the connection");
-			return -1;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return 0;
-		snprintf(why, whylen, "%s", strerror(errno));
-		return -1;
-	}
-}
-
-/* Whether host is an IPv4 or IPv6 address rather than a name. */
-static int
-is_ip(const char *host)
-{
-	unsigned char a[16];
-
-	return inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host, a) == 1;
-}
+/* ---- a session: the reader and the setup commands ---- */
 
 /* TCP is up: set the connection up, send the setup commands first. */
-static void
-begin_session(struct rsink *k)
+void
+rsink_session_begin(struct rsink *k)
 {
 	const char *argv[3];
 	size_t		lens[3];
@@ -489,7 +193,7 @@ begin_session(struct rsink *k)
 	k->reader = H.redisReaderCreateWithFunctions(&k->reader_fns);
 	if (k->reader == NULL)
 	{
-		conn_fatal(k, "out of memory");
+		rconn_fatal(k, "out of memory");
 		return;
 	}
 	k->reader->privdata = k;
@@ -526,7 +230,7 @@ begin_session(struct rsink *k)
 	k->setup_names[n++] = "PING";
 	if (buf_failed(&k->setup))
 	{
-		conn_fatal(k, "out of memory");
+		rconn_fatal(k, "out of memory");
 		return;
 	}
 	k->setup_pending = n;
@@ -536,177 +240,20 @@ begin_session(struct rsink *k)
 	k->st = ST_READY;
 }
 
-/* TCP connected: TLS first if enabled. */
-static void
-connected(struct rsink *k)
+/* The connection is closed: forget the reader and the setup commands. */
+void
+rsink_session_end(struct rsink *k)
 {
-	freeaddrinfo(k->addrs);
-	k->addrs = k->addr = NULL;
-	if (k->ctx == NULL)
+	if (k->reader)
 	{
-		begin_session(k);
-		return;
+		H.redisReaderFree(k->reader);
+		k->reader = NULL;
 	}
-	ERR_clear_error();
-	if ((k->ssl = SSL_new(k->ctx)) == NULL || SSL_set_fd(k->ssl, k->sock) != 1)
-	{
-		char		e[256];
-
-		conn_fatal(k, "TLS: cannot set the connection up: %s", ssl_error_text(e, sizeof(e)));
-		return;
-	}
-	if (is_ip(k->host))
-		X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(k->ssl), k->host);
-	else
-	{
-		SSL_set_tlsext_host_name(k->ssl, k->host);
-		SSL_set1_host(k->ssl, k->host);
-	}
-	k->st = ST_HANDSHAKE;
-}
-
-/* Set a connected socket's options: no Nagle delay, keepalives. */
-static void
-socket_options(struct rsink *k, int fd)
-{
-	int			one = 1;
-	int			v;
-
-	(void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	(void) setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-	v = (int) k->keepalive_idle_s;
-	(void) setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v));
-	v = (int) k->keepalive_interval_s;
-	(void) setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof(v));
-	v = (int) k->keepalive_count;
-	(void) setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof(v));
-}
-
-/* connect() to k->addr and the addresses after it, until one is under way. */
-static void
-try_addresses(struct rsink *k, const char *why_before)
-{
-	char		why[256];
-
-	snprintf(why, sizeof(why), "%s", why_before ? why_before : "no address");
-	for (; k->addr; k->addr = k->addr->ai_next)
-	{
-		int			fd = socket(k->addr->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-		if (fd < 0)
-		{
-			snprintf(why, sizeof(why), "socket: %s", strerror(errno));
-			continue;
-		}
-		socket_options(k, fd);
-		if (connect(fd, k->addr->ai_addr, k->addr->ai_addrlen) == 0)
-		{
-			k->sock = fd;
-			connected(k);
-			return;
-		}
-		if (errno == EINPROGRESS)
-		{
-			k->sock = fd;
-			k->st = ST_CONNECTING;
-			return;
-		}
-		snprintf(why, sizeof(why), "%s", strerror(errno));
-		close(fd);
-	}
-	conn_lost(k, "cannot connect: %s", why);
-}
-
-/* A new attempt: resolve the host, start connecting. */
-static void
-start_attempt(struct rsink *k)
-{
-	struct addrinfo hints;
-	char		port[8];
-	int			rc;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	snprintf(port, sizeof(port), "%d", k->port);
-	k->deadline_us = mono_us() + k->connect_ms * 1000;
-	if ((rc = getaddrinfo(k->host, port, &hints, &k->addrs)) != 0)
-	{
-		k->addrs = NULL;
-		conn_lost(k, "cannot resolve \"%s\": %s", k->host,
-				  rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-		return;
-	}
-	k->addr = k->addrs;
-	try_addresses(k, NULL);
-}
-
-/* ST_CONNECTING: whether connect() finished, and how. */
-static void
-check_connected(struct rsink *k)
-{
-	struct pollfd p = {k->sock, POLLOUT, 0};
-	int			e = 0;
-	socklen_t	len = sizeof(e);
-
-	if (poll(&p, 1, 0) <= 0)
-		return;
-	if (getsockopt(k->sock, SOL_SOCKET, SO_ERROR, &e, &len) != 0)
-		e = errno;
-	if (e == 0)
-	{
-		connected(k);
-		return;
-	}
-	close(k->sock);
-	k->sock = -1;
-	k->addr = k->addr->ai_next;
-	try_addresses(k, strerror(e));
-}
-
-/* ST_HANDSHAKE: one more step of the TLS handshake. */
-static void
-handshake(struct rsink *k)
-{
-	int			r;
-	long		v;
-	char		e[256];
-
-	ERR_clear_error();
-	r = SSL_connect(k->ssl);
-	if (r == 1)
-	{
-		begin_session(k);
-		return;
-	}
-	switch (SSL_get_error(k->ssl, r))
-	{
-		case SSL_ERROR_WANT_READ:
-			k->want_out = 0;
-			return;
-		case SSL_ERROR_WANT_WRITE:
-			k->want_out = 1;
-			return;
-		case SSL_ERROR_SYSCALL:
-			conn_lost(k, "TLS handshake: %s", errno ? strerror(errno) : "Redis closed the connection");
-			return;
-		default:
-			break;
-	}
-	v = SSL_get_verify_result(k->ssl);
-	ssl_error_text(e, sizeof(e));
-	if (v == X509_V_ERR_HOSTNAME_MISMATCH || v == X509_V_ERR_IP_ADDRESS_MISMATCH)
-		conn_fatal(k, "TLS: the certificate of Redis at %s is not issued for \"%s\"; give the name (or address) it is issued for in sink.redis.address",
-				   k->address, k->host);
-	else if (v != X509_V_OK)
-		conn_fatal(k, "TLS: the certificate of Redis at %s was not verified: %s; set sink.redis.ssl.ca.location to the CA certificate that signed it",
-				   k->address, X509_verify_cert_error_string(v));
-	else
-		conn_fatal(k, "TLS handshake with Redis at %s failed: %s%s", k->address, e,
-				   strstr(e, "wrong version number") || strstr(e, "packet length") ?
-				   "; is TLS on at that port (Redis's tls-port)? Or set sink.redis.ssl.enabled=false" :
-				   strstr(e, "certificate required") ?
-				   "; Redis asks for a client certificate: set sink.redis.ssl.certificate.location and sink.redis.ssl.key.location" : "");
+	if (k->setup.data)
+		secret_wipe(k->setup.data, k->setup.cap);
+	buf_reset(&k->setup);
+	k->setup_sent = 0;
+	k->setup_pending = 0;
 }
 
 /* ---- sending and answers ---- */
@@ -721,10 +268,10 @@ flush(struct rsink *k)
 	k->want_out = 0;
 	while (k->setup_sent < k->setup.len)
 	{
-		n = io_write(k, k->setup.data + k->setup_sent, k->setup.len - k->setup_sent, why, sizeof(why));
+		n = rconn_write(k, k->setup.data + k->setup_sent, k->setup.len - k->setup_sent, why, sizeof(why));
 		if (n < 0)
 		{
-			conn_lost(k, "%s", why);	/* not established yet */
+			rconn_lost(k, "%s", why);	/* not established yet */
 			return;
 		}
 		if (n == 0)
@@ -743,10 +290,10 @@ flush(struct rsink *k)
 		size_t		len;
 		const char *p = redis_queue_unsent_data(&k->q, &len);
 
-		n = io_write(k, p, len, why, sizeof(why));
+		n = rconn_write(k, p, len, why, sizeof(why));
 		if (n < 0)
 		{
-			conn_lost(k, "%s%s", k->established ? "connection lost: " : "", why);
+			rconn_lost(k, "%s%s", k->established ? "connection lost: " : "", why);
 			return;
 		}
 		if (n == 0)
@@ -767,9 +314,9 @@ setup_answer(struct rsink *k)
 		const char *hint = redis_error_hint(k->ans_error);
 
 		if (redis_error_kind(k->ans_error) == REDIS_ERROR_RETRY)
-			conn_lost(k, "%s answered: %s", name, k->ans_error);
+			rconn_lost(k, "%s answered: %s", name, k->ans_error);
 		else
-			conn_fatal(k, "Redis at %s refused %s: %s%s%s", k->address, name, k->ans_error,
+			rconn_fatal(k, "Redis at %s refused %s: %s%s%s", k->address, name, k->ans_error,
 					   hint[0] ? "; " : "", hint);
 		return;
 	}
@@ -803,11 +350,11 @@ command_error(struct rsink *k)
 	{
 		if (strncmp(k->ans_error, "OOM", 3) == 0)
 			hint = "Redis is at its maxmemory: the streams' readers must trim them (XTRIM, XADD MAXLEN) or maxmemory be raised; walcap retries until there is room";
-		conn_lost(k, "XADD to stream \"%.*s\" answered: %s%s%s", (int) slen, stream,
+		rconn_lost(k, "XADD to stream \"%.*s\" answered: %s%s%s", (int) slen, stream,
 				  k->ans_error, hint[0] ? "; " : "", hint);
 		return;
 	}
-	conn_fatal(k, "Redis at %s refused XADD to stream \"%.*s\": %s%s%s", k->address,
+	rconn_fatal(k, "Redis at %s refused XADD to stream \"%.*s\": %s%s%s", k->address,
 			   (int) slen, stream, k->ans_error, hint[0] ? "; " : "", hint);
 }
 
@@ -822,7 +369,7 @@ take_answers(struct rsink *k)
 		k->ans_type = 0;
 		if (H.redisReaderGetReply(k->reader, &obj) != REDIS_OK)
 		{
-			conn_fatal(k, "Redis at %s sent an answer walcap cannot read: %s", k->address,
+			rconn_fatal(k, "Redis at %s sent an answer walcap cannot read: %s", k->address,
 					   k->reader->errstr);
 			return;
 		}
@@ -842,7 +389,7 @@ take_answers(struct rsink *k)
 		}
 		if (redis_queue_answered(&k->q) < 0)
 		{
-			conn_fatal(k, "Redis at %s answered a command walcap did not send", k->address);
+			rconn_fatal(k, "Redis at %s answered a command walcap did not send", k->address);
 			return;
 		}
 	}
@@ -857,7 +404,7 @@ read_answers(struct rsink *k)
 
 	while (k->st == ST_READY)
 	{
-		ssize_t		n = io_read(k, data, sizeof(data), why, sizeof(why));
+		ssize_t		n = rconn_read(k, data, sizeof(data), why, sizeof(why));
 
 		if (n == 0)
 			return;
@@ -865,19 +412,19 @@ read_answers(struct rsink *k)
 		{
 			/* before the session is up, a TLS failure is the configuration's */
 			if (n == -2 && !k->established)
-				conn_fatal(k, "Redis at %s: %s%s", k->address, why,
+				rconn_fatal(k, "Redis at %s: %s%s", k->address, why,
 						   strstr(why, "certificate required") ?
 						   "; Redis asks for a client certificate: set sink.redis.ssl.certificate.location and sink.redis.ssl.key.location" : "");
 			else if (!k->established && k->ctx == NULL)
-				conn_lost(k, "%s before answering (a TLS port? then set sink.redis.ssl.enabled=true)", why);
+				rconn_lost(k, "%s before answering (a TLS port? then set sink.redis.ssl.enabled=true)", why);
 			else
-				conn_lost(k, "%s%s", k->established ? "connection lost: " : "", why);
+				rconn_lost(k, "%s%s", k->established ? "connection lost: " : "", why);
 			return;
 		}
 		k->rx_us = mono_us();
 		if (H.redisReaderFeed(k->reader, data, (size_t) n) != REDIS_OK)
 		{
-			conn_fatal(k, "out of memory reading Redis's answers");
+			rconn_fatal(k, "out of memory reading Redis's answers");
 			return;
 		}
 		take_answers(k);
@@ -894,13 +441,13 @@ check_time(struct rsink *k, int64_t now)
 	if ((k->st == ST_CONNECTING || k->st == ST_HANDSHAKE ||
 		 (k->st == ST_READY && !k->established)) && now > k->deadline_us)
 	{
-		conn_lost(k, "not connected within sink.redis.connection.timeout.ms (%lld ms)",
+		rconn_lost(k, "not connected within sink.redis.connection.timeout.ms (%lld ms)",
 				  (long long) k->connect_ms);
 		return;
 	}
 	if (k->st == ST_READY && k->established && k->socket_ms > 0 &&
 		redis_queue_unanswered(&k->q) > 0 && now - k->rx_us > k->socket_ms * 1000)
-		conn_lost(k, "no answer for %lld ms (sink.redis.socket.timeout.ms)",
+		rconn_lost(k, "no answer for %lld ms (sink.redis.socket.timeout.ms)",
 				  (long long) ((now - k->rx_us) / 1000));
 }
 
@@ -943,29 +490,13 @@ step(struct sink *s, struct rsink *k)
 	{
 		enum conn_state before = k->st;
 
-		switch (k->st)
+		if (k->st == ST_READY)
 		{
-			case ST_DOWN:
-				if (now >= k->retry_at_us)
-				{
-					uint64_t	expirations;
-
-					/* empty the timer */
-					(void) read(k->timer, &expirations, sizeof(expirations));
-					start_attempt(k);
-				}
-				break;
-			case ST_CONNECTING:
-				check_connected(k);
-				break;
-			case ST_HANDSHAKE:
-				handshake(k);
-				break;
-			case ST_READY:
-				flush(k);
-				read_answers(k);
-				break;
+			flush(k);
+			read_answers(k);
 		}
+		else
+			rconn_step(k, now);
 		if (k->st == before)
 			break;
 	}
@@ -1138,7 +669,7 @@ redis_close(struct sink *s)
 
 	if (k == NULL)
 		return;
-	conn_close(k);
+	rconn_close(k);
 	buf_free(&k->setup);
 	if (k->timer >= 0)
 		close(k->timer);
@@ -1154,62 +685,6 @@ redis_close(struct sink *s)
 
 static const struct sink_ops redis_ops = {"redis", redis_write, redis_sync, redis_wait, redis_close, NULL};
 
-/*
- * The TLS context of sink.redis.ssl.*: the server's certificate verified
- * (against ssl.ca.location, or the system's CAs), TLS 1.2 at least, a
- * client certificate if given.  NULL with err naming the key.
- */
-static SSL_CTX *
-tls_context(const struct config *c, char *err, size_t errlen)
-{
-	SSL_CTX    *ctx;
-	char		e[256];
-	const char *files[3][2] = {
-		{"sink.redis.ssl.ca.location", c->redis_ssl_ca},
-		{"sink.redis.ssl.certificate.location", c->redis_ssl_cert},
-		{"sink.redis.ssl.key.location", c->redis_ssl_key},
-	};
-
-	for (int i = 0; i < 3; i++)
-		if (files[i][1] && access(files[i][1], R_OK) != 0)
-		{
-			snprintf(err, errlen, "%s: cannot read \"%s\": %s", files[i][0], files[i][1], strerror(errno));
-			return NULL;
-		}
-	ERR_clear_error();
-	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL)
-	{
-		snprintf(err, errlen, "TLS: %s", ssl_error_text(e, sizeof(e)));
-		return NULL;
-	}
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-	/* the unsent bytes may move in memory between a retried SSL_write's calls */
-	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	if (c->redis_ssl_ca ? SSL_CTX_load_verify_locations(ctx, c->redis_ssl_ca, NULL) != 1 :
-		SSL_CTX_set_default_verify_paths(ctx) != 1)
-	{
-		snprintf(err, errlen, "%s: %s: %s", files[0][0], c->redis_ssl_ca ? c->redis_ssl_ca : "the system's CA certificates",
-				 ssl_error_text(e, sizeof(e)));
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	if (c->redis_ssl_cert && SSL_CTX_use_certificate_chain_file(ctx, c->redis_ssl_cert) != 1)
-	{
-		snprintf(err, errlen, "%s: \"%s\": %s", files[1][0], c->redis_ssl_cert, ssl_error_text(e, sizeof(e)));
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	if (c->redis_ssl_key &&
-		(SSL_CTX_use_PrivateKey_file(ctx, c->redis_ssl_key, SSL_FILETYPE_PEM) != 1 ||
-		 SSL_CTX_check_private_key(ctx) != 1))
-	{
-		snprintf(err, errlen, "%s: \"%s\": %s", files[2][0], c->redis_ssl_key, ssl_error_text(e, sizeof(e)));
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	return ctx;
-}
 
 int
 sink_redis_check(const struct config *c, char *err, size_t errlen)
@@ -1218,7 +693,7 @@ sink_redis_check(const struct config *c, char *err, size_t errlen)
 		return -1;
 	if (c->redis_ssl)
 	{
-		SSL_CTX    *ctx = tls_context(c, err, errlen);
+		SSL_CTX    *ctx = rconn_tls_context(c, err, errlen);
 
 		if (ctx == NULL)
 			return -1;
@@ -1284,7 +759,7 @@ sink_redis_open(struct sink *s, const struct config *c, char *err, size_t errlen
 		redis_close(s);
 		return errbuf_fail(err, errlen, "out of memory");
 	}
-	if (c->redis_ssl && (k->ctx = tls_context(c, err, errlen)) == NULL)
+	if (c->redis_ssl && (k->ctx = rconn_tls_context(c, err, errlen)) == NULL)
 	{
 		redis_close(s);
 		return -1;
