@@ -258,6 +258,7 @@ struct config
 	int64_t		redis_retry_max_ms;	/* sink.redis.retry.max.delay.ms [10000] */
 	int64_t		redis_connect_ms;	/* sink.redis.connection.timeout.ms [2000] */
 	int64_t		redis_socket_ms;	/* sink.redis.socket.timeout.ms [2000, 0 = off] */
+	int64_t		redis_flush_ms;	/* sink.redis.flush.timeout.ms [10000] */
 
 	/* heartbeats */
 	int64_t		heartbeat_ms;	/* heartbeat.interval.ms [0 = off] */

@@ -298,6 +298,8 @@ const struct config_key config_keys[] = {
 		  "how long connecting (TCP, TLS, AUTH) may take"),
 	K_INT("sink.redis.socket.timeout.ms", "2000", redis_socket_ms, 0, 3600000,
 		  "no answer for this long: the connection is taken for dead (0: never)"),
+	K_INT("sink.redis.flush.timeout.ms", "10000", redis_flush_ms, 0, 3600000,
+		  "how long a stop waits for the answers still due"),
 
 	/* heartbeats */
 	K_INT("heartbeat.interval.ms", "0", heartbeat_ms, 0, 86400000,

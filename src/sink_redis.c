@@ -724,6 +724,7 @@ sink_redis_open(struct sink *s, const struct config *c, char *err, size_t errlen
 	 * a lost connection mended, as they come, not at the next input
 	 */
 	s->driven = 1;
+	s->finish_ms = c->redis_flush_ms;
 	if (dynlib_load(&libhiredis, err, errlen) != 0)
 	{
 		redis_close(s);
