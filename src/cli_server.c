@@ -157,7 +157,8 @@ server_effective(const struct server *s, const char *name, const struct connect_
 	{
 		errbuf_fail(err, errlen,
 					"sink.type: stdout has no reader under walcap server; set sink.type=kafka "
-					"(with kafka.bootstrap.servers) or sink.type=file (with sink.file.path), "
+					"(with kafka.bootstrap.servers), http (with sink.http.url), redis (with "
+					"sink.redis.address) or file (with sink.file.path), "
 					"in the connector's configuration or in the server's file");
 		goto done;
 	}

@@ -77,7 +77,7 @@ assert_match "config.name is not the connector's name: 400 naming the key" "$H_C
     '^400 \{"error_code":400,"message":"Connector configuration is invalid and contains the following 1 error\(s\):\\nname: '
 conf '{"sink.type": "stdout"}' >"$WALCAP_TEST_SECRETS_DIR/stdout.json"
 http_is "sink.type=stdout: 400" PUT /connectors/x/config "$WALCAP_TEST_SECRETS_DIR/stdout.json" 400 \
-    "$(invalid 'sink.type: stdout has no reader under walcap server; set sink.type=kafka (with kafka.bootstrap.servers) or sink.type=file (with sink.file.path), in the connector'"'"'s configuration or in the server'"'"'s file')"
+    "$(invalid 'sink.type: stdout has no reader under walcap server; set sink.type=kafka (with kafka.bootstrap.servers), http (with sink.http.url), redis (with sink.redis.address) or file (with sink.file.path), in the connector'"'"'s configuration or in the server'"'"'s file')"
 head -c 5000 /dev/zero | tr '\0' ' ' >"$d/big"
 http_is "a body over server.max.body.bytes: 413" POST /connectors "$d/big" 413 \
     '{"error_code":413,"message":"the request body is larger than 4096 bytes"}'
