@@ -150,6 +150,13 @@ stream colkeys "INSERT INTO public.ck VALUES (1, 2, 'secret', 'x')" 'table.inclu
 assert_eq "column keys: the key without b, c masked; the row likewise" \
     "$(topic_read k.public.ck | cut -f2- | while IFS=$'\t' read -r k v; do printf '%s %s\n' "$k" "$(jq -c .after <<<"$v")"; done)" \
     '{"a":1,"c":"***"} {"a":1,"c":"***","v":"x"}'
+# with schemas: the key's and the value's Connect schemas leave b out too
+stream colschemas "INSERT INTO public.ck VALUES (2, 3, 'secret', 'y')" 'table.include.list=public\.ck' \
+    'column.exclude.list=public\.ck\.b' key.converter.schemas.enable=true value.converter.schemas.enable=true
+assert_eq "column keys: the key schema's fields, the value schema's after fields" \
+    "$(topic_read k.public.ck | tail -1 | cut -f2- | while IFS=$'\t' read -r k v; do
+        printf '%s %s\n' "$(jq -c '[.schema.fields[].field]' <<<"$k")" "$(jq -c '[.schema.fields[1].fields[].field]' <<<"$v")"; done)" \
+    '["a","c"] ["a","c","v"]'
 
 # ---- (5) bad configurations: exit 2 naming the key
 bad() {   # NAME PATTERN KEY=VALUE...
