@@ -287,6 +287,8 @@ const FIELD_OF_KEY = {
   'sink.type': 'sink-type',
   'sink.file.path': 'sink-file-path',
   'kafka.bootstrap.servers': 'kafka-bootstrap',
+  'sink.http.url': 'http-url',
+  'sink.redis.address': 'redis-address',
 };
 
 function pageNew(app) {
@@ -331,15 +333,23 @@ function pageNew(app) {
   });
 
   const sinkType = h('select', { id: 'f-sink-type' },
-    h('option', { value: 'file' }, 'File'), h('option', { value: 'kafka' }, 'Kafka'));
+    h('option', { value: 'file' }, 'File'), h('option', { value: 'kafka' }, 'Kafka'),
+    h('option', { value: 'http' }, 'HTTP'), h('option', { value: 'redis' }, 'Redis Streams'));
   const fileRow = field('sink-file-path', 'sink.file.path', 'File path', text('sink-file-path'),
     'A path on the server; events are appended, one JSON object per line');
   const kafkaRow = field('kafka-bootstrap', 'kafka.bootstrap.servers', 'Bootstrap servers',
     text('kafka-bootstrap', '', { placeholder: 'broker1:9092,broker2:9092' }));
-  kafkaRow.hidden = true;
+  const httpRow = field('http-url', 'sink.http.url', 'URL',
+    text('http-url', '', { placeholder: 'https://hooks.example.com/cdc' }),
+    'Batches of events are POSTed here; the other sink.http.* keys go in the server\'s file');
+  const redisRow = field('redis-address', 'sink.redis.address', 'Redis address',
+    text('redis-address', '', { placeholder: 'redis.internal:6379' }));
+  kafkaRow.hidden = httpRow.hidden = redisRow.hidden = true;
   sinkType.addEventListener('change', () => {
     fileRow.hidden = sinkType.value !== 'file';
     kafkaRow.hidden = sinkType.value !== 'kafka';
+    httpRow.hidden = sinkType.value !== 'http';
+    redisRow.hidden = sinkType.value !== 'redis';
   });
 
   const binary = h('select', { id: 'f-binary' },
@@ -378,7 +388,7 @@ function pageNew(app) {
         h('div', { className: 'err', testid: 'err-table.include.list', id: 'err-tables' }))),
     h('fieldset', {}, h('legend', {}, 'Destination'),
       field('sink-type', 'sink.type', 'Sink', sinkType),
-      fileRow, kafkaRow),
+      fileRow, kafkaRow, httpRow, redisRow),
     h('div', { className: 'actions' },
       h('button', { type: 'button', id: 'btn-check' }, 'Check'),
       h('button', { type: 'submit', id: 'btn-save', className: 'primary' }, 'Save')),
@@ -423,7 +433,9 @@ function pageNew(app) {
     if (tables.length) c['table.include.list'] = tables.map(includePattern).join(',');
     c['sink.type'] = sinkType.value;
     if (sinkType.value === 'file') put('sink.file.path', val('sink-file-path'));
-    else put('kafka.bootstrap.servers', val('kafka-bootstrap'));
+    else if (sinkType.value === 'kafka') put('kafka.bootstrap.servers', val('kafka-bootstrap'));
+    else if (sinkType.value === 'http') put('sink.http.url', val('http-url'));
+    else put('sink.redis.address', val('redis-address'));
     return c;
   };
 

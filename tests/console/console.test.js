@@ -175,7 +175,10 @@ async function run(browser) {
     'f-slot': 'streamkap_pgoutput_slot', 'f-publication': 'streamkap_pub', 'f-ssh': false,
     'f-ssh-host': '', 'f-ssh-port': '22', 'f-ssh-user': '', 'f-ssh-key': '', 'f-binary': 'bytes',
     'f-table-entry': '', 'f-sink-type': 'file', 'f-sink-file-path': '', 'f-kafka-bootstrap': '',
+    'f-http-url': '', 'f-redis-address': '',
   });
+  eq('Sink: its four choices',
+    await page.$$eval('#f-sink-type option', (o) => o.map((x) => x.value)), ['file', 'kafka', 'http', 'redis']);
   eq('Represent Binary Data As: its four choices',
     await page.$$eval('#f-binary option', (o) => o.map((x) => x.value)), ['bytes', 'base64', 'base64-url-safe', 'hex']);
   await page.click('#f-ssh');
@@ -420,6 +423,10 @@ async function run(browser) {
   await page.select('#f-binary', 'hex');
   await page.type('#f-table-entry', 'sales, public.line_items');
   await page.keyboard.press('Enter');
+  await page.select('#f-sink-type', 'http');
+  eq('Sink HTTP: the URL instead of the file path', (await labels()).slice(-2), ['Sink', 'URL']);
+  await page.select('#f-sink-type', 'redis');
+  eq('Sink Redis Streams: its address', (await labels()).slice(-2), ['Sink', 'Redis address']);
   await page.select('#f-sink-type', 'kafka');
   eq('Sink Kafka: bootstrap servers instead of the file path', (await labels()).slice(-2), ['Sink', 'Bootstrap servers']);
   await page.type('#f-kafka-bootstrap', 'k1:9092,k2:9092');
