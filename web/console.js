@@ -339,9 +339,8 @@ function pageNew(app) {
     'A path on the server; events are appended, one JSON object per line');
   const kafkaRow = field('kafka-bootstrap', 'kafka.bootstrap.servers', 'Bootstrap servers',
     text('kafka-bootstrap', '', { placeholder: 'broker1:9092,broker2:9092' }));
-  const httpRow = field('http-url', 'sink.http.url', 'URL',
-    text('http-url', '', { placeholder: 'https://hooks.example.com/cdc' }),
-    'Batches of events are POSTed here; the other sink.http.* keys go in the server\'s file');
+  const httpRow = field('http-url', 'sink.http.url', 'URL', text('http-url'),
+    'The receiver (http or https); batches of events are POSTed here, and the other sink.http.* keys go in the server\'s file');
   const redisRow = field('redis-address', 'sink.redis.address', 'Redis address',
     text('redis-address', '', { placeholder: 'redis.internal:6379' }));
   kafkaRow.hidden = httpRow.hidden = redisRow.hidden = true;
