@@ -400,26 +400,19 @@ parse_skipped_ops(struct config *c, const struct config_key *k, const char *valu
 	static const char ops[] = "cudt";
 	int			bits = 0,
 				none = 0;
-	const char *p = value;
+	const char *p = value,
+			   *a;
+	size_t		n;
 
-	while (*p)
+	while (filter_list_next(&p, &a, &n))
 	{
-		const char *e = p + strcspn(p, ",");
-		const char *a = p,
-				   *b = e;
-
-		while (a < b && isspace((unsigned char) *a))
-			a++;
-		while (b > a && isspace((unsigned char) b[-1]))
-			b--;
-		if (b - a == 4 && strncmp(a, "none", 4) == 0)
+		if (n == 4 && strncmp(a, "none", 4) == 0)
 			none = 1;
-		else if (b - a == 1 && strchr(ops, *a) != NULL)
+		else if (n == 1 && strchr(ops, *a) != NULL)
 			bits |= 1 << (strchr(ops, *a) - ops);
-		else if (b > a)
+		else
 			return errbuf_fail(err, errlen, "%s: \"%.*s\" is not an operation: list c (inserts), u (updates), d (deletes), t (truncates), or write none",
-							   k->name, (int) (b - a), a);
-		p = *e ? e + 1 : e;
+							   k->name, (int) n, a);
 	}
 	if (none && bits)
 		return errbuf_fail(err, errlen, "%s: none cannot be listed with operations", k->name);

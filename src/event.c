@@ -39,17 +39,11 @@ event_writer_init(struct event_writer *w, const struct config *c,
 	event_topic_part(&w->hb_topic, c->heartbeat_prefix ? c->heartbeat_prefix : "__debezium-heartbeat");
 	buf_putc(&w->hb_topic, '.');
 	event_topic_part(&w->hb_topic, c->topic_prefix);
-	if (c->key_schemas)
-	{
-		buf_lit(&w->hb_key, "{\"schema\":");
-		buf_puts(&w->hb_key, SCHEMA_HEARTBEAT_KEY);
-		buf_lit(&w->hb_key, ",\"payload\":");
-	}
+	event_open_schema(&w->hb_key, c->key_schemas, SCHEMA_HEARTBEAT_KEY);
 	buf_lit(&w->hb_key, "{\"serverName\":");
 	json_cstring(&w->hb_key, c->topic_prefix);
 	buf_putc(&w->hb_key, '}');
-	if (c->key_schemas)
-		buf_putc(&w->hb_key, '}');
+	event_close_schema(&w->hb_key, c->key_schemas);
 
 	buf_lit(&w->source_head, "\"source\":{\"version\":\"" WALCAP_VERSION
 			"\",\"connector\":\"postgresql\",\"name\":");
@@ -385,11 +379,10 @@ rel_key_schema(struct event_writer *w, struct relcache_rel *rel)
 	return rel_schema(w, rel, &rel->key_schema, schema_key);
 }
 
-/* With value schemas: {"schema":schema,"payload": before the event... */
-static void
-open_value(struct event_writer *w, struct buf *out, const char *schema)
+void
+event_open_schema(struct buf *out, int on, const char *schema)
 {
-	if (!w->value_schemas)
+	if (!on)
 		return;
 	if (schema == NULL)
 	{
@@ -401,12 +394,18 @@ open_value(struct event_writer *w, struct buf *out, const char *schema)
 	buf_lit(out, ",\"payload\":");
 }
 
+/* With value schemas: {"schema":schema,"payload": before the event... */
+static void
+open_value(struct event_writer *w, struct buf *out, const char *schema)
+{
+	event_open_schema(out, w->value_schemas, schema);
+}
+
 /* ... and } after it. */
 static void
 close_value(struct event_writer *w, struct buf *out)
 {
-	if (w->value_schemas)
-		buf_putc(out, '}');
+	event_close_schema(out, w->value_schemas);
 }
 
 /* The relation's Kafka topic, built on first use; NULL if out of memory. */
@@ -455,23 +454,13 @@ route_row(struct event_writer *w, struct batch *b, struct batch_rec *r,
 	k = batch_key(b, r);
 	for (int i = 0; key && i < rel->ncols && !has_key; i++)
 		has_key = (rel->cols[i].flags & rel->keyflag) != 0 && !rel->cols[i].excluded;
-	if (has_key && w->key_schemas)
+	if (has_key)
 	{
-		const char *ks = rel_key_schema(w, rel);
-
-		if (ks == NULL)
-		{
-			b->failed = 1;
-			return 0;
-		}
-		buf_lit(k, "{\"schema\":");
-		buf_puts(k, ks);
-		buf_lit(k, ",\"payload\":");
+		event_open_schema(k, w->key_schemas, w->key_schemas ? rel_key_schema(w, rel) : NULL);
+		if (event_put_row(w, k, rel, key, rel->keyflag, old, err, errlen) != 0)
+			return -1;
+		event_close_schema(k, w->key_schemas);
 	}
-	if (has_key && event_put_row(w, k, rel, key, rel->keyflag, old, err, errlen) != 0)
-		return -1;
-	if (has_key && w->key_schemas)
-		buf_putc(k, '}');
 	batch_key_end(b, r);
 	return 0;
 }
@@ -786,17 +775,11 @@ event_message(struct event_writer *w, struct batch *b,
 		/* Debezium's topic and key for logical-decoding messages */
 		batch_topic(b, r, w->msg_topic.data, w->msg_topic.len);
 		k = batch_key(b, r);
-		if (w->key_schemas)
-		{
-			buf_lit(k, "{\"schema\":");
-			buf_puts(k, SCHEMA_MESSAGE_KEY);
-			buf_lit(k, ",\"payload\":");
-		}
+		event_open_schema(k, w->key_schemas, SCHEMA_MESSAGE_KEY);
 		buf_lit(k, "{\"prefix\":");
 		json_cstring(k, m->u.message.prefix);
 		buf_putc(k, '}');
-		if (w->key_schemas)
-			buf_putc(k, '}');
+		event_close_schema(k, w->key_schemas);
 		batch_key_end(b, r);
 	}
 }

@@ -43,20 +43,25 @@ event_route_topic(struct event_writer *w, struct buf *t)
 static void
 put_field_schema(struct buf *b, const struct unwrap_field *f)
 {
-	static const char *const int64s[] = {"ts_ms", "txId", "lsn", "xmin", "total_order",
-	"data_collection_order", NULL};
-	int			is_int = 0;
-
-	for (int i = 0; int64s[i]; i++)
-		is_int |= strcmp(f->field, int64s[i]) == 0;
-	if (f->from == UNWRAP_FROM_SOURCE && strcmp(f->field, "snapshot") == 0)
-		buf_lit(b, "{\"type\":\"string\",\"optional\":true,\"name\":\"io.debezium.data.Enum\",\"version\":1,"
-				"\"parameters\":{\"allowed\":\"true,first,first_in_data_collection,"
-				"last_in_data_collection,last,false,incremental\"},\"field\":");
-	else if (is_int)
-		buf_lit(b, "{\"type\":\"int64\",\"optional\":true,\"field\":");
-	else
-		buf_lit(b, "{\"type\":\"string\",\"optional\":true,\"field\":");
+	switch (f->id)
+	{
+		case UF_SNAPSHOT:
+			buf_lit(b, "{\"type\":\"string\",\"optional\":true,\"name\":\"io.debezium.data.Enum\",\"version\":1,"
+					"\"parameters\":{\"allowed\":\"true,first,first_in_data_collection,"
+					"last_in_data_collection,last,false,incremental\"},\"field\":");
+			break;
+		case UF_TS_MS:
+		case UF_SOURCE_TS_MS:
+		case UF_TXID:
+		case UF_LSN:
+		case UF_XMIN:
+		case UF_TOTAL_ORDER:
+		case UF_COLLECTION_ORDER:
+			buf_lit(b, "{\"type\":\"int64\",\"optional\":true,\"field\":");
+			break;
+		default:
+			buf_lit(b, "{\"type\":\"string\",\"optional\":true,\"field\":");
+	}
 	json_cstring(b, f->out);
 	buf_putc(b, '}');
 }
@@ -110,67 +115,82 @@ static void
 put_field(struct event_writer *w, struct buf *out, const struct unwrap_field *f,
 		  const struct event_flat *x)
 {
-	const char *n = f->field;
+	char		op[3] = {'"', x->op, '"'};
 
-	if (f->from == UNWRAP_FROM_TOP)
+	/* the transaction block is null without transaction metadata */
+	if (f->from == UNWRAP_FROM_TRANSACTION && !w->tm_cur)
 	{
-		if (strcmp(n, "op") == 0)
-		{
-			char		op[3] = {'"', x->op, '"'};
-
-			buf_append(out, op, 3);
-		}
-		else
-			json_int64(out, x->now_ms);
+		buf_lit(out, "null");
+		return;
 	}
-	else if (f->from == UNWRAP_FROM_TRANSACTION)
+	switch (f->id)
 	{
-		if (!w->tm_cur)
-			buf_lit(out, "null");
-		else if (strcmp(n, "id") == 0)
-		{
+		case UF_OP:
+			buf_append(out, op, 3);
+			break;
+		case UF_TS_MS:
+			json_int64(out, x->now_ms);
+			break;
+		case UF_TXN_ID:
 			buf_putc(out, '"');
 			json_uint64(out, x->txn->xid);
 			buf_putc(out, ':');
 			json_uint64(out, x->lsn);
 			buf_putc(out, '"');
-		}
-		else
-			json_int64(out, strcmp(n, "total_order") == 0 ? w->tm_order : w->tm_coll_order);
-	}
-	else if (strcmp(n, "version") == 0)
-		buf_lit(out, "\"" WALCAP_VERSION "\"");
-	else if (strcmp(n, "connector") == 0)
-		buf_lit(out, "\"postgresql\"");
-	else if (strcmp(n, "name") == 0)
-		json_cstring(out, w->schema_prefix);
-	else if (strcmp(n, "ts_ms") == 0)
-		json_int64(out, x->txn ? x->txn->commit_ms : x->now_ms);
-	else if (strcmp(n, "snapshot") == 0)
-		json_cstring(out, x->snapshot ? x->snapshot : "false");
-	else if (strcmp(n, "db") == 0)
-		json_cstring(out, w->dbname);
-	else if (strcmp(n, "sequence") == 0)
-	{
-		buf_lit(out, "\"[");
-		if (x->txn && x->txn->last_commit_lsn)
-			put_seq_lsn(out, x->txn->last_commit_lsn);
-		else
+			break;
+		case UF_TOTAL_ORDER:
+			json_int64(out, w->tm_order);
+			break;
+		case UF_COLLECTION_ORDER:
+			json_int64(out, w->tm_coll_order);
+			break;
+		case UF_VERSION:
+			buf_lit(out, "\"" WALCAP_VERSION "\"");
+			break;
+		case UF_CONNECTOR:
+			buf_lit(out, "\"postgresql\"");
+			break;
+		case UF_NAME:
+			json_cstring(out, w->schema_prefix);
+			break;
+		case UF_SOURCE_TS_MS:
+			json_int64(out, x->txn ? x->txn->commit_ms : x->now_ms);
+			break;
+		case UF_SNAPSHOT:
+			json_cstring(out, x->snapshot ? x->snapshot : "false");
+			break;
+		case UF_DB:
+			json_cstring(out, w->dbname);
+			break;
+		case UF_SEQUENCE:
+			buf_lit(out, "\"[");
+			if (x->txn && x->txn->last_commit_lsn)
+				put_seq_lsn(out, x->txn->last_commit_lsn);
+			else
+				buf_lit(out, "null");
+			buf_putc(out, ',');
+			put_seq_lsn(out, x->lsn);
+			buf_lit(out, "]\"");
+			break;
+		case UF_SCHEMA:
+			json_cstring(out, x->rel->schema);
+			break;
+		case UF_TABLE:
+			json_cstring(out, x->rel->table);
+			break;
+		case UF_TXID:
+			if (x->txn)
+				json_uint64(out, x->txn->xid);
+			else
+				buf_lit(out, "null");	/* a snapshot row */
+			break;
+		case UF_LSN:
+			json_uint64(out, x->lsn);
+			break;
+		case UF_XMIN:
 			buf_lit(out, "null");
-		buf_putc(out, ',');
-		put_seq_lsn(out, x->lsn);
-		buf_lit(out, "]\"");
+			break;
 	}
-	else if (strcmp(n, "schema") == 0)
-		json_cstring(out, x->rel->schema);
-	else if (strcmp(n, "table") == 0)
-		json_cstring(out, x->rel->table);
-	else if (strcmp(n, "txId") == 0 && x->txn)
-		json_uint64(out, x->txn->xid);
-	else if (strcmp(n, "lsn") == 0)
-		json_uint64(out, x->lsn);
-	else
-		buf_lit(out, "null");	/* txId of a snapshot row, xmin */
 }
 
 int

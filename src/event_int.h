@@ -16,6 +16,19 @@ int		event_put_row(struct event_writer *w, struct buf *out, struct relcache_rel 
 					  const struct decoder_tuple *t, int mask,
 					  const struct decoder_tuple *old, char *err, size_t errlen);
 
+/*
+ * With schemas on (value.converter or key.converter.schemas.enable),
+ * {"schema":schema,"payload": before a value or key (a NULL schema marks
+ * out failed: out of memory building it), and } after it.
+ */
+void	event_open_schema(struct buf *out, int on, const char *schema);
+static inline void
+event_close_schema(struct buf *out, int on)
+{
+	if (on)
+		buf_putc(out, '}');
+}
+
 /* What the added fields of a flat row are read from. */
 struct event_flat
 {

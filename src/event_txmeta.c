@@ -13,7 +13,7 @@
  * before PostgreSQL 15 pgoutput sends every transaction of the database,
  * most of them touching no captured table.
  */
-#include "event.h"
+#include "event_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -66,12 +66,7 @@ put_record(struct event_writer *w, struct batch *b, const struct event_txn *txn,
 	struct buf *out = batch_value(b);
 	struct batch_rec *r;
 
-	if (w->value_schemas)
-	{
-		buf_lit(out, "{\"schema\":");
-		buf_puts(out, SCHEMA_TXN_VALUE);
-		buf_lit(out, ",\"payload\":");
-	}
+	event_open_schema(out, w->value_schemas, SCHEMA_TXN_VALUE);
 	buf_puts(out, end ? "{\"status\":\"END\",\"id\":" : "{\"status\":\"BEGIN\",\"id\":");
 	put_id(out, txn, lsn);
 	if (end)
@@ -94,25 +89,18 @@ put_record(struct event_writer *w, struct batch *b, const struct event_txn *txn,
 	buf_lit(out, ",\"ts_ms\":");
 	json_int64(out, txn->commit_ms);
 	buf_putc(out, '}');
-	if (w->value_schemas)
-		buf_putc(out, '}');
+	event_close_schema(out, w->value_schemas);
 	r = batch_end(b);
 	if (r == NULL || !w->routed)
 		return;
 	r->flags = flags;
 	batch_topic(b, r, w->tm_topic.data, w->tm_topic.len);
 	out = batch_key(b, r);
-	if (w->key_schemas)
-	{
-		buf_lit(out, "{\"schema\":");
-		buf_puts(out, SCHEMA_TXN_KEY);
-		buf_lit(out, ",\"payload\":");
-	}
+	event_open_schema(out, w->key_schemas, SCHEMA_TXN_KEY);
 	buf_lit(out, "{\"id\":");
 	put_id(out, txn, lsn);
 	buf_putc(out, '}');
-	if (w->key_schemas)
-		buf_putc(out, '}');
+	event_close_schema(out, w->key_schemas);
 	batch_key_end(b, r);
 }
 

@@ -176,6 +176,29 @@ split_list(const char *value, struct strlist *items)
 	return rc;
 }
 
+int
+filter_list_next(const char **p, const char **item, size_t *len)
+{
+	while (**p)
+	{
+		const char *a = *p,
+				   *b = a + strcspn(a, ",");
+
+		*p = *b ? b + 1 : b;
+		while (a < b && isspace((unsigned char) *a))
+			a++;
+		while (b > a && isspace((unsigned char) b[-1]))
+			b--;
+		if (a < b)
+		{
+			*item = a;
+			*len = (size_t) (b - a);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* Set *p from a comma-separated list; an empty list unsets it. */
 int
 filter_patterns_set(struct config_patterns *p, const char *key, const char *value,

@@ -41,6 +41,13 @@ struct config_key_rule
  */
 int		filter_patterns_set(struct config_patterns *p, const char *key,
 							const char *value, char *err, size_t errlen);
+/*
+ * The next item of a plain comma-separated list (no escapes: names, not
+ * patterns): *item and *len its text, trimmed, at *p on; *p moves past it
+ * and its comma.  Empty items are skipped; 0 when the list is done.
+ */
+int		filter_list_next(const char **p, const char **item, size_t *len);
+
 /* Free the compiled patterns of p; p is left empty (not set). */
 void	filter_patterns_free(struct config_patterns *p);
 /* Whether some pattern of p matches the whole of name. */

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filter.h"
+
 static int
 failf(char *err, size_t errlen, const char *fmt,...)
 {
@@ -86,104 +88,97 @@ boolean(const char *v, int def, const char *alias, size_t alen, const char *name
 				 (int) alen, alias, name, v);
 }
 
+/* Every field add.fields can name, where it is read from. */
+static const struct
+{
+	enum unwrap_from from;
+	const char *name;
+	enum unwrap_fid id;
+}			known_fields[] = {
+	{UNWRAP_FROM_TOP, "op", UF_OP}, {UNWRAP_FROM_TOP, "ts_ms", UF_TS_MS},
+	{UNWRAP_FROM_SOURCE, "version", UF_VERSION}, {UNWRAP_FROM_SOURCE, "connector", UF_CONNECTOR},
+	{UNWRAP_FROM_SOURCE, "name", UF_NAME}, {UNWRAP_FROM_SOURCE, "ts_ms", UF_SOURCE_TS_MS},
+	{UNWRAP_FROM_SOURCE, "snapshot", UF_SNAPSHOT}, {UNWRAP_FROM_SOURCE, "db", UF_DB},
+	{UNWRAP_FROM_SOURCE, "sequence", UF_SEQUENCE}, {UNWRAP_FROM_SOURCE, "schema", UF_SCHEMA},
+	{UNWRAP_FROM_SOURCE, "table", UF_TABLE}, {UNWRAP_FROM_SOURCE, "txId", UF_TXID},
+	{UNWRAP_FROM_SOURCE, "lsn", UF_LSN}, {UNWRAP_FROM_SOURCE, "xmin", UF_XMIN},
+	{UNWRAP_FROM_TRANSACTION, "id", UF_TXN_ID},
+	{UNWRAP_FROM_TRANSACTION, "total_order", UF_TOTAL_ORDER},
+	{UNWRAP_FROM_TRANSACTION, "data_collection_order", UF_COLLECTION_ORDER},
+};
+
+/* The entry of field in struct from, or -1. */
+static int
+known_field(enum unwrap_from from, const char *field)
+{
+	for (size_t i = 0; i < sizeof(known_fields) / sizeof(known_fields[0]); i++)
+		if (known_fields[i].from == from && strcmp(known_fields[i].name, field) == 0)
+			return (int) i;
+	return -1;
+}
+
 /* add.fields: "field", "struct.field" or either with ":newname". */
 static int
 add_fields(struct transforms *t, const char *list, const char *prefix,
 		   const char *alias, size_t alen, char *err, size_t errlen)
 {
-	const char *p = list;
+	const char *p = list,
+			   *item;
+	size_t		n;
 
-	while (*p)
+	while (filter_list_next(&p, &item, &n))
 	{
-		const char *e = p + strcspn(p, ",");
-		const char *a = p,
-				   *b = e,
-				   *colon,
-				   *dot;
-		struct unwrap_field f,
-				   *grown;
 		char		name[128];
+		char	   *colon,
+				   *dot,
+				   *field = name;
+		enum unwrap_from from;
+		struct unwrap_field *grown;
+		int			k;
 
-		while (a < b && isspace((unsigned char) *a))
-			a++;
-		while (b > a && isspace((unsigned char) b[-1]))
-			b--;
-		p = *e ? e + 1 : e;
-		if (a == b)
-			continue;
-		if (b - a >= (long) sizeof(name))
-			return failf(err, errlen, "transforms.%.*s.add.fields: \"%.*s\" is too long", (int) alen, alias, (int) (b - a), a);
-		memcpy(name, a, (size_t) (b - a));
-		name[b - a] = '\0';
-		colon = strchr(name, ':');
-		if (colon)
-			*(char *) colon = '\0';
-		dot = strchr(name, '.');
-		memset(&f, 0, sizeof(f));
-		if (dot)
+		if (n >= sizeof(name))
+			return failf(err, errlen, "transforms.%.*s.add.fields: \"%.*s\" is too long", (int) alen, alias, (int) n, item);
+		memcpy(name, item, n);
+		name[n] = '\0';
+		if ((colon = strchr(name, ':')) != NULL)
+			*colon = '\0';
+		if ((dot = strchr(name, '.')) != NULL)
 		{
-			*(char *) dot = '\0';
+			*dot = '\0';
+			field = dot + 1;
 			if (strcmp(name, "source") == 0)
-				f.from = UNWRAP_FROM_SOURCE;
+				from = UNWRAP_FROM_SOURCE;
 			else if (strcmp(name, "transaction") == 0)
-				f.from = UNWRAP_FROM_TRANSACTION;
+				from = UNWRAP_FROM_TRANSACTION;
 			else
 				return failf(err, errlen, "transforms.%.*s.add.fields: \"%.*s\": only fields of source and transaction can be named with a dot",
-							 (int) alen, alias, (int) (b - a), a);
-			f.field = strdup(dot + 1);
+							 (int) alen, alias, (int) n, item);
 		}
+		/* Debezium's determineStruct for an unqualified name */
+		else if (known_field(UNWRAP_FROM_TOP, name) >= 0)
+			from = UNWRAP_FROM_TOP;
+		else if (known_field(UNWRAP_FROM_TRANSACTION, name) >= 0)
+			from = UNWRAP_FROM_TRANSACTION;
 		else
-		{
-			f.field = strdup(name);
-			/* Debezium's determineStruct for an unqualified name */
-			if (strcmp(name, "op") == 0 || strcmp(name, "ts_ms") == 0)
-				f.from = UNWRAP_FROM_TOP;
-			else if (strcmp(name, "id") == 0 || strcmp(name, "total_order") == 0 ||
-					 strcmp(name, "data_collection_order") == 0)
-				f.from = UNWRAP_FROM_TRANSACTION;
-			else
-				f.from = UNWRAP_FROM_SOURCE;
-		}
-		if (f.field == NULL)
-			return failf(err, errlen, "out of memory");
-		{
-			static const char *const top[] = {"op", "ts_ms", NULL};
-			static const char *const source[] = {"version", "connector", "name", "ts_ms", "snapshot",
-			"db", "sequence", "schema", "table", "txId", "lsn", "xmin", NULL};
-			static const char *const txn[] = {"id", "total_order", "data_collection_order", NULL};
-			const char *const *known = f.from == UNWRAP_FROM_TOP ? top :
-				f.from == UNWRAP_FROM_SOURCE ? source : txn;
-			int			ok = 0;
-
-			for (int i = 0; known[i]; i++)
-				ok |= strcmp(known[i], f.field) == 0;
-			if (!ok)
-			{
-				free(f.field);
-				return failf(err, errlen, "transforms.%.*s.add.fields: \"%.*s\" is not a field of walcap's events",
-							 (int) alen, alias, (int) (b - a), a);
-			}
-		}
-		f.out = malloc(strlen(prefix) + 2 * sizeof(name) + 2);
-		if (f.out == NULL)
-		{
-			free(f.field);
-			return failf(err, errlen, "out of memory");
-		}
-		if (colon)
-			sprintf(f.out, "%s%s", prefix, colon + 1);
-		else if (dot)
-			sprintf(f.out, "%s%s_%s", prefix, name, f.field);
-		else
-			sprintf(f.out, "%s%s", prefix, f.field);
+			from = UNWRAP_FROM_SOURCE;
+		if ((k = known_field(from, field)) < 0)
+			return failf(err, errlen, "transforms.%.*s.add.fields: \"%.*s\" is not a field of walcap's events",
+						 (int) alen, alias, (int) n, item);
 		if ((grown = realloc(t->fields, sizeof(*grown) * (size_t) (t->nfields + 1))) == NULL)
-		{
-			free(f.field);
-			free(f.out);
 			return failf(err, errlen, "out of memory");
-		}
 		t->fields = grown;
-		t->fields[t->nfields++] = f;
+		grown = &t->fields[t->nfields];
+		grown->from = from;
+		grown->id = known_fields[k].id;
+		if ((grown->out = malloc(strlen(prefix) + sizeof(name) + 2)) == NULL)
+			return failf(err, errlen, "out of memory");
+		t->nfields++;
+		if (colon)
+			sprintf(grown->out, "%s%s", prefix, colon + 1);
+		else if (dot)
+			sprintf(grown->out, "%s%s_%s", prefix, name, field);
+		else
+			sprintf(grown->out, "%s%s", prefix, field);
 	}
 	return 0;
 }
@@ -295,17 +290,12 @@ setup_route(struct transforms *t, const char *alias, size_t alen, char *err, siz
 	return 0;
 }
 
-int
-transforms_finish(struct transforms *t, const char *list, char *err, size_t errlen)
+/* Drop what transforms_finish() compiled; the kept keys stay. */
+static void
+forget_compiled(struct transforms *t)
 {
-	const char *p = list ? list : "";
-
-	/* compiled afresh from the keys kept, should it be called again */
 	for (int i = 0; i < t->nfields; i++)
-	{
-		free(t->fields[i].field);
 		free(t->fields[i].out);
-	}
 	free(t->fields);
 	t->fields = NULL;
 	t->nfields = 0;
@@ -315,48 +305,36 @@ transforms_finish(struct transforms *t, const char *list, char *err, size_t errl
 	t->route_replacement = NULL;
 	t->route = t->unwrap = t->rewrite = t->keep_tombstones = 0;
 	t->del = UNWRAP_DELETE_DROP;
+}
+
+int
+transforms_finish(struct transforms *t, const char *list, char *err, size_t errlen)
+{
+	const char *p = list ? list : "",
+			   *a;
+	size_t		alen;
+
+	forget_compiled(t);			/* compiled afresh, should it be called again */
 
 	/* every transforms.<alias>.* key belongs to a listed alias */
 	for (int i = 0; i < t->npairs; i++)
 	{
-		const char *a = t->keys[i] + strlen("transforms.");
-		size_t		alen = strcspn(a, ".");
-		const char *q = p;
+		const char *alias = t->keys[i] + strlen("transforms.");
+		size_t		len = strcspn(alias, ".");
+		const char *q = p,
+				   *item;
+		size_t		n;
 		int			listed = 0;
 
-		while (*q && !listed)
-		{
-			const char *e = q + strcspn(q, ",");
-			const char *s = q,
-					   *f = e;
-
-			while (s < f && isspace((unsigned char) *s))
-				s++;
-			while (f > s && isspace((unsigned char) f[-1]))
-				f--;
-			listed = (size_t) (f - s) == alen && strncmp(s, a, alen) == 0;
-			q = *e ? e + 1 : e;
-		}
+		while (!listed && filter_list_next(&q, &item, &n))
+			listed = n == len && strncmp(item, alias, len) == 0;
 		if (!listed)
-			return failf(err, errlen, "%s: the alias \"%.*s\" is not in transforms", t->keys[i], (int) alen, a);
+			return failf(err, errlen, "%s: the alias \"%.*s\" is not in transforms", t->keys[i], (int) len, alias);
 	}
-	while (*p)
+	while (filter_list_next(&p, &a, &alen))
 	{
-		const char *e = p + strcspn(p, ",");
-		const char *a = p,
-				   *b = e;
-		const char *type;
-		size_t		alen;
+		const char *type = prop(t, a, alen, "type");
 
-		while (a < b && isspace((unsigned char) *a))
-			a++;
-		while (b > a && isspace((unsigned char) b[-1]))
-			b--;
-		p = *e ? e + 1 : e;
-		if (a == b)
-			continue;
-		alen = (size_t) (b - a);
-		type = prop(t, a, alen, "type");
 		if (type == NULL && alen == 6 && strncmp(a, "unwrap", 6) == 0)
 			type = TRANSFORM_UNWRAP_TYPE;
 		if (type == NULL && alen == 5 && strncmp(a, "route", 5) == 0)
@@ -398,15 +376,7 @@ transforms_free(struct transforms *t)
 	}
 	free(t->keys);
 	free(t->values);
-	for (int i = 0; i < t->nfields; i++)
-	{
-		free(t->fields[i].field);
-		free(t->fields[i].out);
-	}
-	free(t->fields);
-	if (t->route)
-		regfree(&t->route_re);
-	free(t->route_replacement);
+	forget_compiled(t);
 	memset(t, 0, sizeof(*t));
 }
 

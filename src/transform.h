@@ -48,10 +48,19 @@ enum unwrap_from
 	UNWRAP_FROM_TRANSACTION,
 };
 
+/* The fields add.fields can name (transform.c has their names). */
+enum unwrap_fid
+{
+	UF_OP, UF_TS_MS,			/* the envelope's */
+	UF_VERSION, UF_CONNECTOR, UF_NAME, UF_SOURCE_TS_MS, UF_SNAPSHOT, UF_DB,
+	UF_SEQUENCE, UF_SCHEMA, UF_TABLE, UF_TXID, UF_LSN, UF_XMIN,	/* source's */
+	UF_TXN_ID, UF_TOTAL_ORDER, UF_COLLECTION_ORDER,	/* transaction's */
+};
+
 struct unwrap_field
 {
 	enum unwrap_from from;
-	char	   *field;			/* its name there: op, ts_ms, lsn, id, ... */
+	enum unwrap_fid id;			/* which field: resolved once, so a row compares no names */
 	char	   *out;			/* the name in the flat row: __source_ts_ms */
 };
 

@@ -59,6 +59,29 @@ assert_eq "mappers: snapshot row, insert, update (before and after), delete" \
     "$(jq -c '[.op, .before, .after]' "$work/m.out")" \
     "$(printf '["r",null,%s]\n["c",null,%s]\n["u",%s,%s]\n["d",%s,null]' "$r1" "$r2" "$r2" "$r2u" "$r1")"
 
+# ---- (1b) a domain over text is a character column: masked in the snapshot
+# (its type from the snapshot's catalog query) and in the stream (from the
+# catalog on its Relation message)
+psql_admin >/dev/null <<'SQL'
+CREATE DOMAIN public.email_d AS text;
+CREATE TABLE public.dm (id int PRIMARY KEY, e public.email_d);
+GRANT SELECT ON public.dm TO streamkap_role;
+INSERT INTO public.dm VALUES (1, 'a@x.org');
+SQL
+psql_admin -c "SELECT pg_drop_replication_slot('$SEED_SLOT')" >/dev/null
+walcap_conf "$work/d.conf" snapshot.mode=initial 'table.include.list=public\.dm' \
+    'column.mask.with.3.chars=public\.dm\.e'
+walcap_start "$work/d.out" "$work/d.err" "$work/d.conf"
+wait_until 30 grep -q "streaming from slot" "$work/d.err"
+psql_admin -c "INSERT INTO public.dm VALUES (2, 'b@x.org')" >/dev/null
+wait_until 20 test "$(wc -l < "$work/d.out")" -ge 2
+walcap_stop
+assert_rc "domain: walcap exits 0" "$WALCAP_RC" 0
+assert_eq "domain: masked in the snapshot row and the streamed insert" \
+    "$(jq -c '[.op, .after]' "$work/d.out")" \
+    '["r",{"id":1,"e":"***"}]
+["c",{"id":2,"e":"***"}]'
+
 # ---- (2) the value schema: the excluded column is gone, mapped ones say so
 psql_admin -c "SELECT pg_drop_replication_slot('$SEED_SLOT')" >/dev/null
 walcap_conf "$work/s.conf" snapshot.mode=initial_only 'table.include.list=public\.p' \
@@ -110,6 +133,22 @@ assert_eq "metadata: an event's id is <txId>:<its lsn>" \
     "$(jq -r 'select(.transaction) | select(.transaction.id != "\(.source.txId):\(.source.lsn)") | .transaction.id' "$work/t.out")" ""
 assert_eq "metadata: BEGIN and END carry their transaction's xid" \
     "$(jq -rs '[.[] | select(.status or .transaction)] | . as $a | [range(0; length) | $a[.]] | map(if .status then (.id | split(":")) else [(.source.txId | tostring), (.source.lsn | tostring)] end) | .[] | .[0]' "$work/t.out" | uniq -c | awk '{print $1}' | tr '\n' ' ')" "5 3 "
+
+# ---- (3b) skipped.operations=c,d: only the updates and the truncate
+psql_admin -c "SELECT pg_drop_replication_slot('$SEED_SLOT')" >/dev/null
+walcap_conf "$work/cd.conf" 'table.include.list=public\.k' skipped.operations=c,d
+walcap_start "$work/cd.out" "$work/cd.err" "$work/cd.conf"
+wait_until 30 grep -q "streaming from slot" "$work/cd.err"
+psql_admin >/dev/null <<'SQL'
+INSERT INTO public.k VALUES (5, 5, 'x');
+UPDATE public.k SET v = 'y' WHERE a = 5;
+DELETE FROM public.k WHERE a = 5;
+TRUNCATE public.k;
+SQL
+wait_until 20 test "$(wc -l < "$work/cd.out")" -ge 2
+walcap_stop
+assert_rc "skipped c,d: walcap exits 0" "$WALCAP_RC" 0
+assert_eq "skipped c,d: the update and the truncate" "$(jq -r .op "$work/cd.out" | tr '\n' ' ')" "u t "
 
 # ---- (4) bad values: exit 2 naming the key
 bad() {   # NAME KEY=VALUE PATTERN

@@ -265,10 +265,26 @@ test_include_file(void)
 #undef IN
 }
 
+/* filter_list_next: trimmed items, empty ones skipped */
+static void
+test_list_next(void)
+{
+	const char *p = " c, ,u , d\t,,", *item;
+	size_t		n;
+	char		got[64] = "";
+
+	while (filter_list_next(&p, &item, &n))
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "[%.*s]", (int) n, item);
+	CHECK_STR(got, "[c][u][d]");
+	p = " , ";
+	CHECK_INT(filter_list_next(&p, &item, &n), 0);
+}
+
 int
 main(void)
 {
 	unsetenv(CONFIG_PASSWORD_ENV);
+	test_list_next();
 	test_lists();
 	test_include_file();
 	return TEST_REPORT("test_filter");

@@ -84,6 +84,8 @@ test_unwrap(void)
 	static const char *const outs[] = {"_op", "_source_ts_ms", "_table", "_pos", "_transaction_id", "_total_order"};
 	static const enum unwrap_from froms[] = {UNWRAP_FROM_TOP, UNWRAP_FROM_SOURCE, UNWRAP_FROM_SOURCE,
 	UNWRAP_FROM_SOURCE, UNWRAP_FROM_TRANSACTION, UNWRAP_FROM_TRANSACTION};
+	static const enum unwrap_fid ids[] = {UF_OP, UF_SOURCE_TS_MS, UF_TABLE, UF_LSN, UF_TXN_ID,
+	UF_TOTAL_ORDER};
 
 	/* an alias named unwrap needs no type; drop is the default */
 	CHECK_INT(setup(&t, " unwrap ", plain, err, sizeof(err)), 0);
@@ -101,6 +103,7 @@ test_unwrap(void)
 	{
 		CHECK_STR(t.fields[i].out, outs[i]);
 		CHECK_INT(t.fields[i].from, froms[i]);
+		CHECK_INT(t.fields[i].id, ids[i]);
 	}
 	/* compiled again: the same, not doubled */
 	CHECK_INT(transforms_finish(&t, "unwrap", err, sizeof(err)), 0);
