@@ -149,25 +149,20 @@ int			source_read(struct source *s, struct source_msg *msg,
 						char *err, size_t errlen);
 
 /*
+ * Take what the socket holds into libpq's buffer, without waiting; nmsgs
+ * and nbytes are what the previous refill brought, and when that was a
+ * trickle (and only a trickle waits) the read waits a moment (at most
+ * 100 µs) for more to gather.  0, or -1 with err set if the connection
+ * is lost.
+ */
+int			source_refill(struct source *s, unsigned nmsgs, size_t nbytes,
+						  char *err, size_t errlen);
+
+/*
  * Wait up to timeout_ms for the socket to become readable, then read
  * what arrived into libpq's buffer.  Returns 1 if input arrived, 0 if
  * not (timeout or a signal), -1 on error (err set).
  */
-/*
- * Whether the kernel holds unread bytes on the replication socket.  With
- * TLS a read takes one record (often one message), so a small read does
- * not mean the socket was drained; this asks the socket itself.
- */
-int			source_input_waiting(struct source *s);
-
-/*
- * Take what the socket holds into libpq's buffer, without waiting; nmsgs
- * and nbytes are what the previous refill brought, and when that was a
- * trickle the read waits a moment (at most 100 µs) for more to gather.
- * 0, or -1 with err set if the connection is lost.
- */
-int			source_refill(struct source *s, unsigned nmsgs, size_t nbytes,
-						  char *err, size_t errlen);
 int			source_wait(struct source *s, int timeout_ms, char *err, size_t errlen);
 
 /*
