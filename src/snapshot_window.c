@@ -93,6 +93,13 @@ snapshot_emit(struct snapshot *s, struct batch *out, size_t limit, uint64_t lsn,
 
 	if (s->phase != SNAP_EMIT)
 		return 0;
+	/*
+	 * The chunk read ahead arrives meanwhile: take it off the socket, or
+	 * its server stops at a full socket until these rows are out (a
+	 * chunk's rows are more than a socket holds from a few thousand on).
+	 */
+	if (s->win.ahead && PQconsumeInput(s->side.conn) == 0)
+		snap_ahead_discard(s);
 	if (s->table.rel && s->chunk.scratch_cap < s->table.rel->ncols)
 	{
 		free(s->chunk.scratch);
