@@ -289,7 +289,7 @@ struct config
 
 	/* snapshots */
 	enum config_snapshot_mode snapshot_mode;	/* snapshot.mode [initial] */
-	int64_t		chunk_size;		/* incremental.snapshot.chunk.size [1024] */
+	int64_t		chunk_size;		/* incremental.snapshot.chunk.size [4096] */
 	int64_t		snapshot_threads;	/* snapshot.max.threads [1] */
 	int			watermark_delete;	/* incremental.snapshot.watermarking.strategy:
 									 * insert_delete (1) or insert_insert [0] */

@@ -121,6 +121,7 @@ snap_clear_table(struct snapshot *s)
 	/* before the table loads, last/max_key are a restored position's */
 	snap_free_keys(s->table.last_key, s->table.rel ? s->table.nkeys : s->table.restored_nkeys);
 	snap_free_keys(s->table.max_key, s->table.rel ? s->table.nkeys : s->table.restored_nkeys);
+	s->table.chunk_rows = 0;
 	free(s->chunk.map);
 	free(s->table.pubfilter);
 	s->table.pubfilter = NULL;
@@ -236,7 +237,8 @@ read_blocking(struct snapshot *s, char *err, size_t errlen)
 		PQclear(res);
 		s->table.in_cursor = 1;
 	}
-	snprintf(q, sizeof(q), "FETCH %" PRId64 " FROM " SNAP_CURSOR, s->cfg->chunk_size);
+	s->chunk.limit = snap_chunk_limit(s);
+	snprintf(q, sizeof(q), "FETCH %" PRId64 " FROM " SNAP_CURSOR, s->chunk.limit);
 	res = snap_exec(s, q);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
@@ -246,7 +248,8 @@ read_blocking(struct snapshot *s, char *err, size_t errlen)
 	}
 	s->chunk.res = res;
 	s->chunk.nrows = PQntuples(res);
-	s->table.table_done = s->chunk.nrows < s->cfg->chunk_size;
+	s->table.table_done = s->chunk.nrows < s->chunk.limit;
+	snap_size_chunks(s);
 	s->phase = SNAP_EMIT;
 	s->chunk.emit_kind = "true";
 	return 1;

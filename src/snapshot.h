@@ -127,6 +127,9 @@ struct snapshot_table
 	int64_t		chunk_no;
 	int64_t		table_rows;		/* rows emitted for this table */
 	int64_t		table_estimate;	/* pg_class.reltuples; -1 unknown */
+	int64_t		chunk_rows;		/* the next chunk's rows, from the last
+								 * one's width (snap_size_chunks); 0
+								 * before the table's first chunk */
 	int64_t		started_us;		/* when this run started the table (mono_us) */
 	int64_t		started_rows;	/* table_rows then (a resumed table has some) */
 	int			table_done;		/* the chunk in flight is the last */
@@ -194,6 +197,7 @@ struct snapshot_window
 	int			ahead_opened;
 	int			ahead_closed;
 	struct buf	ahead_keys;
+	int64_t		ahead_limit;	/* the LIMIT it was sent with */
 };
 
 /*
@@ -204,6 +208,7 @@ struct snapshot_chunk
 {
 	PGresult   *res;			/* the rows, or NULL */
 	int			nrows;
+	int64_t		limit;			/* the rows it asked for: fewer came = the table's end */
 	unsigned char *gone;		/* per row: a streamed change replaced it */
 	uint32_t   *hash;			/* open addressing: row index + 1 */
 	size_t		nhash;

@@ -160,6 +160,20 @@ void	snap_drop_chunk(struct snapshot *s);
 
 /* ---- snapshot_window.c ---- */
 
+/*
+ * Rows the next chunk asks for: incremental.snapshot.chunk.size, fewer
+ * when the table's rows are wide, so that a chunk's result stays near
+ * SNAP_CHUNK_BYTES (it is held whole, and the next one read ahead); a
+ * table's first chunk at most SNAP_FIRST_ROWS, before that is known.
+ */
+#define SNAP_CHUNK_BYTES (2 * 1024 * 1024)
+#define SNAP_FIRST_ROWS 64
+#define SNAP_MIN_ROWS 16
+int64_t	snap_chunk_limit(const struct snapshot *s);
+
+/* The chunk just read (chunk.res) sizes the table's next ones. */
+void	snap_size_chunks(struct snapshot *s);
+
 /* The window's edge was streamed: open it, or (close) close it and emit. */
 void	snap_window_edge(struct snapshot *s, int close);
 

@@ -143,6 +143,37 @@ snapshot_emit(struct snapshot *s, struct batch *out, size_t limit, uint64_t lsn,
 	return n;
 }
 
+/* ---- chunk size ---- */
+
+int64_t
+snap_chunk_limit(const struct snapshot *s)
+{
+	int64_t		n = s->table.chunk_rows > 0 ? s->table.chunk_rows : SNAP_FIRST_ROWS;
+
+	return n < s->cfg->chunk_size ? n : s->cfg->chunk_size;
+}
+
+void
+snap_size_chunks(struct snapshot *s)
+{
+	PGresult   *res = s->chunk.res;
+	int			nf;
+	uint64_t	bytes = 0;
+	uint64_t	rows;
+
+	if (res == NULL || s->chunk.nrows == 0)
+		return;
+	nf = PQnfields(res);
+	/* what the result holds per value besides its text: libpq's own entry */
+	for (int r = 0; r < s->chunk.nrows; r++)
+		for (int c = 0; c < nf; c++)
+			bytes += (uint64_t) PQgetlength(res, r, c) + 16;
+	rows = SNAP_CHUNK_BYTES / (bytes / (uint64_t) s->chunk.nrows + 1);
+	if (rows < SNAP_MIN_ROWS)
+		rows = SNAP_MIN_ROWS;
+	s->table.chunk_rows = (int64_t) rows;
+}
+
 /* ---- SQL steps ---- */
 
 static void
@@ -200,7 +231,7 @@ watermark(struct snapshot *s, const char *id, const char *type, int delete_open,
  * snapshot's text after the table's columns.
  */
 static void
-chunk_sql(struct snapshot *s, struct buf *q, int after_last)
+chunk_sql(struct snapshot *s, struct buf *q, int after_last, int64_t limit)
 {
 	size_t		cols = s->table.sql_cols_end;
 
@@ -223,7 +254,7 @@ chunk_sql(struct snapshot *s, struct buf *q, int after_last)
 			buf_lit(q, ", ");
 		pgconn_quote_ident(q, s->table.rel->cols[s->table.keyidx[j]].name);
 	}
-	buf_printf(q, " LIMIT %" PRId64, s->cfg->chunk_size);
+	buf_printf(q, " LIMIT %" PRId64, limit);
 }
 
 static int
@@ -253,7 +284,8 @@ chunk_query(struct snapshot *s, char *err, size_t errlen)
 		params[s->table.nkeys + j] = s->table.last_key ? s->table.last_key[j] : NULL;
 	}
 	buf_init(&q, 0);
-	chunk_sql(s, &q, s->table.last_key != NULL);
+	s->chunk.limit = snap_chunk_limit(s);
+	chunk_sql(s, &q, s->table.last_key != NULL, s->chunk.limit);
 	if (buf_failed(&q))
 	{
 		buf_free(&q);
@@ -296,7 +328,7 @@ note_table_end(struct snapshot *s)
 {
 	int			at_max = 1;
 
-	if (s->chunk.nrows < s->cfg->chunk_size)
+	if (s->chunk.nrows < s->chunk.limit)
 	{
 		s->table.table_done = 1;
 		return;
@@ -337,7 +369,8 @@ ahead_send(struct snapshot *s)
 	buf_init(&chunk_q, 0);
 	buf_init(&close_q, 0);
 	watermark_sql(s, 0, &open_q);
-	chunk_sql(s, &chunk_q, 1);
+	s->win.ahead_limit = snap_chunk_limit(s);
+	chunk_sql(s, &chunk_q, 1, s->win.ahead_limit);
 	watermark_sql(s, s->cfg->watermark_delete, &close_q);
 	ok = !buf_failed(&open_q) && !buf_failed(&chunk_q) && !buf_failed(&close_q) &&
 		PQenterPipelineMode(s->side.conn);
@@ -453,12 +486,14 @@ ahead_take(struct snapshot *s)
 	}
 	s->chunk.res = res[1];
 	s->chunk.nrows = PQntuples(res[1]);
+	s->chunk.limit = s->win.ahead_limit;
 	if (snap_build_hash(s) != 0)
 	{
 		snap_drop_chunk(s);
 		return 0;
 	}
 	note_table_end(s);
+	snap_size_chunks(s);
 	memcpy(s->win.open_id, s->win.ahead_open, sizeof(s->win.open_id));
 	memcpy(s->win.close_id, s->win.ahead_close, sizeof(s->win.close_id));
 	/* edges already streamed while the last chunk's rows went out */
@@ -578,6 +613,7 @@ snap_read_chunk(struct snapshot *s, uint64_t lsn, uint64_t nevents, char *err, s
 		return -1;
 	}
 	note_table_end(s);
+	snap_size_chunks(s);
 	take_snapshot(s);
 	if (s->read_only)
 	{

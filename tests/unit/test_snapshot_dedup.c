@@ -576,6 +576,57 @@ test_ahead(void)
 	teardown();
 }
 
+/*
+ * Chunk sizes (snapshot_window.c): a table's first chunk asks for
+ * SNAP_FIRST_ROWS; each chunk read then sizes the next from its rows'
+ * width, to about SNAP_CHUNK_BYTES, within [SNAP_MIN_ROWS, chunk.size].
+ */
+static void
+test_chunk_size(void)
+{
+	static char wide[100001];
+	const char *narrow[] = {"1", "abcdefghij", "eu", "2", "abcdefghij", "eu"};
+	const char *big[] = {"1", wide, "eu"};
+	int			key[1] = {0};
+
+	memset(wide, 'x', sizeof(wide) - 1);
+	setup(key, 1);
+	cfg.chunk_size = 4096;
+	CHECK_INT((int) snap_chunk_limit(&s), 64);
+	/* rows of 1 + 10 + 2 bytes and 3 values: 61 bytes a row, 2 MiB / 62 */
+	CHECK_INT(set_chunk(2, narrow), 0);
+	snap_size_chunks(&s);
+	CHECK_INT((int) s.table.chunk_rows, 2097152 / 62);
+	CHECK_INT((int) snap_chunk_limit(&s), 4096);	/* chunk.size caps it */
+	cfg.chunk_size = 10;
+	CHECK_INT((int) snap_chunk_limit(&s), 10);
+	cfg.chunk_size = 4096;
+	/* 100,000-byte values: 2 MiB holds 20 rows */
+	CHECK_INT(set_chunk(1, big), 0);
+	snap_size_chunks(&s);
+	CHECK_INT((int) snap_chunk_limit(&s), 2097152 / 100052);
+	/* wider still (200,000 bytes: 2 MiB holds 10): never under SNAP_MIN_ROWS */
+	{
+		static char wider[200001];
+		const char *huge[] = {"1", wider, "eu"};
+
+		memset(wider, 'y', sizeof(wider) - 1);
+		CHECK_INT(set_chunk(1, huge), 0);
+		snap_size_chunks(&s);
+		CHECK_INT((int) snap_chunk_limit(&s), 16);
+	}
+	/* an empty chunk says nothing: the size stays */
+	s.table.chunk_rows = 777;
+	CHECK_INT(set_chunk(0, narrow), 0);
+	snap_size_chunks(&s);
+	CHECK_INT((int) s.table.chunk_rows, 777);
+	/* a new table starts small again */
+	snap_clear_table(&s);
+	CHECK_INT((int) snap_chunk_limit(&s), 64);
+	teardown();
+	cfg.chunk_size = 4096;
+}
+
 int
 main(void)
 {
@@ -588,6 +639,7 @@ main(void)
 	test_recent();
 	test_empty();
 	test_ahead();
+	test_chunk_size();
 	config_free(&cfg);
 	return TEST_REPORT("test_snapshot_dedup");
 }
