@@ -100,8 +100,10 @@ snapshot_emit(struct snapshot *s, struct batch *out, size_t limit, uint64_t lsn,
 	 * and parse it (PQisBusy), or that waits until the server is done
 	 * and idle (about 0.3 µs a row).
 	 */
-	if (s->win.ahead && (PQconsumeInput(s->side.conn) == 0 || (PQisBusy(s->side.conn), 0)))
+	if (s->win.ahead && PQconsumeInput(s->side.conn) == 0)
 		snap_ahead_discard(s);
+	else if (s->win.ahead)
+		(void) PQisBusy(s->side.conn);
 	if (s->table.rel && s->chunk.scratch_cap < s->table.rel->ncols)
 	{
 		free(s->chunk.scratch);
