@@ -22,6 +22,9 @@
 #   walcap_run CONF [args...]         timeout ${WALCAP_TIMEOUT:-60} walcap run -c CONF args (foreground)
 #   walcap_start OUT ERR CONF [args]  walcap run in the background; sets WALCAP_PID
 #   walcap_stop [SIGNAL]              signal it (TERM), wait up to 30 s (then KILL); sets WALCAP_RC
+#   walcap_wait_peak SECS             wait for the walcap_start'ed run to end, polling its peak RSS
+#                                     (VmHWM; no time(1) on every machine); sets WALCAP_RC (124 if
+#                                     it was still running after SECS s: killed) and WALCAP_PEAK (KiB)
 # Checking
 #   normalize [FILE...]               jq: drop volatile fields, one compact event per line
 #   assert_eq NAME GOT WANT           unified diff on failure
@@ -86,7 +89,7 @@ T_FAILED=0
 _LIB_DONE=0
 _LIB_SCANNED=0        # the secret scan of T_TMP ran (t_done, else _lib_exit)
 _LIB_PIDS=()          # background processes to end at exit
-WALCAP_PID='' WALCAP_RC=''
+WALCAP_PID='' WALCAP_RC='' WALCAP_PEAK=''
 
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/walcap-t.XXXXXX")
 WALCAP_TEST_SECRETS_DIR=$T_TMP/secrets
@@ -292,6 +295,25 @@ walcap_stop() {   # [SIGNAL]; waits at most 30 s, then KILL; WALCAP_RC = exit st
     WALCAP_RC=$STOP_RC
     WALCAP_PID=
     return 0
+}
+
+walcap_wait_peak() {   # SECS
+    local h i
+    WALCAP_PEAK=0
+    for ((i = 0; i < $1 * 50; i++)); do
+        h=$(awk '/^VmHWM:/ {print $2}' "/proc/$WALCAP_PID/status" 2>/dev/null) || break
+        [ -n "$h" ] || break
+        [ "$h" -gt "$WALCAP_PEAK" ] && WALCAP_PEAK=$h
+        sleep 0.02
+    done
+    if grep -q '^VmHWM:' "/proc/$WALCAP_PID/status" 2>/dev/null; then
+        walcap_stop KILL   # still running (not a zombie)
+        WALCAP_RC=124
+    else
+        wait "$WALCAP_PID"
+        WALCAP_RC=$?
+        WALCAP_PID=
+    fi
 }
 
 # ------------------------------------------------------------------ events

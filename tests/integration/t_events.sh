@@ -334,21 +334,8 @@ if [ -x /usr/bin/time ]; then
 else
 	# No time(1): poll the peak (VmHWM) while it runs.
 	walcap_start "$T_TMP/big.out" "$T_TMP/big.err" "$T_TMP/big.conf" --endpos "$END"
-	rss=0
-	for ((i = 0; i < WALCAP_TIMEOUT * 50; i++)); do
-		h=$(awk '/^VmHWM:/ {print $2}' "/proc/$WALCAP_PID/status" 2>/dev/null) || break
-		[ -n "$h" ] || break
-		[ "$h" -gt "$rss" ] && rss=$h
-		sleep 0.02
-	done
-	if grep -q '^VmHWM:' "/proc/$WALCAP_PID/status" 2>/dev/null; then
-		walcap_stop KILL   # still running (not a zombie) after WALCAP_TIMEOUT seconds
-		rc=124
-	else
-		wait "$WALCAP_PID"
-		rc=$?
-		WALCAP_PID=
-	fi
+	walcap_wait_peak "$WALCAP_TIMEOUT"
+	rc=$WALCAP_RC rss=$WALCAP_PEAK
 fi
 assert_rc "100,000-row transaction: walcap exits 0" "$rc" 0
 assert_eq "100,000-row transaction: event count" "$(wc -l <"$T_TMP/big.out" | tr -d ' ')" 100000

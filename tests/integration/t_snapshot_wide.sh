@@ -17,22 +17,8 @@ psql_admin -c "CREATE TABLE public.wide (id int PRIMARY KEY, v text);
 # The slot exists (seed_setup): the initial snapshot is an incremental one.
 walcap_conf "$work/w.conf" snapshot.mode=initial_only 'table.include.list=public\.wide'
 walcap_start "$work/w.out" "$work/w.err" "$work/w.conf"
-# No time(1) on every machine: poll the peak (VmHWM) while it runs.
-rss=0
-for ((i = 0; i < 60 * 50; i++)); do
-    h=$(awk '/^VmHWM:/ {print $2}' "/proc/$WALCAP_PID/status" 2>/dev/null) || break
-    [ -n "$h" ] || break
-    [ "$h" -gt "$rss" ] && rss=$h
-    sleep 0.02
-done
-if grep -q '^VmHWM:' "/proc/$WALCAP_PID/status" 2>/dev/null; then
-    walcap_stop KILL   # still running (not a zombie) after 60 s
-    rc=124
-else
-    wait "$WALCAP_PID"
-    rc=$?
-    WALCAP_PID=
-fi
+walcap_wait_peak 60
+rc=$WALCAP_RC rss=$WALCAP_PEAK
 assert_rc "wide rows: walcap exits 0 after the snapshot" "$rc" 0
 assert_match "wide rows: the snapshot finished" "$(cat "$work/w.err")" \
     'incremental snapshot of "public\.wide" done: 600 rows'
